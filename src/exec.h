@@ -1,0 +1,80 @@
+/* exec.h: the executor interface. local.c and the SSH pair (sshconn.c,
+ * sshchan.c) implement it; sched.c drives it without knowing which.
+ *
+ * A task is one attempt of one job. The executor reports back through
+ * struct exec_job_ops: started (the command is running), output (stdout=1,
+ * stderr=2 data, in arrival order per stream), done (exactly once, after
+ * stdout EOF, stderr EOF and the exit are all known, in any order). After
+ * done returns the executor frees the task itself; the scheduler must drop
+ * its pointer inside done and never touch the task again.
+ *
+ * The command runs as `/bin/sh -c CMD` in its own process group (local) or
+ * under the remote wrapper (SSH), with PFAN_SEQ, PFAN_SLOT and PFAN_HOST in
+ * its environment and stdin at EOF.
+ */
+#ifndef PFAN_EXEC_H
+#define PFAN_EXEC_H
+#include <stdbool.h>
+#include <stddef.h>
+
+struct exec_task;
+
+enum exec_end {
+	EXEC_EXITED,        /* exit_code is valid */
+	EXEC_SIGNALED,      /* signal is valid */
+	EXEC_LOST,          /* the host or connection went away first */
+	EXEC_START_FAILED,  /* never ran: spawn error, command too long, … */
+};
+
+struct exec_result {
+	enum exec_end end;
+	int exit_code;
+	int signal;
+	const char *cause;  /* LOST, START_FAILED: for the user; else NULL */
+};
+
+struct exec_job_ops {
+	void (*started)(void *job);
+	void (*output)(void *job, int stream, const char *data, size_t len);
+	void (*done)(void *job, const struct exec_result *r);
+};
+
+struct exec_request {
+	const char *cmd;
+	unsigned long long seq;
+	unsigned slot;          /* 1-based on its host */
+	const char *host;       /* the host's name */
+	void *job;              /* passed back to every exec_job_ops call */
+	const struct exec_job_ops *ops;
+};
+
+/* How a host-level executor tells the scheduler it can or cannot take
+ * jobs. Local slots are ready at once and never lost. */
+struct exec_host_ops {
+	/* Connected: jobs may start; slots is the host's slot count (resolved
+	 * from `auto` where it was). */
+	void (*ready)(void *host, unsigned slots);
+	/* No new job can start on the host (its running tasks each get done
+	 * with EXEC_LOST). given_up: for the rest of the run. */
+	void (*lost)(void *host, const char *why, bool given_up);
+};
+
+struct executor_ops {
+	/* Starts req. PFAN_OK and *task, or an error with cause (the job is
+	 * then recorded as never started). The executor may start it later
+	 * (queueing an SSH channel open): `started` says when. */
+	int (*start)(void *impl, const struct exec_request *req,
+	    struct exec_task **task, char **cause);
+	/* Ends the task's process group: TERM now, KILL after a grace period.
+	 * done follows, with the signal (or EXEC_LOST). */
+	void (*cancel)(void *impl, struct exec_task *task);
+	/* Ends everything the executor runs and frees it (NULL-safe impl). */
+	void (*free)(void *impl);
+};
+
+struct executor {
+	const struct executor_ops *ops;
+	void *impl;
+};
+
+#endif

@@ -1,0 +1,60 @@
+/* joblog.h: the JSONL joblog writer (jansson). The format is in
+ * docs/JOBLOG.md. One JSON object per line, each line written with one
+ * write() on an O_APPEND fd, so a crash leaves at most one torn last line. */
+#ifndef PFAN_JOBLOG_H
+#define PFAN_JOBLOG_H
+#include <stdbool.h>
+#include <stddef.h>
+
+enum job_status {
+	JOB_OK,          /* exited 0 */
+	JOB_FAILED,      /* exited non-zero, or killed by a signal it got elsewhere */
+	JOB_TIMEOUT,     /* killed by pfan after --timeout */
+	JOB_KILLED,      /* killed by pfan: Ctrl-C twice, SIGTERM, --halt now */
+	JOB_HOST_LOST,   /* its host or connection went away; requeued */
+	JOB_SKIPPED,     /* never started: --halt, or could not be started */
+};
+
+const char *job_status_name(enum job_status s);
+/* PFAN_OK and *s, or PFAN_E_INPUT for an unknown name. */
+int job_status_parse(const char *name, enum job_status *s);
+
+struct joblog_record {
+	unsigned long long seq;
+	unsigned attempt;          /* 1-based */
+	const char *host;
+	unsigned slot;             /* 1-based slot on that host */
+	const char *cmd;           /* the canonical command (template.h) */
+	size_t nargs;
+	char *const *args;
+	double start;              /* seconds since the epoch */
+	double runtime;            /* seconds */
+	int exit_code;             /* -1: none (written as null) */
+	int signal;                /* 0: none (written as null) */
+	enum job_status status;
+	unsigned long long stdout_bytes, stderr_bytes;
+};
+
+struct joblog_header {
+	const char *version;
+	int argc;
+	char *const *argv;         /* pfan's whole command line, argv[0] first */
+	const char *cwd;
+	double start;
+};
+
+struct joblog;
+
+/* Opens (creating, appending) path. PFAN_E_SYS with cause on error. */
+int joblog_open(struct joblog **out, const char *path, char **cause);
+int joblog_write_header(struct joblog *jl, const struct joblog_header *h, char **cause);
+int joblog_append(struct joblog *jl, const struct joblog_record *r, char **cause);
+/* fdatasync if anything was written since the last sync. */
+int joblog_sync(struct joblog *jl, char **cause);
+void joblog_close(struct joblog *jl);   /* syncs; NULL is a no-op */
+
+/* The encoders behind the writer, for tests: a malloc'd line ending in \n. */
+char *joblog_encode_record(const struct joblog_record *r);
+char *joblog_encode_header(const struct joblog_header *h);
+
+#endif

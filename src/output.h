@@ -1,0 +1,48 @@
+/* output.h: each job's stdout and stderr, printed whole and never mixed.
+ *
+ * Default (group): a job's stdout then its stderr are printed when it ends.
+ * keep_order: printed in seq order; a finished job waits for the ones
+ * before it. line_buffer: whole lines are printed as they arrive (still
+ * never half a line of one job mixed into another's). tag: each line is
+ * prefixed with the tag and a tab. results_dir: each job's streams are also
+ * written to DIR/<seq>/stdout and DIR/<seq>/stderr.
+ * Memory is bounded: a stream past mem_limit bytes spills to an unlinked
+ * temp file in $TMPDIR (default /tmp).
+ */
+#ifndef PFAN_OUTPUT_H
+#define PFAN_OUTPUT_H
+#include <stdbool.h>
+#include <stddef.h>
+
+struct output_config {
+	bool keep_order;
+	bool line_buffer;
+	bool tag;
+	const char *results_dir;   /* NULL: none */
+	int out_fd, err_fd;        /* normally 1 and 2 */
+	size_t mem_limit;          /* per stream; 0: default 64 KiB */
+};
+
+struct output;
+struct output_job;
+
+int output_new(struct output **out, const struct output_config *cfg, char **cause);
+/* A new attempt of job seq. tag: the text for --tag (values joined by a
+ * space), copied. */
+struct output_job *output_job_start(struct output *o, unsigned long long seq, const char *tag);
+/* stream: 1 stdout, 2 stderr. PFAN_E_SYS with cause if a spill or results
+ * file can't be written (the data is then dropped, the job goes on). */
+int output_job_data(struct output_job *j, int stream, const char *data, size_t len);
+unsigned long long output_job_bytes(const struct output_job *j, int stream);
+/* The attempt will be retried: drop its output; for keep_order the seq
+ * stays pending. Frees j. */
+void output_job_discard(struct output_job *j);
+/* The attempt is final: print now, or when its turn comes. Frees j. */
+void output_job_finish(struct output_job *j);
+/* keep_order: seq will print nothing (skipped by --resume, bad input). */
+void output_seq_skip(struct output *o, unsigned long long seq);
+/* keep_order: no seq after `last` will come; print what is held back. */
+void output_flush(struct output *o);
+void output_free(struct output *o);
+
+#endif

@@ -1,0 +1,37 @@
+/* template.h: the command template, parsed once into tokens, expanded per job.
+ *
+ * The template is the command words joined with single spaces; it is shell
+ * code. Replacement strings: {} {.} {/} {//} {/.} {#} {%} {host}, {n} {n.}
+ * {n/} {n//} {n/.} (n-th value, 1-based), <> as an alias of {}, and
+ * {= s/REGEX/REPL/flags =} / {=n s/REGEX/REPL/flags =} (PCRE2; flags g, i).
+ * Every substituted value is shell-quoted (quote.h). Without any
+ * replacement string the values are appended, each quoted, space-separated.
+ */
+#ifndef PFAN_TEMPLATE_H
+#define PFAN_TEMPLATE_H
+#include <stdbool.h>
+#include "args.h"
+#include "buf.h"
+
+struct template;
+
+struct template_ctx {
+	unsigned long long seq;  /* {#} */
+	unsigned slot;           /* {%}: 1-based; 0 = leave "{%}" as written */
+	const char *host;        /* {host}; NULL = leave "{host}" as written */
+};
+
+/* Parses the words into a template. PFAN_E_INPUT with cause for a bad one
+ * (unterminated {=, unknown {= =} expression, bad regex with PCRE2's
+ * message and offset, {0}). */
+int template_parse(struct template **out, int nwords, char *const words[], char **cause);
+/* Appends the command for one job to out. The canonical form (slot 0, host
+ * NULL) is the job's identity in the joblog and for --resume. */
+int template_expand(const struct template *t, const struct args *a,
+    const struct template_ctx *ctx, struct buf *out, char **cause);
+/* True when the template has {%} or {host}: the running command then
+ * differs from the canonical one and must be expanded again per slot. */
+bool template_per_slot(const struct template *t);
+void template_free(struct template *t);
+
+#endif
