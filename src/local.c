@@ -1,0 +1,313 @@
+/* local.c: jobs on this machine.
+ *
+ * Theory of operation: each task is `/bin/sh -c CMD` started with
+ * posix_spawn (vfork speed; glibc reports exec errors as its return value)
+ * in a new process group, so cancel() can signal the job's whole tree and a
+ * Ctrl-C at the terminal reaches pfan alone. stdin is /dev/null; stdout and
+ * stderr are pipes whose read ends are non-blocking and watched by the
+ * loop. SIGCHLD arrives through the loop's self-pipe; we then reap with
+ * waitpid(WNOHANG) until nothing is left. A task is done once both pipes
+ * reached EOF and its exit status is known, in whichever order they come
+ * (a job's background child may hold stdout open after sh exits: we wait
+ * for it, as GNU parallel does).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "local.h"
+#include "log.h"
+#include "xalloc.h"
+
+extern char **environ;
+
+/* Linux refuses one exec argument longer than this (MAX_ARG_STRLEN). */
+#define ARG_STRLEN_MAX (32 * 4096)
+
+struct exec_task {
+	struct local *lo;
+	pid_t pid;
+	int fd[3];              /* [1] stdout, [2] stderr read ends; -1 at EOF */
+	bool exited;
+	int status;             /* from waitpid */
+	struct loop_timer *kill_timer;
+	void *job;
+	const struct exec_job_ops *ops;
+	struct exec_task *next, *prev;
+};
+
+struct local {
+	struct loop *loop;
+	double kill_grace;
+	struct exec_task *tasks;     /* running, for the reaper */
+	char **env;                  /* environ without PFAN_*, then 3 free entries */
+	size_t nenv;
+	int devnull;
+};
+
+static void task_maybe_done(struct exec_task *t);
+
+static void
+on_pipe(void *arg, int fd, short revents)
+{
+	struct exec_task *t = arg;
+	char chunk[65536];
+	int stream = fd == t->fd[1] ? 1 : 2;
+	ssize_t n;
+
+	(void)revents;
+	/* A few reads per wake-up, then let other jobs have the loop. */
+	for (int i = 0; i < 4; i++) {
+		n = read(fd, chunk, sizeof chunk);
+		if (n > 0) {
+			t->ops->output(t->job, stream, chunk, (size_t)n);
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		loop_io_del(t->lo->loop, fd);
+		close(fd);
+		t->fd[stream] = -1;
+		task_maybe_done(t);
+		return;
+	}
+}
+
+static void
+task_free(struct exec_task *t)
+{
+	struct local *lo = t->lo;
+
+	for (int s = 1; s <= 2; s++) {
+		if (t->fd[s] >= 0) {
+			loop_io_del(lo->loop, t->fd[s]);
+			close(t->fd[s]);
+		}
+	}
+	loop_timer_del(lo->loop, t->kill_timer);
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		lo->tasks = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	free(t);
+}
+
+static void
+task_maybe_done(struct exec_task *t)
+{
+	struct exec_result r;
+
+	if (!t->exited || t->fd[1] >= 0 || t->fd[2] >= 0)
+		return;
+	memset(&r, 0, sizeof r);
+	if (WIFSIGNALED(t->status)) {
+		r.end = EXEC_SIGNALED;
+		r.signal = WTERMSIG(t->status);
+	} else {
+		r.end = EXEC_EXITED;
+		r.exit_code = WEXITSTATUS(t->status);
+	}
+	t->ops->done(t->job, &r);
+	task_free(t);
+}
+
+static void
+on_sigchld(void *arg, int signo)
+{
+	struct local *lo = arg;
+	int status;
+	pid_t pid;
+
+	(void)signo;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (struct exec_task *t = lo->tasks; t != NULL; t = t->next) {
+			if (t->pid == pid) {
+				t->exited = true;
+				t->status = status;
+				task_maybe_done(t);
+				break;
+			}
+		}
+	}
+}
+
+static int
+spawn(struct local *lo, const struct exec_request *req, int out_w, int err_w,
+    pid_t *pid, char **cause)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, defaults;
+	char seq[40], slot[40], host[512];
+	char *argv[] = { "sh", "-c", (char *)req->cmd, NULL };
+	int rc;
+
+	snprintf(seq, sizeof seq, "PFAN_SEQ=%llu", req->seq);
+	snprintf(slot, sizeof slot, "PFAN_SLOT=%u", req->slot);
+	snprintf(host, sizeof host, "PFAN_HOST=%s", req->host);
+	lo->env[lo->nenv] = seq;
+	lo->env[lo->nenv + 1] = slot;
+	lo->env[lo->nenv + 2] = host;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, lo->devnull, 0);
+	posix_spawn_file_actions_adddup2(&fa, out_w, 1);
+	posix_spawn_file_actions_adddup2(&fa, err_w, 2);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	/* pfan catches or ignores these; the job gets the defaults back. */
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGINT);
+	sigaddset(&defaults, SIGTERM);
+	sigaddset(&defaults, SIGCHLD);
+	sigaddset(&defaults, SIGPIPE);
+	sigaddset(&defaults, SIGHUP);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &defaults);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawn(pid, "/bin/sh", &fa, &attr, argv, lo->env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc != 0) {
+		*cause = xasprintf("/bin/sh: %s", strerror(rc));
+		return PFAN_E_SYS;
+	}
+	return PFAN_OK;
+}
+
+static int
+local_start(void *impl, const struct exec_request *req, struct exec_task **out,
+    char **cause)
+{
+	struct local *lo = impl;
+	struct exec_task *t;
+	int outp[2], errp[2];
+	size_t len = strlen(req->cmd);
+
+	if (len >= ARG_STRLEN_MAX) {
+		*cause = xasprintf("the command is %zu bytes; this system's limit "
+		    "for one argument is %d", len, ARG_STRLEN_MAX - 1);
+		return PFAN_E_INPUT;
+	}
+	if (pipe2(outp, O_CLOEXEC) != 0)
+		goto syserr;
+	if (pipe2(errp, O_CLOEXEC) != 0) {
+		close(outp[0]);
+		close(outp[1]);
+		goto syserr;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->lo = lo;
+	t->job = req->job;
+	t->ops = req->ops;
+	t->fd[0] = -1;
+	t->fd[1] = outp[0];
+	t->fd[2] = errp[0];
+	int rc = spawn(lo, req, outp[1], errp[1], &t->pid, cause);
+	close(outp[1]);
+	close(errp[1]);
+	if (rc != PFAN_OK) {
+		close(outp[0]);
+		close(errp[0]);
+		free(t);
+		return rc;
+	}
+	fcntl(t->fd[1], F_SETFL, O_NONBLOCK);
+	fcntl(t->fd[2], F_SETFL, O_NONBLOCK);
+	t->next = lo->tasks;
+	if (lo->tasks != NULL)
+		lo->tasks->prev = t;
+	lo->tasks = t;
+	loop_io_set(lo->loop, t->fd[1], POLLIN, on_pipe, t);
+	loop_io_set(lo->loop, t->fd[2], POLLIN, on_pipe, t);
+	*out = t;
+	t->ops->started(t->job);
+	return PFAN_OK;
+syserr:
+	*cause = xasprintf("pipe: %s", strerror(errno));
+	return PFAN_E_SYS;
+}
+
+static void
+on_kill_grace(void *arg)
+{
+	struct exec_task *t = arg;
+
+	t->kill_timer = NULL;
+	kill(-t->pid, SIGKILL);
+}
+
+static void
+local_cancel(void *impl, struct exec_task *t)
+{
+	(void)impl;
+	/* The group outlives its leader while a member lives: signal it even
+	 * when sh has exited but a child still holds the pipes. */
+	kill(-t->pid, SIGTERM);
+	if (t->kill_timer == NULL)
+		t->kill_timer = loop_timer_add(t->lo->loop, t->lo->kill_grace, on_kill_grace, t);
+}
+
+static void
+local_free(void *impl)
+{
+	struct local *lo = impl;
+
+	if (lo == NULL)
+		return;
+	while (lo->tasks != NULL) {
+		kill(-lo->tasks->pid, SIGKILL);
+		task_free(lo->tasks);
+	}
+	close(lo->devnull);
+	free(lo->env);
+	free(lo);
+}
+
+static const struct executor_ops local_ops = {
+	.start = local_start,
+	.cancel = local_cancel,
+	.free = local_free,
+};
+
+struct local *
+local_new(struct loop *loop, double kill_grace)
+{
+	struct local *lo = xcalloc(1, sizeof *lo);
+	size_t n = 0;
+
+	lo->loop = loop;
+	lo->kill_grace = kill_grace;
+	lo->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (lo->devnull < 0)
+		fatal("/dev/null: %s", strerror(errno));
+	for (char **e = environ; *e != NULL; e++)
+		n++;
+	lo->env = xcalloc(n + 4, sizeof *lo->env);
+	for (char **e = environ; *e != NULL; e++)
+		if (strncmp(*e, "PFAN_SEQ=", 9) != 0 && strncmp(*e, "PFAN_SLOT=", 10) != 0 &&
+		    strncmp(*e, "PFAN_HOST=", 10) != 0)
+			lo->env[lo->nenv++] = *e;
+	loop_signal(loop, SIGCHLD, on_sigchld, lo);
+	return lo;
+}
+
+struct executor
+local_executor(struct local *lo)
+{
+	struct executor ex = { &local_ops, lo };
+	return ex;
+}

@@ -1,0 +1,226 @@
+/* main.c: wires the pieces together and nothing else. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "errors.h"
+#include "input.h"
+#include "joblog.h"
+#include "local.h"
+#include "log.h"
+#include "loop.h"
+#include "options.h"
+#include "output.h"
+#include "resume.h"
+#include "sched.h"
+#include "template.h"
+#include "xalloc.h"
+
+struct run {
+	struct pfan_opts opts;
+	char **replay_argv;          /* --resume FILE alone: the header's argv */
+	struct resume *resume;
+	struct template *tmpl;
+	struct input *input;
+	struct output *output;
+	struct joblog *joblog;
+	struct loop *loop;
+	struct sched *sched;
+};
+
+static int
+fail(char *cause)
+{
+	log_error("%s", cause);
+	free(cause);
+	return PFAN_EXIT_ERROR;
+}
+
+static bool
+reads_stdin(const struct pfan_opts *o)
+{
+	if (o->input.nsources == 0)
+		return true;
+	for (size_t i = 0; i < o->input.nsources; i++)
+		if (o->input.sources[i].kind == INPUT_FILE &&
+		    strcmp(o->input.sources[i].path, "-") == 0)
+			return true;
+	return false;
+}
+
+/* `pfan --resume FILE` with no command: run the header's command line
+ * again, resuming from FILE. */
+static int
+replay_header(struct run *r, char **cause)
+{
+	const struct joblog_header *h = resume_header(r->resume);
+	const char *path = r->opts.resume;
+	bool failed = r->opts.resume_failed;
+	int verbose = r->opts.verbose;
+
+	if (h == NULL || h->argc < 2) {
+		*cause = xasprintf("%s: no command given, and the joblog has no header "
+		    "to take one from", path);
+		return PFAN_E_INPUT;
+	}
+	r->replay_argv = xcalloc((size_t)h->argc + 1, sizeof *r->replay_argv);
+	for (int i = 0; i < h->argc; i++)
+		r->replay_argv[i] = h->argv[i];
+	options_free(&r->opts);
+	if (options_parse(&r->opts, h->argc, r->replay_argv, cause) != PFAN_OK)
+		return PFAN_E_INPUT;
+	if (r->opts.ntemplate == 0) {
+		*cause = xasprintf("%s: the header's command line has no command", path);
+		return PFAN_E_INPUT;
+	}
+	r->opts.resume = path;
+	r->opts.resume_failed = failed;
+	r->opts.joblog = path;
+	r->opts.verbose = verbose;
+	if (h->cwd != NULL && chdir(h->cwd) != 0)
+		log_warn("%s: can't go back to the run's directory %s: %s", path, h->cwd,
+		    strerror(errno));
+	if (reads_stdin(&r->opts) && isatty(STDIN_FILENO)) {
+		*cause = xasprintf("%s: that run read its input from stdin: pipe the same "
+		    "input again (pfan --resume %s < INPUT)", path, path);
+		return PFAN_E_INPUT;
+	}
+	return PFAN_OK;
+}
+
+static int
+open_joblog(struct run *r, int argc, char **argv, char **cause)
+{
+	const char *path = r->opts.joblog != NULL ? r->opts.joblog : r->opts.resume;
+	char cwd[PATH_MAX];
+	struct joblog_header h;
+
+	if (path == NULL || r->opts.dry_run)
+		return PFAN_OK;
+	if (joblog_open(&r->joblog, path, cause) != PFAN_OK)
+		return PFAN_E_SYS;
+	h.version = PACKAGE_VERSION;
+	h.argc = argc;
+	h.argv = argv;
+	h.cwd = getcwd(cwd, sizeof cwd) != NULL ? cwd : "";
+	h.start = wall_now();
+	return joblog_write_header(r->joblog, &h, cause);
+}
+
+static int
+setup(struct run *r, int argc, char **argv)
+{
+	struct pfan_opts *o = &r->opts;
+	struct output_config oc;
+	char *cause = NULL;
+
+	if (o->resume != NULL &&
+	    resume_load(&r->resume, o->resume, o->resume_failed, &cause) != PFAN_OK)
+		return fail(cause);
+	if (o->ntemplate == 0 && o->resume != NULL) {
+		if (replay_header(r, &cause) != PFAN_OK)
+			return fail(cause);
+		argc = o->argc;
+		argv = o->argv;
+	}
+	if (o->ntemplate == 0)
+		return fail(xstrdup("no command given (see pfan --help)"));
+	if (template_parse(&r->tmpl, o->ntemplate, o->template, &cause) != PFAN_OK)
+		return fail(cause);
+	if (input_open(&r->input, &o->input, &cause) != PFAN_OK)
+		return fail(cause);
+	memset(&oc, 0, sizeof oc);
+	oc.keep_order = o->keep_order;
+	oc.line_buffer = o->line_buffer;
+	oc.tag = o->tag;
+	oc.results_dir = o->results;
+	oc.out_fd = STDOUT_FILENO;
+	oc.err_fd = STDERR_FILENO;
+	if (output_new(&r->output, &oc, &cause) != PFAN_OK)
+		return fail(cause);
+	if (open_joblog(r, argc, argv, &cause) != PFAN_OK)
+		return fail(cause);
+	return PFAN_OK;
+}
+
+static void
+add_local_host(struct run *r)
+{
+	unsigned slots = r->opts.jobs;
+	struct sched_host *h;
+
+	if (slots == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		slots = n > 0 ? (unsigned)n : 1;
+	}
+	h = sched_add_host(r->sched, "local", slots, true);
+	sched_host_set_executor(h, local_executor(local_new(r->loop, r->opts.kill_grace)));
+}
+
+static void
+teardown(struct run *r)
+{
+	sched_free(r->sched);
+	loop_free(r->loop);
+	joblog_close(r->joblog);
+	output_free(r->output);
+	input_free(r->input);
+	template_free(r->tmpl);
+	resume_free(r->resume);
+	options_free(&r->opts);
+	free(r->replay_argv);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct run r;
+	struct sched_deps deps;
+	char *cause = NULL;
+	int status;
+
+	memset(&r, 0, sizeof r);
+	/* A closed stdout must be an error we see, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	if (options_parse(&r.opts, argc, argv, &cause) != PFAN_OK) {
+		status = fail(cause);
+		goto out;
+	}
+	if (r.opts.help) {
+		options_usage(stdout);
+		status = 0;
+		goto out;
+	}
+	if (r.opts.version) {
+		printf("pfan %s\n", PACKAGE_VERSION);
+		status = 0;
+		goto out;
+	}
+	log_set_verbosity(r.opts.verbose);
+	if ((status = setup(&r, argc, argv)) != PFAN_OK)
+		goto out;
+
+	r.loop = loop_new();
+	memset(&deps, 0, sizeof deps);
+	deps.opts = &r.opts;
+	deps.loop = r.loop;
+	deps.tmpl = r.tmpl;
+	deps.input = r.input;
+	deps.output = r.output;
+	deps.joblog = r.joblog;
+	deps.resume = r.resume;
+	r.sched = sched_new(&deps);
+	add_local_host(&r);
+	status = sched_run(r.sched);
+	if (input_was_empty_stdin_file(r.input))
+		log_warn("no input: stdin is an empty file (an unquoted <> in the command "
+		    "is a shell redirection; quote it: '<>')");
+out:
+	teardown(&r);
+	return status;
+}

@@ -1,0 +1,801 @@
+/* sched.c: the job lifecycle.
+ *
+ * Theory of operation: jobs are made lazily. Each loop iteration the idle
+ * hook fills free slots: first from the pending queue (retries and jobs
+ * whose host was lost), then by pulling the next record from the input,
+ * so at most one record is read ahead of a free slot and `seq 1e7 | pfan`
+ * runs in bounded memory. A job goes to the ready host with the most free
+ * slots that it has not failed on (any host when all of them have failed
+ * it), never round-robin: a slow host never holds work a free slot could
+ * run. Its slot is the lowest free one on that host ({%}).
+ *
+ * Job states: QUEUED (made, waiting for a slot) -> STARTING (given to an
+ * executor, which may still be opening a channel) -> RUNNING -> DONE (the
+ * executor reported the end: record written, then retried, requeued or
+ * final). One setter checks every transition.
+ *
+ * Every finished attempt is appended to the joblog before its slot is
+ * given to another job, so the joblog never lags behind what pfan saw.
+ * The joblog is fdatasync'ed at most once a second and at the end.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "log.h"
+#include "sched.h"
+#include "xalloc.h"
+
+enum job_state { JOB_QUEUED, JOB_STARTING, JOB_RUNNING, JOB_DONE };
+
+static const char *const job_state_names[] = {
+	"queued", "starting", "running", "done",
+};
+
+enum host_state { HOST_CONNECTING, HOST_READY, HOST_DOWN, HOST_GONE };
+
+struct sched_host {
+	struct sched *s;
+	char *name;
+	unsigned slots;
+	unsigned running;
+	bool *busy;                /* [slots] */
+	enum host_state state;
+	struct executor ex;
+	size_t index;
+};
+
+struct job {
+	unsigned long long seq;
+	struct args args;
+	char *cmd;                 /* canonical: the joblog's cmd */
+	char *tag;
+	enum job_state state;
+	unsigned attempt;          /* attempts so far, all kinds */
+	unsigned failures;         /* counted against --retries */
+	struct sched_host *host;
+	unsigned slot;
+	struct exec_task *task;
+	struct output_job *out;
+	double start_wall, start_mono;
+	struct loop_timer *timeout_timer;
+	bool timed_out, killed;
+	size_t *failed_on;         /* host indexes this job failed on */
+	size_t nfailed_on;
+	struct job *next;
+};
+
+struct sched {
+	const struct pfan_opts *o;
+	struct loop *loop;
+	struct template *tmpl;
+	struct input *input;
+	struct output *out;
+	struct joblog *joblog;
+	struct resume *resume;
+
+	struct sched_host **hosts;
+	size_t nhosts;
+	struct job *pending, *pending_tail;
+	struct job **running;      /* for cancel-all */
+	size_t nrunning, caprunning;
+
+	unsigned long long last_seq;
+	unsigned long long nok, nfailed, nskipped;
+	bool input_eof, input_watched;
+	bool stopping;             /* start nothing new */
+	int interrupt_signo;       /* the signal that stopped us */
+	int interrupts;
+	bool fatal;                /* pfan's own error: exit 255 */
+	bool joblog_dirty;
+	struct loop_timer *sync_timer, *host_wait_timer;
+	struct buf cmdbuf;
+};
+
+static const struct exec_job_ops job_ops;
+
+static void
+job_set_state(struct job *j, enum job_state to)
+{
+	static const unsigned char allowed[4][4] = {
+		/* from queued */   { 0, 1, 0, 1 },
+		/* from starting */ { 0, 0, 1, 1 },
+		/* from running */  { 0, 0, 0, 1 },
+		/* from done */     { 1, 0, 0, 0 },
+	};
+
+	if (!allowed[j->state][to])
+		fatal("job %llu: bad transition %s -> %s", j->seq,
+		    job_state_names[j->state], job_state_names[to]);
+	log_debug("job %llu: %s -> %s", j->seq, job_state_names[j->state], job_state_names[to]);
+	j->state = to;
+}
+
+static void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	args_free(&j->args);
+	free(j->cmd);
+	free(j->tag);
+	free(j->failed_on);
+	free(j);
+}
+
+static unsigned
+host_free_slots(const struct sched_host *h)
+{
+	if (h->state != HOST_READY || h->running >= h->slots)
+		return 0;
+	return h->slots - h->running;
+}
+
+static unsigned
+free_slots(const struct sched *s)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < s->nhosts; i++)
+		n += host_free_slots(s->hosts[i]);
+	return n;
+}
+
+static bool
+job_failed_on(const struct job *j, const struct sched_host *h)
+{
+	for (size_t i = 0; i < j->nfailed_on; i++)
+		if (j->failed_on[i] == h->index)
+			return true;
+	return false;
+}
+
+/* The ready host with the most free slots that the job has not failed on;
+ * a host it failed on only when every usable host is one. */
+static struct sched_host *
+pick_host(struct sched *s, const struct job *j)
+{
+	struct sched_host *best = NULL, *fallback = NULL;
+	bool other_usable = false;
+
+	for (size_t i = 0; i < s->nhosts; i++) {
+		struct sched_host *h = s->hosts[i];
+		unsigned f = host_free_slots(h);
+		bool failed = job_failed_on(j, h);
+		if (!failed && h->state != HOST_GONE)
+			other_usable = true;
+		if (f == 0)
+			continue;
+		if (failed) {
+			if (fallback == NULL || f > host_free_slots(fallback))
+				fallback = h;
+		} else if (best == NULL || f > host_free_slots(best))
+			best = h;
+	}
+	if (best != NULL)
+		return best;
+	return other_usable ? NULL : fallback;
+}
+
+static void
+running_add(struct sched *s, struct job *j)
+{
+	if (s->nrunning == s->caprunning) {
+		s->caprunning = s->caprunning ? 2 * s->caprunning : 64;
+		s->running = xreallocarray(s->running, s->caprunning, sizeof *s->running);
+	}
+	s->running[s->nrunning++] = j;
+}
+
+static void
+running_del(struct sched *s, struct job *j)
+{
+	for (size_t i = 0; i < s->nrunning; i++) {
+		if (s->running[i] == j) {
+			s->running[i] = s->running[--s->nrunning];
+			return;
+		}
+	}
+}
+
+static void
+pending_push(struct sched *s, struct job *j, bool front)
+{
+	if (front) {
+		j->next = s->pending;
+		s->pending = j;
+		if (s->pending_tail == NULL)
+			s->pending_tail = j;
+		return;
+	}
+	j->next = NULL;
+	if (s->pending_tail != NULL)
+		s->pending_tail->next = j;
+	else
+		s->pending = j;
+	s->pending_tail = j;
+}
+
+static void
+pending_unlink(struct sched *s, struct job *prev, struct job *j)
+{
+	if (prev != NULL)
+		prev->next = j->next;
+	else
+		s->pending = j->next;
+	if (s->pending_tail == j)
+		s->pending_tail = prev;
+	j->next = NULL;
+}
+
+static void
+on_sync_timer(void *arg)
+{
+	struct sched *s = arg;
+	char *cause = NULL;
+
+	s->sync_timer = NULL;
+	if (s->joblog != NULL && s->joblog_dirty) {
+		s->joblog_dirty = false;
+		if (joblog_sync(s->joblog, &cause) != PFAN_OK) {
+			log_error("%s", cause);
+			free(cause);
+		}
+	}
+}
+
+static void
+write_record(struct sched *s, struct job *j, enum job_status st,
+    const struct exec_result *r, double runtime)
+{
+	struct joblog_record rec;
+	char *cause = NULL;
+
+	if (s->joblog == NULL)
+		return;
+	memset(&rec, 0, sizeof rec);
+	rec.seq = j->seq;
+	rec.attempt = j->attempt;
+	rec.host = j->host->name;
+	rec.slot = j->slot;
+	rec.cmd = j->cmd;
+	rec.nargs = j->args.n;
+	rec.args = j->args.v;
+	rec.start = j->start_wall;
+	rec.runtime = runtime;
+	rec.exit_code = r != NULL && r->end == EXEC_EXITED ? r->exit_code : -1;
+	rec.signal = r != NULL && r->end == EXEC_SIGNALED ? r->signal : 0;
+	rec.status = st;
+	rec.stdout_bytes = j->out != NULL ? output_job_bytes(j->out, 1) : 0;
+	rec.stderr_bytes = j->out != NULL ? output_job_bytes(j->out, 2) : 0;
+	if (joblog_append(s->joblog, &rec, &cause) != PFAN_OK) {
+		/* The joblog is the run's durable state: without it a resume
+		 * could run finished jobs again. Stop starting new ones. */
+		log_error("%s; starting no new jobs", cause);
+		free(cause);
+		s->stopping = true;
+		s->fatal = true;
+		return;
+	}
+	s->joblog_dirty = true;
+	if (s->sync_timer == NULL)
+		s->sync_timer = loop_timer_add(s->loop, 1.0, on_sync_timer, s);
+}
+
+static void
+kill_all(struct sched *s)
+{
+	for (size_t i = 0; i < s->nrunning; i++) {
+		struct job *j = s->running[i];
+		if (j->killed || j->task == NULL)
+			continue;
+		j->killed = true;
+		j->host->ex.ops->cancel(j->host->ex.impl, j->task);
+	}
+}
+
+static void
+check_halt(struct sched *s)
+{
+	const struct pfan_opts *o = s->o;
+	unsigned long long n = o->halt_on_success ? s->nok : s->nfailed;
+
+	if (o->halt_when == HALT_NEVER || s->stopping || n < o->halt_count)
+		return;
+	s->stopping = true;
+	if (o->halt_when == HALT_NOW) {
+		log_warn("--halt: %llu job%s %s; killing %zu running", n, n == 1 ? "" : "s",
+		    o->halt_on_success ? "succeeded" : "failed", s->nrunning);
+		kill_all(s);
+	} else if (s->nrunning > 0)
+		log_warn("--halt: %llu job%s %s; waiting for %zu running", n, n == 1 ? "" : "s",
+		    o->halt_on_success ? "succeeded" : "failed", s->nrunning);
+}
+
+static enum job_status
+status_of(const struct job *j, const struct exec_result *r)
+{
+	if (r->end == EXEC_LOST)
+		return JOB_HOST_LOST;
+	if (j->timed_out)
+		return JOB_TIMEOUT;
+	if (j->killed)
+		return JOB_KILLED;
+	if (r->end == EXEC_EXITED && r->exit_code == 0)
+		return JOB_OK;
+	return JOB_FAILED;
+}
+
+/* After its record is written: retry, requeue, or print and count. */
+static void
+job_settle(struct sched *s, struct job *j, enum job_status st)
+{
+	bool retry = false, requeue = false;
+
+	if (st == JOB_HOST_LOST && !s->stopping)
+		requeue = true;
+	else if ((st == JOB_FAILED || st == JOB_TIMEOUT) && !s->stopping &&
+	    j->failures < s->o->retries) {
+		retry = true;
+		j->failures++;
+		j->failed_on = xreallocarray(j->failed_on, j->nfailed_on + 1, sizeof *j->failed_on);
+		j->failed_on[j->nfailed_on++] = j->host->index;
+	}
+	if (retry || requeue) {
+		output_job_discard(j->out);
+		j->out = NULL;
+		j->timed_out = j->killed = false;
+		j->host = NULL;
+		job_set_state(j, JOB_QUEUED);
+		pending_push(s, j, true);
+		return;
+	}
+	output_job_finish(j->out);
+	j->out = NULL;
+	if (st == JOB_OK)
+		s->nok++;
+	else
+		s->nfailed++;
+	job_free(j);
+	check_halt(s);
+}
+
+static void
+on_job_done(void *arg, const struct exec_result *r)
+{
+	struct job *j = arg;
+	struct sched_host *h = j->host;
+	struct sched *s = h->s;
+	enum job_status st = status_of(j, r);
+	double runtime = j->start_mono > 0 ? mono_now() - j->start_mono : 0;
+
+	j->task = NULL;
+	loop_timer_del(s->loop, j->timeout_timer);
+	j->timeout_timer = NULL;
+	if (r->cause != NULL)
+		log_error("job %llu on %s: %s", j->seq, h->name, r->cause);
+	job_set_state(j, JOB_DONE);
+	write_record(s, j, st, r, runtime);
+	h->running--;
+	h->busy[j->slot - 1] = false;
+	running_del(s, j);
+	job_settle(s, j, st);
+}
+
+static void
+on_job_timeout(void *arg)
+{
+	struct job *j = arg;
+
+	j->timeout_timer = NULL;
+	if (j->task == NULL || j->killed)
+		return;
+	j->timed_out = true;
+	j->host->ex.ops->cancel(j->host->ex.impl, j->task);
+}
+
+static void
+on_job_started(void *arg)
+{
+	struct job *j = arg;
+	struct sched *s = j->host->s;
+
+	j->start_wall = wall_now();
+	j->start_mono = mono_now();
+	job_set_state(j, JOB_RUNNING);
+	if (s->o->timeout > 0)
+		j->timeout_timer = loop_timer_add(s->loop, s->o->timeout, on_job_timeout, j);
+}
+
+static void
+on_job_output(void *arg, int stream, const char *data, size_t len)
+{
+	struct job *j = arg;
+	char *cause = NULL;
+
+	if (output_job_data(j->out, stream, data, len) != PFAN_OK) {
+		log_error("job %llu: %s", j->seq, cause != NULL ? cause : "output lost");
+		free(cause);
+	}
+}
+
+static const struct exec_job_ops job_ops = {
+	.started = on_job_started,
+	.output = on_job_output,
+	.done = on_job_done,
+};
+
+static void
+start_job(struct sched *s, struct job *j, struct sched_host *h)
+{
+	struct template_ctx ctx = { j->seq, 0, NULL };
+	struct exec_request req;
+	char *cause = NULL;
+	const char *cmd = j->cmd;
+	unsigned slot = 1;
+
+	while (slot < h->slots && h->busy[slot - 1])
+		slot++;
+	h->busy[slot - 1] = true;
+	h->running++;
+	j->host = h;
+	j->slot = slot;
+	j->attempt++;
+	j->start_wall = j->start_mono = 0;
+	j->out = output_job_start(s->out, j->seq, j->tag);
+	running_add(s, j);
+	job_set_state(j, JOB_STARTING);
+	if (template_per_slot(s->tmpl)) {
+		ctx.slot = slot;
+		ctx.host = h->name;
+		buf_reset(&s->cmdbuf);
+		if (template_expand(s->tmpl, &j->args, &ctx, &s->cmdbuf, &cause) != PFAN_OK)
+			goto failed;
+		cmd = buf_cstr(&s->cmdbuf);
+	}
+	req.cmd = cmd;
+	req.seq = j->seq;
+	req.slot = slot;
+	req.host = h->name;
+	req.job = j;
+	req.ops = &job_ops;
+	if (h->ex.ops->start(h->ex.impl, &req, &j->task, &cause) == PFAN_OK)
+		return;
+failed:;
+	/* Never ran: recorded as failed with no exit status; retried like any
+	 * failure (another host may manage). */
+	struct exec_result r = { EXEC_START_FAILED, 0, 0, cause };
+	j->task = NULL;
+	on_job_done(j, &r);
+	free(cause);
+}
+
+static void
+on_input_readable(void *arg, int fd, short revents)
+{
+	struct sched *s = arg;
+
+	(void)revents;
+	/* The idle hook reads; this watch only wakes the loop. */
+	loop_io_del(s->loop, fd);
+	s->input_watched = false;
+}
+
+static void
+dry_run_print(struct sched *s, struct job *j)
+{
+	struct template_ctx ctx = { j->seq, 0, NULL };
+	unsigned total = 0;
+	char *cause = NULL;
+
+	for (size_t i = 0; i < s->nhosts; i++)
+		total += s->hosts[i]->slots;
+	ctx.slot = (unsigned)((j->seq - 1) % (total ? total : 1)) + 1;
+	ctx.host = s->nhosts ? s->hosts[0]->name : "local";
+	buf_reset(&s->cmdbuf);
+	if (template_expand(s->tmpl, &j->args, &ctx, &s->cmdbuf, &cause) != PFAN_OK) {
+		log_error("job %llu: %s", j->seq, cause);
+		free(cause);
+		s->nfailed++;
+		return;
+	}
+	buf_addc(&s->cmdbuf, '\n');
+	for (size_t off = 0; off < s->cmdbuf.len;) {
+		ssize_t n = write(STDOUT_FILENO, s->cmdbuf.data + off, s->cmdbuf.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+static char *
+join_args(const struct args *a)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < a->n; i++) {
+		if (i > 0)
+			buf_addc(&b, ' ');
+		buf_adds(&b, a->v[i]);
+	}
+	return buf_steal(&b);
+}
+
+/* The next job from the input, or NULL (end, or nothing readable yet). */
+static struct job *
+next_fresh_job(struct sched *s)
+{
+	struct template_ctx ctx = { 0, 0, NULL };
+	struct args a;
+	char *cause = NULL;
+	int rc;
+
+	for (;;) {
+		args_init(&a);
+		rc = input_next(s->input, &a, &cause);
+		if (rc == PFAN_AGAIN) {
+			int fd = input_fd(s->input);
+			if (fd >= 0 && !s->input_watched) {
+				loop_io_set(s->loop, fd, POLLIN, on_input_readable, s);
+				s->input_watched = true;
+			}
+			return NULL;
+		}
+		if (rc == PFAN_EOF) {
+			s->input_eof = true;
+			return NULL;
+		}
+		unsigned long long seq = ++s->last_seq;
+		if (rc != PFAN_OK) {
+			log_error("%s", cause);
+			free(cause);
+			cause = NULL;
+			s->nfailed++;
+			output_seq_skip(s->out, seq);
+			continue;
+		}
+		ctx.seq = seq;
+		buf_reset(&s->cmdbuf);
+		if (template_expand(s->tmpl, &a, &ctx, &s->cmdbuf, &cause) != PFAN_OK) {
+			log_error("job %llu: %s", seq, cause);
+			free(cause);
+			cause = NULL;
+			args_free(&a);
+			s->nfailed++;
+			output_seq_skip(s->out, seq);
+			continue;
+		}
+		if (s->resume != NULL && resume_take_done(s->resume, buf_cstr(&s->cmdbuf))) {
+			args_free(&a);
+			s->nskipped++;
+			output_seq_skip(s->out, seq);
+			continue;
+		}
+		struct job *j = xcalloc(1, sizeof *j);
+		j->seq = seq;
+		j->args = a;
+		j->cmd = xstrndup(s->cmdbuf.data != NULL ? s->cmdbuf.data : "", s->cmdbuf.len);
+		if (s->o->tag)
+			j->tag = join_args(&j->args);
+		j->state = JOB_QUEUED;
+		if (s->o->dry_run) {
+			dry_run_print(s, j);
+			output_seq_skip(s->out, seq);
+			job_free(j);
+			continue;
+		}
+		return j;
+	}
+}
+
+static bool
+any_host_usable(const struct sched *s)
+{
+	for (size_t i = 0; i < s->nhosts; i++)
+		if (s->hosts[i]->state != HOST_GONE)
+			return true;
+	return false;
+}
+
+static void
+on_host_wait_expired(void *arg)
+{
+	struct sched *s = arg;
+
+	s->host_wait_timer = NULL;
+	if (any_host_usable(s))
+		return;
+	log_error("no host left to run jobs on (waited %gs); resume with the same "
+	    "command and --resume JOBLOG", s->o->host_wait);
+	s->fatal = true;
+	s->stopping = true;
+}
+
+static void
+check_finished(struct sched *s)
+{
+	if (s->nrunning > 0)
+		return;
+	if (s->stopping || (s->input_eof && s->pending == NULL))
+		loop_stop(s->loop);
+}
+
+/* The idle hook: fill every free slot we can. */
+static void
+dispatch(void *arg)
+{
+	struct sched *s = arg;
+
+	while (!s->stopping && free_slots(s) > 0) {
+		struct job *prev = NULL, *j;
+		struct sched_host *h = NULL;
+
+		for (j = s->pending; j != NULL; prev = j, j = j->next)
+			if ((h = pick_host(s, j)) != NULL)
+				break;
+		if (j != NULL) {
+			pending_unlink(s, prev, j);
+			start_job(s, j, h);
+			continue;
+		}
+		if (s->input_eof || (j = next_fresh_job(s)) == NULL)
+			break;
+		if ((h = pick_host(s, j)) == NULL) {
+			pending_push(s, j, false);
+			break;
+		}
+		start_job(s, j, h);
+	}
+	if (!s->stopping && !any_host_usable(s) && s->host_wait_timer == NULL)
+		s->host_wait_timer = loop_timer_add(s->loop, s->o->host_wait,
+		    on_host_wait_expired, s);
+	check_finished(s);
+}
+
+static void
+on_signal(void *arg, int signo)
+{
+	struct sched *s = arg;
+
+	s->interrupt_signo = signo;
+	if (signo == SIGINT && s->interrupts++ == 0 && s->nrunning > 0) {
+		log_warn("interrupted: starting no new jobs, waiting for %zu running "
+		    "(Ctrl-C again kills them)", s->nrunning);
+		s->stopping = true;
+		return;
+	}
+	if (s->nrunning > 0)
+		log_warn("killing %zu running job%s", s->nrunning, s->nrunning == 1 ? "" : "s");
+	s->stopping = true;
+	kill_all(s);
+}
+
+static void
+host_ready(void *arg, unsigned slots)
+{
+	struct sched_host *h = arg;
+
+	if (slots > 0 && slots != h->slots && h->running == 0) {
+		h->slots = slots;
+		h->busy = xrealloc(h->busy, slots * sizeof *h->busy);
+		memset(h->busy, 0, slots * sizeof *h->busy);
+	}
+	h->state = HOST_READY;
+	log_debug("%s: ready with %u slots", h->name, h->slots);
+}
+
+static void
+host_lost(void *arg, const char *why, bool given_up)
+{
+	struct sched_host *h = arg;
+
+	h->state = given_up ? HOST_GONE : HOST_DOWN;
+	if (given_up)
+		log_warn("%s: %s; giving up on this host for the run", h->name, why);
+	else
+		log_warn("%s: %s", h->name, why);
+}
+
+const struct exec_host_ops sched_host_ops = {
+	.ready = host_ready,
+	.lost = host_lost,
+};
+
+struct sched *
+sched_new(const struct sched_deps *d)
+{
+	struct sched *s = xcalloc(1, sizeof *s);
+
+	s->o = d->opts;
+	s->loop = d->loop;
+	s->tmpl = d->tmpl;
+	s->input = d->input;
+	s->out = d->output;
+	s->joblog = d->joblog;
+	s->resume = d->resume;
+	buf_init(&s->cmdbuf);
+	return s;
+}
+
+struct sched_host *
+sched_add_host(struct sched *s, const char *name, unsigned slots, bool ready)
+{
+	struct sched_host *h = xcalloc(1, sizeof *h);
+
+	h->s = s;
+	h->name = xstrdup(name);
+	h->slots = slots;
+	h->busy = xcalloc(slots ? slots : 1, sizeof *h->busy);
+	h->state = ready ? HOST_READY : HOST_CONNECTING;
+	h->index = s->nhosts;
+	s->hosts = xreallocarray(s->hosts, s->nhosts + 1, sizeof *s->hosts);
+	s->hosts[s->nhosts++] = h;
+	return h;
+}
+
+void
+sched_host_set_executor(struct sched_host *h, struct executor ex)
+{
+	h->ex = ex;
+}
+
+int
+sched_run(struct sched *s)
+{
+	char *cause = NULL;
+
+	loop_signal(s->loop, SIGINT, on_signal, s);
+	loop_signal(s->loop, SIGTERM, on_signal, s);
+	loop_signal(s->loop, SIGHUP, on_signal, s);
+	loop_set_idle(s->loop, dispatch, s);
+	loop_run(s->loop);
+	loop_set_idle(s->loop, NULL, NULL);
+	output_flush(s->out);
+	if (s->joblog != NULL && joblog_sync(s->joblog, &cause) != PFAN_OK) {
+		log_error("%s", cause);
+		free(cause);
+		s->fatal = true;
+	}
+	if (s->resume != NULL && s->nskipped > 0)
+		log_debug("--resume: skipped %llu finished jobs", s->nskipped);
+	if (s->interrupt_signo != 0)
+		return 128 + s->interrupt_signo;
+	if (s->fatal)
+		return PFAN_EXIT_ERROR;
+	return s->nfailed > 101 ? 101 : (int)s->nfailed;
+}
+
+void
+sched_free(struct sched *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->nhosts; i++) {
+		struct sched_host *h = s->hosts[i];
+		if (h->ex.ops != NULL)
+			h->ex.ops->free(h->ex.impl);
+		free(h->name);
+		free(h->busy);
+		free(h);
+	}
+	while (s->pending != NULL) {
+		struct job *j = s->pending;
+		s->pending = j->next;
+		job_free(j);
+	}
+	for (size_t i = 0; i < s->nrunning; i++)
+		job_free(s->running[i]);
+	loop_timer_del(s->loop, s->sync_timer);
+	loop_timer_del(s->loop, s->host_wait_timer);
+	free(s->running);
+	free(s->hosts);
+	buf_free(&s->cmdbuf);
+	free(s);
+}
