@@ -1,0 +1,411 @@
+/* test_sched.c: the scheduler against a fake executor. The fake "runs" a
+ * job by a timer and ends it the way the test's outcome function says, so
+ * the tests can check slot caps, host choice, retries, requeues on host
+ * loss, --halt, and --resume skipping without spawning anything. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "sched.h"
+#include "xalloc.h"
+
+#define MAX_HOSTS 4
+#define MAX_RUNS 1000
+
+struct run_rec {
+	char cmd[64];
+	int host;
+	unsigned slot;
+	struct exec_result result;
+};
+
+struct fake;
+
+struct exec_task {
+	struct fake *f;
+	int host;
+	void *job;
+	const struct exec_job_ops *ops;
+	struct loop_timer *timer;
+	struct run_rec rec;
+	bool cancelled;
+};
+
+struct fake_host {
+	struct fake *f;
+	int index;
+	unsigned running, peak;
+	bool slot_busy[64];
+	bool slot_clash;
+};
+
+typedef struct exec_result outcome_fn(struct fake *f, const char *cmd, int host);
+
+struct fake {
+	struct loop *loop;
+	struct fake_host hosts[MAX_HOSTS];
+	struct run_rec runs[MAX_RUNS];
+	size_t nruns;
+	outcome_fn *outcome;
+	double duration;
+	int lost_once_host;       /* -1: none */
+	bool lost_done;
+};
+
+static void
+fake_finish(void *arg)
+{
+	struct exec_task *t = arg;
+	struct fake_host *h = &t->f->hosts[t->host];
+	struct fake *f = t->f;
+
+	t->timer = NULL;
+	t->ops->output(t->job, 1, t->rec.cmd, strlen(t->rec.cmd));
+	t->ops->output(t->job, 1, "\n", 1);
+	if (t->cancelled) {
+		t->rec.result.end = EXEC_SIGNALED;
+		t->rec.result.signal = 15;
+	} else
+		t->rec.result = f->outcome(f, t->rec.cmd, t->host);
+	h->running--;
+	h->slot_busy[t->rec.slot] = false;
+	if (f->nruns < MAX_RUNS)
+		f->runs[f->nruns++] = t->rec;
+	t->ops->done(t->job, &t->rec.result);
+	free(t);
+}
+
+static int
+fake_start(void *impl, const struct exec_request *req, struct exec_task **out, char **cause)
+{
+	struct fake_host *h = impl;
+	struct exec_task *t = xcalloc(1, sizeof *t);
+
+	(void)cause;
+	t->f = h->f;
+	t->host = h->index;
+	t->job = req->job;
+	t->ops = req->ops;
+	snprintf(t->rec.cmd, sizeof t->rec.cmd, "%s", req->cmd);
+	t->rec.host = h->index;
+	t->rec.slot = req->slot;
+	if (h->slot_busy[req->slot])
+		h->slot_clash = true;
+	h->slot_busy[req->slot] = true;
+	if (++h->running > h->peak)
+		h->peak = h->running;
+	t->timer = loop_timer_add(h->f->loop, h->f->duration, fake_finish, t);
+	*out = t;
+	t->ops->started(t->job);
+	return PFAN_OK;
+}
+
+static void
+fake_cancel(void *impl, struct exec_task *t)
+{
+	(void)impl;
+	t->cancelled = true;
+	loop_timer_del(t->f->loop, t->timer);
+	t->timer = loop_timer_add(t->f->loop, 0, fake_finish, t);
+}
+
+static void
+fake_free(void *impl)
+{
+	(void)impl;
+}
+
+static const struct executor_ops fake_ops = { fake_start, fake_cancel, fake_free };
+
+static struct exec_result
+all_ok(struct fake *f, const char *cmd, int host)
+{
+	struct exec_result r = { EXEC_EXITED, 0, 0, NULL };
+	(void)f; (void)cmd; (void)host;
+	return r;
+}
+
+static struct exec_result
+host0_fails(struct fake *f, const char *cmd, int host)
+{
+	struct exec_result r = { EXEC_EXITED, host == 0 ? 127 : 0, 0, NULL };
+	(void)f; (void)cmd;
+	return r;
+}
+
+static struct exec_result
+host0_lost_once(struct fake *f, const char *cmd, int host)
+{
+	struct exec_result r = { EXEC_EXITED, 0, 0, NULL };
+	(void)cmd;
+	if (host == 0 && !f->lost_done) {
+		r.end = EXEC_LOST;
+		r.cause = "connection reset";
+		f->lost_done = true;
+	}
+	return r;
+}
+
+static struct exec_result
+odd_fails(struct fake *f, const char *cmd, int host)
+{
+	struct exec_result r = { EXEC_EXITED, 0, 0, NULL };
+	(void)f; (void)host;
+	r.exit_code = atoi(cmd + strlen("job ")) % 2;
+	return r;
+}
+
+struct world {
+	struct pfan_opts o;
+	struct input_source src;
+	char *items[200];
+	char itembuf[200][16];
+	struct fake f;
+	struct loop *loop;
+	struct template *tmpl;
+	struct input *input;
+	struct output *out;
+	struct joblog *joblog;
+	struct resume *resume;
+	struct sched *s;
+	char logpath[64];
+};
+
+static void
+world_init(struct world *w, size_t njobs, outcome_fn *outcome)
+{
+	char *words[] = { "job", "{}" };
+	struct output_config oc;
+	char *cause = NULL;
+
+	memset(w, 0, sizeof *w);
+	for (size_t i = 0; i < njobs; i++) {
+		snprintf(w->itembuf[i], sizeof w->itembuf[i], "%zu", i + 1);
+		w->items[i] = w->itembuf[i];
+	}
+	w->src.kind = INPUT_LIST;
+	w->src.items = w->items;
+	w->src.nitems = njobs;
+	w->o.input.sources = &w->src;
+	w->o.input.nsources = 1;
+	w->o.input.stdin_fd = -1;
+	w->o.kill_grace = 0.1;
+	w->o.host_wait = 1;
+	w->loop = loop_new();
+	w->f.loop = w->loop;
+	w->f.outcome = outcome;
+	w->f.duration = 0.002;
+	assert_int_equal(template_parse(&w->tmpl, 2, words, &cause), PFAN_OK);
+	memset(&oc, 0, sizeof oc);
+	oc.out_fd = open("/dev/null", O_WRONLY);
+	oc.err_fd = oc.out_fd;
+	assert_int_equal(output_new(&w->out, &oc, &cause), PFAN_OK);
+	strcpy(w->logpath, "/tmp/test_sched.XXXXXX");
+	int fd = mkstemp(w->logpath);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(joblog_open(&w->joblog, w->logpath, &cause), PFAN_OK);
+}
+
+static void
+world_start(struct world *w)
+{
+	struct sched_deps d = { &w->o, w->loop, w->tmpl, NULL, w->out, w->joblog, w->resume };
+	char *cause = NULL;
+
+	assert_int_equal(input_open(&w->input, &w->o.input, &cause), PFAN_OK);
+	d.input = w->input;
+	w->s = sched_new(&d);
+}
+
+static void
+add_host(struct world *w, int index, const char *name, unsigned slots)
+{
+	struct sched_host *h = sched_add_host(w->s, name, slots, true);
+	struct executor ex = { &fake_ops, &w->f.hosts[index] };
+
+	w->f.hosts[index].f = &w->f;
+	w->f.hosts[index].index = index;
+	sched_host_set_executor(h, ex);
+}
+
+static void
+world_free(struct world *w)
+{
+	sched_free(w->s);
+	joblog_close(w->joblog);
+	output_free(w->out);
+	input_free(w->input);
+	template_free(w->tmpl);
+	resume_free(w->resume);
+	loop_free(w->loop);
+	unlink(w->logpath);
+}
+
+static size_t
+count_runs(const struct world *w, int host, enum exec_end end, int code)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->f.nruns; i++)
+		if ((host < 0 || w->f.runs[i].host == host) && w->f.runs[i].result.end == end &&
+		    w->f.runs[i].result.exit_code == code)
+			n++;
+	return n;
+}
+
+static void
+test_slots_are_a_hard_cap_and_all_get_filled(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 60, all_ok);
+	world_start(&w);
+	add_host(&w, 0, "a", 3);
+	add_host(&w, 1, "b", 5);
+	assert_int_equal(sched_run(w.s), 0);
+	assert_int_equal(w.f.nruns, 60);
+	assert_int_equal(w.f.hosts[0].peak, 3);
+	assert_int_equal(w.f.hosts[1].peak, 5);
+	assert_false(w.f.hosts[0].slot_clash);
+	assert_false(w.f.hosts[1].slot_clash);
+	world_free(&w);
+}
+
+static void
+test_first_job_goes_to_the_host_with_most_free_slots(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 1, all_ok);
+	world_start(&w);
+	add_host(&w, 0, "small", 2);
+	add_host(&w, 1, "big", 8);
+	assert_int_equal(sched_run(w.s), 0);
+	assert_int_equal(w.f.runs[0].host, 1);
+	world_free(&w);
+}
+
+static void
+test_retry_prefers_a_host_it_has_not_failed_on(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 20, host0_fails);
+	w.o.retries = 1;
+	world_start(&w);
+	add_host(&w, 0, "broken", 4);
+	add_host(&w, 1, "good", 1);
+	assert_int_equal(sched_run(w.s), 0);
+	/* Every job ended ok on the good host; no job failed twice. */
+	assert_int_equal(count_runs(&w, 1, EXEC_EXITED, 0), 20);
+	assert_int_equal(count_runs(&w, 0, EXEC_EXITED, 127), w.f.nruns - 20);
+	world_free(&w);
+}
+
+static void
+test_failures_count_in_the_exit_status(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 9, odd_fails);
+	world_start(&w);
+	add_host(&w, 0, "a", 2);
+	assert_int_equal(sched_run(w.s), 5);
+	world_free(&w);
+}
+
+static void
+test_host_lost_requeues_without_using_a_retry(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 10, host0_lost_once);
+	w.o.retries = 0;
+	world_start(&w);
+	add_host(&w, 0, "flaky", 2);
+	add_host(&w, 1, "steady", 2);
+	int rc = sched_run(w.s);
+	assert_int_equal(rc, 0);
+	/* 10 ok runs, plus one lost attempt per job host 0 got. */
+	assert_int_equal(count_runs(&w, -1, EXEC_EXITED, 0), 10);
+	assert_true(count_runs(&w, 0, EXEC_LOST, 0) >= 1);
+	world_free(&w);
+}
+
+static void
+test_halt_now_kills_the_running_jobs(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 50, odd_fails);
+	w.o.halt_when = HALT_NOW;
+	w.o.halt_count = 1;
+	world_start(&w);
+	add_host(&w, 0, "a", 4);
+	int rc = sched_run(w.s);
+	assert_true(rc >= 1);
+	/* It stopped early: far from all 50 ran. */
+	assert_true(w.f.nruns < 20);
+	world_free(&w);
+}
+
+static void
+test_resume_skips_jobs_the_joblog_has_done(void **state)
+{
+	struct world w;
+	struct joblog_record rec;
+	char *args[] = { "3" };
+	char *cause = NULL;
+
+	(void)state;
+	world_init(&w, 5, all_ok);
+	memset(&rec, 0, sizeof rec);
+	rec.seq = 3;
+	rec.attempt = 1;
+	rec.host = "a";
+	rec.slot = 1;
+	rec.cmd = "job 3";
+	rec.nargs = 1;
+	rec.args = args;
+	rec.exit_code = 0;
+	rec.status = JOB_OK;
+	assert_int_equal(joblog_append(w.joblog, &rec, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&w.resume, w.logpath, false, &cause), PFAN_OK);
+	world_start(&w);
+	add_host(&w, 0, "a", 2);
+	assert_int_equal(sched_run(w.s), 0);
+	assert_int_equal(w.f.nruns, 4);
+	for (size_t i = 0; i < w.f.nruns; i++)
+		assert_string_not_equal(w.f.runs[i].cmd, "job 3");
+	world_free(&w);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_slots_are_a_hard_cap_and_all_get_filled),
+		cmocka_unit_test(test_first_job_goes_to_the_host_with_most_free_slots),
+		cmocka_unit_test(test_retry_prefers_a_host_it_has_not_failed_on),
+		cmocka_unit_test(test_failures_count_in_the_exit_status),
+		cmocka_unit_test(test_host_lost_requeues_without_using_a_retry),
+		cmocka_unit_test(test_halt_now_kills_the_running_jobs),
+		cmocka_unit_test(test_resume_skips_jobs_the_joblog_has_done),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
