@@ -1,0 +1,257 @@
+#!/usr/bin/env bats
+# Differential tests: pfan and GNU parallel, same command, same input, same
+# output (sorted, or exact with -k). GNU parallel is the reference; where
+# pfan differs on purpose the case is not here.
+
+load lib
+
+setup() {
+	pfan_setup
+	# Path edge cases for {.} {/} {//} {/.}, one per line.
+	cat >paths.txt <<-'EOF'
+	a
+	a.b
+	a.b.c
+	.hidden
+	dir/.hidden
+	dir.d/file
+	dir.d/file.txt
+	/abs/x.y
+	/x
+	dir/
+	a/b/
+	/
+	.
+	..
+	../up.txt
+	x.
+	...
+	a..b
+	dir/sub/f.tar.gz
+	./rel.c
+	//double//slash.h
+	with space/name with space.tar
+	EOF
+}
+
+teardown() {
+	pfan_teardown
+}
+
+@test "diff: {} with ::: values" {
+	pfan_vs_parallel -j2 echo {} ::: a b c
+}
+
+@test "diff: {.} on path edge cases" {
+	pfan_vs_parallel -j2 -k echo {.} :::: paths.txt
+}
+
+@test "diff: {/} on path edge cases" {
+	pfan_vs_parallel -j2 -k echo {/} :::: paths.txt
+}
+
+@test "diff: {//} on path edge cases" {
+	pfan_vs_parallel -j2 -k echo {//} :::: paths.txt
+}
+
+@test "diff: {/.} on path edge cases" {
+	pfan_vs_parallel -j2 -k echo {/.} :::: paths.txt
+}
+
+@test "diff: {} {.} {/} {//} {/.} together, values in quotes" {
+	pfan_vs_parallel -j2 -k "printf '[%s] [%s] [%s] [%s] [%s]\n'" {} {.} {/} {//} {/.} :::: paths.txt
+}
+
+@test "diff: {#} in input order with -k" {
+	pfan_vs_parallel --exact -j2 -k echo {#} {} ::: a b c d e f g
+}
+
+@test "diff: product of two ::: sources, -k order" {
+	pfan_vs_parallel --exact -j2 -k echo {1}-{2} ::: a b c ::: 1 2 3
+}
+
+@test "diff: product of three sources, {} is all values" {
+	pfan_vs_parallel --exact -j2 -k echo {} ::: a b ::: 1 2 ::: x y
+}
+
+@test "diff: positional with transforms {1.} {2/} {2//} {1/.}" {
+	pfan_vs_parallel --exact -j2 -k echo {1.} {2/} {2//} {1/.} ::: d/a.x e/b.y ::: p/q/r.s t
+}
+
+@test "diff: negative position {-1}" {
+	pfan_vs_parallel --exact -j2 -k echo {-1} {1} ::: a b ::: 1 2 ::: x y
+}
+
+@test "diff: :::: one file" {
+	printf 'l1\nl2\nl3\n' >in1
+	pfan_vs_parallel -j2 echo {} :::: in1
+}
+
+@test "diff: :::: two files make a product" {
+	printf 'l1\nl2\n' >in1
+	printf 'm1\nm2\nm3\n' >in2
+	pfan_vs_parallel --exact -j2 -k echo {1} {2} :::: in1 in2
+}
+
+@test "diff: ::: and :::: mixed" {
+	printf 'f1\nf2\n' >in1
+	pfan_vs_parallel --exact -j2 -k echo {1} {2} ::: a b :::: in1
+}
+
+@test "diff: -a FILE" {
+	printf 'x y\nz\n' >in1
+	pfan_vs_parallel -j2 -a in1 echo {}
+}
+
+@test "diff: --link equal lengths" {
+	pfan_vs_parallel --exact -j2 -k --link echo {1} {2} ::: a b c ::: 1 2 3
+}
+
+@test "diff: --link wraps the shorter source" {
+	pfan_vs_parallel --exact -j2 -k --link echo {1} {2} ::: a b c d e ::: 1 2
+}
+
+@test "diff: stdin lines" {
+	printf 'one\ntwo words\nthree\n' >in
+	pfan_vs_parallel --stdin in -j2 echo {}
+}
+
+@test "diff: stdin keeps leading and trailing blanks, empty lines, no final newline" {
+	printf '  lead\ntrail  \n\n\tt\nlast' >in
+	pfan_vs_parallel --stdin in -j2 -k "printf '[%s]\n'" {}
+}
+
+@test "diff: -0 NUL-separated records with newlines and spaces in them" {
+	printf 'a b\0c\nd\0plain\0' >in
+	pfan_vs_parallel --stdin in -j2 -k -0 "printf '<%s>\n'" {}
+}
+
+@test "diff: --colsep ," {
+	printf 'a,b,c\n1,2,3\n' >in
+	pfan_vs_parallel --stdin in -j2 -k --colsep , echo {3} {1} {2}
+}
+
+@test "diff: --colsep regex with blanks trimmed around columns" {
+	printf 'a  ; b;c\n 1;2 ;  3 \n' >in
+	pfan_vs_parallel --stdin in -j2 -k --colsep ';' "printf '[%s]'" {1} {2} {3} ';' echo
+}
+
+@test "diff: --colsep with a TAB" {
+	printf 'k1\tv1\nk2\tv2\n' >in
+	pfan_vs_parallel --stdin in -j2 -k --colsep '\t' echo {2}={1}
+}
+
+@test "diff: -n 2 groups records, {} is both" {
+	seq 7 >in
+	pfan_vs_parallel --stdin in --exact -j2 -k -n 2 echo {} / {1} / {2}
+}
+
+@test "diff: -n 3 with a short last group" {
+	seq 5 >in
+	pfan_vs_parallel --stdin in --exact -j2 -k -n 3 "printf '[%s]'" {1} {2} {3} ';' echo
+}
+
+@test "diff: {= s/a/b/ =} replaces the first match" {
+	pfan_vs_parallel --exact -j2 -k echo '{= s/a/b/ =}' ::: aaa xa none
+}
+
+@test "diff: {= s/RE/REPL/g =} with groups" {
+	pfan_vs_parallel --exact -j2 -k echo '{= s/(\w+)\.(\w+)/$2-$1/g =}' ::: a.b c.d.e.f plain
+}
+
+@test "diff: {= =} with another delimiter and the i flag" {
+	pfan_vs_parallel --exact -j2 -k echo '{= s|/|_|g =}' '{= s/X/y/i =}' ::: a/b/c xX
+}
+
+@test "diff: {=2 s/// =} on the second source" {
+	pfan_vs_parallel --exact -j2 -k echo {1} '{=2 s/^/p/ =}' ::: a b ::: 1 2
+}
+
+@test "diff: -k keeps input order even when later jobs end first" {
+	pfan_vs_parallel --exact -j4 -k 'sleep 0.$((5 - {})); echo {}' ::: 1 2 3 4 5
+}
+
+@test "diff: --tag" {
+	pfan_vs_parallel -j2 --tag echo out-{} ::: a b c
+}
+
+@test "diff: --tag with two sources and -k" {
+	pfan_vs_parallel --exact -j2 -k --tag echo {1}{2} ::: a b ::: 1 2
+}
+
+@test "diff: quoting: spaces and tabs in values" {
+	pfan_vs_parallel --exact -j2 -k "printf '<%s>\n'" {} ::: 'a b' '  two  spaces' "$(printf 'tab\there')"
+}
+
+# GNU parallel turns a ::: value with a newline into two arguments (its
+# ::: values go through a line-based queue); pfan keeps a value whole.
+@test "pfan: a ::: value with a newline stays one argument" {
+	run -0 --separate-stderr "$PFAN" "printf '<%s>\n'" {} ::: "$(printf 'new\nline')"
+	[ "$output" = "$(printf '<new\nline>')" ]
+}
+
+@test "diff: quoting: single and double quotes, backslashes" {
+	pfan_vs_parallel --exact -j2 -k "printf '<%s>\n'" {} ::: "it's" 'say "hi"' 'back\slash' "'" '"' '\'
+}
+
+@test "diff: quoting: \$() and backticks are data, not code" {
+	pfan_vs_parallel --exact -j2 -k "printf '<%s>\n'" {} ::: '$(echo pwned)' '`echo pwned`' '${HOME}' '$HOME'
+}
+
+@test "diff: quoting: ; & | > < * ? ~ # ! are data" {
+	pfan_vs_parallel --exact -j2 -k "printf '<%s>\n'" {} ::: 'a; echo pwned' 'a && b' 'x | y' '>f' '<f' '*' '?' '~' '#c' '!x' '-n'
+	[ ! -e f ]
+}
+
+@test "diff: quoting: empty value" {
+	pfan_vs_parallel --exact -j2 -k "printf '<%s>\n'" {} x ::: '' a
+}
+
+@test "diff: UTF-8 and invalid UTF-8 values pass through byte for byte" {
+	printf 'caf\303\251\n\377\376bad\nok\n' >in
+	pfan_vs_parallel --stdin in --exact -j2 -k "printf '<%s>\n'" {}
+	od -c pfan.out | grep -q '377 376'
+}
+
+@test "diff: no replacement string: the value is appended" {
+	pfan_vs_parallel --exact -j2 -k "printf '<%s>\n'" ::: 'a b' c "it's"
+}
+
+@test "diff: no replacement string with two sources: both appended" {
+	pfan_vs_parallel --exact -j2 -k "printf '<%s>'" ::: a 'b c' ::: 1 2
+}
+
+@test "diff: template is shell code: pipes and redirections in it work" {
+	pfan_vs_parallel --exact -j2 -k 'echo {} | tr a-z A-Z' ::: abc def
+}
+
+@test "diff: exit status is the number of failed jobs" {
+	pfan_vs_parallel --status -j2 'echo {}; exit {}' ::: 0 1 2 3 0
+}
+
+@test "diff: exit status is capped at 101" {
+	seq 130 >in
+	ALLOW_EMPTY=1 pfan_vs_parallel --stdin in --status -j2 false
+	run -101 "$PFAN" -j2 false :::: in
+}
+
+@test "diff: --halt now,fail=1 with one slot stops at the first failure" {
+	pfan_vs_parallel --exact --status -j1 --halt now,fail=1 'echo {}; test {} -ne 3' ::: 1 2 3 4 5
+}
+
+@test "diff: --halt soon,fail=2 with one slot" {
+	pfan_vs_parallel --exact -j1 --halt soon,fail=2 'echo {}; test {} -lt 3' ::: 1 2 3 4 5 6
+}
+
+@test "diff: --dry-run with plain values" {
+	pfan_vs_parallel --exact -j2 -k --dry-run echo {} {#} ::: a b c
+}
+
+@test "diff: {%} with one slot is always 1" {
+	pfan_vs_parallel --exact -j1 -k echo {%} {} ::: a b c
+}
+
+@test "diff: only stdout goes to stdout" {
+	pfan_vs_parallel --exact -j2 -k 'echo out{}; echo err{} >&2' ::: 1 2
+	grep -q err1 pfan.err
+}
