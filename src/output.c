@@ -1,0 +1,657 @@
+/* output.c: each job's stdout and stderr, printed whole and never mixed.
+ *
+ * Theory of operation
+ *
+ * A job attempt has two streams. Bytes arrive in chunks and are stored in
+ * the stream: the newest in memory (a buf of at most mem_limit bytes), the
+ * older ones in the run's spill file (spill.c), so a stream is "disk
+ * extents, then memory", oldest first. When the memory part would pass
+ * mem_limit it is appended to the spill file in one write and emptied, so
+ * a job printing 500 MB costs pfan mem_limit bytes per stream, and
+ * printing streams the file back through one fixed 64 KiB buffer.
+ *
+ * Printing goes through one out buffer (obuf) that adds the --tag prefix
+ * at each line start (a last line without a newline stays without one,
+ * as in GNU parallel) and is written when it holds 64 KiB, cut after a
+ * newline where one is near, so each write() carries whole lines when the
+ * lines are shorter than that. Writes loop over short writes and EINTR; on
+ * EAGAIN (a non-blocking stdout) we poll() for POLLOUT and wait: a slow
+ * terminal or pipe slows pfan down, which is the back-pressure we want.
+ * The first hard write error on an fd is logged and that fd is then
+ * ignored, so a closed pipe does not cost a message per job.
+ *
+ * Group (default): output_job_finish prints the job's whole stdout, then
+ * its whole stderr. pfan is single-threaded, so nothing else can print in
+ * between.
+ *
+ * keep_order: next_seq is the first seq not yet printed or skipped. A job
+ * that finishes out of turn goes into a min-heap by seq ("held"); skips go
+ * into the same heap as entries without a job. Whenever next_seq is
+ * printed or skipped, the heap is drained while its top is next_seq. A
+ * discarded attempt leaves no trace, so its seq stays pending until its
+ * retry finishes. Held jobs would cost up to 2 x mem_limit each, and many
+ * can wait behind one slow job, so once held jobs' memory passes 64 x
+ * mem_limit each newly held job moves its memory part to the spill file:
+ * held jobs then cost a small struct each, and one file descriptor for
+ * all. output_flush prints all held jobs in seq order, gaps or not, and
+ * ends ordering: a job that finishes after it prints at once.
+ *
+ * line_buffer: a live job prints its complete lines as they arrive (one
+ * write per stream per chunk where lines are short) and stores only the
+ * tail after the last newline, printed before the next line or at finish.
+ * Without keep_order every job is live. With keep_order only the job whose
+ * seq is next_seq is live, as GNU parallel's -k --line-buffer does: when a
+ * job becomes next_seq while running, its complete lines so far are
+ * printed and it goes on live; the others are stored and printed whole in
+ * turn. Lines printed live can't be taken back: if that attempt is then
+ * discarded, its retry prints them again.
+ *
+ * results_dir: at each attempt's start DIR/<seq>/ is created (mkdir -p)
+ * and DIR/<seq>/stdout and DIR/<seq>/stderr are opened with O_TRUNC, so a
+ * retried attempt starts them afresh; each chunk is written there as it
+ * arrives, before and independently of printing (untagged).
+ *
+ * Errors: output_job_data has no cause argument, so a spill or results
+ * file that can't be written is logged here (log_error, once per stream
+ * and kind), the chunk is dropped from that place and PFAN_E_SYS is
+ * returned; the job goes on. output_job_bytes counts every byte received,
+ * dropped or not.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "log.h"
+#include "output.h"
+#include "spill.h"
+#include "xalloc.h"
+
+#define OUT_CHUNK (64 * 1024)
+#define DEFAULT_MEM_LIMIT (64 * 1024)
+#define HOLD_FACTOR 64
+
+struct stream {
+	struct spillbuf buf;       /* stored, not yet printed */
+	uint64_t received;
+	int results_fd;            /* -1: none */
+	bool results_bad;          /* results file lost: report each drop */
+	bool store_logged, results_logged;
+	bool bol;                  /* the next byte printed starts a line */
+};
+
+struct output_job {
+	struct output *o;
+	unsigned long long seq;
+	char *tag;                 /* NULL without --tag */
+	struct stream s[2];
+	struct output_job *prev, *next;   /* o->running, while linked */
+	bool linked;
+	size_t held_bytes;         /* memory counted in o->held_mem */
+};
+
+struct held {
+	unsigned long long seq;
+	struct output_job *job;    /* NULL: a skip */
+};
+
+struct output {
+	struct output_config cfg;  /* results_dir is our copy */
+	size_t mem_limit;
+	size_t hold_budget;
+	size_t held_mem;
+	struct spill *spill;
+	bool ordered;              /* keep_order and not yet flushed */
+	unsigned long long next_seq;
+	struct held *heap;
+	size_t nheap, capheap;
+	struct output_job *running;
+	struct buf obuf;
+	bool out_broken, err_broken;
+};
+
+static const char *stream_names[2] = { "stdout", "stderr" };
+
+static uint64_t
+stored(const struct stream *s)
+{
+	return spillbuf_len(&s->buf);
+}
+
+static int
+stream_fd(const struct output *o, int i)
+{
+	return i == 0 ? o->cfg.out_fd : o->cfg.err_fd;
+}
+
+static int
+mkdir_p(const char *path)
+{
+	char *p = xstrdup(path), *q;
+	struct stat st;
+	int rc = 0;
+
+	for (q = p + (*p == '/'); rc == 0 && (q = strchr(q, '/')) != NULL; q++) {
+		*q = '\0';
+		if (mkdir(p, 0777) == -1 && errno != EEXIST)
+			rc = -1;
+		*q = '/';
+	}
+	if (rc == 0 && mkdir(p, 0777) == -1 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	if (rc == 0 && stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		rc = -1;
+	}
+	return rc;
+}
+
+static void
+write_all(struct output *o, int fd, const char *p, size_t n)
+{
+	bool *broken = fd == o->cfg.out_fd ? &o->out_broken : &o->err_broken;
+
+	while (n > 0 && !*broken) {
+		ssize_t w = write(fd, p, n);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+			if (poll(&pfd, 1, -1) != -1 || errno == EINTR)
+				continue;
+		}
+		log_error("cannot write job output to fd %d: %s", fd,
+		    w == 0 ? "short write" : strerror(errno));
+		*broken = true;
+	}
+}
+
+/* all: write everything; else only up to a newline near the end, so the
+ * next write starts a line. */
+static void
+obuf_flush(struct output *o, int fd, bool all)
+{
+	size_t n = o->obuf.len;
+
+	if (n == 0)
+		return;
+	if (!all) {
+		const char *nl = memrchr(o->obuf.data, '\n', n);
+		if (nl != NULL && (size_t)(nl - o->obuf.data) + 1 >= n / 2)
+			n = (size_t)(nl - o->obuf.data) + 1;
+	}
+	write_all(o, fd, o->obuf.data, n);
+	buf_consume(&o->obuf, n);
+}
+
+struct emit_to {
+	struct output_job *j;
+	int i;
+};
+
+/* Queue bytes of stream i for printing, tagging line starts. */
+static void
+emit(void *arg, const char *p, size_t n)
+{
+	struct output_job *j = ((struct emit_to *)arg)->j;
+	int i = ((struct emit_to *)arg)->i;
+	struct output *o = j->o;
+	struct stream *s = &j->s[i];
+
+	while (n > 0) {
+		size_t seg = n;
+		if (j->tag != NULL) {
+			if (s->bol) {
+				buf_adds(&o->obuf, j->tag);
+				buf_addc(&o->obuf, '\t');
+			}
+			const char *nl = memchr(p, '\n', n);
+			if (nl != NULL)
+				seg = (size_t)(nl - p) + 1;
+		}
+		if (seg > OUT_CHUNK)
+			seg = OUT_CHUNK;
+		buf_add(&o->obuf, p, seg);
+		s->bol = p[seg - 1] == '\n';
+		p += seg;
+		n -= seg;
+		if (o->obuf.len >= OUT_CHUNK)
+			obuf_flush(o, stream_fd(o, i), false);
+	}
+}
+
+static void
+report(struct output_job *j, int i, bool *logged, const char *what, char *cause)
+{
+	if (!*logged)
+		log_error("job %llu: %s: %s; %s", j->seq, stream_names[i],
+		    cause, what);
+	*logged = true;
+	free(cause);
+}
+
+/* Queue the first k stored bytes of stream i for printing and forget
+ * them. The caller flushes obuf. */
+static void
+print_prefix(struct output_job *j, int i, uint64_t k)
+{
+	struct emit_to to = { j, i };
+	char *cause = NULL;
+
+	if (spillbuf_drain(j->o->spill, &j->s[i].buf, k, emit, &to,
+	    &cause) != PFAN_OK)
+		report(j, i, &j->s[i].store_logged, "output lost", cause);
+}
+
+static void
+print_all(struct output_job *j)
+{
+	for (int i = 0; i < 2; i++) {
+		print_prefix(j, i, stored(&j->s[i]));
+		obuf_flush(j->o, stream_fd(j->o, i), true);
+	}
+}
+
+/* The job just became live: out with its complete lines. */
+static void
+print_lines(struct output_job *j)
+{
+	for (int i = 0; i < 2; i++) {
+		if (j->s[i].buf.lines == 0)
+			continue;
+		print_prefix(j, i, j->s[i].buf.lines);
+		obuf_flush(j->o, stream_fd(j->o, i), true);
+	}
+}
+
+static int
+store(struct output_job *j, int i, const char *p, size_t n)
+{
+	char *cause = NULL;
+
+	if (spillbuf_add(j->o->spill, &j->s[i].buf, j->o->mem_limit, p, n,
+	    &cause) == PFAN_OK)
+		return PFAN_OK;
+	report(j, i, &j->s[i].store_logged, "output lost", cause);
+	return PFAN_E_SYS;
+}
+
+static void
+results_open(struct output_job *j)
+{
+	struct output *o = j->o;
+	char *dir = xasprintf("%s/%llu", o->cfg.results_dir, j->seq);
+	char *path = NULL;
+	int i;
+
+	if (mkdir_p(dir) == -1) {
+		path = xstrdup(dir);
+		i = 0;
+		goto fail;
+	}
+	for (i = 0; i < 2; i++) {
+		path = xasprintf("%s/%s", dir, stream_names[i]);
+		j->s[i].results_fd = open(path,
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (j->s[i].results_fd == -1)
+			goto fail;
+		free(path);
+	}
+	free(dir);
+	return;
+fail:
+	report(j, i, &j->s[i].results_logged, "not saved",
+	    xasprintf("cannot create %s: %s", path, strerror(errno)));
+	for (i = 0; i < 2; i++) {
+		if (j->s[i].results_fd != -1)
+			close(j->s[i].results_fd);
+		j->s[i].results_fd = -1;
+		j->s[i].results_bad = true;
+		j->s[i].results_logged = true;
+	}
+	free(path);
+	free(dir);
+}
+
+static int
+results_write(struct output_job *j, int i, const char *p, size_t n)
+{
+	struct stream *s = &j->s[i];
+
+	if (s->results_bad)
+		return PFAN_E_SYS;
+	if (s->results_fd == -1)
+		return PFAN_OK;
+	while (n > 0) {
+		ssize_t w = write(s->results_fd, p, n);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+		} else if (w == -1 && errno == EINTR)
+			continue;
+		else {
+			report(j, i, &s->results_logged, "not saved",
+			    xasprintf("cannot write %s/%llu/%s: %s",
+			    j->o->cfg.results_dir, j->seq, stream_names[i],
+			    w == 0 ? "short write" : strerror(errno)));
+			close(s->results_fd);
+			s->results_fd = -1;
+			s->results_bad = true;
+			return PFAN_E_SYS;
+		}
+	}
+	return PFAN_OK;
+}
+
+static void
+unlink_running(struct output_job *j)
+{
+	if (!j->linked)
+		return;
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		j->o->running = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+	j->prev = j->next = NULL;
+	j->linked = false;
+}
+
+static void
+job_free(struct output_job *j)
+{
+	struct output *o = j->o;
+
+	unlink_running(j);
+	o->held_mem -= j->held_bytes;
+	for (int i = 0; i < 2; i++) {
+		spillbuf_free(o->spill, &j->s[i].buf);
+		if (j->s[i].results_fd != -1)
+			close(j->s[i].results_fd);
+	}
+	free(j->tag);
+	free(j);
+}
+
+static bool
+is_live(const struct output_job *j)
+{
+	return j->o->cfg.line_buffer && (!j->o->ordered ||
+	    j->seq == j->o->next_seq);
+}
+
+static void
+heap_push(struct output *o, unsigned long long seq, struct output_job *job)
+{
+	size_t k;
+
+	if (o->nheap == o->capheap) {
+		o->capheap = o->capheap ? o->capheap * 2 : 16;
+		o->heap = xreallocarray(o->heap, o->capheap, sizeof *o->heap);
+	}
+	k = o->nheap++;
+	while (k > 0 && o->heap[(k - 1) / 2].seq > seq) {
+		o->heap[k] = o->heap[(k - 1) / 2];
+		k = (k - 1) / 2;
+	}
+	o->heap[k].seq = seq;
+	o->heap[k].job = job;
+}
+
+static struct held
+heap_pop(struct output *o)
+{
+	struct held top = o->heap[0], last = o->heap[--o->nheap];
+	size_t k = 0, c;
+
+	while ((c = 2 * k + 1) < o->nheap) {
+		if (c + 1 < o->nheap && o->heap[c + 1].seq < o->heap[c].seq)
+			c++;
+		if (o->heap[c].seq >= last.seq)
+			break;
+		o->heap[k] = o->heap[c];
+		k = c;
+	}
+	if (o->nheap > 0)
+		o->heap[k] = last;
+	return top;
+}
+
+/* Hold a job that finished out of turn; keep held memory bounded. */
+static void
+hold(struct output_job *j)
+{
+	struct output *o = j->o;
+
+	heap_push(o, j->seq, j);
+	j->held_bytes = j->s[0].buf.mem.cap + j->s[1].buf.mem.cap;
+	o->held_mem += j->held_bytes;
+	if (o->held_mem <= o->hold_budget)
+		return;
+	o->held_mem -= j->held_bytes;
+	for (int i = 0; i < 2; i++) {
+		char *cause = NULL;
+
+		if (spillbuf_to_disk(o->spill, &j->s[i].buf, &cause) != PFAN_OK)
+			report(j, i, &j->s[i].store_logged, "kept in memory",
+			    cause);
+	}
+	j->held_bytes = j->s[0].buf.mem.cap + j->s[1].buf.mem.cap;
+	o->held_mem += j->held_bytes;
+}
+
+/* next_seq moved: print what waited for it, wake the new live job. */
+static void
+advance(struct output *o)
+{
+	while (o->nheap > 0 && o->heap[0].seq <= o->next_seq) {
+		struct held h = heap_pop(o);
+		if (h.job != NULL) {
+			print_all(h.job);
+			job_free(h.job);
+		}
+		if (h.seq == o->next_seq)
+			o->next_seq++;
+	}
+	if (!o->cfg.line_buffer)
+		return;
+	for (struct output_job *j = o->running; j != NULL; j = j->next)
+		if (j->seq == o->next_seq)
+			print_lines(j);
+}
+
+int
+output_new(struct output **out, const struct output_config *cfg, char **cause)
+{
+	struct output *o;
+
+	*out = NULL;
+	if (cfg == NULL || cfg->out_fd < 0 || cfg->err_fd < 0) {
+		*cause = xstrdup("output: no file descriptor to print to");
+		return PFAN_E_INPUT;
+	}
+	if (cfg->results_dir != NULL && mkdir_p(cfg->results_dir) == -1) {
+		*cause = xasprintf("cannot create results directory '%s': %s",
+		    cfg->results_dir, strerror(errno));
+		return PFAN_E_SYS;
+	}
+	o = xcalloc(1, sizeof *o);
+	o->cfg = *cfg;
+	if (cfg->results_dir != NULL)
+		o->cfg.results_dir = xstrdup(cfg->results_dir);
+	o->mem_limit = cfg->mem_limit ? cfg->mem_limit : DEFAULT_MEM_LIMIT;
+	o->hold_budget = o->mem_limit <= SIZE_MAX / HOLD_FACTOR ?
+	    o->mem_limit * HOLD_FACTOR : SIZE_MAX;
+	o->spill = spill_new(NULL);
+	o->ordered = cfg->keep_order;
+	o->next_seq = 1;
+	buf_init(&o->obuf);
+	*out = o;
+	return PFAN_OK;
+}
+
+struct output_job *
+output_job_start(struct output *o, unsigned long long seq, const char *tag)
+{
+	struct output_job *j;
+
+	if (o == NULL)
+		return NULL;
+	j = xcalloc(1, sizeof *j);
+	j->o = o;
+	j->seq = seq;
+	if (o->cfg.tag)
+		j->tag = xstrdup(tag != NULL ? tag : "");
+	for (int i = 0; i < 2; i++) {
+		j->s[i].results_fd = -1;
+		j->s[i].bol = true;
+	}
+	j->next = o->running;
+	if (o->running != NULL)
+		o->running->prev = j;
+	o->running = j;
+	j->linked = true;
+	if (o->cfg.results_dir != NULL)
+		results_open(j);
+	return j;
+}
+
+int
+output_job_data(struct output_job *j, int stream, const char *data, size_t len)
+{
+	struct stream *s;
+	const char *nl;
+	int i, rc;
+
+	if (j == NULL || (stream != 1 && stream != 2) ||
+	    (data == NULL && len > 0))
+		return PFAN_E_INPUT;
+	i = stream - 1;
+	s = &j->s[i];
+	s->received += len;
+	rc = results_write(j, i, data, len);
+	if (len == 0)
+		return rc;
+	if (!is_live(j) || (nl = memrchr(data, '\n', len)) == NULL) {
+		int src = store(j, i, data, len);
+		return rc != PFAN_OK ? rc : src;
+	}
+	/* Live: the stored tail, then the new complete lines, in one go. */
+	struct emit_to to = { j, i };
+	print_prefix(j, i, stored(s));
+	emit(&to, data, (size_t)(nl - data) + 1);
+	obuf_flush(j->o, stream_fd(j->o, i), true);
+	len -= (size_t)(nl - data) + 1;
+	int src = store(j, i, nl + 1, len);
+	return rc != PFAN_OK ? rc : src;
+}
+
+unsigned long long
+output_job_bytes(const struct output_job *j, int stream)
+{
+	if (j == NULL || (stream != 1 && stream != 2))
+		return 0;
+	return j->s[stream - 1].received;
+}
+
+void
+output_job_discard(struct output_job *j)
+{
+	if (j != NULL)
+		job_free(j);
+}
+
+void
+output_job_finish(struct output_job *j)
+{
+	struct output *o;
+
+	if (j == NULL)
+		return;
+	o = j->o;
+	unlink_running(j);
+	for (int i = 0; i < 2; i++) {
+		if (j->s[i].results_fd != -1)
+			close(j->s[i].results_fd);
+		j->s[i].results_fd = -1;
+	}
+	/* A seq before next_seq is a duplicate: print it rather than lose it. */
+	if (o->ordered && j->seq > o->next_seq) {
+		hold(j);
+		return;
+	}
+	print_all(j);
+	if (o->ordered && j->seq == o->next_seq) {
+		o->next_seq++;
+		job_free(j);
+		advance(o);
+		return;
+	}
+	job_free(j);
+}
+
+void
+output_seq_skip(struct output *o, unsigned long long seq)
+{
+	if (o == NULL || !o->ordered || seq < o->next_seq)
+		return;
+	if (seq > o->next_seq) {
+		heap_push(o, seq, NULL);
+		return;
+	}
+	o->next_seq++;
+	advance(o);
+}
+
+void
+output_flush(struct output *o)
+{
+	if (o == NULL || !o->ordered)
+		return;
+	while (o->nheap > 0) {
+		struct held h = heap_pop(o);
+		if (h.job != NULL) {
+			print_all(h.job);
+			job_free(h.job);
+		}
+		if (h.seq >= o->next_seq)
+			o->next_seq = h.seq + 1;
+	}
+	o->ordered = false;
+	if (!o->cfg.line_buffer)
+		return;
+	for (struct output_job *j = o->running; j != NULL; j = j->next)
+		print_lines(j);
+}
+
+void
+output_free(struct output *o)
+{
+	if (o == NULL)
+		return;
+	/* Output of finished jobs is never dropped, even on an early exit. */
+	output_flush(o);
+	while (o->running != NULL) {
+		log_debug("job %llu: output freed unfinished", o->running->seq);
+		job_free(o->running);
+	}
+	free(o->heap);
+	spill_free(o->spill);
+	buf_free(&o->obuf);
+	free((char *)o->cfg.results_dir);
+	free(o);
+}
