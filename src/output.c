@@ -3,12 +3,11 @@
  * Theory of operation
  *
  * A job attempt has two streams. Bytes arrive in chunks and are stored in
- * the stream: the newest in memory (a buf of at most mem_limit bytes), the
- * older ones in the run's spill file (spill.c), so a stream is "disk
- * extents, then memory", oldest first. When the memory part would pass
- * mem_limit it is appended to the spill file in one write and emptied, so
- * a job printing 500 MB costs pfan mem_limit bytes per stream, and
- * printing streams the file back through one fixed 64 KiB buffer.
+ * the stream's spillbuf (spill.c): the newest in memory, at most mem_limit
+ * bytes, the older ones in the run's one unlinked spill file. When the
+ * memory part would pass mem_limit it goes to the file in one write, so a
+ * job printing 500 MB costs pfan mem_limit bytes per stream, and printing
+ * streams the file back through one fixed 64 KiB buffer.
  *
  * Printing goes through one out buffer (obuf) that adds the --tag prefix
  * at each line start (a last line without a newline stays without one,
@@ -533,30 +532,29 @@ output_job_start(struct output *o, unsigned long long seq, const char *tag)
 int
 output_job_data(struct output_job *j, int stream, const char *data, size_t len)
 {
-	struct stream *s;
+	struct emit_to to;
 	const char *nl;
-	int i, rc;
+	int i, rc, src;
 
 	if (j == NULL || (stream != 1 && stream != 2) ||
 	    (data == NULL && len > 0))
 		return PFAN_E_INPUT;
 	i = stream - 1;
-	s = &j->s[i];
-	s->received += len;
+	j->s[i].received += len;
 	rc = results_write(j, i, data, len);
-	if (len == 0)
-		return rc;
-	if (!is_live(j) || (nl = memrchr(data, '\n', len)) == NULL) {
-		int src = store(j, i, data, len);
-		return rc != PFAN_OK ? rc : src;
+	if (len > 0 && is_live(j) && (nl = memrchr(data, '\n', len)) != NULL) {
+		/* The stored tail, then the new complete lines, in one go. */
+		size_t head = (size_t)(nl - data) + 1;
+
+		to.j = j;
+		to.i = i;
+		print_prefix(j, i, stored(&j->s[i]));
+		emit(&to, data, head);
+		obuf_flush(j->o, stream_fd(j->o, i), true);
+		data += head;
+		len -= head;
 	}
-	/* Live: the stored tail, then the new complete lines, in one go. */
-	struct emit_to to = { j, i };
-	print_prefix(j, i, stored(s));
-	emit(&to, data, (size_t)(nl - data) + 1);
-	obuf_flush(j->o, stream_fd(j->o, i), true);
-	len -= (size_t)(nl - data) + 1;
-	int src = store(j, i, nl + 1, len);
+	src = store(j, i, data, len);
 	return rc != PFAN_OK ? rc : src;
 }
 

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -121,19 +122,18 @@ start(struct fix *f, unsigned long long seq)
 	return j;
 }
 
-/* Size of pfan's unlinked spill file, found through /proc/self/fd; -1 if
- * there is none. */
-static long long
-spill_size(void)
+/* Find pfan's unlinked spill file through /proc/self/fd; false if there
+ * is none. */
+static bool
+spill_stat(struct stat *out)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
-	long long size = -1;
+	bool found = false;
 
 	assert_non_null(d);
 	while ((e = readdir(d)) != NULL) {
 		char path[300], link[PATH_MAX];
-		struct stat st;
 		ssize_t n;
 
 		snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
@@ -142,12 +142,22 @@ spill_size(void)
 		link[n] = '\0';
 		if (strstr(link, "pfan-spill-") == NULL)
 			continue;
+		assert_false(found);
 		assert_non_null(strstr(link, "(deleted)"));
-		assert_int_equal(stat(path, &st), 0);
-		size = (size < 0 ? 0 : size) + st.st_size;
+		assert_int_equal(stat(path, out), 0);
+		found = true;
 	}
 	closedir(d);
-	return size;
+	return found;
+}
+
+/* The spill file's size, -1 if there is none. */
+static long long
+spill_size(void)
+{
+	struct stat st;
+
+	return spill_stat(&st) ? (long long)st.st_size : -1;
 }
 
 static void
@@ -371,6 +381,51 @@ test_spill_small_limit(void **state)
 	assert_fd(f->err, want);
 	/* Nothing is live in the file any more: it was cut to zero. */
 	assert_int_equal(spill_size(), 0);
+}
+
+/* Space read back is given back while other jobs still use the file. */
+static void
+test_spill_space_released(void **state)
+{
+	struct fix *f = *state;
+	struct output_job *a, *b;
+	enum { PIECE = 1 << 16, PIECES = 32 };
+	char *piece = malloc(PIECE), probe[PATH_MAX];
+	const char *tmpdir = getenv("TMPDIR");
+	struct stat st;
+	int fd;
+	bool punch;
+
+	assert_non_null(piece);
+	memset(piece, 'p', PIECE);
+	/* Where the spill file goes: can that file system punch holes? */
+	snprintf(probe, sizeof probe, "%s/pfan-test-punch-XXXXXX",
+	    tmpdir != NULL && *tmpdir != '\0' ? tmpdir : "/tmp");
+	fd = mkstemp(probe);
+	assert_true(fd >= 0);
+	unlink(probe);
+	punch = write(fd, piece, PIECE) == PIECE && fallocate(fd,
+	    FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, PIECE) == 0;
+	close(fd);
+	if (!punch) {
+		free(piece);
+		skip();
+	}
+	open_output(f);
+	a = start(f, 1);
+	b = start(f, 2);
+	for (int i = 0; i < PIECES; i++) {
+		assert_int_equal(output_job_data(a, 1, piece, PIECE), PFAN_OK);
+		assert_int_equal(output_job_data(b, 1, piece, PIECE), PFAN_OK);
+	}
+	assert_true(spill_stat(&st));
+	assert_true((long long)st.st_blocks * 512 >= 2LL * PIECE * PIECES - 2 * PIECE);
+	output_job_finish(a);
+	assert_true(spill_stat(&st));
+	assert_true((long long)st.st_blocks * 512 <= (long long)PIECE * (PIECES + 2));
+	output_job_finish(b);
+	assert_int_equal(spill_size(), 0);
+	free(piece);
 }
 
 /* Jobs held by keep_order move to the spill file once held memory passes
@@ -849,6 +904,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_flush_with_gaps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_prints_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spill_small_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spill_space_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spill_held_jobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spill_unwritable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tag, setup, teardown),
