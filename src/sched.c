@@ -416,12 +416,10 @@ static void
 on_job_output(void *arg, int stream, const char *data, size_t len)
 {
 	struct job *j = arg;
-	char *cause = NULL;
 
-	if (output_job_data(j->out, stream, data, len) != PFAN_OK) {
-		log_error("job %llu: %s", j->seq, cause != NULL ? cause : "output lost");
-		free(cause);
-	}
+	/* output.c reports a failing spill or results file itself, once per
+	 * stream; the job goes on either way. */
+	(void)output_job_data(j->out, stream, data, len);
 }
 
 static const struct exec_job_ops job_ops = {
