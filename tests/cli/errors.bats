@@ -1,0 +1,225 @@
+#!/usr/bin/env bats
+# Bad input: each case gives a one-line "pfan: ..." message and a defined
+# exit status (255 for pfan's own errors, the failed-job count for bad
+# records), and never a crash.
+
+load lib
+
+setup() {
+	pfan_setup
+}
+
+teardown() {
+	pfan_teardown
+}
+
+# run_pfan WANT-STATUS ARGS...: runs pfan with stdin from /dev/null unless
+# IN is set, separates stderr, checks the status and that it did not crash.
+run_pfan() {
+	local want=$1
+	shift
+	run --separate-stderr "$PFAN" "$@" <"${IN:-/dev/null}"
+	assert_no_crash "$status"
+	assert_status "$want"
+}
+
+# Exactly one line on stderr, and it is pfan's.
+one_error_line() {
+	local n
+	n=$(printf '%s\n' "$stderr" | grep -c .)
+	if [ "$n" -ne 1 ]; then
+		echo "want one line on stderr, got $n:" >&2
+		printf '%s\n' "$stderr" >&2
+		return 1
+	fi
+	assert_pfan_error "$stderr" "$1"
+}
+
+@test "error: unknown long option" {
+	run_pfan 255 --frobnicate echo ::: a
+	one_error_line "unknown option --frobnicate"
+	[ -z "$output" ]
+}
+
+@test "error: unknown short option" {
+	run_pfan 255 -Z echo ::: a
+	one_error_line "unknown option -Z"
+}
+
+@test "error: option without its value" {
+	run_pfan 255 -j
+	one_error_line "option -j needs a value"
+}
+
+@test "error: --jobs not a number, and 0" {
+	run_pfan 255 --jobs x true ::: a
+	one_error_line "--jobs: 'x' is not a whole number"
+	run_pfan 255 -j 0 true ::: a
+	one_error_line "--jobs: must be at least 1"
+}
+
+@test "error: --halt and --timeout values" {
+	run_pfan 255 --halt bogus true ::: a
+	one_error_line "--halt: 'bogus'"
+	run_pfan 255 --timeout -1 true ::: a
+	one_error_line "--timeout: '-1' is not a number of seconds"
+}
+
+@test "error: no command at all" {
+	run_pfan 255
+	one_error_line "no command given"
+}
+
+@test "error: no command before :::" {
+	run_pfan 255 ::: a b
+	one_error_line "no command given"
+}
+
+@test "error: ::: with no values" {
+	run_pfan 255 echo :::
+	one_error_line ":::.*no values"
+}
+
+@test "error: bad regex in {= =}: PCRE2's message and offset" {
+	run_pfan 255 echo '{= s/(/x/ =}' ::: a
+	one_error_line "template: .*offset [0-9]+.*missing closing parenthesis"
+	[ -z "$output" ]
+}
+
+@test "error: bad regex in --colsep: PCRE2's message and offset" {
+	run_pfan 255 --colsep '[a' echo {1} ::: a
+	one_error_line "--colsep: .*offset [0-9]+.*(missing terminating \]|\])"
+}
+
+@test "error: unterminated {= and an unknown {= =} expression" {
+	run_pfan 255 echo '{= s/a/b/ ' ::: a
+	one_error_line "template: .*missing =}"
+	run_pfan 255 echo '{= foo =}' ::: a
+	one_error_line "template: \{= foo =\}"
+}
+
+@test "error: {0} is not a value" {
+	run_pfan 255 echo {0} ::: a
+	one_error_line "template: \{0\}"
+}
+
+@test "error: :::: file that does not exist" {
+	run_pfan 255 echo :::: does-not-exist
+	one_error_line "does-not-exist: No such file or directory"
+	[ -z "$output" ]
+}
+
+@test "error: :::: a directory" {
+	mkdir d
+	run_pfan 255 echo :::: d
+	one_error_line "d: Is a directory"
+}
+
+@test "error: :::: file without read permission" {
+	[ "$(id -u)" != 0 ] || skip "root reads any file"
+	echo a >secret
+	chmod 000 secret
+	run_pfan 255 echo :::: secret
+	one_error_line "secret: Permission denied"
+}
+
+@test "error: -a file that does not exist" {
+	run_pfan 255 -a nope echo
+	one_error_line "nope: No such file or directory"
+}
+
+@test "error: -n with several sources" {
+	run_pfan 255 -n 2 echo ::: a ::: b
+	one_error_line "-n"
+}
+
+@test "error: malformed joblog on resume names the line, runs nothing" {
+	{
+		echo '{"pfan":"0.1.0","argv":["pfan","echo","{}"],"cwd":"/","start":1}'
+		echo 'this is not json'
+		echo '{"seq":1,"attempt":1,"host":"local","slot":1,"cmd":"echo a","args":["a"],"start":1,"runtime":0,"exit":0,"signal":null,"status":"ok","stdout_bytes":2,"stderr_bytes":0}'
+	} >jl
+	cp jl jl.before
+	run_pfan 255 --resume jl echo {} ::: a b
+	one_error_line "jl:2: "
+	[ -z "$output" ]
+	cmp jl jl.before
+}
+
+@test "error: joblog record with a missing field names the line" {
+	{
+		echo '{"pfan":"0.1.0","argv":["pfan","echo","{}"],"cwd":"/","start":1}'
+		echo '{"seq":1,"attempt":1,"status":"ok"}'
+	} >jl
+	run_pfan 255 --resume jl echo {} ::: a
+	one_error_line "jl:2: "
+}
+
+@test "error: joblog record with an unknown status" {
+	{
+		echo '{"pfan":"0.1.0","argv":["pfan","echo","{}"],"cwd":"/","start":1}'
+		echo '{"seq":1,"attempt":1,"host":"local","slot":1,"cmd":"echo a","args":["a"],"start":1,"runtime":0,"exit":0,"signal":null,"status":"done","stdout_bytes":2,"stderr_bytes":0}'
+	} >jl
+	run_pfan 255 --resume jl echo {} ::: a
+	one_error_line "jl:2: .*status"
+}
+
+@test "error: joblog in a directory that does not exist" {
+	run_pfan 255 --joblog no/such/dir/jl echo ::: a
+	one_error_line "no/such/dir/jl"
+	[ -z "$output" ]
+}
+
+@test "input: invalid UTF-8 is passed through intact" {
+	printf 'a\377\376b\n\300\n' >in
+	IN=in run_pfan 0 -k "printf '%s\n'" {}
+	printf '%s\n' "$output" >got
+	cmp in got
+}
+
+@test "input: a NUL byte without -0 skips that record with a message, the rest run" {
+	printf 'a\0b\nc\nd\n' >in
+	IN=in run_pfan 1 -k echo {}
+	[ "$output" = "$(printf 'c\nd')" ]
+	one_error_line "stdin:1: NUL byte in input line \(use -0"
+}
+
+@test "input: NUL bytes in a :::: file name the file and line" {
+	printf 'ok\nx\0y\n' >in
+	run_pfan 1 -k echo {} :::: in
+	[ "$output" = "ok" ]
+	one_error_line "in:2: NUL byte"
+}
+
+@test "input: a 1 MB line fails that job with one clear line, no crash" {
+	head -c 1000000 /dev/zero | tr '\0' a >in
+	echo >>in
+	echo short >>in
+	IN=in run_pfan 1 -k --joblog jl 'printf %s {} | wc -c'
+	# The short line still ran; the long one is a failed job.
+	[ "$output" = "5" ]
+	one_error_line "the command is [0-9]+ bytes.*limit"
+	[ "$(jl_count jl '.status == "failed"')" = 1 ]
+	[ "$(jl_count jl '.status == "ok"')" = 1 ]
+}
+
+@test "input: a 1 MB line under the limit when split with --colsep" {
+	# Long input is not by itself a problem: only the command's length is.
+	head -c 1000000 /dev/zero | tr '\0' a >in
+	echo ',x' >>in
+	IN=in run_pfan 0 --colsep , echo {2}
+	[ "$output" = "x" ]
+}
+
+@test "no crash: a template of many replacement strings on a long value" {
+	v=$(head -c 20000 /dev/zero | tr '\0' b)
+	run_pfan 0 'echo {} {} {} {} {} | wc -c' ::: "$v"
+	[ "$output" -eq 100005 ]
+}
+
+@test "no crash: help and version" {
+	run_pfan 0 --help
+	assert_match "$output" "^Usage: pfan"
+	run_pfan 0 --version
+	assert_match "$output" "^pfan [0-9]+\.[0-9]+"
+}
