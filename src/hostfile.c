@@ -1,6 +1,7 @@
 /* hostfile.c: the YAML hostfile (-H FILE). It is loaded whole with
  * libyaml's document API: hostfiles are small, and every node keeps its
  * position, so each mistake can be reported at its line and column. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -273,6 +274,7 @@ parse_document(struct ctx *c, struct host_list *hl)
 {
 	yaml_node_t *root = yaml_document_get_root_node(c->doc), *hosts = NULL;
 	struct host_spec defaults;
+	bool seen_defaults = false;
 	int rc = PFAN_OK;
 
 	memset(&defaults, 0, sizeof defaults);
@@ -287,15 +289,17 @@ parse_document(struct ctx *c, struct host_list *hl)
 		yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
 		const char *key = k->type == YAML_SCALAR_NODE ? (char *)k->data.scalar.value : "";
 
-		if (strcmp(key, "hosts") == 0 && hosts == NULL) {
+		if ((strcmp(key, "hosts") == 0 && hosts != NULL) ||
+		    (strcmp(key, "defaults") == 0 && seen_defaults)) {
+			rc = fail(c, k, "duplicate key \"%s\"", key);
+		} else if (strcmp(key, "hosts") == 0) {
 			hosts = v;
 		} else if (strcmp(key, "defaults") == 0) {
+			seen_defaults = true;
 			if (v->type != YAML_MAPPING_NODE)
 				rc = fail(c, v, "defaults must be a mapping of settings");
 			else
 				rc = parse_settings(c, v, "defaults", DEFAULT_FIELDS, &defaults, NULL);
-		} else if (strcmp(key, "hosts") == 0) {
-			rc = fail(c, k, "duplicate key \"hosts\"");
 		} else {
 			rc = fail(c, k, "unknown key \"%s\" at the top level (valid: defaults, hosts)", key);
 		}
@@ -346,6 +350,14 @@ at_mark(const char *text, const yaml_mark_t *m)
 	return s;
 }
 
+static bool
+in_indentation(const char *text, const char *at)
+{
+	while (at > text && (at[-1] == ' ' || at[-1] == '\t'))
+		at--;
+	return at == text || at[-1] == '\n';
+}
+
 static int
 yaml_error(struct ctx *c, const yaml_parser_t *p)
 {
@@ -363,7 +375,7 @@ yaml_error(struct ctx *c, const yaml_parser_t *p)
 	line = p->problem_mark.line;
 	col = p->problem_mark.column;
 	at = at_mark(c->text, &p->problem_mark);
-	if (*at == '\t')
+	if (*at == '\t' && in_indentation(c->text, at))
 		return fail_at(c, line, col, "tab character in indentation (YAML allows only spaces)");
 	buf_adds(&b, p->problem ? p->problem : "bad YAML");
 	if (p->context != NULL)
@@ -372,6 +384,8 @@ yaml_error(struct ctx *c, const yaml_parser_t *p)
 		buf_addf(&b, " that starts at line %lu", (unsigned long)p->context_mark.line + 1);
 	if (at[strspn(at, " \t\r\n")] == '\0')
 		buf_adds(&b, "; is the file cut short?");
+	else if (*at == '[' && at > c->text && isalnum((unsigned char)at[-1]))
+		buf_adds(&b, "; a host range inside [ ] needs quotes: \"n[1-4]\"");
 	rc = fail_at(c, line, col, "%s", buf_cstr(&b));
 	buf_free(&b);
 	return rc;
@@ -385,11 +399,15 @@ read_all(const char *path, char **text, size_t *len, char **cause)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t r;
 
-	if (fd == -1 || fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
-		*cause = xasprintf("%s: %s", path, fd == -1 || !S_ISDIR(st.st_mode) ?
-		    strerror(errno) : strerror(EISDIR));
-		if (fd != -1)
-			close(fd);
+	if (fd == -1) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return PFAN_E_SYS;
+	}
+	errno = EISDIR;    /* what fstat leaves alone if it is a directory */
+	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+		int e = errno;
+		*cause = xasprintf("%s: %s", path, strerror(e));
+		close(fd);
 		return PFAN_E_SYS;
 	}
 	do {
@@ -411,6 +429,7 @@ read_all(const char *path, char **text, size_t *len, char **cause)
 	*text = buf_steal(&b);
 	return PFAN_OK;
 }
+
 int
 hosts_load_file(struct host_list *hl, const char *path, char **cause)
 {

@@ -6,9 +6,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "errors.h"
 #include "hostrange.h"
@@ -83,7 +83,7 @@ long
 hosts_find(const struct host_list *hl, const char *name)
 {
 	for (size_t i = 0; i < hl->n; i++)
-		if (strcmp(hl->v[i].name, name) == 0)
+		if (strcasecmp(hl->v[i].name, name) == 0)
 			return (long)i;
 	return -1;
 }
@@ -190,7 +190,7 @@ static int
 cmp_name_at(const void *a, const void *b)
 {
 	const struct name_at *x = a, *y = b;
-	int r = strcmp(x->name, y->name);
+	int r = strcasecmp(x->name, y->name);
 
 	return r != 0 ? r : (x->i > y->i) - (x->i < y->i);
 }
@@ -207,7 +207,7 @@ check_duplicates(const struct host_list *hl, size_t first_new, char **cause)
 		v[i] = (struct name_at){ hl->v[i].name, i };
 	qsort(v, hl->n, sizeof *v, cmp_name_at);
 	for (size_t i = 1; i < hl->n; i++) {
-		if (strcmp(v[i - 1].name, v[i].name) == 0 && v[i].i >= first_new &&
+		if (strcasecmp(v[i - 1].name, v[i].name) == 0 && v[i].i >= first_new &&
 		    v[i].i < dup) {
 			dup = v[i].i;
 			orig = v[i - 1].i;

@@ -51,7 +51,8 @@ int hosts_add_slurm(struct host_list *hl, const char *nodelist,
 int hosts_apply_ssh_config(struct host_list *hl, const char *config_path, char **cause);
 void host_list_free(struct host_list *hl);
 
-/* The index of the host called name, or -1. */
+/* The index of the host called name, or -1. Host names ignore case, here
+ * and in the duplicate check, as DNS does. */
 long hosts_find(const struct host_list *hl, const char *name);
 bool host_has_tag(const struct host_spec *h, const char *tag);
 

@@ -484,37 +484,21 @@ test_slurm(void **state)
 	assert_int_equal(hl.n, 0);
 }
 
-static const char ssh_config[] =
-	"# a comment, then blank lines\n"
-	"\n"
-	"Match host node1\n"
-	"    User from-match\n"
-	"HOST BigNode\n"
-	"    hostname big.example.org\n"
-	"    USER carol\n"
-	"Host node* !node13\n"
-	"    User dave\n"
-	"    Port 2200  # a trailing comment\n"
-	"    IdentityFile ~/.ssh/id_%h_%r\n"
-	"    User not-the-first\n"
-	"Host node5\n"
-	"    Include extra.conf\n"
-	"Host n?de7\n"
-	"    IdentityFile \"%d/.ssh/my key\"\n"
-	"Host *.lab\n"
-	"    Port=2300\n"
-	"Host *\n"
-	"    User=everyone\n"
-	"    Port = 2022\n"
-	"    IdentityFile %d/.ssh/id_%u\n"
-	"    HostName %h.cluster\n";
+/* Copies tests/data/hosts/name to path. */
+static void
+copy_data(const char *name, const char *path)
+{
+	char *src = data_path(name), text[8192];
+	FILE *f = fopen(src, "r");
+	size_t n;
 
-/* Included inside "Host node5": applies to node5 only, and its own Host
- * block nests under that one, so "other" never gets nobody. */
-static const char extra_conf[] =
-	"HostName five.example.org\n"
-	"Host other\n"
-	"    User nobody\n";
+	assert_non_null(f);
+	n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	write_file(path, text);
+	free(src);
+}
 
 static void
 test_ssh_config(void **state)
@@ -526,8 +510,8 @@ test_ssh_config(void **state)
 
 	(void)state;
 	mkdir(dir, 0700);
-	write_file(cfg, ssh_config);
-	write_file(extra, extra_conf);
+	copy_data("ssh_config", cfg);
+	copy_data("extra.conf", extra);
 	assert_int_equal(hosts_add_sshlogin(&hl,
 	    "node1,node13,bignode,other:2222,bob@x,node5,node7,a.lab,:", &cause), PFAN_OK);
 	assert_int_equal(hosts_add_sshlogin(&hl, "erin@node9:9", &cause), PFAN_OK);
