@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "errors.h"
+#include "hosts.h"
 #include "input.h"
 #include "joblog.h"
 #include "local.h"
@@ -18,6 +19,7 @@
 #include "output.h"
 #include "resume.h"
 #include "sched.h"
+#include "sshconn.h"
 #include "template.h"
 #include "xalloc.h"
 
@@ -31,6 +33,8 @@ struct run {
 	struct joblog *joblog;
 	struct loop *loop;
 	struct sched *sched;
+	struct host_list hosts;
+	struct local *local;         /* one for all local hosts: one SIGCHLD */
 };
 
 static int
@@ -132,6 +136,8 @@ setup(struct run *r, int argc, char **argv)
 		return fail(xstrdup("no command given (see pfan --help)"));
 	if (template_parse(&r->tmpl, o->ntemplate, o->template, &cause) != PFAN_OK)
 		return fail(cause);
+	if (load_hosts(r, &cause) != PFAN_OK)
+		return fail(cause);
 	if (input_open(&r->input, &o->input, &cause) != PFAN_OK)
 		return fail(cause);
 	memset(&oc, 0, sizeof oc);
@@ -148,18 +154,94 @@ setup(struct run *r, int argc, char **argv)
 	return PFAN_OK;
 }
 
-static void
-add_local_host(struct run *r)
+static int
+load_hosts(struct run *r, char **cause)
 {
-	unsigned slots = r->opts.jobs;
+	const struct pfan_opts *o = &r->opts;
+
+	for (size_t i = 0; i < o->nhostfiles; i++) {
+		if (strcmp(o->hostfiles[i], "slurm") == 0) {
+			const char *nodes = getenv("SLURM_JOB_NODELIST");
+			const char *cpus = getenv("SLURM_JOB_CPUS_PER_NODE");
+			if (nodes == NULL || cpus == NULL) {
+				*cause = xstrdup("-H slurm: SLURM_JOB_NODELIST and "
+				    "SLURM_JOB_CPUS_PER_NODE are not set (not inside "
+				    "a SLURM allocation?)");
+				return PFAN_E_INPUT;
+			}
+			if (hosts_add_slurm(&r->hosts, nodes, cpus, cause) != PFAN_OK)
+				return PFAN_E_INPUT;
+		} else if (hosts_load_file(&r->hosts, o->hostfiles[i], cause) != PFAN_OK)
+			return PFAN_E_INPUT;
+	}
+	for (size_t i = 0; i < o->nsshlogins; i++)
+		if (hosts_add_sshlogin(&r->hosts, o->sshlogins[i], cause) != PFAN_OK)
+			return PFAN_E_INPUT;
+	if (r->hosts.n > 0 && hosts_apply_ssh_config(&r->hosts, NULL, cause) != PFAN_OK)
+		return PFAN_E_INPUT;
+	return PFAN_OK;
+}
+
+static unsigned
+ncores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static void
+add_local_host(struct run *r, const char *name, unsigned slots)
+{
 	struct sched_host *h;
 
-	if (slots == 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		slots = n > 0 ? (unsigned)n : 1;
+	if (slots == 0)
+		slots = r->opts.jobs_given ? r->opts.jobs : ncores();
+	if (r->local == NULL)
+		r->local = local_new(r->loop, r->opts.kill_grace);
+	h = sched_add_host(r->sched, name, slots, true);
+	sched_host_set_executor(h, local_executor(r->local));
+}
+
+static int
+add_remote_host(struct run *r, struct host_spec *spec, char **cause)
+{
+	struct ssh_options so;
+	struct sshhost *sh;
+	struct sched_host *h;
+
+	/* -j N sets the slots of hosts that did not say (GNU parallel's -j
+	 * is per host); otherwise the host is asked for its core count. */
+	if (spec->slots == 0 && r->opts.jobs_given)
+		spec->slots = r->opts.jobs;
+	memset(&so, 0, sizeof so);
+	so.accept_new_hostkeys = r->opts.accept_new_hostkeys;
+	so.keepalive = r->opts.keepalive;
+	so.connect_timeout = 10;
+	h = sched_add_host(r->sched, spec->name, spec->slots, false);
+	if (sshhost_new(&sh, r->loop, spec, &so, &sched_host_ops, h, cause) != PFAN_OK)
+		return PFAN_E_INPUT;
+	sched_host_set_executor(h, sshhost_executor(sh));
+	sshhost_start(sh);
+	return PFAN_OK;
+}
+
+static int
+add_hosts(struct run *r)
+{
+	char *cause = NULL;
+
+	if (r->hosts.n == 0) {
+		add_local_host(r, "local", 0);
+		return PFAN_OK;
 	}
-	h = sched_add_host(r->sched, "local", slots, true);
-	sched_host_set_executor(h, local_executor(local_new(r->loop, r->opts.kill_grace)));
+	for (size_t i = 0; i < r->hosts.n; i++) {
+		struct host_spec *spec = &r->hosts.v[i];
+		if (spec->local)
+			add_local_host(r, spec->name, spec->slots);
+		else if (add_remote_host(r, spec, &cause) != PFAN_OK)
+			return fail(cause);
+	}
+	return PFAN_OK;
 }
 
 static void
@@ -167,6 +249,7 @@ teardown(struct run *r)
 {
 	sched_free(r->sched);
 	loop_free(r->loop);
+	host_list_free(&r->hosts);
 	joblog_close(r->joblog);
 	output_free(r->output);
 	input_free(r->input);
@@ -215,8 +298,8 @@ main(int argc, char **argv)
 	deps.joblog = r.joblog;
 	deps.resume = r.resume;
 	r.sched = sched_new(&deps);
-	add_local_host(&r);
-	status = sched_run(r.sched);
+	if ((status = add_hosts(&r)) == PFAN_OK)
+		status = sched_run(r.sched);
 	if (input_was_empty_stdin_file(r.input))
 		log_warn("no input: stdin is an empty file (an unquoted <> in the command "
 		    "is a shell redirection; quote it: '<>')");

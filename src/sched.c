@@ -777,7 +777,11 @@ sched_free(struct sched *s)
 		return;
 	for (size_t i = 0; i < s->nhosts; i++) {
 		struct sched_host *h = s->hosts[i];
-		if (h->ex.ops != NULL)
+		bool shared = false;
+		/* Local hosts share one executor: free it once. */
+		for (size_t k = 0; k < i; k++)
+			shared |= s->hosts[k]->ex.impl == h->ex.impl;
+		if (h->ex.ops != NULL && !shared)
 			h->ex.ops->free(h->ex.impl);
 		free(h->name);
 		free(h->busy);
