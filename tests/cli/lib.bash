@@ -166,6 +166,7 @@ wait_for() {
 }
 
 # Starts pfan in the background with its own output files; sets PFAN_PID.
+# Its stdin is /dev/null (bash gives background commands that).
 pfan_bg() {
 	"$PFAN" "$@" >bg.out 2>bg.err &
 	PFAN_PID=$!

@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# The option table, --help, the man page and the bash completion agree.
+
+load lib
+
+setup() {
+	pfan_setup
+	MAN=$PFAN_SRCDIR/man/pfan.1
+	COMPLETION=$PFAN_SRCDIR/completions/pfan.bash
+}
+
+# Long options as --help lists them.
+help_longopts() {
+	"$PFAN" --help | grep -oE '^ +(-[[:alnum:]], +)?--[[:alnum:]-]+' |
+		grep -oE -- '--[[:alnum:]-]+'
+}
+
+@test "docs: --help lists options" {
+	help_longopts >opts
+	[ "$(wc -l <opts)" -ge 20 ]
+	grep -qx -- --jobs opts
+	grep -qx -- --resume opts
+}
+
+@test "docs: every long option of --help is in the man page" {
+	[ -r "$MAN" ] || { echo "no man page at $MAN" >&2; return 1; }
+	# roff writes a minus as \-; read the page as text.
+	sed 's/\\-/-/g' "$MAN" >man.txt
+	missing=
+	for o in $(help_longopts); do
+		grep -qE -- "(^|[^[:alnum:]-])$o([^[:alnum:]-]|$)" man.txt || missing="$missing $o"
+	done
+	if [ -n "$missing" ]; then
+		echo "not in man/pfan.1:$missing" >&2
+		return 1
+	fi
+}
+
+@test "docs: every short option of --help is in the man page" {
+	sed 's/\\-/-/g' "$MAN" >man.txt
+	missing=
+	for o in $("$PFAN" --help | grep -oE '^ +-[[:alnum:]],' | tr -d ' ,'); do
+		grep -qE -- "(^|[^[:alnum:]-])$o([^[:alnum:]-]|$)" man.txt || missing="$missing $o"
+	done
+	[ -z "$missing" ] || { echo "not in man/pfan.1:$missing" >&2; return 1; }
+}
+
+@test "docs: the man page renders without warnings" {
+	need groff
+	run -0 --separate-stderr groff -man -ww -z "$MAN"
+	[ -z "$stderr" ] || { printf '%s\n' "$stderr" >&2; return 1; }
+}
+
+@test "docs: the man page documents every replacement string and exit status" {
+	sed 's/\\-/-/g' "$MAN" >man.txt
+	for s in '{}' '{.}' '{/}' '{//}' '{/.}' '{#}' '{%}' '{host}' '<>' '{= s/RE/REPL/flags =}' \
+	    PFAN_SEQ PFAN_SLOT PFAN_HOST TMPDIR 'EXIT STATUS' '101' '255' 'host_lost'; do
+		grep -qF -- "$s" man.txt || { echo "man page lacks $s" >&2; return 1; }
+	done
+}
+
+# complete_words WORD...: what the completion offers for the last word.
+complete_words() {
+	bash -c '
+		source "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_pfan
+		printf "%s\n" "${COMPREPLY[@]}"
+	' _ "$COMPLETION" "$@"
+}
+
+@test "completion: every long option of --help is offered" {
+	complete_words "$PFAN" -- >offered
+	for o in $(help_longopts); do
+		grep -qx -- "$o" offered || { echo "completion lacks $o" >&2; return 1; }
+	done
+}
+
+@test "completion: a prefix narrows the options" {
+	[ "$(complete_words "$PFAN" --resum | sort | tr '\n' ' ')" = "--resume --resume-failed " ]
+}
+
+@test "completion: -H, -a, --joblog and --resume complete file names" {
+	touch hosts.yaml jobs.jsonl
+	[ "$(complete_words "$PFAN" -H hos)" = hosts.yaml ]
+	[ "$(complete_words "$PFAN" --hostfile sl)" = slurm ]
+	[ "$(complete_words "$PFAN" -a hos)" = hosts.yaml ]
+	[ "$(complete_words "$PFAN" --joblog job)" = jobs.jsonl ]
+	[ "$(complete_words "$PFAN" --resume job)" = jobs.jsonl ]
+	[ "$(complete_words "$PFAN" --resume-failed job)" = jobs.jsonl ]
+}
+
+@test "completion: no options offered inside the command; files after ::::" {
+	touch data.txt
+	[ -z "$(complete_words "$PFAN" -j 2 grep --)" ]
+	[ "$(complete_words "$PFAN" -j 2 grep x :::: dat)" = data.txt ]
+	[ -z "$(complete_words "$PFAN" echo ::: dat)" ]
+}
+
+@test "completion: an option value that is not a file completes nothing" {
+	touch 4file
+	[ -z "$(complete_words "$PFAN" -j 4)" ]
+	[ -z "$(complete_words "$PFAN" --timeout 4)" ]
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bats
+# Output: each job's output whole and never interleaved; -k order;
+# --line-buffer never cuts a line; --tag; --results; big outputs intact.
+
+load lib
+
+setup() {
+	pfan_setup
+}
+
+teardown() {
+	pfan_teardown
+}
+
+# A job that prints 1000 lines of its id in 4 chunks with sleeps between.
+CHUNKY='for c in 1 2 3 4; do i=0; while [ $i -lt 250 ]; do echo {}; i=$((i+1)); done; sleep 0.0$(( {} % 7 )); done'
+
+@test "output: 20 jobs of 1000 lines each: every job's lines are contiguous" {
+	run -0 --separate-stderr "$PFAN" -j10 "$CHUNKY" ::: $(seq 20)
+	printf '%s\n' "$output" >out
+	[ "$(wc -l <out)" -eq 20000 ]
+	# Contiguous: collapsing runs leaves one line per job.
+	[ "$(uniq out | wc -l)" -eq 20 ]
+	[ "$(uniq out | sort -n | tr '\n' ' ')" = "$(seq 20 | tr '\n' ' ')" ]
+}
+
+@test "output: stderr is grouped per job too" {
+	run -0 --separate-stderr "$PFAN" -j10 "{ $CHUNKY; } >&2" ::: $(seq 20)
+	[ -z "$output" ]
+	printf '%s\n' "$stderr" >err
+	[ "$(wc -l <err)" -eq 20000 ]
+	[ "$(uniq err | wc -l)" -eq 20 ]
+}
+
+@test "output: -k prints in input order whatever the finishing order" {
+	run -0 --separate-stderr "$PFAN" -j10 -k "$CHUNKY" ::: $(seq 20)
+	printf '%s\n' "$output" | uniq >order
+	[ "$(tr '\n' ' ' <order)" = "$(seq 20 | tr '\n' ' ')" ]
+}
+
+@test "output: --line-buffer never cuts a line, even written in pieces" {
+	job='for k in 1 2 3; do printf "{}-start-"; sleep 0.0{}; printf "{}-mid-"; sleep 0.01; printf "{}-end\n"; done'
+	run -0 --separate-stderr "$PFAN" -j5 --line-buffer "$job" ::: 1 2 3 4 5
+	printf '%s\n' "$output" >out
+	[ "$(wc -l <out)" -eq 15 ]
+	! grep -vxE '([1-5])-start-\1-mid-\1-end' out
+}
+
+@test "output: --line-buffer prints a line before the job ends" {
+	# The job waits (at most 20 s) for its first line to reach pfan's
+	# stdout before it ends; grouped output would make it give up.
+	job='echo first; i=0; while ! grep -q first out 2>/dev/null && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; grep -q first out && echo seen || echo unseen'
+	"$PFAN" --line-buffer "$job" ::: x >out 2>err
+	[ "$(cat out)" = "$(printf 'first\nseen')" ]
+}
+
+@test "output: output without a final newline is printed as is (as GNU parallel)" {
+	pfan_vs_parallel --exact -j1 -k "printf 'no-newline-{}'" ::: a b
+}
+
+@test "output: --tag prefixes every line, stdout and stderr" {
+	run -0 --separate-stderr "$PFAN" -k --tag 'echo o1; echo o2; echo e1 >&2; : {}' ::: a 'b c'
+	[ "$output" = "$(printf 'a\to1\na\to2\nb c\to1\nb c\to2')" ]
+	[ "$stderr" = "$(printf 'a\te1\nb c\te1')" ]
+}
+
+@test "output: --results DIR writes DIR/SEQ/stdout and stderr" {
+	run -0 --separate-stderr "$PFAN" -k --results res 'echo out {}; echo err {} >&2' ::: a b
+	[ "$output" = "$(printf 'out a\nout b')" ]
+	[ "$(cat res/1/stdout)" = "out a" ]
+	[ "$(cat res/1/stderr)" = "err a" ]
+	[ "$(cat res/2/stdout)" = "out b" ]
+	[ "$(cat res/2/stderr)" = "err b" ]
+}
+
+@test "output: a 5 MB output behind a slow job with -k arrives intact" {
+	# Past the in-memory limit the output spills to $TMPDIR.
+	mkdir tmp
+	job='if [ {} = 1 ]; then sleep 0.5; echo slow; else head -c 5000000 /dev/zero | tr "\0" x; echo; fi'
+	TMPDIR=$T/tmp run -0 --separate-stderr "$PFAN" -j2 -k "$job" ::: 1 2
+	printf '%s\n' "$output" >out
+	[ "$(head -1 out)" = slow ]
+	[ "$(tail -n +2 out | wc -c)" -eq 5000001 ]
+	[ "$(tail -n +2 out | tr -d x | wc -c)" -eq 1 ]
+	# The spill files are unlinked: nothing is left behind.
+	[ -z "$(ls -A tmp)" ]
+}
+
+@test "output: binary output with NUL bytes is passed intact" {
+	printf 'a\0b\0\377\n' >expect
+	"$PFAN" "cat expect; : {}" ::: 1 >got
+	cmp expect got
+}
+
+@test "output: a closed stdout is pfan's error (255), not a hang, crash or success" {
+	run --separate-stderr bash -c "'$PFAN' -j2 'seq 100000; : {}' ::: 1 2 3 | head -1; exit \${PIPESTATUS[0]}"
+	[ "$output" = 1 ]
+	assert_pfan_error "$stderr" "cannot write job output"
+	# The jobs' output was lost: that must not look like success.
+	assert_status 255
+}
