@@ -85,6 +85,20 @@ header() {
 	[ "$(cat work/a.where)" = "$T/work" ]
 }
 
+@test "resume: --resume FILE alone from another directory appends to FILE itself" {
+	mkdir work
+	(cd work && "$PFAN" --joblog ../jl echo {} ::: a b c >/dev/null)
+	head -n 2 jl >jl2
+	# Run from $T: jl2 is $T/jl2, whatever directory the jobs run in.
+	run -0 --separate-stderr "$PFAN" --resume jl2
+	[ "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" = "b c " ]
+	[ ! -e work/jl2 ]
+	[ "$(jl_count jl2 '.status == "ok"')" = 3 ]
+	# So a second resume has nothing left to run.
+	run -0 --separate-stderr "$PFAN" --resume jl2
+	[ -z "$output" ]
+}
+
 @test "resume: edited input reruns exactly the new lines" {
 	printf 'a\nb\nc\n' >in
 	run -0 --separate-stderr "$PFAN" --joblog jl echo {} :::: in

@@ -1,0 +1,94 @@
+#!/usr/bin/env bats
+# The rest of the command line: <>, the empty-stdin warning, the jobs'
+# environment, slots, --dry-run, options belonging to the command.
+
+load lib
+
+setup() {
+	pfan_setup
+}
+
+teardown() {
+	pfan_teardown
+}
+
+@test "misc: <> is an alias of {}" {
+	run -0 --separate-stderr "$PFAN" -k echo '<>' '[<>]' ::: a 'b c'
+	[ "$output" = "$(printf 'a [a]\nb c [b c]')" ]
+}
+
+@test "misc: unquoted <> (a redirection) leaves stdin empty: pfan warns" {
+	# The shell opens file f read-write on pfan's stdin: an empty file.
+	run -0 --separate-stderr bash -c "'$PFAN' echo <>f"
+	[ -z "$output" ]
+	assert_pfan_error "$stderr" "warning: no input: stdin is an empty file.*<>"
+}
+
+@test "misc: an empty stdin that is a pipe is not warned about" {
+	run -0 --separate-stderr bash -c "printf '' | '$PFAN' echo"
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+}
+
+@test "misc: --quiet silences the empty-stdin warning" {
+	: >empty
+	run -0 --separate-stderr "$PFAN" --quiet echo <empty
+	[ -z "$stderr" ]
+}
+
+@test "misc: jobs see PFAN_SEQ, PFAN_SLOT and PFAN_HOST" {
+	run -0 --separate-stderr "$PFAN" -j1 -k 'echo $PFAN_SEQ $PFAN_SLOT $PFAN_HOST {}' ::: a b
+	[ "$output" = "$(printf '1 1 local a\n2 1 local b')" ]
+}
+
+@test "misc: PFAN_* from pfan's own environment do not leak into jobs" {
+	PFAN_SEQ=99 PFAN_SLOT=99 PFAN_HOST=elsewhere run -0 --separate-stderr \
+		"$PFAN" -j1 'echo $PFAN_SEQ $PFAN_SLOT $PFAN_HOST; : {}' ::: a
+	[ "$output" = "1 1 local" ]
+}
+
+@test "misc: {%} is unique among running jobs and within 1..-j" {
+	# Each job holds its slot for a moment; a slot file must never be
+	# taken twice at once (mkdir is atomic).
+	job='mkdir slot.{%} || { echo clash {%}; exit 1; }; sleep 0.05; rmdir slot.{%}; echo {%}'
+	run -0 --separate-stderr "$PFAN" -j3 "$job" ::: $(seq 30)
+	[ "$(printf '%s\n' "$output" | sort -u | tr '\n' ' ')" = "1 2 3 " ]
+}
+
+@test "misc: {#} counts from 1 in input order, also with -j" {
+	run -0 --separate-stderr "$PFAN" -j4 echo {#}:{} ::: a b c d e f
+	[ "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" = "1:a 2:b 3:c 4:d 5:e 6:f " ]
+}
+
+@test "misc: --dry-run prints the commands with values quoted, runs nothing" {
+	run -0 --separate-stderr "$PFAN" --dry-run 'touch {}' ::: 'a b' "it's" plain
+	[ "$output" = "$(printf "touch 'a b'\ntouch 'it'\\\\''s'\ntouch plain")" ]
+	[ ! -e plain ]
+}
+
+@test "misc: options after the command word belong to the command" {
+	printf 'x\ny\ny\n' >f
+	run -0 --separate-stderr "$PFAN" -k grep -c -v x ::: f
+	[ "$output" = 2 ]
+}
+
+@test "misc: -j default runs jobs at once (at least one per core, here >= 1)" {
+	run -0 --separate-stderr "$PFAN" 'echo {}' ::: a
+	[ "$output" = a ]
+}
+
+@test "misc: --version prints the version from configure" {
+	run -0 --separate-stderr "$PFAN" --version
+	assert_match "$output" '^pfan [0-9]+\.[0-9]+\.[0-9]+'
+}
+
+@test "misc: stdin with -a - is read like stdin" {
+	run -0 --separate-stderr bash -c "printf 'x\ny\n' | '$PFAN' -k -a - echo {}"
+	[ "$output" = "$(printf 'x\ny')" ]
+}
+
+@test "misc: --halt success=1 stops after the first success" {
+	run --separate-stderr "$PFAN" -j1 --halt now,success=1 'echo {}; test {} = 2' ::: 1 2 3 4
+	assert_no_crash "$status"
+	[ "$output" = "$(printf '1\n2')" ]
+}
