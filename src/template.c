@@ -89,11 +89,15 @@ struct template {
 	struct buf *scratch; /* a transformed value before quoting */
 };
 
+#define ONLY_SUBST "only s/REGEX/REPLACEMENT/flags is supported"
+#define FROM_ONE "values are numbered from 1"
+
 static int
-tok_error(char **cause, const struct template *t, size_t off, size_t len,
+tok_error(char **cause, const struct template *t, const struct tok *tk,
     const char *what)
 {
-	*cause = xasprintf("template: %.*s: %s", (int)len, t->text + off, what);
+	*cause = xasprintf("template: %.*s: %s", (int)tk->len, t->text + tk->off,
+	    what);
 	return PFAN_E_INPUT;
 }
 
@@ -148,46 +152,68 @@ find_delim(const char *p, const char *end, char delim)
 }
 
 /* Copies a part of s///, dropping the backslash of \delim as Perl does
- * (\\ stays). For the replacement, Perl's \1 and $& become PCRE2's ${1}
- * and ${0}. */
+ * (\\ stays); for the replacement, Perl's \1 and $& become PCRE2's ${1}
+ * and ${0}. map[i] is where output byte i came from, so that PCRE2's
+ * error offsets point into what the user wrote. */
 static char *
-copy_part(const char *p, const char *end, char delim, bool repl, size_t *lenp)
+copy_part(const char *p, const char *end, char delim, bool repl, size_t *lenp,
+    size_t *map)
 {
+	const char *start = p;
 	struct buf b = BUF_INIT;
 
 	for (; p < end; p++) {
-		if (p[0] == '\\' && p + 1 < end) {
-			if (p[1] == delim)
-				buf_addc(&b, delim);
-			else if (repl && p[1] >= '1' && p[1] <= '9')
-				buf_addf(&b, "${%c}", p[1]);
-			else
-				buf_add(&b, p, 2);
-			p++;
-		} else if (repl && p[0] == '$' && p + 1 < end && p[1] == '&') {
-			buf_adds(&b, "${0}");
-			p++;
-		} else
+		size_t from = b.len, src = (size_t)(p - start);
+
+		if (p[0] == '\\' && p + 1 < end && p[1] == delim)
+			buf_addc(&b, *++p);
+		else if (repl && p[0] == '\\' && p + 1 < end && p[1] >= '1' && p[1] <= '9')
+			buf_addf(&b, "${%c}", *++p);
+		else if (repl && p[0] == '$' && p + 1 < end && p[1] == '&')
+			buf_adds(&b, "${0}"), p++;
+		else if (p[0] == '\\' && p + 1 < end)
+			buf_add(&b, p, 2), p++;
+		else
 			buf_addc(&b, *p);
+		while (from < b.len)
+			map[from++] = src;
 	}
+	map[b.len] = (size_t)(end - start);
 	*lenp = b.len;
 	return buf_steal(&b);
 }
 
-/* A replacement's syntax is only checked when a match uses it: check it
- * now against a pattern that always matches, so a bad one fails at parse. */
+/* "template: {= ... =}: regex error at offset 2: missing ..." */
 static int
-check_repl(const struct subst *s, char *msg, size_t msgsz, size_t *erroff)
+pcre_error(char **cause, const struct template *t, const struct tok *tk,
+    const char *what, int code, const size_t *map, size_t off)
+{
+	char msg[256];
+
+	pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof msg);
+	if (map == NULL)
+		*cause = xasprintf("template: %.*s: %s: %s", (int)tk->len,
+		    t->text + tk->off, what, msg);
+	else
+		*cause = xasprintf("template: %.*s: %s at offset %zu: %s",
+		    (int)tk->len, t->text + tk->off, what, map[off], msg);
+	return PFAN_E_INPUT;
+}
+
+/* A replacement's syntax is only checked when a match uses it: check it
+ * now against a pattern that always matches, so a bad one fails at parse
+ * time. Returns 0 or the PCRE2 error, with its offset in *erroff. */
+static int
+check_repl(const struct subst *s, size_t *erroff)
 {
 	int errcode, rc;
-	PCRE2_SIZE off, outlen;
+	PCRE2_SIZE off, outlen = s->repl_len + 64;
 	pcre2_code *empty;
 	char *out;
 
 	empty = pcre2_compile((PCRE2_SPTR)"", 0, 0, &errcode, &off, NULL);
 	if (empty == NULL)
-		return 0;
-	outlen = s->repl_len + 64;
+		fatal("pcre2 cannot compile the empty pattern");
 	out = xmalloc(outlen);
 	rc = pcre2_substitute(empty, (PCRE2_SPTR)"", 0, 0, SUBST_OPTS, NULL, NULL,
 	    (PCRE2_SPTR)s->repl, s->repl_len, (PCRE2_UCHAR *)out, &outlen);
@@ -195,29 +221,26 @@ check_repl(const struct subst *s, char *msg, size_t msgsz, size_t *erroff)
 	pcre2_code_free(empty);
 	if (rc >= 0 || rc == PCRE2_ERROR_NOMEMORY)
 		return 0;
-	pcre2_get_error_message(rc, (PCRE2_UCHAR *)msg, msgsz);
-	*erroff = outlen;
-	return -1;
+	*erroff = outlen < s->repl_len ? outlen : s->repl_len;
+	return rc;
 }
 
 static int
 parse_flags(struct template *t, const struct tok *tk, const char *p,
     const char *end, uint32_t *copts, uint32_t *sopts, char **cause)
 {
-	for (; p < end; p++) {
-		size_t i;
+	size_t i, n = sizeof flag_table / sizeof flag_table[0];
 
-		for (i = 0; i < sizeof flag_table / sizeof flag_table[0]; i++)
-			if (flag_table[i].flag == *p)
-				break;
+	for (; p < end; p++) {
 		if (!isalpha((unsigned char)*p))
-			return tok_error(cause, t, tk->off, tk->len,
-			    "only s/REGEX/REPLACEMENT/flags is supported");
-		if (i == sizeof flag_table / sizeof flag_table[0]) {
+			return tok_error(cause, t, tk, ONLY_SUBST);
+		for (i = 0; i < n && flag_table[i].flag != *p; i++)
+			;
+		if (i == n) {
 			char what[64];
-			snprintf(what, sizeof what, "flag '%c' is not supported"
-			    " (g, i, m, s, x are)", *p);
-			return tok_error(cause, t, tk->off, tk->len, what);
+			snprintf(what, sizeof what,
+			    "flag '%c' is not supported (g, i, m, s, x are)", *p);
+			return tok_error(cause, t, tk, what);
 		}
 		*copts |= flag_table[i].compile;
 		*sopts |= flag_table[i].subst;
@@ -229,71 +252,57 @@ parse_flags(struct template *t, const struct tok *tk, const char *p,
 static int
 parse_subst(struct template *t, size_t off, struct tok *tk, char **cause)
 {
-	const char *start = t->text + off, *end = t->text + t->text_len;
-	const char *p = start + 2, *close, *d1, *d2;
-	char delim, msg[256];
-	uint32_t copts = 0;
+	const char *p = t->text + off + 2, *end = t->text + t->text_len;
+	const char *close, *d1, *d2;
 	struct subst *s;
-	size_t patlen, used;
-	char *pat;
+	size_t len, *map;
+	uint32_t copts = 0;
 	int errcode, rc;
 	PCRE2_SIZE erroff;
+	char *pat;
 
-	close = memmem(p, (size_t)(end - p), "=}", 2);
-	if (close == NULL)
-		return tok_error(cause, t, off, t->text_len - off, "missing =}");
 	tk->kind = TOK_SUBST;
 	tk->off = off;
-	tk->len = (size_t)(close + 2 - start);
-	tk->pos = 0;
-	used = scan_pos(p, close, &tk->pos);
-	if (used > 0 && tk->pos == 0)
-		return tok_error(cause, t, off, tk->len, "values are numbered from 1");
-	p += used;
+	close = memmem(p, (size_t)(end - p), "=}", 2);
+	tk->len = close != NULL ? (size_t)(close + 2 - (t->text + off)) : t->text_len - off;
+	if (close == NULL)
+		return tok_error(cause, t, tk, "missing =}");
+	p += scan_pos(p, close, &tk->pos);
+	if (p > t->text + off + 2 && tk->pos == 0)
+		return tok_error(cause, t, tk, FROM_ONE);
+	/* Perl would take "s/a/b/;" and spaces around; so do we. */
 	while (p < close && isspace((unsigned char)*p))
 		p++;
-	while (close > p && isspace((unsigned char)close[-1]))
-		close--;
-	if (close > p && close[-1] == ';')
-		close--;
-	while (close > p && isspace((unsigned char)close[-1]))
+	while (close > p && (isspace((unsigned char)close[-1]) || close[-1] == ';'))
 		close--;
 	if (close - p < 2 || p[0] != 's' || !ispunct((unsigned char)p[1]) ||
 	    strchr("\\{([<", p[1]) != NULL ||
 	    (d1 = find_delim(p + 2, close, p[1])) == NULL ||
 	    (d2 = find_delim(d1 + 1, close, p[1])) == NULL)
-		return tok_error(cause, t, off, tk->len,
-		    "only s/REGEX/REPLACEMENT/flags is supported");
-	delim = p[1];
+		return tok_error(cause, t, tk, ONLY_SUBST);
 	s = xcalloc(1, sizeof *s);
 	s->opts = SUBST_OPTS;
+	map = xreallocarray(NULL, 2 * (size_t)(close - p) + 1, sizeof *map);
 	rc = parse_flags(t, tk, d2 + 1, close, &copts, &s->opts, cause);
 	if (rc != PFAN_OK)
-		goto fail;
-	pat = copy_part(p + 2, d1, delim, false, &patlen);
-	s->code = pcre2_compile((PCRE2_SPTR)pat, patlen, copts, &errcode,
-	    &erroff, NULL);
+		goto out;
+	pat = copy_part(p + 2, d1, p[1], false, &len, map);
+	s->code = pcre2_compile((PCRE2_SPTR)pat, len, copts, &errcode, &erroff, NULL);
 	free(pat);
 	if (s->code == NULL) {
-		char what[320];
-		pcre2_get_error_message(errcode, (PCRE2_UCHAR *)msg, sizeof msg);
-		snprintf(what, sizeof what, "regex error at offset %zu: %s",
-		    (size_t)erroff, msg);
-		rc = tok_error(cause, t, off, tk->len, what);
-		goto fail;
+		rc = pcre_error(cause, t, tk, "regex error", errcode, map, erroff);
+		goto out;
 	}
 	(void)pcre2_jit_compile(s->code, PCRE2_JIT_COMPLETE);
-	s->repl = copy_part(d1 + 1, d2, delim, true, &s->repl_len);
-	if (check_repl(s, msg, sizeof msg, &used) != 0) {
-		char what[320];
-		snprintf(what, sizeof what, "replacement error at offset %zu: %s",
-		    used, msg);
-		rc = tok_error(cause, t, off, tk->len, what);
-		goto fail;
+	s->repl = copy_part(d1 + 1, d2, p[1], true, &s->repl_len, map);
+	if ((errcode = check_repl(s, &len)) != 0) {
+		rc = pcre_error(cause, t, tk, "replacement error", errcode, map, len);
+		goto out;
 	}
 	tk->sub = s;
-	return PFAN_OK;
-fail:
+	s = NULL;
+out:
+	free(map);
 	subst_free(s);
 	return rc;
 }
@@ -307,6 +316,7 @@ scan_token(struct template *t, size_t off, struct tok *tk, char **cause)
 	size_t avail = t->text_len - off, i, used;
 	long pos = 0;
 
+	memset(tk, 0, sizeof *tk);
 	if (s[0] == '{' && avail > 1 && s[1] == '=')
 		return parse_subst(t, off, tk, cause) == PFAN_OK ? 1 : PFAN_E_INPUT;
 	if (s[0] != '{' && s[0] != '<')
@@ -320,14 +330,13 @@ scan_token(struct template *t, size_t off, struct tok *tk, char **cause)
 			continue;
 		if (avail - 1 - used < restlen || memcmp(s + 1 + used, rest, restlen) != 0)
 			continue;
-		memset(tk, 0, sizeof *tk);
 		tk->kind = rpl_table[i].kind;
 		tk->xf = rpl_table[i].xf;
 		tk->pos = pos;
 		tk->off = off;
 		tk->len = 1 + used + restlen;
 		if (used > 0 && pos == 0)
-			return tok_error(cause, t, off, tk->len, "values are numbered from 1");
+			return tok_error(cause, t, tk, FROM_ONE);
 		return 1;
 	}
 	return 0;
@@ -494,17 +503,6 @@ dirname_into(struct buf *dst, const char *s, size_t len)
 	buf_add(dst, s, len);
 }
 
-static void
-put_number(struct buf *out, unsigned long long n)
-{
-	char tmp[24], *p = tmp + sizeof tmp;
-
-	do
-		*--p = (char)('0' + n % 10);
-	while ((n /= 10) > 0);
-	buf_add(out, p, (size_t)(tmp + sizeof tmp - p));
-}
-
 static int
 run_subst(const struct template *t, const struct tok *tk, const char *v,
     size_t len, char **cause)
@@ -512,7 +510,6 @@ run_subst(const struct template *t, const struct tok *tk, const char *v,
 	struct buf *sb = t->scratch;
 	const struct subst *s = tk->sub;
 	PCRE2_SIZE outlen;
-	char msg[256], what[320];
 	int rc;
 
 	buf_reserve(sb, len + 64);
@@ -527,54 +524,42 @@ run_subst(const struct template *t, const struct tok *tk, const char *v,
 		    t->md, NULL, (PCRE2_SPTR)s->repl, s->repl_len,
 		    (PCRE2_UCHAR *)sb->data, &outlen);
 	}
-	if (rc < 0) {
-		pcre2_get_error_message(rc, (PCRE2_UCHAR *)msg, sizeof msg);
-		snprintf(what, sizeof what, "regex match error: %s", msg);
-		return tok_error(cause, t, tk->off, tk->len, what);
-	}
+	if (rc < 0)
+		return pcre_error(cause, t, tk, "regex match error", rc, NULL, 0);
 	sb->len = outlen;
 	if (memchr(sb->data, '\0', sb->len) != NULL)
-		return tok_error(cause, t, tk->off, tk->len,
+		return tok_error(cause, t, tk,
 		    "the result holds a NUL byte, which no command can carry");
 	return PFAN_OK;
 }
 
+/* One value, transformed and quoted. */
 static int
 emit_value(const struct template *t, const struct tok *tk, const char *v,
     struct buf *out, char **cause)
 {
-	size_t len = strlen(v);
 	struct buf *sb = t->scratch;
+	size_t len = strlen(v);
 	int rc;
 
 	buf_reset(sb);
 	if (tk->kind == TOK_SUBST) {
-		rc = run_subst(t, tk, v, len, cause);
-		if (rc != PFAN_OK)
+		if ((rc = run_subst(t, tk, v, len, cause)) != PFAN_OK)
 			return rc;
-		quote_shell(out, sb->data, sb->len);
-		return PFAN_OK;
-	}
-	switch (tk->xf) {
-	case XF_NONE:
-		quote_shell(out, v, len);
-		return PFAN_OK;
-	case XF_NOEXT:
-		quote_shell(out, v, noext_len(v, len));
-		return PFAN_OK;
-	case XF_BASE:
-		basename_into(sb, v, len);
-		quote_shell(out, sb->data, sb->len);
-		return PFAN_OK;
-	case XF_BASENOEXT:
-		basename_into(sb, v, len);
-		quote_shell(out, sb->data, noext_len(sb->data, sb->len));
-		return PFAN_OK;
-	case XF_DIR:
+		v = sb->data;
+		len = sb->len;
+	} else if (tk->xf == XF_NOEXT) {
+		len = noext_len(v, len);
+	} else if (tk->xf == XF_DIR) {
 		dirname_into(sb, v, len);
-		quote_shell(out, sb->data, sb->len);
-		return PFAN_OK;
+		v = sb->data;
+		len = sb->len;
+	} else if (tk->xf == XF_BASE || tk->xf == XF_BASENOEXT) {
+		basename_into(sb, v, len);
+		v = sb->data;
+		len = tk->xf == XF_BASE ? sb->len : noext_len(sb->data, sb->len);
 	}
+	quote_shell(out, v, len);
 	return PFAN_OK;
 }
 
@@ -629,13 +614,13 @@ template_expand(const struct template *t, const struct args *a,
 			rc = emit_values(t, tk, a, out, cause);
 			break;
 		case TOK_SEQ:
-			put_number(out, ctx->seq);
+			buf_addf(out, "%llu", ctx->seq);
 			break;
 		case TOK_SLOT:
 			if (ctx->slot == 0)
 				buf_add(out, t->text + tk->off, tk->len);
 			else
-				put_number(out, ctx->slot);
+				buf_addf(out, "%u", ctx->slot);
 			break;
 		case TOK_HOST:
 			if (ctx->host == NULL)

@@ -6,6 +6,14 @@
  * {= s/REGEX/REPL/flags =} / {=n s/REGEX/REPL/flags =} (PCRE2; flags g, i).
  * Every substituted value is shell-quoted (quote.h). Without any
  * replacement string the values are appended, each quoted, space-separated.
+ *
+ * Details (tests/data/template_*.txt has the cases): {n} or {-n} (n-th
+ * from the end) with no such value expands to nothing, not ''. Unknown
+ * {words} are plain text. s/// also takes Perl's m, s, x flags, and $&,
+ * \1 in the replacement. With no words at all (nwords == 0) the values
+ * are the command, joined by spaces and not quoted, as GNU parallel runs
+ * input lines as commands. Expansion reuses scratch space and pcre2 match
+ * data inside the template: one template, one thread.
  */
 #ifndef PFAN_TEMPLATE_H
 #define PFAN_TEMPLATE_H
@@ -26,7 +34,9 @@ struct template_ctx {
  * message and offset, {0}). */
 int template_parse(struct template **out, int nwords, char *const words[], char **cause);
 /* Appends the command for one job to out. The canonical form (slot 0, host
- * NULL) is the job's identity in the joblog and for --resume. */
+ * NULL) is the job's identity in the joblog and for --resume. Fails with
+ * PFAN_E_INPUT and cause, out as it was, only when a {= =} regex fails at
+ * match time (e.g. its match limit) or its result holds a NUL byte. */
 int template_expand(const struct template *t, const struct args *a,
     const struct template_ctx *ctx, struct buf *out, char **cause);
 /* True when the template has {%} or {host}: the running command then
