@@ -223,3 +223,16 @@ one_error_line() {
 	run_pfan 0 --version
 	assert_match "$output" "^pfan [0-9]+\.[0-9]+"
 }
+
+@test "error: a joblog that cannot be written stops the run before any job" {
+	[ -w /dev/full ] || skip "needs /dev/full"
+	run_pfan 255 --joblog /dev/full 'touch {}' ::: a b
+	one_error_line "/dev/full: No space left on device"
+	[ ! -e a ] && [ ! -e b ]
+}
+
+@test "error: --results on a file, not a directory" {
+	touch res
+	run_pfan 255 --results res echo ::: a
+	one_error_line "results directory 'res': Not a directory"
+}

@@ -60,7 +60,7 @@ teardown() {
 	kill -INT "$PFAN_PID"
 	wait "$PFAN_PID" && st=0 || st=$?
 	PFAN_PID=
-	echo "peak RSS ${hwm} kB" >&3
+	echo "# peak RSS ${hwm} kB" >&3
 	[ "$st" -eq 130 ]
 	[ "$hwm" -lt $((32 * 1024)) ]
 }
@@ -69,7 +69,7 @@ teardown() {
 	[ -x /usr/bin/time ] || skip "needs /usr/bin/time (GNU time)"
 	seq 20000 | /usr/bin/time -v "$PFAN" -j2 true 2>time.err
 	rss=$(awk -F': *' '/Maximum resident set size/ { print $2 }' time.err)
-	echo "max RSS ${rss} kB" >&3
+	echo "# max RSS ${rss} kB" >&3
 	[ -n "$rss" ]
 	[ "$rss" -lt $((32 * 1024)) ]
 }

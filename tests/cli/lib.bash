@@ -104,7 +104,8 @@ pfan_vs_parallel() {
 	done
 	need_parallel
 	"$PFAN" "$@" <"$in" >pfan.out 2>pfan.err && prc=0 || prc=$?
-	parallel --will-cite "$@" <"$in" >gnu.out 2>gnu.err && grc=0 || grc=$?
+	# GNU parallel runs jobs in the shell that called it; pfan in /bin/sh.
+	PARALLEL_SHELL=/bin/sh parallel --will-cite "$@" <"$in" >gnu.out 2>gnu.err && grc=0 || grc=$?
 	assert_no_crash "$prc"
 	if [ "$exact" = 0 ]; then
 		LC_ALL=C sort pfan.out >pfan.sorted && mv pfan.sorted pfan.out

@@ -99,3 +99,10 @@ CHUNKY='for c in 1 2 3 4; do i=0; while [ $i -lt 250 ]; do echo {}; i=$((i+1)); 
 	# The jobs' output was lost: that must not look like success.
 	assert_status 255
 }
+
+@test "output: stdout on a full disk is pfan's error (255), not success" {
+	[ -w /dev/full ] || skip "needs /dev/full"
+	run --separate-stderr bash -c "'$PFAN' echo {} ::: a b >/dev/full"
+	assert_pfan_error "$stderr" "cannot write job output.*No space left"
+	assert_status 255
+}

@@ -163,6 +163,29 @@ teardown() {
 	pfan_vs_parallel --exact -j2 -k echo '{= s|/|_|g =}' '{= s/X/y/i =}' ::: a/b/c xX
 }
 
+@test "diff: {= =} replacement escapes: backslash, \\n, \\t, \\$, \\U" {
+	pfan_vs_parallel --exact -j2 -k "printf '<%s>\n'" '{= s/a/\\/ =}' '{= s/a/\n/ =}' '{= s/a/\t/ =}' '{= s/a/\$/ =}' '{= s/a/\U$&/ =}' ::: abc
+}
+
+@test "diff: braces that are not replacement strings stay as written" {
+	pfan_vs_parallel --exact -j2 -k echo { {foo} '{1' '{}}' ::: a
+}
+
+@test "diff: a position past the values is empty" {
+	pfan_vs_parallel --exact -j2 -k echo [{3}] [{2}] ::: a ::: b
+}
+
+@test "diff: -a twice makes a product; --link pairs :::: files" {
+	printf 'a\nb\n' >f1
+	printf '1\n2\n3\n' >f2
+	pfan_vs_parallel --exact -j2 -k -a f1 -a f2 echo {1}{2}
+	pfan_vs_parallel --exact -j2 -k --link echo {1}{2} :::: f1 f2
+}
+
+@test "diff: -n 2 --tag" {
+	pfan_vs_parallel --exact -j2 -k -n 2 --tag echo x ::: 1 2 3
+}
+
 @test "diff: {=2 s/// =} on the second source" {
 	pfan_vs_parallel --exact -j2 -k echo {1} '{=2 s/^/p/ =}' ::: a b ::: 1 2
 }
