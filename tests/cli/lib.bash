@@ -152,6 +152,20 @@ jl_count() {
 	jq -c "select(has(\"seq\")) | select($2)" "$1" | wc -l | tr -d ' '
 }
 
+# How many job records a joblog holds so far (0 when it does not exist).
+records() {
+	local n
+	n=$(grep -c '"seq"' "$1" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+# Sanitizer builds use several times the memory: RSS bounds mean nothing.
+skip_if_sanitized() {
+	if command -v ldd >/dev/null 2>&1 && ldd "$PFAN" 2>/dev/null | grep -qE 'lib(a|ub)san'; then
+		skip "pfan is built with sanitizers: its RSS is not pfan's"
+	fi
+}
+
 # Waits (up to about $2 seconds, default 20) until the command succeeds.
 # Not a timing assert: a bound so that a broken pfan fails instead of hangs.
 wait_for() {

@@ -31,7 +31,7 @@ header() {
 	seq 40 >in
 	pfan_bg -j4 --joblog jl "sleep 0.1; echo {}; : $MARK" :::: in
 	# Handshake, not timing: kill once some jobs are recorded.
-	wait_for '[ "$(grep -c "\"seq\"" jl 2>/dev/null)" -ge 6 ]' 30
+	wait_for '[ "$(records jl)" -ge 6 ]' 30
 	kill -KILL "$PFAN_PID"
 	wait "$PFAN_PID" || true
 	before=$(ok_seqs jl | wc -l)
@@ -57,7 +57,7 @@ header() {
 
 @test "resume: pfan --resume FILE alone finishes a killed ::: run" {
 	pfan_bg -j2 --joblog jl "sleep 0.1; echo {}; : $MARK" ::: $(seq 20)
-	wait_for '[ "$(grep -c "\"seq\"" jl 2>/dev/null)" -ge 4 ]' 30
+	wait_for '[ "$(records jl)" -ge 4 ]' 30
 	kill -KILL "$PFAN_PID"
 	wait "$PFAN_PID" || true
 	ok_seqs jl >done.before
