@@ -203,6 +203,7 @@ encode_record(struct buf *out, const struct joblog_record *r)
 	set(o, "exit", r->exit_code == -1 ? json_null() : json_integer(r->exit_code));
 	set(o, "signal", r->signal == 0 ? json_null() : json_integer(r->signal));
 	set(o, "status", json_string(job_status_name(r->status)));
+	set(o, "final", json_boolean(!r->will_retry));
 	set(o, "stdout_bytes", json_integer((json_int_t)r->stdout_bytes));
 	set(o, "stderr_bytes", json_integer((json_int_t)r->stderr_bytes));
 	dump_line(o, out);

@@ -32,6 +32,10 @@ struct joblog_record {
 	int exit_code;             /* -1: none (written as null) */
 	int signal;                /* 0: none (written as null) */
 	enum job_status status;
+	/* pfan will run this job again (a retry, or a rerun elsewhere after a
+	 * host fault): written as "final":false, so that a resume after a
+	 * crash before that rerun runs it, whatever the status says. */
+	bool will_retry;
 	unsigned long long stdout_bytes, stderr_bytes;
 };
 

@@ -53,6 +53,7 @@ enum ftype {
 	F_STR,
 	F_STR_NULL,
 	F_STRS,         /* array of strings */
+	F_BOOL,
 };
 
 struct field {
@@ -75,6 +76,7 @@ static const struct field record_fields[] = {
 	{ "exit", F_INT_NULL, false },
 	{ "signal", F_INT_NULL, false },
 	{ "status", F_STR, true },
+	{ "final", F_BOOL, false },
 	{ "stdout_bytes", F_UINT, false },
 	{ "stderr_bytes", F_UINT, false },
 };
@@ -243,6 +245,8 @@ check_type(const json_t *v, enum ftype t)
 		if (!json_is_string(v))
 			return t == F_STR ? "is not a string" : "is not a string or null";
 		return str_ok(v) ? NULL : "holds a \\u0000 that is not an escaped byte";
+	case F_BOOL:
+		return json_is_boolean(v) ? NULL : "is not true or false";
 	case F_STRS:
 		if (!json_is_array(v))
 			return "is not an array of strings";
@@ -308,14 +312,15 @@ keep_header(struct resume *r, const json_t *o)
 }
 
 static bool
-is_done(enum job_status s, bool rerun_failed)
+is_done(enum job_status s, bool final, bool rerun_failed)
 {
 	switch (s) {
 	case JOB_OK:
 		return true;
 	case JOB_FAILED:
 	case JOB_TIMEOUT:
-		return !rerun_failed;
+		/* A failed attempt that pfan meant to retry is no verdict. */
+		return final && !rerun_failed;
 	default:
 		return false;
 	}
@@ -348,7 +353,8 @@ take_object(struct resume *r, const json_t *o, const char *where, char **cause)
 		*cause = xasprintf("%s: unknown status \"%s\"", where, status);
 		return PFAN_E_INPUT;
 	}
-	if (!is_done(st, r->rerun_failed))
+	const json_t *final = json_object_get(o, "final");
+	if (!is_done(st, final == NULL || json_is_true(final), r->rerun_failed))
 		return PFAN_OK;
 	cmd = str_bytes(json_object_get(o, "cmd"));
 	note_done(r, cmd,

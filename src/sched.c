@@ -29,25 +29,13 @@
 #include "errors.h"
 #include "log.h"
 #include "sched.h"
+#include "schedhost.h"
 #include "xalloc.h"
 
 enum job_state { JOB_QUEUED, JOB_STARTING, JOB_RUNNING, JOB_DONE };
 
 static const char *const job_state_names[] = {
 	"queued", "starting", "running", "done",
-};
-
-enum host_state { HOST_CONNECTING, HOST_READY, HOST_DOWN, HOST_GONE };
-
-struct sched_host {
-	struct sched *s;
-	char *name;
-	unsigned slots;
-	unsigned running;
-	bool *busy;                /* [slots] */
-	enum host_state state;
-	struct executor ex;
-	size_t index;
 };
 
 struct job {
@@ -65,8 +53,7 @@ struct job {
 	double start_wall, start_mono;
 	struct loop_timer *timeout_timer;
 	bool timed_out, killed;
-	size_t *failed_on;         /* host indexes this job failed on */
-	size_t nfailed_on;
+	struct host_set failed_on; /* hosts this job failed on */
 	struct job *next;
 };
 
@@ -124,16 +111,8 @@ job_free(struct job *j)
 	args_free(&j->args);
 	free(j->cmd);
 	free(j->tag);
-	free(j->failed_on);
+	host_set_free(&j->failed_on);
 	free(j);
-}
-
-static unsigned
-host_free_slots(const struct sched_host *h)
-{
-	if (h->state != HOST_READY || h->running >= h->slots)
-		return 0;
-	return h->slots - h->running;
 }
 
 static unsigned
@@ -142,44 +121,8 @@ free_slots(const struct sched *s)
 	unsigned n = 0;
 
 	for (size_t i = 0; i < s->nhosts; i++)
-		n += host_free_slots(s->hosts[i]);
+		n += schedhost_free_slots(s->hosts[i]);
 	return n;
-}
-
-static bool
-job_failed_on(const struct job *j, const struct sched_host *h)
-{
-	for (size_t i = 0; i < j->nfailed_on; i++)
-		if (j->failed_on[i] == h->index)
-			return true;
-	return false;
-}
-
-/* The ready host with the most free slots that the job has not failed on;
- * a host it failed on only when every usable host is one. */
-static struct sched_host *
-pick_host(struct sched *s, const struct job *j)
-{
-	struct sched_host *best = NULL, *fallback = NULL;
-	bool other_usable = false;
-
-	for (size_t i = 0; i < s->nhosts; i++) {
-		struct sched_host *h = s->hosts[i];
-		unsigned f = host_free_slots(h);
-		bool failed = job_failed_on(j, h);
-		if (!failed && h->state != HOST_GONE)
-			other_usable = true;
-		if (f == 0)
-			continue;
-		if (failed) {
-			if (fallback == NULL || f > host_free_slots(fallback))
-				fallback = h;
-		} else if (best == NULL || f > host_free_slots(best))
-			best = h;
-	}
-	if (best != NULL)
-		return best;
-	return other_usable ? NULL : fallback;
 }
 
 static void
@@ -251,7 +194,7 @@ on_sync_timer(void *arg)
 
 static void
 write_record(struct sched *s, struct job *j, enum job_status st,
-    const struct exec_result *r, double runtime)
+    const struct exec_result *r, double runtime, bool will_retry)
 {
 	struct joblog_record rec;
 	char *cause = NULL;
@@ -271,6 +214,7 @@ write_record(struct sched *s, struct job *j, enum job_status st,
 	rec.exit_code = r != NULL && r->end == EXEC_EXITED ? r->exit_code : -1;
 	rec.signal = r != NULL && r->end == EXEC_SIGNALED ? r->signal : 0;
 	rec.status = st;
+	rec.will_retry = will_retry;
 	rec.stdout_bytes = j->out != NULL ? output_job_bytes(j->out, 1) : 0;
 	rec.stderr_bytes = j->out != NULL ? output_job_bytes(j->out, 2) : 0;
 	if (joblog_append(s->joblog, &rec, &cause) != PFAN_OK) {
@@ -331,22 +275,46 @@ status_of(const struct job *j, const struct exec_result *r)
 	return JOB_FAILED;
 }
 
-/* After its record is written: retry, requeue, or print and count. */
-static void
-job_settle(struct sched *s, struct job *j, enum job_status st)
-{
-	bool retry = false, requeue = false;
+enum next_step { STEP_FINAL, STEP_RETRY, STEP_RERUN };
 
-	if (st == JOB_HOST_LOST && !s->stopping)
-		requeue = true;
-	else if ((st == JOB_FAILED || st == JOB_TIMEOUT) && !s->stopping &&
-	    j->failures < s->o->retries) {
-		retry = true;
-		j->failures++;
-		j->failed_on = xreallocarray(j->failed_on, j->nfailed_on + 1, sizeof *j->failed_on);
-		j->failed_on[j->nfailed_on++] = j->host->index;
+/* What becomes of a finished attempt: final, retried (charged to
+ * --retries), or rerun elsewhere without charge (host lost, host fault). */
+static enum next_step
+job_next_step(struct sched *s, struct job *j, enum job_status st,
+    const struct exec_result *r)
+{
+	struct sched_host *h = j->host;
+
+	if (st == JOB_OK) {
+		schedhost_credit(s->hosts, s->nhosts, h, &j->failed_on);
+		return STEP_FINAL;
 	}
-	if (retry || requeue) {
+	if (st == JOB_HOST_LOST)
+		return s->stopping ? STEP_FINAL : STEP_RERUN;
+	if (st != JOB_FAILED && st != JOB_TIMEOUT)
+		return STEP_FINAL;
+	int code = r->end == EXEC_EXITED ? r->exit_code : -1;
+	bool host_fault = st == JOB_FAILED &&
+	    schedhost_blame(s->hosts, s->nhosts, h, code, &j->failed_on);
+	if (s->stopping)
+		return STEP_FINAL;
+	if (host_fault) {
+		host_set_add(&j->failed_on, h->index);
+		return STEP_RERUN;
+	}
+	if (j->failures < s->o->retries) {
+		j->failures++;
+		host_set_add(&j->failed_on, h->index);
+		return STEP_RETRY;
+	}
+	return STEP_FINAL;
+}
+
+/* After its record is written: back to the queue, or print and count. */
+static void
+job_settle(struct sched *s, struct job *j, enum job_status st, enum next_step step)
+{
+	if (step != STEP_FINAL) {
 		output_job_discard(j->out);
 		j->out = NULL;
 		j->timed_out = j->killed = false;
@@ -373,6 +341,7 @@ on_job_done(void *arg, const struct exec_result *r)
 	struct sched *s = h->s;
 	enum job_status st = status_of(j, r);
 	double runtime = j->start_mono > 0 ? mono_now() - j->start_mono : 0;
+	enum next_step step;
 
 	j->task = NULL;
 	loop_timer_del(s->loop, j->timeout_timer);
@@ -380,11 +349,11 @@ on_job_done(void *arg, const struct exec_result *r)
 	if (r->cause != NULL)
 		log_error("job %llu on %s: %s", j->seq, h->name, r->cause);
 	job_set_state(j, JOB_DONE);
-	write_record(s, j, st, r, runtime);
-	h->running--;
-	h->busy[j->slot - 1] = false;
+	step = job_next_step(s, j, st, r);
+	write_record(s, j, st, r, runtime, step != STEP_FINAL);
+	schedhost_release_slot(h, j->slot);
 	running_del(s, j);
-	job_settle(s, j, st);
+	job_settle(s, j, st, step);
 }
 
 static void
@@ -435,12 +404,9 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 	struct exec_request req;
 	char *cause = NULL;
 	const char *cmd = j->cmd;
-	unsigned slot = 1;
+	unsigned slot;
 
-	while (slot < h->slots && h->busy[slot - 1])
-		slot++;
-	h->busy[slot - 1] = true;
-	h->running++;
+	slot = schedhost_take_slot(h);
 	j->host = h;
 	j->slot = slot;
 	j->attempt++;
@@ -593,22 +559,13 @@ next_fresh_job(struct sched *s)
 	}
 }
 
-static bool
-any_host_usable(const struct sched *s)
-{
-	for (size_t i = 0; i < s->nhosts; i++)
-		if (s->hosts[i]->state != HOST_GONE)
-			return true;
-	return false;
-}
-
 static void
 on_host_wait_expired(void *arg)
 {
 	struct sched *s = arg;
 
 	s->host_wait_timer = NULL;
-	if (any_host_usable(s))
+	if (schedhost_any_usable(s->hosts, s->nhosts))
 		return;
 	log_error("no host left to run jobs on (waited %gs); resume with the same "
 	    "command and --resume JOBLOG", s->o->host_wait);
@@ -636,7 +593,7 @@ dispatch(void *arg)
 		struct sched_host *h = NULL;
 
 		for (j = s->pending; j != NULL; prev = j, j = j->next)
-			if ((h = pick_host(s, j)) != NULL)
+			if ((h = schedhost_pick(s->hosts, s->nhosts, &j->failed_on)) != NULL)
 				break;
 		if (j != NULL) {
 			pending_unlink(s, prev, j);
@@ -645,13 +602,13 @@ dispatch(void *arg)
 		}
 		if (s->input_eof || (j = next_fresh_job(s)) == NULL)
 			break;
-		if ((h = pick_host(s, j)) == NULL) {
+		if ((h = schedhost_pick(s->hosts, s->nhosts, &j->failed_on)) == NULL) {
 			pending_push(s, j, false);
 			break;
 		}
 		start_job(s, j, h);
 	}
-	if (!s->stopping && !any_host_usable(s) && s->host_wait_timer == NULL)
+	if (!s->stopping && !schedhost_any_usable(s->hosts, s->nhosts) && s->host_wait_timer == NULL)
 		s->host_wait_timer = loop_timer_add(s->loop, s->o->host_wait,
 		    on_host_wait_expired, s);
 	check_finished(s);
@@ -685,7 +642,8 @@ host_ready(void *arg, unsigned slots)
 		h->busy = xrealloc(h->busy, slots * sizeof *h->busy);
 		memset(h->busy, 0, slots * sizeof *h->busy);
 	}
-	h->state = HOST_READY;
+	if (h->state != HOST_SUSPENDED)
+		h->state = HOST_READY;
 	log_debug("%s: ready with %u slots", h->name, h->slots);
 }
 
@@ -694,7 +652,10 @@ host_lost(void *arg, const char *why, bool given_up)
 {
 	struct sched_host *h = arg;
 
-	h->state = given_up ? HOST_GONE : HOST_DOWN;
+	if (given_up)
+		h->state = HOST_GONE;
+	else if (h->state != HOST_SUSPENDED)
+		h->state = HOST_DOWN;
 	if (given_up)
 		log_warn("%s: %s; giving up on this host for the run", h->name, why);
 	else
@@ -725,14 +686,8 @@ sched_new(const struct sched_deps *d)
 struct sched_host *
 sched_add_host(struct sched *s, const char *name, unsigned slots, bool ready)
 {
-	struct sched_host *h = xcalloc(1, sizeof *h);
+	struct sched_host *h = schedhost_new(s, name, slots, ready, s->nhosts);
 
-	h->s = s;
-	h->name = xstrdup(name);
-	h->slots = slots;
-	h->busy = xcalloc(slots ? slots : 1, sizeof *h->busy);
-	h->state = ready ? HOST_READY : HOST_CONNECTING;
-	h->index = s->nhosts;
 	s->hosts = xreallocarray(s->hosts, s->nhosts + 1, sizeof *s->hosts);
 	s->hosts[s->nhosts++] = h;
 	return h;
@@ -783,9 +738,7 @@ sched_free(struct sched *s)
 			shared |= s->hosts[k]->ex.impl == h->ex.impl;
 		if (h->ex.ops != NULL && !shared)
 			h->ex.ops->free(h->ex.impl);
-		free(h->name);
-		free(h->busy);
-		free(h);
+		schedhost_free(h);
 	}
 	while (s->pending != NULL) {
 		struct job *j = s->pending;

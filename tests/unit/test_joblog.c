@@ -222,7 +222,7 @@ test_encode_design_example(void **state)
 	assert_string_equal(s, "{\"seq\":17,\"attempt\":1,\"host\":\"node03\","
 	    "\"slot\":5,\"cmd\":\"./think 17 20\",\"args\":[\"17\"],"
 	    "\"start\":1795389297.258,\"runtime\":2.004,\"exit\":0,"
-	    "\"signal\":null,\"status\":\"ok\",\"stdout_bytes\":71,"
+	    "\"signal\":null,\"status\":\"ok\",\"final\":true,\"stdout_bytes\":71,"
 	    "\"stderr_bytes\":0}\n");
 	free(s);
 }
@@ -273,7 +273,7 @@ test_encode_fields(void **state)
 		r.stdout_bytes = 1ULL << 40;
 		r.stderr_bytes = 12;
 		s = joblog_encode_record(&r);
-		want = xasprintf("{\"seq\":3,\"attempt\":2,%s,"
+		want = xasprintf("{\"seq\":3,\"attempt\":2,%s,\"final\":true,"
 		    "\"stdout_bytes\":1099511627776,\"stderr_bytes\":12}\n",
 		    cases[i].expect);
 		assert_string_equal(s, want);
@@ -785,6 +785,36 @@ test_resume_statuses(void **state)
 	}
 }
 
+/* A failed attempt that pfan meant to retry ("final":false) is no verdict:
+ * a resume after a crash before the retry must run the job. */
+static void
+test_resume_not_final(void **state)
+{
+	static const char text[] =
+	    "{\"seq\":1,\"cmd\":\"a\",\"status\":\"failed\",\"final\":false}\n"
+	    "{\"seq\":2,\"cmd\":\"b\",\"status\":\"failed\",\"final\":true}\n"
+	    "{\"seq\":3,\"cmd\":\"c\",\"status\":\"timeout\",\"final\":false}\n"
+	    "{\"seq\":3,\"cmd\":\"c\",\"status\":\"ok\",\"final\":true}\n";
+	char *path = tmp_file(text, sizeof text - 1), *cause = NULL;
+	struct resume *r = NULL;
+
+	(void)state;
+	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_OK);
+	assert_false(resume_take_done(r, "a"));
+	assert_true(resume_take_done(r, "b"));
+	assert_true(resume_take_done(r, "c"));
+	resume_free(r);
+	static const char bad[] = "{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\",\"final\":1}\n";
+	unlink(path);
+	free(path);
+	path = tmp_file(bad, sizeof bad - 1);
+	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_E_INPUT);
+	assert_non_null(strstr(cause, ":1: final is not true or false"));
+	free(cause);
+	unlink(path);
+	free(path);
+}
+
 static void
 test_resume_header(void **state)
 {
@@ -886,6 +916,7 @@ main(void)
 		cmocka_unit_test(test_resume_kth),
 		cmocka_unit_test(test_resume_retries),
 		cmocka_unit_test(test_resume_statuses),
+		cmocka_unit_test(test_resume_not_final),
 		cmocka_unit_test(test_resume_header),
 		cmocka_unit_test(test_resume_large),
 	};

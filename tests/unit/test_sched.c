@@ -156,6 +156,14 @@ host0_lost_once(struct fake *f, const char *cmd, int host)
 }
 
 static struct exec_result
+host0_exit1(struct fake *f, const char *cmd, int host)
+{
+	struct exec_result r = { EXEC_EXITED, host == 0 ? 1 : 0, 0, NULL };
+	(void)f; (void)cmd;
+	return r;
+}
+
+static struct exec_result
 odd_fails(struct fake *f, const char *cmd, int host)
 {
 	struct exec_result r = { EXEC_EXITED, 0, 0, NULL };
@@ -314,6 +322,64 @@ test_retry_prefers_a_host_it_has_not_failed_on(void **state)
 	world_free(&w);
 }
 
+/* The issue's test: two hosts, the program missing on one (exit 127), no
+ * --retries: every job ends ok on the other, and the broken host is
+ * suspended rather than fed the queue. */
+static void
+test_program_missing_on_one_host(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 40, host0_fails);
+	world_start(&w);
+	add_host(&w, 0, "broken", 8);
+	add_host(&w, 1, "good", 2);
+	assert_int_equal(sched_run(w.s), 0);
+	assert_int_equal(count_runs(&w, 1, EXEC_EXITED, 0), 40);
+	/* Its 8 slots were filled before any verdict; then, suspect, it ran
+	 * one job at a time, and none after the first success elsewhere:
+	 * about 9 attempts, not the 32 that its share would be. */
+	assert_true(count_runs(&w, 0, EXEC_EXITED, 127) <= 12);
+	world_free(&w);
+}
+
+/* Exit 1 everywhere on one host while the other never fails: after 5 in a
+ * row the host is suspended and those jobs rerun elsewhere uncharged. */
+static void
+test_failure_streak_suspends_a_host(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 60, host0_exit1);
+	world_start(&w);
+	add_host(&w, 0, "flaky", 1);
+	add_host(&w, 1, "good", 1);
+	int rc = sched_run(w.s);
+	size_t bad = count_runs(&w, 0, EXEC_EXITED, 1);
+	/* Until "good" had 5 successes, host 0's failures were the jobs'. */
+	assert_true(bad >= 5);
+	assert_true(bad < 15);
+	assert_int_equal(count_runs(&w, 1, EXEC_EXITED, 0) + (size_t)rc, 60);
+	world_free(&w);
+}
+
+/* One host only: exit 127 is the job's failure, nothing is suspended. */
+static void
+test_single_host_failures_are_the_jobs(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 6, host0_fails);
+	world_start(&w);
+	add_host(&w, 0, "only", 2);
+	assert_int_equal(sched_run(w.s), 6);
+	assert_int_equal(w.f.nruns, 6);
+	world_free(&w);
+}
+
 static void
 test_failures_count_in_the_exit_status(void **state)
 {
@@ -403,6 +469,9 @@ main(void)
 		cmocka_unit_test(test_first_job_goes_to_the_host_with_most_free_slots),
 		cmocka_unit_test(test_retry_prefers_a_host_it_has_not_failed_on),
 		cmocka_unit_test(test_failures_count_in_the_exit_status),
+		cmocka_unit_test(test_program_missing_on_one_host),
+		cmocka_unit_test(test_failure_streak_suspends_a_host),
+		cmocka_unit_test(test_single_host_failures_are_the_jobs),
 		cmocka_unit_test(test_host_lost_requeues_without_using_a_retry),
 		cmocka_unit_test(test_halt_now_kills_the_running_jobs),
 		cmocka_unit_test(test_resume_skips_jobs_the_joblog_has_done),

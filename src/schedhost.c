@@ -1,0 +1,216 @@
+/* schedhost.c: hosts as the scheduler sees them.
+ *
+ * Host health: GNU parallel's dynamic balancing sends most jobs to a host
+ * where the program is missing, because it frees its slots fastest. We
+ * watch for the two signs of a broken host: exit 126/127 (cannot execute,
+ * not found), and a run of failures on a host while another host has never
+ * failed. Such a failure is rerun elsewhere without charging --retries
+ * (the job is not to blame), and the host is suspended for the run once a
+ * job it failed succeeds elsewhere, or after 5 failures in a row. While a
+ * host is merely suspect (126/127 seen, no success yet) it runs one job at
+ * a time, so it cannot swallow the queue before the verdict is in.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "schedhost.h"
+#include "xalloc.h"
+
+#define STREAK_LIMIT 5
+
+struct sched_host *
+schedhost_new(struct sched *s, const char *name, unsigned slots, bool ready, size_t index)
+{
+	struct sched_host *h = xcalloc(1, sizeof *h);
+
+	h->s = s;
+	h->name = xstrdup(name);
+	h->index = index;
+	h->slots = slots;
+	h->busy = xcalloc(slots ? slots : 1, sizeof *h->busy);
+	h->state = ready ? HOST_READY : HOST_CONNECTING;
+	return h;
+}
+
+void
+schedhost_free(struct sched_host *h)
+{
+	if (h == NULL)
+		return;
+	free(h->name);
+	free(h->busy);
+	free(h);
+}
+
+unsigned
+schedhost_free_slots(const struct sched_host *h)
+{
+	unsigned cap = h->slots;
+
+	if (h->state != HOST_READY)
+		return 0;
+	if (h->suspect > 0 && h->oks == 0)
+		cap = 1;
+	return h->running < cap ? cap - h->running : 0;
+}
+
+unsigned
+schedhost_take_slot(struct sched_host *h)
+{
+	unsigned slot = 1;
+
+	while (slot < h->slots && h->busy[slot - 1])
+		slot++;
+	h->busy[slot - 1] = true;
+	h->running++;
+	return slot;
+}
+
+void
+schedhost_release_slot(struct sched_host *h, unsigned slot)
+{
+	h->busy[slot - 1] = false;
+	h->running--;
+}
+
+static bool
+can_come_back(const struct sched_host *h)
+{
+	return h->state != HOST_GONE && h->state != HOST_SUSPENDED;
+}
+
+struct sched_host *
+schedhost_pick(struct sched_host *const *hosts, size_t n, const struct host_set *failed)
+{
+	struct sched_host *best = NULL, *fallback = NULL;
+	bool other_possible = false;
+
+	for (size_t i = 0; i < n; i++) {
+		struct sched_host *h = hosts[i];
+		unsigned f = schedhost_free_slots(h);
+		bool failed_here = host_set_has(failed, h->index);
+		if (!failed_here && can_come_back(h))
+			other_possible = true;
+		if (f == 0)
+			continue;
+		if (failed_here) {
+			if (fallback == NULL || f > schedhost_free_slots(fallback))
+				fallback = h;
+		} else if (best == NULL || f > schedhost_free_slots(best))
+			best = h;
+	}
+	if (best != NULL)
+		return best;
+	return other_possible ? NULL : fallback;
+}
+
+bool
+schedhost_any_usable(struct sched_host *const *hosts, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (can_come_back(hosts[i]))
+			return true;
+	return false;
+}
+
+static void
+suspend(struct sched_host *h, const char *why)
+{
+	if (h->state == HOST_SUSPENDED || h->state == HOST_GONE)
+		return;
+	h->state = HOST_SUSPENDED;
+	log_warn("%s: suspended for this run: %s; its jobs run on other hosts", h->name, why);
+}
+
+/* Is there a host, other than h and those the job failed on, that may
+ * take it now or later? */
+static bool
+elsewhere_possible(struct sched_host *const *hosts, size_t n, const struct sched_host *h,
+    const struct host_set *failed)
+{
+	for (size_t i = 0; i < n; i++)
+		if (hosts[i] != h && can_come_back(hosts[i]) &&
+		    !host_set_has(failed, hosts[i]->index))
+			return true;
+	return false;
+}
+
+/* A host that has succeeded at least STREAK_LIMIT times and never failed. */
+static const struct sched_host *
+flawless_other(struct sched_host *const *hosts, size_t n, const struct sched_host *h)
+{
+	for (size_t i = 0; i < n; i++)
+		if (hosts[i] != h && hosts[i]->fails == 0 && hosts[i]->oks >= STREAK_LIMIT &&
+		    can_come_back(hosts[i]))
+			return hosts[i];
+	return NULL;
+}
+
+bool
+schedhost_blame(struct sched_host *const *hosts, size_t n, struct sched_host *h,
+    int exit_code, const struct host_set *failed)
+{
+	const struct sched_host *good;
+
+	h->fail_streak++;
+	h->fails++;
+	if (!elsewhere_possible(hosts, n, h, failed))
+		return false;
+	if (exit_code == 126 || exit_code == 127) {
+		h->suspect++;
+		return true;
+	}
+	if (h->fail_streak >= STREAK_LIMIT && (good = flawless_other(hosts, n, h)) != NULL) {
+		char why[256];
+		snprintf(why, sizeof why, "%u failures in a row here, none on %s",
+		    h->fail_streak, good->name);
+		suspend(h, why);
+		return true;
+	}
+	return false;
+}
+
+void
+schedhost_credit(struct sched_host *const *hosts, size_t n, struct sched_host *h,
+    const struct host_set *failed)
+{
+	h->fail_streak = 0;
+	h->oks++;
+	for (size_t i = 0; i < failed->n; i++) {
+		size_t k = failed->v[i];
+		if (k < n && hosts[k] != h && hosts[k]->suspect > 0) {
+			char why[256];
+			snprintf(why, sizeof why, "jobs exit 126/127 there (program "
+			    "missing or not executable?) and succeed on %s", h->name);
+			suspend(hosts[k], why);
+		}
+	}
+}
+
+void
+host_set_add(struct host_set *set, size_t index)
+{
+	if (host_set_has(set, index))
+		return;
+	set->v = xreallocarray(set->v, set->n + 1, sizeof *set->v);
+	set->v[set->n++] = index;
+}
+
+bool
+host_set_has(const struct host_set *set, size_t index)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i] == index)
+			return true;
+	return false;
+}
+
+void
+host_set_free(struct host_set *set)
+{
+	free(set->v);
+	set->v = NULL;
+	set->n = 0;
+}

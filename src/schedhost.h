@@ -1,0 +1,67 @@
+/* schedhost.h: the scheduler's view of one host: its slots, whether it can
+ * take jobs, which host a job should go to, and whether a failure looks
+ * like the host's fault rather than the job's. Only sched.c calls these. */
+#ifndef PFAN_SCHEDHOST_H
+#define PFAN_SCHEDHOST_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "exec.h"
+
+enum host_state {
+	HOST_CONNECTING,   /* not ready yet */
+	HOST_READY,
+	HOST_DOWN,         /* lost; its executor is reconnecting */
+	HOST_SUSPENDED,    /* fails what succeeds elsewhere: no new jobs */
+	HOST_GONE,         /* given up for the run */
+};
+
+struct sched;
+
+struct sched_host {
+	struct sched *s;
+	char *name;
+	size_t index;
+	unsigned slots, running;
+	bool *busy;                 /* [slots] */
+	enum host_state state;
+	struct executor ex;
+	unsigned fail_streak;       /* failed attempts in a row here */
+	unsigned suspect;           /* exits 126/127 here: program missing? */
+	unsigned long long oks, fails;
+};
+
+/* A set of host indexes a job failed on. */
+struct host_set {
+	size_t *v;
+	size_t n;
+};
+
+struct sched_host *schedhost_new(struct sched *s, const char *name, unsigned slots,
+    bool ready, size_t index);
+void schedhost_free(struct sched_host *h);
+unsigned schedhost_free_slots(const struct sched_host *h);
+/* The lowest free slot (1-based), marked busy. */
+unsigned schedhost_take_slot(struct sched_host *h);
+void schedhost_release_slot(struct sched_host *h, unsigned slot);
+/* The ready host with the most free slots not in `failed`; one in
+ * `failed` only when no host outside it can ever take the job. */
+struct sched_host *schedhost_pick(struct sched_host *const *hosts, size_t n,
+    const struct host_set *failed);
+bool schedhost_any_usable(struct sched_host *const *hosts, size_t n);
+
+/* A failed attempt on h (exit_code -1: no exit status). True when it looks
+ * like h's fault (exit 126/127, or h failing everything while another host
+ * never fails) and another host can still take the job: rerun it there
+ * without charging --retries. May suspend h. */
+bool schedhost_blame(struct sched_host *const *hosts, size_t n, struct sched_host *h,
+    int exit_code, const struct host_set *failed);
+/* A success on h of a job that failed on the hosts in `failed`: a host
+ * there whose failures were 126/127 is suspended for the run. */
+void schedhost_credit(struct sched_host *const *hosts, size_t n, struct sched_host *h,
+    const struct host_set *failed);
+
+void host_set_add(struct host_set *set, size_t index);
+bool host_set_has(const struct host_set *set, size_t index);
+void host_set_free(struct host_set *set);
+
+#endif
