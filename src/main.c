@@ -117,6 +117,34 @@ open_joblog(struct run *r, int argc, char **argv, char **cause)
 }
 
 static int
+load_hosts(struct run *r, char **cause)
+{
+	const struct pfan_opts *o = &r->opts;
+
+	for (size_t i = 0; i < o->nhostfiles; i++) {
+		if (strcmp(o->hostfiles[i], "slurm") == 0) {
+			const char *nodes = getenv("SLURM_JOB_NODELIST");
+			const char *cpus = getenv("SLURM_JOB_CPUS_PER_NODE");
+			if (nodes == NULL || cpus == NULL) {
+				*cause = xstrdup("-H slurm: SLURM_JOB_NODELIST and "
+				    "SLURM_JOB_CPUS_PER_NODE are not set (not inside "
+				    "a SLURM allocation?)");
+				return PFAN_E_INPUT;
+			}
+			if (hosts_add_slurm(&r->hosts, nodes, cpus, cause) != PFAN_OK)
+				return PFAN_E_INPUT;
+		} else if (hosts_load_file(&r->hosts, o->hostfiles[i], cause) != PFAN_OK)
+			return PFAN_E_INPUT;
+	}
+	for (size_t i = 0; i < o->nsshlogins; i++)
+		if (hosts_add_sshlogin(&r->hosts, o->sshlogins[i], cause) != PFAN_OK)
+			return PFAN_E_INPUT;
+	if (r->hosts.n > 0 && hosts_apply_ssh_config(&r->hosts, NULL, cause) != PFAN_OK)
+		return PFAN_E_INPUT;
+	return PFAN_OK;
+}
+
+static int
 setup(struct run *r, int argc, char **argv)
 {
 	struct pfan_opts *o = &r->opts;
@@ -151,34 +179,6 @@ setup(struct run *r, int argc, char **argv)
 		return fail(cause);
 	if (open_joblog(r, argc, argv, &cause) != PFAN_OK)
 		return fail(cause);
-	return PFAN_OK;
-}
-
-static int
-load_hosts(struct run *r, char **cause)
-{
-	const struct pfan_opts *o = &r->opts;
-
-	for (size_t i = 0; i < o->nhostfiles; i++) {
-		if (strcmp(o->hostfiles[i], "slurm") == 0) {
-			const char *nodes = getenv("SLURM_JOB_NODELIST");
-			const char *cpus = getenv("SLURM_JOB_CPUS_PER_NODE");
-			if (nodes == NULL || cpus == NULL) {
-				*cause = xstrdup("-H slurm: SLURM_JOB_NODELIST and "
-				    "SLURM_JOB_CPUS_PER_NODE are not set (not inside "
-				    "a SLURM allocation?)");
-				return PFAN_E_INPUT;
-			}
-			if (hosts_add_slurm(&r->hosts, nodes, cpus, cause) != PFAN_OK)
-				return PFAN_E_INPUT;
-		} else if (hosts_load_file(&r->hosts, o->hostfiles[i], cause) != PFAN_OK)
-			return PFAN_E_INPUT;
-	}
-	for (size_t i = 0; i < o->nsshlogins; i++)
-		if (hosts_add_sshlogin(&r->hosts, o->sshlogins[i], cause) != PFAN_OK)
-			return PFAN_E_INPUT;
-	if (r->hosts.n > 0 && hosts_apply_ssh_config(&r->hosts, NULL, cause) != PFAN_OK)
-		return PFAN_E_INPUT;
 	return PFAN_OK;
 }
 
