@@ -1,0 +1,29 @@
+/* sshauth.h: what makes a new SSH session trusted, both ways: the server's
+ * host key checked against known_hosts, then our user authentication
+ * (identity file, else ssh-agent, else the default keys). Used by
+ * sshconn.c between the handshake and READY. */
+#ifndef PFAN_SSHAUTH_H
+#define PFAN_SSHAUTH_H
+#include <stdbool.h>
+#include <libssh2.h>
+
+#include "hosts.h"
+
+/* Checks the session's host key. PFAN_OK, or PFAN_E_SSH with a cause for
+ * the user: unknown key (how to add it), changed key (loudly). With
+ * accept_new an unknown key is appended to the known_hosts file. */
+int sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
+    bool accept_new, char **cause);
+
+struct sshauth;
+
+struct sshauth *sshauth_new(const struct host_spec *spec);
+/* Runs the authentication as far as it can: PFAN_OK (authenticated),
+ * PFAN_AGAIN (poll the socket as libssh2_session_block_directions says,
+ * then call again), PFAN_E_SSH with a cause naming each method tried and
+ * why it failed. Talks to ssh-agent over its local socket, blocking. */
+int sshauth_step(struct sshauth *a, LIBSSH2_SESSION *s, char **cause);
+/* Before the session is freed. NULL-safe. */
+void sshauth_free(struct sshauth *a);
+
+#endif

@@ -1,0 +1,480 @@
+/* sshchan.c: one task (a job, or the slot probe) on one exec channel.
+ *
+ * Theory of operation: a task is a state machine stepped by its connection
+ * (sshconn.c) after every wake-up of the session's socket:
+ *
+ *   QUEUED -> OPENING -> EXEC -> RUNNING -> CLOSING -> FREEING -> DONE
+ *
+ * QUEUED waits for its turn: libssh2 keeps the state of a channel open on
+ * the session, so only one open may be in flight per session and the
+ * connection says when (may_open). OPENING calls
+ * libssh2_channel_open_session until it stops saying EAGAIN; a refusal for
+ * lack of channels (sshd's MaxSessions) is not the job's failure but
+ * SSHCHAN_REFUSED, and the connection moves the task elsewhere. EXEC sends
+ * the command (again with the same arguments after EAGAIN, the buffer kept
+ * alive in the task). RUNNING reads stdout and stderr until both say EAGAIN
+ * or EOF, and keeps the channel's stdin open: the remote wrapper kills the
+ * job when it closes, so cancel() just sends EOF. CLOSING waits for the
+ * server's CHANNEL_CLOSE, which follows the exit status; FREEING sends our
+ * close and frees the channel, releasing the server's session slot. Then
+ * the task is FINISHED and its connection calls sshchan_finish, which
+ * reports done once (stdout EOF, stderr EOF and the exit all seen).
+ *
+ * Every libssh2 call here may pull any channel's packets off the socket, so
+ * a step returns PROGRESS when it did anything and the connection steps all
+ * its tasks again until a whole pass makes no progress. Errors are sorted
+ * into the task's own (a denied exec: START_FAILED) and the session's (a
+ * socket error: BROKEN, the connection is lost with all its tasks).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "sshchan.h"
+#include "sshwrap.h"
+#include "xalloc.h"
+
+enum chan_state {
+	CHAN_QUEUED,
+	CHAN_OPENING,
+	CHAN_EXEC,
+	CHAN_RUNNING,
+	CHAN_CLOSING,
+	CHAN_FREEING,
+	CHAN_DONE,
+};
+
+static const char *const chan_state_names[] = {
+	"queued", "opening", "exec", "running", "closing", "freeing", "done",
+};
+
+struct exec_task {
+	enum chan_state state;
+	LIBSSH2_CHANNEL *ch;
+	char *cmd;                 /* what is exec'd: pinned across EAGAIN */
+	size_t cmdlen;
+	bool wrapped;              /* cmd is sshwrap's: decode its exit */
+	unsigned long long seq;
+	void *job;
+	const struct exec_job_ops *ops;
+	void *owner;
+	bool eof[3];               /* [1] stdout, [2] stderr reached EOF */
+	bool cancelled;
+	bool eof_sent;             /* our EOF on the job's stdin */
+	bool started;
+	struct exec_result result;
+	char *cause;               /* result.cause points here */
+	char *refusal;
+};
+
+static void
+chan_set_state(struct exec_task *t, enum chan_state s)
+{
+	if (t->state == s)
+		return;
+	log_debug("job %llu: channel %s -> %s", t->seq,
+	    chan_state_names[t->state], chan_state_names[s]);
+	t->state = s;
+}
+
+static struct exec_task *
+task_alloc(const struct exec_job_ops *ops, void *job)
+{
+	struct exec_task *t = xcalloc(1, sizeof *t);
+
+	t->state = CHAN_QUEUED;
+	t->ops = ops;
+	t->job = job;
+	return t;
+}
+
+struct exec_task *
+sshchan_new(const struct exec_request *req)
+{
+	struct exec_task *t = task_alloc(req->ops, req->job);
+	struct buf b = BUF_INIT;
+
+	sshwrap_command(&b, req);
+	t->cmdlen = b.len;
+	t->cmd = buf_steal(&b);
+	t->wrapped = true;
+	t->seq = req->seq;
+	return t;
+}
+
+struct exec_task *
+sshchan_new_raw(const char *cmd, const struct exec_job_ops *ops, void *job)
+{
+	struct exec_task *t = task_alloc(ops, job);
+
+	t->cmd = xstrdup(cmd);
+	t->cmdlen = strlen(cmd);
+	return t;
+}
+
+void
+sshchan_free(struct exec_task *t)
+{
+	if (t == NULL)
+		return;
+	free(t->cmd);
+	free(t->cause);
+	free(t->refusal);
+	free(t);
+}
+
+/* Errors after which the session is unusable, as opposed to one channel's
+ * request being refused. */
+static bool
+session_error(int rc)
+{
+	switch (rc) {
+	case LIBSSH2_ERROR_CHANNEL_FAILURE:
+	case LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED:
+	case LIBSSH2_ERROR_CHANNEL_UNKNOWN:
+	case LIBSSH2_ERROR_CHANNEL_CLOSED:
+	case LIBSSH2_ERROR_CHANNEL_EOF_SENT:
+	case LIBSSH2_ERROR_CHANNEL_OUTOFORDER:
+	case LIBSSH2_ERROR_CHANNEL_WINDOW_EXCEEDED:
+	case LIBSSH2_ERROR_CHANNEL_PACKET_EXCEEDED:
+	case LIBSSH2_ERROR_INVAL:
+	case LIBSSH2_ERROR_BAD_USE:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static char *
+session_message(LIBSSH2_SESSION *s, const char *what)
+{
+	char *msg = NULL;
+
+	libssh2_session_last_error(s, &msg, NULL, 0);
+	return xasprintf("%s: %s", what, msg != NULL && *msg ? msg : "unknown error");
+}
+
+static enum sshchan_step
+task_fail(struct exec_task *t, enum exec_end end, char *cause)
+{
+	t->result.end = end;
+	free(t->cause);
+	t->cause = cause;
+	t->result.cause = cause;
+	chan_set_state(t, CHAN_DONE);
+	return SSHCHAN_FINISHED;
+}
+
+static enum sshchan_step
+step_queued(struct exec_task *t, bool may_open)
+{
+	if (t->cancelled)
+		return task_fail(t, EXEC_START_FAILED, xstrdup("cancelled before it started"));
+	if (!may_open)
+		return SSHCHAN_WAIT;
+	chan_set_state(t, CHAN_OPENING);
+	return SSHCHAN_PROGRESS;
+}
+
+static enum sshchan_step
+step_opening(struct exec_task *t, LIBSSH2_SESSION *s)
+{
+	t->ch = libssh2_channel_open_session(s);
+	if (t->ch == NULL) {
+		int rc = libssh2_session_last_errno(s);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return SSHCHAN_WAIT;
+		if (rc == LIBSSH2_ERROR_CHANNEL_FAILURE) {
+			free(t->refusal);
+			t->refusal = session_message(s, "channel open refused");
+			chan_set_state(t, CHAN_QUEUED);
+			return SSHCHAN_REFUSED;
+		}
+		if (session_error(rc))
+			return SSHCHAN_BROKEN;
+		return task_fail(t, EXEC_START_FAILED, session_message(s, "channel open"));
+	}
+	if (t->cancelled) {
+		t->result.end = EXEC_START_FAILED;
+		t->cause = xstrdup("cancelled before it started");
+		t->result.cause = t->cause;
+		chan_set_state(t, CHAN_FREEING);
+		return SSHCHAN_PROGRESS;
+	}
+	chan_set_state(t, CHAN_EXEC);
+	return SSHCHAN_PROGRESS;
+}
+
+static enum sshchan_step
+step_exec(struct exec_task *t, LIBSSH2_SESSION *s)
+{
+	int rc = libssh2_channel_process_startup(t->ch, "exec", 4, t->cmd,
+	    (unsigned)t->cmdlen);
+
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return SSHCHAN_WAIT;
+	if (rc != 0) {
+		if (session_error(rc))
+			return SSHCHAN_BROKEN;
+		t->result.end = EXEC_START_FAILED;
+		t->cause = session_message(s, "exec refused");
+		t->result.cause = t->cause;
+		chan_set_state(t, CHAN_FREEING);
+		return SSHCHAN_PROGRESS;
+	}
+	chan_set_state(t, CHAN_RUNNING);
+	t->started = true;
+	if (t->ops->started != NULL)
+		t->ops->started(t->job);
+	return SSHCHAN_PROGRESS;
+}
+
+/* Reads one stream until EAGAIN or EOF. -1: the session failed. */
+static int
+read_stream(struct exec_task *t, LIBSSH2_SESSION *s, int stream, bool *progress)
+{
+	char data[16384];
+
+	while (!t->eof[stream]) {
+		ssize_t n = libssh2_channel_read_ex(t->ch,
+		    stream == 2 ? SSH_EXTENDED_DATA_STDERR : 0, data, sizeof data);
+		if (n > 0) {
+			*progress = true;
+			if (t->ops->output != NULL)
+				t->ops->output(t->job, stream, data, (size_t)n);
+			continue;
+		}
+		if (n == LIBSSH2_ERROR_EAGAIN)
+			return 0;
+		if (n == 0) {
+			/* libssh2 also returns 0 when the transport failed
+			 * quietly: EOF only counts with the channel's EOF. */
+			if (!libssh2_channel_eof(t->ch))
+				return 0;
+			t->eof[stream] = true;
+			*progress = true;
+			return 0;
+		}
+		if (session_error((int)n))
+			return -1;
+		log_debug("job %llu: read: %d", t->seq, (int)n);
+		t->eof[stream] = true;
+		*progress = true;
+		(void)s;
+	}
+	return 0;
+}
+
+static enum sshchan_step
+step_running(struct exec_task *t, LIBSSH2_SESSION *s)
+{
+	bool progress = false;
+
+	if (t->cancelled && !t->eof_sent) {
+		int rc = libssh2_channel_send_eof(t->ch);
+		if (rc == 0 || (rc != LIBSSH2_ERROR_EAGAIN && !session_error(rc))) {
+			t->eof_sent = true;
+			progress = true;
+		} else if (rc != LIBSSH2_ERROR_EAGAIN)
+			return SSHCHAN_BROKEN;
+	}
+	if (read_stream(t, s, 1, &progress) < 0 || read_stream(t, s, 2, &progress) < 0)
+		return SSHCHAN_BROKEN;
+	if (t->eof[1] && t->eof[2]) {
+		chan_set_state(t, CHAN_CLOSING);
+		return SSHCHAN_PROGRESS;
+	}
+	return progress ? SSHCHAN_PROGRESS : SSHCHAN_WAIT;
+}
+
+static int
+signal_number(const char *name)
+{
+	static const struct { const char *name; int signo; } table[] = {
+		{ "ABRT", SIGABRT }, { "ALRM", SIGALRM }, { "BUS", SIGBUS },
+		{ "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "FPE", SIGFPE },
+		{ "HUP", SIGHUP }, { "ILL", SIGILL }, { "INT", SIGINT },
+		{ "KILL", SIGKILL }, { "PIPE", SIGPIPE }, { "QUIT", SIGQUIT },
+		{ "SEGV", SIGSEGV }, { "STOP", SIGSTOP }, { "TERM", SIGTERM },
+		{ "TSTP", SIGTSTP }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
+		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "SYS", SIGSYS },
+		{ "TRAP", SIGTRAP }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
+	};
+
+	if (strncmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (strcmp(name, table[i].name) == 0)
+			return table[i].signo;
+	return 0;   /* sshd's "SIG@openssh.com": a signal it has no name for */
+}
+
+/* The channel is closed by the server: its exit-status or exit-signal, if
+ * any, came before. See sshwrap.c for why exit-status 0 is not trusted. */
+static void
+collect_exit(struct exec_task *t, LIBSSH2_SESSION *s)
+{
+	char *sig = NULL;
+	size_t siglen = 0;
+	int status = libssh2_channel_get_exit_status(t->ch);
+
+	libssh2_channel_get_exit_signal(t->ch, &sig, &siglen, NULL, NULL, NULL, NULL);
+	memset(&t->result, 0, sizeof t->result);
+	if (sig != NULL && siglen > 0) {
+		if (t->wrapped && strcmp(sig, SSHWRAP_OK_SIGNAL) == 0) {
+			t->result.end = EXEC_EXITED;
+			t->result.exit_code = 0;
+		} else {
+			t->result.end = EXEC_SIGNALED;
+			t->result.signal = signal_number(sig);
+		}
+	} else if (status != 0 || !t->wrapped) {
+		t->result.end = EXEC_EXITED;
+		t->result.exit_code = status;
+	} else {
+		t->result.end = EXEC_LOST;
+		t->cause = xstrdup("the channel closed without the job's exit status "
+		    "(sshd ChannelTimeout, or a remote shell that ignores SIGUSR1?)");
+		t->result.cause = t->cause;
+	}
+	if (sig != NULL)
+		libssh2_free(s, sig);
+}
+
+static enum sshchan_step
+step_closing(struct exec_task *t, LIBSSH2_SESSION *s)
+{
+	int rc = libssh2_channel_wait_closed(t->ch);
+
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return SSHCHAN_WAIT;
+	if (rc != 0 && session_error(rc))
+		return SSHCHAN_BROKEN;
+	collect_exit(t, s);
+	chan_set_state(t, CHAN_FREEING);
+	return SSHCHAN_PROGRESS;
+}
+
+static enum sshchan_step
+step_freeing(struct exec_task *t)
+{
+	int rc = libssh2_channel_free(t->ch);
+
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return SSHCHAN_WAIT;
+	t->ch = NULL;
+	if (rc != 0 && session_error(rc))
+		return SSHCHAN_BROKEN;
+	chan_set_state(t, CHAN_DONE);
+	return SSHCHAN_FINISHED;
+}
+
+enum sshchan_step
+sshchan_step(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
+{
+	switch (t->state) {
+	case CHAN_QUEUED:
+		return step_queued(t, may_open);
+	case CHAN_OPENING:
+		return step_opening(t, s);
+	case CHAN_EXEC:
+		return step_exec(t, s);
+	case CHAN_RUNNING:
+		return step_running(t, s);
+	case CHAN_CLOSING:
+		return step_closing(t, s);
+	case CHAN_FREEING:
+		return step_freeing(t);
+	case CHAN_DONE:
+		return SSHCHAN_FINISHED;
+	}
+	fatal("job %llu: channel in state %d", t->seq, (int)t->state);
+}
+
+bool
+sshchan_queued(const struct exec_task *t)
+{
+	return t->state == CHAN_QUEUED;
+}
+
+bool
+sshchan_opening(const struct exec_task *t)
+{
+	return t->state == CHAN_OPENING;
+}
+
+const char *
+sshchan_refusal(const struct exec_task *t)
+{
+	return t->refusal != NULL ? t->refusal : "channel open refused";
+}
+
+void
+sshchan_requeue(struct exec_task *t)
+{
+	if (t->started)
+		fatal("job %llu: requeued after it started", t->seq);
+	t->ch = NULL;
+	chan_set_state(t, CHAN_QUEUED);
+}
+
+bool
+sshchan_started(const struct exec_task *t)
+{
+	return t->started;
+}
+
+void *
+sshchan_owner(const struct exec_task *t)
+{
+	return t->owner;
+}
+
+void
+sshchan_set_owner(struct exec_task *t, void *owner)
+{
+	t->owner = owner;
+}
+
+void
+sshchan_cancel(struct exec_task *t)
+{
+	t->cancelled = true;
+}
+
+bool
+sshchan_cancelled(const struct exec_task *t)
+{
+	return t->cancelled;
+}
+
+enum exec_end
+sshchan_end(const struct exec_task *t)
+{
+	return t->result.end;
+}
+
+void
+sshchan_finish(struct exec_task *t)
+{
+	struct exec_result r = t->result;
+
+	t->ops->done(t->job, &r);
+	sshchan_free(t);
+}
+
+void
+sshchan_fail(struct exec_task *t, enum exec_end end, const char *cause)
+{
+	struct exec_result r;
+
+	memset(&r, 0, sizeof r);
+	r.end = end;
+	r.cause = cause;
+	t->ch = NULL;
+	t->ops->done(t->job, &r);
+	sshchan_free(t);
+}

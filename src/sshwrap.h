@@ -1,0 +1,22 @@
+/* sshwrap.h: the POSIX sh text that runs a job on a remote host, so that
+ * the job's whole process group dies when its channel closes and its exit
+ * status reaches pfan unambiguously (see sshwrap.c). */
+#ifndef PFAN_SSHWRAP_H
+#define PFAN_SSHWRAP_H
+#include <stdbool.h>
+
+#include "buf.h"
+#include "exec.h"
+
+/* The exit-signal name the wrapper dies of when the job exited 0. */
+#define SSHWRAP_OK_SIGNAL "USR1"
+/* Seconds between TERM and KILL when the channel closes under a job. */
+#define SSHWRAP_KILL_GRACE 2
+
+/* True when cmd can run in the wrapper's own shell (no subshell): it has
+ * none of the words that could replace, end or disturb that shell. */
+bool sshwrap_inline_ok(const char *cmd);
+/* Appends the remote command for req (its cmd, seq, slot, host) to out. */
+void sshwrap_command(struct buf *out, const struct exec_request *req);
+
+#endif
