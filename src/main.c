@@ -26,6 +26,7 @@
 struct run {
 	struct pfan_opts opts;
 	char **replay_argv;          /* --resume FILE alone: the header's argv */
+	char *resume_path;           /* and FILE's absolute path */
 	struct resume *resume;
 	struct template *tmpl;
 	struct input *input;
@@ -63,10 +64,14 @@ static int
 replay_header(struct run *r, char **cause)
 {
 	const struct joblog_header *h = resume_header(r->resume);
-	const char *path = r->opts.resume;
+	/* The run goes back to its own directory: keep FILE where it is. */
+	char *path = realpath(r->opts.resume, NULL);
 	bool failed = r->opts.resume_failed;
 	int verbose = r->opts.verbose;
 
+	if (path == NULL)
+		path = xstrdup(r->opts.resume);
+	r->resume_path = path;
 	if (h == NULL || h->argc < 2) {
 		*cause = xasprintf("%s: no command given, and the joblog has no header "
 		    "to take one from", path);
@@ -257,6 +262,7 @@ teardown(struct run *r)
 	resume_free(r->resume);
 	options_free(&r->opts);
 	free(r->replay_argv);
+	free(r->resume_path);
 }
 
 int

@@ -653,3 +653,9 @@ output_free(struct output *o)
 	free((char *)o->cfg.results_dir);
 	free(o);
 }
+
+bool
+output_failed(const struct output *o)
+{
+	return o->out_broken || o->err_broken;
+}

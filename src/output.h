@@ -43,6 +43,9 @@ void output_job_finish(struct output_job *j);
 void output_seq_skip(struct output *o, unsigned long long seq);
 /* keep_order: no seq after `last` will come; print what is held back. */
 void output_flush(struct output *o);
+/* True once writing to out_fd or err_fd failed (closed pipe, full disk):
+ * pfan must not exit 0 when output was lost. */
+bool output_failed(const struct output *o);
 void output_free(struct output *o);
 
 #endif

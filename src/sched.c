@@ -720,7 +720,7 @@ sched_run(struct sched *s)
 		log_debug("--resume: skipped %llu finished jobs", s->nskipped);
 	if (s->interrupt_signo != 0)
 		return 128 + s->interrupt_signo;
-	if (s->fatal)
+	if (s->fatal || output_failed(s->out))
 		return PFAN_EXIT_ERROR;
 	return s->nfailed > 101 ? 101 : (int)s->nfailed;
 }
