@@ -1,45 +1,38 @@
-/* sshconn.c: the SSH executor for one host: its connections, the queue of
- * jobs waiting for a channel, slots, loss and reconnection.
+/* sshconn.c: one SSH connection of a host: a non-blocking libssh2 session
+ * on a TCP socket, and the tasks (channels) it carries.
  *
- * Theory of operation. A host owns one or more connections, each a
- * non-blocking libssh2 session on a TCP socket (TCP_NODELAY: without it
- * Nagle and delayed ACKs add ~40 ms per exchange). A connection is a state
- * machine, one function per state, all moves through conn_set_state:
+ * Theory of operation. A connection is a state machine, one function per
+ * state, every move through conn_set_state (logged at debug level):
  *
  *   DOWN -> CONNECTING -> HANDSHAKE -> HOSTKEY -> AUTH -> READY
  *   any -> LOST -> BACKOFF -> CONNECTING ...   (or DOWN, or CLOSED)
  *
- * In each state we ask libssh2 which way it is blocked and poll the socket
- * for that direction only. libssh2 has no timeouts in non-blocking mode:
- * connect, handshake and auth share one loop timer (connect_timeout), and
- * a READY connection with work sends a keepalive every `keepalive` seconds
- * and is lost when nothing at all came back for three intervals while one
- * was outstanding (bytes are counted in our recv callback; a stopped sshd
- * still ACKs TCP, so TCP itself notices nothing).
+ * Every socket gets TCP_NODELAY (without it Nagle and delayed ACKs add
+ * ~40 ms to every exchange). In each state we ask libssh2 which way it is
+ * blocked and poll the socket for that direction only. libssh2 has no
+ * timeouts in non-blocking mode: connect, handshake and auth share one loop
+ * timer (connect_timeout); a READY connection with work sends a keepalive
+ * every `keepalive` seconds and is lost when nothing at all came back for
+ * three intervals while one was outstanding. Bytes are counted in our recv
+ * callback, since libssh2 never says a keepalive went unanswered and a
+ * stopped sshd still ACKs TCP.
  *
- * Jobs wait in the host's pending queue until a READY connection has room,
- * then join its task list (sshchan.c); only one channel open is in flight
- * per session, and after every wake-up every task of the session is
- * stepped, repeatedly, until a whole pass makes no progress: reading one
- * channel pulls every channel's packets off the socket. sshd allows
- * MaxSessions (10) channels per connection; a refused open is not a
- * failure: the connection learns its limit (the channels it had open), its
- * unopened tasks go back to the queue, and the host opens another
- * connection, one at a time (MaxStartups), retrying a dropped handshake
- * with backoff.
+ * Servicing: only one channel open may be in flight per session (libssh2
+ * keeps its state on the session), so the first queued task opens when no
+ * other is opening. Reading one channel pulls every channel's packets off
+ * the socket, so after every wake-up all tasks are stepped, pass after
+ * pass, until a whole pass makes no progress. A refused open (MaxSessions)
+ * tells us the connection is full: the host learns the limit and takes the
+ * unopened tasks back.
  *
- * An idle connection (no tasks) sends no keepalives and is polled only for
- * POLLRDHUP: libssh2 1.10 has no call that reads the socket without a
- * channel, so unread data would make POLLIN fire forever; a peer that
- * closes is still noticed, a dead one when the next job tries it.
+ * An idle connection (no tasks) sends no keepalives and is polled for
+ * POLLRDHUP only: libssh2 1.10 has no call that reads the socket without a
+ * channel, so unread data (a late keepalive reply) would make POLLIN fire
+ * forever. A peer that closes is still noticed; a dead one when the next
+ * job tries it.
  *
- * Loss: when the last READY connection goes, the host is lost:
- * hops->lost first (so the scheduler starts nothing more here), then every
- * task gets done(EXEC_LOST); the connection retries after 1 s, 2 s, ... and
- * after three losses in a row with no job finishing in between, the host
- * is given up. A refused host key or authentication gives up at once.
- * Tasks that are only queued on a lost connection while another connection
- * is READY go back to the queue instead.
+ * Policy (when to reconnect, when the host is lost or given up, where a
+ * task goes) is sshhost.c's: a connection only reports.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -65,8 +58,6 @@
 #define POLLRDHUP 0
 #endif
 
-#define LOSSES_TO_GIVE_UP 3
-#define PROBE_CMD "getconf _NPROCESSORS_ONLN 2>/dev/null || nproc"
 #define MAX_PASSES 64
 
 enum conn_state {
@@ -86,13 +77,12 @@ static const char *const conn_state_names[] = {
 	"backoff", "closed",
 };
 
-struct task_list {
-	struct exec_task **v;
-	size_t n, cap;
-};
-
 struct sshconn {
 	struct sshhost *h;
+	struct loop *loop;
+	const struct host_spec *spec;
+	const struct ssh_options *o;
+	const struct addrinfo *addrs;  /* all of the host's addresses */
 	unsigned id;
 	enum conn_state state;
 	int fd;
@@ -103,73 +93,25 @@ struct sshconn {
 	struct loop_timer *timer;      /* backoff, or the keepalive tick */
 	double last_rx;                /* mono time bytes last arrived */
 	double ka_sent;                /* first keepalive since last_rx, or 0 */
-	struct task_list tasks;
-	unsigned limit;                /* channels the server allows, once known */
-	bool limit_known;
-	unsigned retries;              /* failed attempts since READY */
+	int rx_error;                  /* what recv said last: -1 EOF, errno */
+	struct sshchan_list tasks;
+	unsigned limit;                /* channels the server allows, 0 unknown */
 	bool in_service, again;
 };
 
-struct sshhost {
-	struct loop *loop;
-	struct host_spec spec;
-	struct ssh_options o;
-	const struct exec_host_ops *hops;
-	void *host_arg;
-	struct addrinfo *ai;
-	struct sshconn **conns;
-	size_t nconns;
-	struct task_list pending;
-	unsigned slots;               /* 0 until known */
-	unsigned limit;               /* learned channels per connection, 0 unknown */
-	unsigned losses;              /* in a row */
-	bool available;               /* ready() said, lost() not since */
-	bool reported_down;
-	bool given_up;
-	bool probing;
-	struct buf probe_out;
-	struct loop_timer *kick;
-};
-
-static void conn_connect(struct sshconn *c);
 static void conn_update_io(struct sshconn *c);
-static void conn_service(struct sshconn *c);
 static void conn_lost(struct sshconn *c, const char *why, bool permanent);
-static void host_kick(struct sshhost *h);
-static void conn_refused(struct sshconn *c, size_t i);
-
-static void
-list_push(struct task_list *l, struct exec_task *t)
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 16;
-		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
-	}
-	l->v[l->n++] = t;
-}
-
-static void
-list_remove_at(struct task_list *l, size_t i)
-{
-	memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof *l->v);
-	l->n--;
-}
 
 static void
 conn_set_state(struct sshconn *c, enum conn_state s)
 {
 	if (c->state == s)
 		return;
-	log_debug("%s: conn %u: %s -> %s", c->h->spec.name, c->id,
+	log_debug("%s: conn %u: %s -> %s", c->spec->name, c->id,
 	    conn_state_names[c->state], conn_state_names[s]);
 	c->state = s;
 }
 
-static bool
-conn_connecting(const struct sshconn *c)
-{
-	return c->state >= CONN_CONNECTING && c->state <= CONN_AUTH;
-}
 
 static char *
 session_error(LIBSSH2_SESSION *s, const char *what)
@@ -185,10 +127,15 @@ static LIBSSH2_RECV_FUNC(conn_recv)
 	struct sshconn *c = *abstract;
 	ssize_t n = recv(socket, buffer, length, flags);
 
-	if (n < 0)
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			c->rx_error = errno;
 		return -errno;
+	}
 	if (n > 0)
 		c->last_rx = mono_now();
+	else
+		c->rx_error = -1;
 	return n;
 }
 
@@ -205,12 +152,12 @@ static LIBSSH2_SEND_FUNC(conn_send)
 static void
 conn_teardown(struct sshconn *c, bool graceful)
 {
-	loop_timer_del(c->h->loop, c->deadline);
+	loop_timer_del(c->loop, c->deadline);
 	c->deadline = NULL;
-	loop_timer_del(c->h->loop, c->timer);
+	loop_timer_del(c->loop, c->timer);
 	c->timer = NULL;
 	if (c->fd >= 0)
-		loop_io_del(c->h->loop, c->fd);
+		loop_io_del(c->loop, c->fd);
 	if (c->s != NULL) {
 		if (graceful)
 			(void)libssh2_session_disconnect(c->s, "pfan is done");
@@ -236,7 +183,7 @@ on_deadline(void *arg)
 {
 	struct sshconn *c = arg;
 	char *why = xasprintf("%s: no SSH session within %g s (stuck in %s)",
-	    c->h->spec.name, c->h->o.connect_timeout, conn_state_names[c->state]);
+	    c->spec->name, c->o->connect_timeout, conn_state_names[c->state]);
 
 	c->deadline = NULL;
 	conn_lost(c, why, false);
@@ -246,27 +193,36 @@ on_deadline(void *arg)
 static void
 conn_fail_errno(struct sshconn *c, const char *what, int err)
 {
-	char *why = xasprintf("%s: %s %s port %u: %s", c->h->spec.name, what,
-	    c->h->spec.address, c->h->spec.port, strerror(err));
+	char *why = xasprintf("%s: %s %s port %u: %s", c->spec->name, what,
+	    c->spec->address, c->spec->port, strerror(err));
 
 	conn_lost(c, why, false);
 	free(why);
 }
 
-/* A session-level failure: transient unless told otherwise. */
+/* A session-level failure, told as the socket saw it when it can be. */
 static void
 conn_fail_ssh(struct sshconn *c, const char *what)
 {
-	char *msg = session_error(c->s, what);
-	char *why = xasprintf("%s: %s", c->h->spec.name, msg);
+	char *why;
 
+	if (c->rx_error == -1)
+		why = xasprintf("%s: %s: connection closed by the server", c->spec->name, what);
+	else if (c->rx_error > 0)
+		why = xasprintf("%s: %s: %s", c->spec->name, what, strerror(c->rx_error));
+	else {
+		char *msg = session_error(c->s, what);
+		why = xasprintf("%s: %s", c->spec->name, msg);
+		free(msg);
+	}
 	conn_lost(c, why, false);
 	free(why);
-	free(msg);
 }
 
 static void st_handshake(struct sshconn *c);
 static void st_auth(struct sshconn *c);
+static void on_keepalive(void *arg);
+static void try_connect(struct sshconn *c);
 
 static void
 st_hostkey(struct sshconn *c)
@@ -274,13 +230,13 @@ st_hostkey(struct sshconn *c)
 	char *cause = NULL;
 
 	conn_set_state(c, CONN_HOSTKEY);
-	if (sshauth_hostkey(c->s, &c->h->spec, c->h->o.accept_new_hostkeys, &cause) != PFAN_OK) {
+	if (sshauth_hostkey(c->s, c->spec, c->o->accept_new_hostkeys, &cause) != PFAN_OK) {
 		conn_lost(c, cause, true);
 		free(cause);
 		return;
 	}
 	conn_set_state(c, CONN_AUTH);
-	c->auth = sshauth_new(&c->h->spec);
+	c->auth = sshauth_new(c->spec);
 	st_auth(c);
 }
 
@@ -300,29 +256,20 @@ st_handshake(struct sshconn *c)
 	st_hostkey(c);
 }
 
-static void on_keepalive(void *arg);
-
 static void
 st_ready(struct sshconn *c)
 {
-	struct sshhost *h = c->h;
-
-	loop_timer_del(h->loop, c->deadline);
+	loop_timer_del(c->loop, c->deadline);
 	c->deadline = NULL;
 	conn_set_state(c, CONN_READY);
-	c->retries = 0;
 	c->last_rx = mono_now();
 	c->ka_sent = 0;
-	if (h->limit > 0) {
-		c->limit = h->limit;
-		c->limit_known = true;
-	}
 	/* libssh2 paces keepalives in whole seconds from its own clock; our
 	 * timer does the pacing, so let it send whenever asked. */
 	libssh2_keepalive_config(c->s, 1, 1);
-	c->timer = loop_timer_add(h->loop, h->o.keepalive, on_keepalive, c);
+	c->timer = loop_timer_add(c->loop, c->o->keepalive, on_keepalive, c);
 	conn_update_io(c);
-	host_kick(h);
+	sshhost_conn_ready(c->h, c);
 }
 
 static bool
@@ -443,7 +390,7 @@ st_connecting(struct sshconn *c)
 		begin_session(c);
 		return;
 	}
-	loop_io_del(c->h->loop, c->fd);
+	loop_io_del(c->loop, c->fd);
 	close(c->fd);
 	c->fd = -1;
 	c->ai = c->ai->ai_next;
@@ -473,12 +420,12 @@ conn_io(void *arg, int fd, short revents)
 	case CONN_READY:
 		if (c->tasks.n == 0 && (revents & (POLLRDHUP | POLLHUP | POLLERR))) {
 			char *why = xasprintf("%s: connection closed by the server",
-			    c->h->spec.name);
+			    c->spec->name);
 			conn_lost(c, why, false);
 			free(why);
 			break;
 		}
-		conn_service(c);
+		sshconn_service(c);
 		break;
 	default:
 		break;
@@ -509,31 +456,17 @@ conn_update_io(struct sshconn *c)
 			ev |= POLLRDHUP;
 		break;
 	default:
-		loop_io_del(c->h->loop, c->fd);
+		loop_io_del(c->loop, c->fd);
 		return;
 	}
-	loop_io_set(c->h->loop, c->fd, ev, conn_io, c);
-}
-
-static void
-conn_connect(struct sshconn *c)
-{
-	struct sshhost *h = c->h;
-
-	loop_timer_del(h->loop, c->timer);
-	c->timer = NULL;
-	conn_set_state(c, CONN_CONNECTING);
-	c->ai = h->ai;
-	c->deadline = loop_timer_add(h->loop, h->o.connect_timeout, on_deadline, c);
-	try_connect(c);
+	loop_io_set(c->loop, c->fd, ev, conn_io, c);
 }
 
 static void
 on_keepalive(void *arg)
 {
 	struct sshconn *c = arg;
-	struct sshhost *h = c->h;
-	double now = mono_now(), interval = h->o.keepalive;
+	double now = mono_now(), interval = c->o->keepalive;
 	int next = 0;
 
 	c->timer = NULL;
@@ -541,7 +474,7 @@ on_keepalive(void *arg)
 		c->ka_sent = 0;
 	} else if (c->ka_sent > c->last_rx && now - c->last_rx >= 3 * interval) {
 		char *why = xasprintf("%s: no answer to keepalives for %.0f s",
-		    h->spec.name, now - c->last_rx);
+		    c->spec->name, now - c->last_rx);
 		conn_lost(c, why, false);
 		free(why);
 		return;
@@ -555,15 +488,61 @@ on_keepalive(void *arg)
 			c->ka_sent = now;
 		conn_update_io(c);
 	}
-	c->timer = loop_timer_add(h->loop, interval, on_keepalive, c);
+	c->timer = loop_timer_add(c->loop, interval, on_keepalive, c);
+}
+
+/* Tears c down and hands all its tasks to the host, which decides. */
+static void
+conn_lost(struct sshconn *c, const char *why, bool permanent)
+{
+	struct sshchan_list tasks = c->tasks;
+
+	memset(&c->tasks, 0, sizeof c->tasks);
+	conn_set_state(c, CONN_LOST);
+	conn_teardown(c, false);
+	sshhost_conn_lost(c->h, c, &tasks, why, permanent);
+	sshchan_list_free(&tasks);   /* what the host left in it */
+}
+
+/* The server refused the open of c's task i: c is full at the channels it
+ * has open, unless it has none (then it is a refusal of the job). */
+static void
+conn_refused(struct sshconn *c, size_t i)
+{
+	struct exec_task *t = c->tasks.v[i];
+	struct sshchan_list back = SSHCHAN_LIST_INIT;
+	unsigned open = 0;
+
+	for (size_t j = 0; j < c->tasks.n; j++)
+		if (!sshchan_queued(c->tasks.v[j]))
+			open++;
+	if (open == 0) {
+		char *why = xasprintf("%s: %s", c->spec->name, sshchan_refusal(t));
+		sshchan_list_remove(&c->tasks, i);
+		sshchan_fail(t, EXEC_START_FAILED, why);
+		free(why);
+		return;
+	}
+	log_debug("%s: conn %u: %s with %u channels open; using another connection",
+	    c->spec->name, c->id, sshchan_refusal(t), open);
+	c->limit = open;
+	for (size_t j = 0; j < c->tasks.n; j++) {
+		struct exec_task *q = c->tasks.v[j];
+		if (!sshchan_queued(q))
+			continue;
+		sshchan_list_remove(&c->tasks, j--);
+		sshchan_requeue(q);
+		sshchan_set_owner(q, NULL);
+		sshchan_list_push(&back, q);
+	}
+	sshhost_conn_full(c->h, c, open, &back);
+	free(back.v);
 }
 
 /* Steps every task until a whole pass makes no progress (see the top). */
-static void
-conn_service(struct sshconn *c)
+void
+sshconn_service(struct sshconn *c)
 {
-	struct sshhost *h = c->h;
-
 	if (c->state != CONN_READY)
 		return;
 	if (c->in_service) {
@@ -580,8 +559,8 @@ conn_service(struct sshconn *c)
 				opening = true;
 		for (size_t i = 0; i < c->tasks.n; i++) {
 			struct exec_task *t = c->tasks.v[i];
-			bool may_open = !opening && sshchan_queued(t);
-			enum sshchan_step r = sshchan_step(t, c->s, may_open);
+			enum sshchan_step r = sshchan_step(t, c->s,
+			    !opening && sshchan_queued(t));
 
 			if (sshchan_opening(t))
 				opening = true;
@@ -597,93 +576,63 @@ conn_service(struct sshconn *c)
 				i = c->tasks.n;    /* the list changed: next pass */
 				break;
 			case SSHCHAN_FINISHED:
-				list_remove_at(&c->tasks, i--);
-				if (sshchan_end(t) == EXEC_EXITED || sshchan_end(t) == EXEC_SIGNALED)
-					h->losses = 0;
-				sshchan_finish(t);
+				sshchan_list_remove(&c->tasks, i--);
+				sshhost_task_done(c->h, t);
 				progress = true;
-				host_kick(h);
 				break;
 			case SSHCHAN_BROKEN:
 				c->in_service = false;
-				conn_fail_ssh(c, "connection");
+				conn_fail_ssh(c, "connection lost");
 				return;
 			}
 		}
 		if (!progress && !c->again)
 			break;
 		if (pass == MAX_PASSES - 1)
-			host_kick(h);   /* still busy: continue after others had a turn */
+			sshhost_kick(c->h);   /* still busy: go on after the others */
 	}
 	c->in_service = false;
 	conn_update_io(c);
 }
 
-/* The server refused the open of c's task i: c is full. */
-static void
-conn_refused(struct sshconn *c, size_t i)
-{
-	struct sshhost *h = c->h;
-	struct exec_task *t = c->tasks.v[i];
-	struct task_list back = { NULL, 0, 0 };
-	unsigned open = 0;
-
-	for (size_t j = 0; j < c->tasks.n; j++)
-		if (!sshchan_queued(c->tasks.v[j]))
-			open++;
-	if (open == 0) {
-		/* Refused with nothing open: not a limit, a refusal. */
-		char *why = xasprintf("%s: %s", h->spec.name, sshchan_refusal(t));
-		list_remove_at(&c->tasks, i);
-		sshchan_fail(t, EXEC_START_FAILED, why);
-		free(why);
-		return;
-	}
-	log_debug("%s: conn %u: %s with %u channels open; using another connection",
-	    h->spec.name, c->id, sshchan_refusal(t), open);
-	c->limit = open;
-	c->limit_known = true;
-	if (h->limit == 0 || open < h->limit)
-		h->limit = open;
-	for (size_t j = 0; j < c->tasks.n; j++) {
-		struct exec_task *q = c->tasks.v[j];
-		if (!sshchan_queued(q))
-			continue;
-		list_remove_at(&c->tasks, j--);
-		sshchan_requeue(q);
-		sshchan_set_owner(q, NULL);
-		list_push(&back, q);
-	}
-	/* Back at the head of the queue, in their order. */
-	for (size_t j = 0; j < h->pending.n; j++)
-		list_push(&back, h->pending.v[j]);
-	free(h->pending.v);
-	h->pending = back;
-	host_kick(h);
-}
-
-static unsigned
-conn_room(const struct sshconn *c)
-{
-	if (c->state != CONN_READY)
-		return 0;
-	if (!c->limit_known)
-		return 1000000;
-	return c->limit > c->tasks.n ? c->limit - (unsigned)c->tasks.n : 0;
-}
-
-static struct sshconn *
-conn_new(struct sshhost *h)
+struct sshconn *
+sshconn_new(struct sshhost *h, unsigned id, struct loop *loop,
+    const struct host_spec *spec, const struct ssh_options *o,
+    const struct addrinfo *ai)
 {
 	struct sshconn *c = xcalloc(1, sizeof *c);
 
 	c->h = h;
-	c->id = (unsigned)h->nconns + 1;
+	c->id = id;
+	c->loop = loop;
+	c->spec = spec;
+	c->o = o;
+	c->addrs = ai;
 	c->fd = -1;
 	c->state = CONN_DOWN;
-	h->conns = xreallocarray(h->conns, h->nconns + 1, sizeof *h->conns);
-	h->conns[h->nconns++] = c;
 	return c;
+}
+
+void
+sshconn_free(struct sshconn *c, bool graceful)
+{
+	if (c == NULL)
+		return;
+	sshchan_list_free(&c->tasks);
+	conn_teardown(c, graceful && c->state == CONN_READY);
+	free(c);
+}
+
+void
+sshconn_connect(struct sshconn *c)
+{
+	loop_timer_del(c->loop, c->timer);
+	c->timer = NULL;
+	conn_set_state(c, CONN_CONNECTING);
+	c->ai = c->addrs;
+	c->rx_error = 0;
+	c->deadline = loop_timer_add(c->loop, c->o->connect_timeout, on_deadline, c);
+	try_connect(c);
 }
 
 static void
@@ -692,362 +641,85 @@ on_backoff(void *arg)
 	struct sshconn *c = arg;
 
 	c->timer = NULL;
-	/* The first connection always comes back; others when needed. */
-	if (c->id == 1 || c->h->pending.n > 0)
-		conn_connect(c);
-	else
-		conn_set_state(c, CONN_DOWN);
-}
-
-static void
-fail_list(struct task_list *l, const char *why)
-{
-	struct task_list v = *l;
-
-	memset(l, 0, sizeof *l);
-	for (size_t i = 0; i < v.n; i++)
-		sshchan_fail(v.v[i], EXEC_LOST, why);
-	free(v.v);
-}
-
-/* Tears c down and fails or requeues its tasks; then decides whether the
- * host is lost, and when c tries again. */
-static void
-conn_lost(struct sshconn *c, const char *why, bool permanent)
-{
-	struct sshhost *h = c->h;
-	struct task_list lost = { NULL, 0, 0 };
-	bool other_ready = false;
-	double delay;
-
-	conn_set_state(c, CONN_LOST);
-	conn_teardown(c, false);
-	for (size_t i = 0; i < h->nconns; i++)
-		if (h->conns[i] != c && h->conns[i]->state == CONN_READY)
-			other_ready = true;
-	for (size_t i = 0; i < c->tasks.n; i++) {
-		struct exec_task *t = c->tasks.v[i];
-		if (other_ready && !permanent && sshchan_queued(t)) {
-			sshchan_set_owner(t, NULL);
-			list_push(&h->pending, t);
-		} else
-			list_push(&lost, t);
-	}
-	c->tasks.n = 0;
-	if (h->probing && !other_ready)
-		h->probing = false;   /* the probe was on c; it is in `lost` */
-
-	if (other_ready && !permanent) {
-		log_debug("%s: conn %u lost (%s); the host has other connections",
-		    h->spec.name, c->id, why);
-		delay = 0.5 * (1u << (c->retries < 5 ? c->retries : 5));
-		c->retries++;
-		conn_set_state(c, CONN_BACKOFF);
-		c->timer = loop_timer_add(h->loop, delay, on_backoff, c);
-		fail_list(&lost, why);
-		host_kick(h);
-		return;
-	}
-
-	/* The host is down. */
-	h->losses++;
-	bool give_up = permanent || h->losses >= LOSSES_TO_GIVE_UP;
-	bool tell = h->available || !h->reported_down || give_up;
-	h->available = false;
-	h->reported_down = true;
-	if (give_up) {
-		h->given_up = true;
-		for (size_t i = 0; i < h->nconns; i++) {
-			struct sshconn *o = h->conns[i];
-			for (size_t j = 0; j < o->tasks.n; j++)
-				list_push(&lost, o->tasks.v[j]);
-			o->tasks.n = 0;
-			conn_teardown(o, false);
-			conn_set_state(o, CONN_CLOSED);
-		}
-	} else {
-		delay = 1.0 * (1u << (h->losses - 1 < 5 ? h->losses - 1 : 5));
-		log_debug("%s: %s; reconnecting in %g s", h->spec.name, why, delay);
-		conn_set_state(c, CONN_BACKOFF);
-		c->timer = loop_timer_add(h->loop, delay, on_backoff, c);
-	}
-	for (size_t j = 0; j < h->pending.n; j++)
-		list_push(&lost, h->pending.v[j]);
-	h->pending.n = 0;
-	if (tell)
-		h->hops->lost(h->host_arg, why, give_up);
-	fail_list(&lost, why);
-}
-
-static void
-probe_output(void *job, int stream, const char *data, size_t len)
-{
-	struct sshhost *h = job;
-
-	if (stream == 1 && h->probe_out.len < 4096)
-		buf_add(&h->probe_out, data, len);
-}
-
-static void host_announce(struct sshhost *h);
-
-static void
-probe_done(void *job, const struct exec_result *r)
-{
-	struct sshhost *h = job;
-	char *end = NULL;
-	unsigned long n = 0;
-
-	h->probing = false;
-	if (r->end == EXEC_LOST) {
-		buf_reset(&h->probe_out);
-		return;   /* the connection went; the next one asks again */
-	}
-	if (r->end == EXEC_EXITED && r->exit_code == 0 && h->probe_out.len > 0)
-		n = strtoul(buf_cstr(&h->probe_out), &end, 10);
-	if (n == 0 || n > HOSTS_MAX_SLOTS || end == NULL ||
-	    end[strspn(end, " \t\r\n")] != '\0') {
-		log_warn("%s: cannot learn the number of CPUs (%s -> %.40s); using 1 slot",
-		    h->spec.name, PROBE_CMD, buf_cstr(&h->probe_out));
-		n = 1;
-	}
-	buf_reset(&h->probe_out);
-	h->slots = (unsigned)n;
-	log_debug("%s: %u slots", h->spec.name, h->slots);
-	host_announce(h);
-}
-
-static const struct exec_job_ops probe_ops = { NULL, probe_output, probe_done };
-
-/* A connection is READY: tell the scheduler, once slots are known. */
-static void
-host_announce(struct sshhost *h)
-{
-	struct sshconn *ready = NULL;
-
-	if (h->available || h->given_up)
-		return;
-	for (size_t i = 0; i < h->nconns && ready == NULL; i++)
-		if (h->conns[i]->state == CONN_READY)
-			ready = h->conns[i];
-	if (ready == NULL)
-		return;
-	if (h->slots == 0) {
-		if (!h->probing) {
-			struct exec_task *t = sshchan_new_raw(PROBE_CMD, &probe_ops, h);
-			h->probing = true;
-			sshchan_set_owner(t, ready);
-			list_push(&ready->tasks, t);
-			conn_service(ready);
-		}
-		return;
-	}
-	h->available = true;
-	h->reported_down = false;
-	h->hops->ready(h->host_arg, h->slots);
-}
-
-/* Moves pending tasks to connections with room; opens another connection
- * when none has room and none is on its way. */
-static void
-host_dispatch(struct sshhost *h)
-{
-	struct task_list cancelled = { NULL, 0, 0 };
-
-	for (size_t i = 0; i < h->pending.n; i++) {
-		if (sshchan_cancelled(h->pending.v[i])) {
-			list_push(&cancelled, h->pending.v[i]);
-			list_remove_at(&h->pending, i--);
-		}
-	}
-	while (h->pending.n > 0) {
-		struct sshconn *best = NULL;
-		unsigned best_room = 0;
-		for (size_t i = 0; i < h->nconns; i++) {
-			unsigned room = conn_room(h->conns[i]);
-			if (room > best_room) {
-				best = h->conns[i];
-				best_room = room;
-			}
-		}
-		if (best == NULL)
-			break;
-		struct exec_task *t = h->pending.v[0];
-		list_remove_at(&h->pending, 0);
-		if (best->tasks.n == 0) {
-			best->last_rx = mono_now();   /* idle until now: no stale loss */
-			best->ka_sent = 0;
-		}
-		sshchan_set_owner(t, best);
-		list_push(&best->tasks, t);
-	}
-	if (h->pending.n > 0 && h->available) {
-		struct sshconn *spare = NULL;
-		bool underway = false;
-		for (size_t i = 0; i < h->nconns; i++) {
-			struct sshconn *c = h->conns[i];
-			if (conn_connecting(c) || c->state == CONN_BACKOFF)
-				underway = true;
-			else if (c->state == CONN_DOWN && spare == NULL)
-				spare = c;
-		}
-		if (!underway)
-			conn_connect(spare != NULL ? spare : conn_new(h));
-	}
-	for (size_t i = 0; i < cancelled.n; i++)
-		sshchan_fail(cancelled.v[i], EXEC_START_FAILED, "cancelled before it started");
-	free(cancelled.v);
-}
-
-static void
-on_kick(void *arg)
-{
-	struct sshhost *h = arg;
-
-	h->kick = NULL;
-	host_announce(h);
-	host_dispatch(h);
-	for (size_t i = 0; i < h->nconns; i++)
-		if (h->conns[i]->state == CONN_READY && h->conns[i]->tasks.n > 0)
-			conn_service(h->conns[i]);
-}
-
-/* Work to do at the next turn of the loop: never from inside a callback
- * that the scheduler may be running. */
-static void
-host_kick(struct sshhost *h)
-{
-	if (h->kick == NULL)
-		h->kick = loop_timer_add(h->loop, 0, on_kick, h);
-}
-
-static int
-host_start(void *impl, const struct exec_request *req, struct exec_task **task,
-    char **cause)
-{
-	struct sshhost *h = impl;
-	struct exec_task *t;
-
-	if (h->given_up || !h->available) {
-		*cause = xasprintf("%s: the host is not connected", h->spec.name);
-		return PFAN_E_SSH;
-	}
-	t = sshchan_new(req);
-	list_push(&h->pending, t);
-	host_kick(h);
-	*task = t;
-	return PFAN_OK;
-}
-
-static void
-host_cancel(void *impl, struct exec_task *t)
-{
-	struct sshhost *h = impl;
-
-	sshchan_cancel(t);
-	host_kick(h);
-}
-
-static void
-host_free(void *impl)
-{
-	struct sshhost *h = impl;
-
-	if (h == NULL)
-		return;
-	for (size_t i = 0; i < h->nconns; i++) {
-		struct sshconn *c = h->conns[i];
-		for (size_t j = 0; j < c->tasks.n; j++)
-			sshchan_free(c->tasks.v[j]);
-		free(c->tasks.v);
-		conn_teardown(c, c->state == CONN_READY);
-		free(c);
-	}
-	free(h->conns);
-	for (size_t j = 0; j < h->pending.n; j++)
-		sshchan_free(h->pending.v[j]);
-	free(h->pending.v);
-	loop_timer_del(h->loop, h->kick);
-	buf_free(&h->probe_out);
-	if (h->ai != NULL)
-		freeaddrinfo(h->ai);
-	free(h->spec.name);
-	free(h->spec.address);
-	free(h->spec.user);
-	free(h->spec.identity);
-	free(h->spec.known_hosts);
-	free(h);
-	libssh2_exit();
-}
-
-static const struct executor_ops sshhost_ops = { host_start, host_cancel, host_free };
-
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
-int
-sshhost_new(struct sshhost **out, struct loop *loop, const struct host_spec *spec,
-    const struct ssh_options *o, const struct exec_host_ops *hops, void *host_arg,
-    char **cause)
-{
-	struct sshhost *h;
-	struct addrinfo hints;
-	char port[16];
-	const char *addr = spec->address != NULL ? spec->address : spec->name;
-	int rc;
-
-	*out = NULL;
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof port, "%u", spec->port != 0 ? spec->port : 22);
-	h = xcalloc(1, sizeof *h);
-	rc = getaddrinfo(addr, port, &hints, &h->ai);
-	if (rc != 0) {
-		*cause = xasprintf("%s: cannot resolve %s: %s", spec->name, addr,
-		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-		free(h);
-		return PFAN_E_INPUT;
-	}
-	if (libssh2_init(0) != 0)
-		fatal("libssh2_init failed");
-	h->loop = loop;
-	h->spec.name = xstrdup(spec->name);
-	h->spec.address = xstrdup(addr);
-	h->spec.user = dup_or_null(spec->user);
-	if (h->spec.user == NULL) {
-		const char *u = getenv("USER");
-		h->spec.user = xstrdup(u != NULL && *u ? u : "root");
-	}
-	h->spec.port = spec->port != 0 ? spec->port : 22;
-	h->spec.identity = dup_or_null(spec->identity);
-	h->spec.known_hosts = dup_or_null(spec->known_hosts);
-	h->spec.slots = spec->slots;
-	h->slots = spec->slots;
-	h->o = *o;
-	if (h->o.keepalive <= 0)
-		h->o.keepalive = 5;
-	if (h->o.connect_timeout <= 0)
-		h->o.connect_timeout = 10;
-	h->hops = hops;
-	h->host_arg = host_arg;
-	*out = h;
-	return PFAN_OK;
+	sshhost_conn_retry(c->h, c);
 }
 
 void
-sshhost_start(struct sshhost *h)
+sshconn_backoff(struct sshconn *c, double delay)
 {
-	if (h->nconns == 0)
-		conn_connect(conn_new(h));
+	conn_set_state(c, CONN_BACKOFF);
+	loop_timer_del(c->loop, c->timer);
+	c->timer = loop_timer_add(c->loop, delay, on_backoff, c);
 }
 
-struct executor
-sshhost_executor(struct sshhost *h)
+void
+sshconn_set_down(struct sshconn *c)
 {
-	struct executor ex = { &sshhost_ops, h };
+	conn_teardown(c, false);
+	conn_set_state(c, CONN_DOWN);
+}
 
-	return ex;
+void
+sshconn_close(struct sshconn *c)
+{
+	conn_teardown(c, false);
+	conn_set_state(c, CONN_CLOSED);
+}
+
+unsigned
+sshconn_id(const struct sshconn *c)
+{
+	return c->id;
+}
+
+bool
+sshconn_ready(const struct sshconn *c)
+{
+	return c->state == CONN_READY;
+}
+
+bool
+sshconn_down(const struct sshconn *c)
+{
+	return c->state == CONN_DOWN;
+}
+
+bool
+sshconn_underway(const struct sshconn *c)
+{
+	return (c->state >= CONN_CONNECTING && c->state <= CONN_AUTH) ||
+	    c->state == CONN_BACKOFF;
+}
+
+unsigned
+sshconn_room(const struct sshconn *c)
+{
+	if (c->state != CONN_READY)
+		return 0;
+	if (c->limit == 0)
+		return 1000000;
+	return c->limit > c->tasks.n ? c->limit - (unsigned)c->tasks.n : 0;
+}
+
+void
+sshconn_set_limit(struct sshconn *c, unsigned limit)
+{
+	c->limit = limit;
+}
+
+void
+sshconn_add_task(struct sshconn *c, struct exec_task *t)
+{
+	if (c->tasks.n == 0) {
+		c->last_rx = mono_now();   /* idle until now: no stale loss */
+		c->ka_sent = 0;
+	}
+	sshchan_set_owner(t, c);
+	sshchan_list_push(&c->tasks, t);
+}
+
+size_t
+sshconn_ntasks(const struct sshconn *c)
+{
+	return c->tasks.n;
 }

@@ -1,0 +1,440 @@
+/* sshhost.c: the SSH executor for one host (sshconn.h): its connections,
+ * the queue of jobs waiting for a channel, slots, loss and reconnection.
+ *
+ * Theory of operation. start() puts a task on the host's queue and kicks:
+ * at the next turn of the loop (never inside a scheduler callback) queued
+ * tasks move to the READY connection with the most room. A connection's
+ * room is unknown until the server first refuses a channel (sshd's
+ * MaxSessions, 10 by default); then that connection is full at the
+ * channels it has open, its unopened tasks come back to the head of the
+ * queue, the host remembers the limit for every later connection, and,
+ * while tasks wait and no connection is on its way, opens one more: one at
+ * a time, so as not to trip MaxStartups. A host with 14 slots thus runs on
+ * two connections.
+ *
+ * The first connection that is READY makes the host ready: hops->ready with
+ * the slot count, which for `slots: auto` first needs the answer of
+ * `getconf _NPROCESSORS_ONLN` run on a channel.
+ *
+ * Loss: a connection lost while another is READY just fails its running
+ * tasks (EXEC_LOST), requeues its unopened ones and retries later, with
+ * backoff (a handshake dropped under MaxStartups lands here). When the
+ * last READY connection goes, the host is lost: hops->lost first, so the
+ * scheduler starts nothing more here, then every task gets done with
+ * EXEC_LOST; the first connection retries after 1 s, then 2 s, and after
+ * three losses in a row with no job finishing in between the host is
+ * given up (hops->lost with given_up). A refused host key or
+ * authentication gives up at once.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <libssh2.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "log.h"
+#include "sshchan.h"
+#include "sshconn.h"
+#include "xalloc.h"
+
+#define LOSSES_TO_GIVE_UP 3
+#define PROBE_CMD "getconf _NPROCESSORS_ONLN 2>/dev/null || nproc"
+
+struct sshhost {
+	struct loop *loop;
+	struct host_spec spec;
+	struct ssh_options o;
+	const struct exec_host_ops *hops;
+	void *host_arg;
+	struct addrinfo *ai;
+	struct sshconn **conns;
+	size_t nconns;
+	struct sshchan_list pending;
+	unsigned slots;               /* 0 until known */
+	unsigned limit;               /* channels per connection, 0 unknown */
+	unsigned losses;              /* in a row */
+	unsigned extra_retries;       /* failed extra connections since one worked */
+	bool available;               /* ready() said, lost() not since */
+	bool reported_down;
+	bool given_up;
+	bool probing;
+	struct buf probe_out;
+	struct loop_timer *kick;
+};
+
+static void host_announce(struct sshhost *h);
+
+static bool
+any_ready(const struct sshhost *h, const struct sshconn *except)
+{
+	for (size_t i = 0; i < h->nconns; i++)
+		if (h->conns[i] != except && sshconn_ready(h->conns[i]))
+			return true;
+	return false;
+}
+
+static struct sshconn *
+add_conn(struct sshhost *h)
+{
+	struct sshconn *c = sshconn_new(h, (unsigned)h->nconns + 1, h->loop,
+	    &h->spec, &h->o, h->ai);
+
+	h->conns = xreallocarray(h->conns, h->nconns + 1, sizeof *h->conns);
+	h->conns[h->nconns++] = c;
+	return c;
+}
+
+void
+sshhost_conn_ready(struct sshhost *h, struct sshconn *c)
+{
+	if (h->limit > 0)
+		sshconn_set_limit(c, h->limit);
+	h->extra_retries = 0;
+	host_announce(h);
+	sshhost_kick(h);
+}
+
+void
+sshhost_conn_retry(struct sshhost *h, struct sshconn *c)
+{
+	/* The first connection always comes back; others when needed. */
+	if (h->given_up)
+		sshconn_close(c);
+	else if (sshconn_id(c) == 1 || h->pending.n > 0)
+		sshconn_connect(c);
+	else
+		sshconn_set_down(c);
+}
+
+void
+sshhost_conn_lost(struct sshhost *h, struct sshconn *c,
+    struct sshchan_list *tasks, const char *why, bool permanent)
+{
+	struct sshchan_list lost = SSHCHAN_LIST_INIT;
+	bool other_ready = any_ready(h, c);
+
+	for (size_t i = 0; i < tasks->n; i++) {
+		struct exec_task *t = tasks->v[i];
+		if (other_ready && !permanent && sshchan_queued(t)) {
+			sshchan_set_owner(t, NULL);
+			sshchan_list_push(&h->pending, t);
+		} else
+			sshchan_list_push(&lost, t);
+	}
+	tasks->n = 0;
+	if (h->probing && !other_ready)
+		h->probing = false;   /* the probe was on c: it is in `lost` */
+
+	if (other_ready && !permanent) {
+		double delay = 0.5 * (1u << (h->extra_retries < 5 ? h->extra_retries : 5));
+		log_debug("%s: conn %u lost (%s); retrying in %g s", h->spec.name,
+		    sshconn_id(c), why, delay);
+		h->extra_retries++;
+		sshconn_backoff(c, delay);
+		sshchan_list_fail(&lost, EXEC_LOST, why);
+		sshhost_kick(h);
+		return;
+	}
+
+	/* The host is down. */
+	h->losses++;
+	bool give_up = permanent || h->losses >= LOSSES_TO_GIVE_UP;
+	bool tell = h->available || !h->reported_down || give_up;
+	h->available = false;
+	h->reported_down = true;
+	if (give_up) {
+		h->given_up = true;
+		for (size_t i = 0; i < h->nconns; i++)
+			sshconn_close(h->conns[i]);   /* none has tasks: none is READY */
+	} else {
+		double delay = 1.0 * (1u << (h->losses - 1 < 5 ? h->losses - 1 : 5));
+		log_debug("%s; reconnecting in %g s", why, delay);
+		sshconn_backoff(c, delay);
+	}
+	sshchan_list_move(&lost, &h->pending);
+	if (tell)
+		h->hops->lost(h->host_arg, why, give_up);
+	sshchan_list_fail(&lost, EXEC_LOST, why);
+}
+
+void
+sshhost_conn_full(struct sshhost *h, struct sshconn *c, unsigned open,
+    struct sshchan_list *unopened)
+{
+	struct sshchan_list q = SSHCHAN_LIST_INIT;
+
+	(void)c;
+	if (h->limit == 0 || open < h->limit)
+		h->limit = open;
+	/* Back at the head of the queue, in their order. */
+	sshchan_list_move(&q, unopened);
+	sshchan_list_move(&q, &h->pending);
+	free(h->pending.v);
+	h->pending = q;
+	sshhost_kick(h);
+}
+
+void
+sshhost_task_done(struct sshhost *h, struct exec_task *t)
+{
+	enum exec_end end = sshchan_end(t);
+
+	if (end == EXEC_EXITED || end == EXEC_SIGNALED)
+		h->losses = 0;
+	sshchan_finish(t);
+	sshhost_kick(h);
+}
+
+static void
+probe_output(void *job, int stream, const char *data, size_t len)
+{
+	struct sshhost *h = job;
+
+	if (stream == 1 && h->probe_out.len < 4096)
+		buf_add(&h->probe_out, data, len);
+}
+
+static void
+probe_done(void *job, const struct exec_result *r)
+{
+	struct sshhost *h = job;
+	char *end = NULL;
+	unsigned long n = 0;
+
+	h->probing = false;
+	if (r->end == EXEC_LOST) {
+		buf_reset(&h->probe_out);
+		return;   /* the connection went; the next one asks again */
+	}
+	if (r->end == EXEC_EXITED && r->exit_code == 0 && h->probe_out.len > 0)
+		n = strtoul(buf_cstr(&h->probe_out), &end, 10);
+	if (n == 0 || n > HOSTS_MAX_SLOTS || end == NULL ||
+	    end[strspn(end, " \t\r\n")] != '\0') {
+		log_warn("%s: cannot learn the number of CPUs (%s said \"%.40s\"); "
+		    "using 1 slot", h->spec.name, PROBE_CMD, buf_cstr(&h->probe_out));
+		n = 1;
+	}
+	buf_reset(&h->probe_out);
+	h->slots = (unsigned)n;
+	log_debug("%s: %u slots", h->spec.name, h->slots);
+	host_announce(h);
+}
+
+static const struct exec_job_ops probe_ops = { NULL, probe_output, probe_done };
+
+/* Tells the scheduler the host is ready, once a connection is and the
+ * slot count is known (asking the host for it first if need be). */
+static void
+host_announce(struct sshhost *h)
+{
+	struct sshconn *ready = NULL;
+
+	if (h->available || h->given_up)
+		return;
+	for (size_t i = 0; i < h->nconns && ready == NULL; i++)
+		if (sshconn_ready(h->conns[i]))
+			ready = h->conns[i];
+	if (ready == NULL)
+		return;
+	if (h->slots == 0) {
+		if (!h->probing) {
+			h->probing = true;
+			sshconn_add_task(ready, sshchan_new_raw(PROBE_CMD, &probe_ops, h));
+			sshconn_service(ready);
+		}
+		return;
+	}
+	h->available = true;
+	h->reported_down = false;
+	h->hops->ready(h->host_arg, h->slots);
+}
+
+/* Moves queued tasks to connections with room; opens one more connection
+ * when none has room and none is on its way. */
+static void
+host_dispatch(struct sshhost *h)
+{
+	struct sshchan_list cancelled = SSHCHAN_LIST_INIT;
+
+	for (size_t i = 0; i < h->pending.n; i++) {
+		if (sshchan_cancelled(h->pending.v[i])) {
+			sshchan_list_push(&cancelled, h->pending.v[i]);
+			sshchan_list_remove(&h->pending, i--);
+		}
+	}
+	while (h->pending.n > 0) {
+		struct sshconn *best = NULL;
+		unsigned best_room = 0;
+		for (size_t i = 0; i < h->nconns; i++) {
+			unsigned room = sshconn_room(h->conns[i]);
+			if (room > best_room) {
+				best = h->conns[i];
+				best_room = room;
+			}
+		}
+		if (best == NULL)
+			break;
+		sshconn_add_task(best, h->pending.v[0]);
+		sshchan_list_remove(&h->pending, 0);
+	}
+	if (h->pending.n > 0 && h->available) {
+		struct sshconn *spare = NULL;
+		bool underway = false;
+		for (size_t i = 0; i < h->nconns; i++) {
+			if (sshconn_underway(h->conns[i]))
+				underway = true;
+			else if (sshconn_down(h->conns[i]) && spare == NULL)
+				spare = h->conns[i];
+		}
+		if (!underway)
+			sshconn_connect(spare != NULL ? spare : add_conn(h));
+	}
+	sshchan_list_fail(&cancelled, EXEC_START_FAILED, "cancelled before it started");
+}
+
+static void
+on_kick(void *arg)
+{
+	struct sshhost *h = arg;
+
+	h->kick = NULL;
+	host_announce(h);
+	host_dispatch(h);
+	for (size_t i = 0; i < h->nconns; i++)
+		if (sshconn_ntasks(h->conns[i]) > 0)
+			sshconn_service(h->conns[i]);
+}
+
+void
+sshhost_kick(struct sshhost *h)
+{
+	if (h->kick == NULL)
+		h->kick = loop_timer_add(h->loop, 0, on_kick, h);
+}
+
+static int
+host_start(void *impl, const struct exec_request *req, struct exec_task **task,
+    char **cause)
+{
+	struct sshhost *h = impl;
+	struct exec_task *t;
+
+	if (h->given_up || !h->available) {
+		*cause = xasprintf("%s: the host is not connected", h->spec.name);
+		return PFAN_E_SSH;
+	}
+	t = sshchan_new(req);
+	sshchan_list_push(&h->pending, t);
+	sshhost_kick(h);
+	*task = t;
+	return PFAN_OK;
+}
+
+static void
+host_cancel(void *impl, struct exec_task *t)
+{
+	sshchan_cancel(t);
+	sshhost_kick(impl);
+}
+
+static void
+host_free(void *impl)
+{
+	struct sshhost *h = impl;
+
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < h->nconns; i++)
+		sshconn_free(h->conns[i], true);
+	free(h->conns);
+	sshchan_list_free(&h->pending);
+	loop_timer_del(h->loop, h->kick);
+	buf_free(&h->probe_out);
+	if (h->ai != NULL)
+		freeaddrinfo(h->ai);
+	free(h->spec.name);
+	free(h->spec.address);
+	free(h->spec.user);
+	free(h->spec.identity);
+	free(h->spec.known_hosts);
+	free(h);
+	libssh2_exit();
+}
+
+static const struct executor_ops sshhost_ops = { host_start, host_cancel, host_free };
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+int
+sshhost_new(struct sshhost **out, struct loop *loop, const struct host_spec *spec,
+    const struct ssh_options *o, const struct exec_host_ops *hops, void *host_arg,
+    char **cause)
+{
+	struct sshhost *h;
+	struct addrinfo hints;
+	char port[16];
+	const char *addr = spec->address != NULL ? spec->address : spec->name;
+	const char *user = spec->user != NULL ? spec->user : getenv("USER");
+	int rc;
+
+	*out = NULL;
+	if (user == NULL || *user == '\0') {
+		*cause = xasprintf("%s: no user name (set `user` or $USER)", spec->name);
+		return PFAN_E_INPUT;
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof port, "%u", spec->port != 0 ? spec->port : 22);
+	h = xcalloc(1, sizeof *h);
+	rc = getaddrinfo(addr, port, &hints, &h->ai);
+	if (rc != 0) {
+		*cause = xasprintf("%s: cannot resolve %s: %s", spec->name, addr,
+		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		free(h);
+		return PFAN_E_INPUT;
+	}
+	if (libssh2_init(0) != 0)
+		fatal("libssh2_init failed");
+	h->loop = loop;
+	h->spec.name = xstrdup(spec->name);
+	h->spec.address = xstrdup(addr);
+	h->spec.user = xstrdup(user);
+	h->spec.port = spec->port != 0 ? spec->port : 22;
+	h->spec.identity = dup_or_null(spec->identity);
+	h->spec.known_hosts = dup_or_null(spec->known_hosts);
+	h->spec.slots = spec->slots;
+	h->slots = spec->slots;
+	h->o = *o;
+	if (h->o.keepalive <= 0)
+		h->o.keepalive = 5;
+	if (h->o.connect_timeout <= 0)
+		h->o.connect_timeout = 10;
+	h->hops = hops;
+	h->host_arg = host_arg;
+	*out = h;
+	return PFAN_OK;
+}
+
+void
+sshhost_start(struct sshhost *h)
+{
+	if (h->nconns == 0)
+		sshconn_connect(add_conn(h));
+}
+
+struct executor
+sshhost_executor(struct sshhost *h)
+{
+	struct executor ex = { &sshhost_ops, h };
+
+	return ex;
+}
