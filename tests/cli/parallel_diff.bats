@@ -252,6 +252,11 @@ teardown() {
 	pfan_vs_parallel --status -j2 'echo {}; exit {}' ::: 0 1 2 3 0
 }
 
+@test "diff: exit 126, 127 and a missing command are failed jobs on the only host" {
+	pfan_vs_parallel --status -j2 'echo {}; exit {}' ::: 126 127 0
+	ALLOW_EMPTY=1 pfan_vs_parallel --status -j2 no-such-command-pfan-test ::: a b
+}
+
 @test "diff: exit status is capped at 101" {
 	seq 130 >in
 	ALLOW_EMPTY=1 pfan_vs_parallel --stdin in --status -j2 false
