@@ -8,7 +8,9 @@
 #include "buf.h"
 #include "quote.h"
 
-/* [A-Za-z0-9_@%+=:,./-]: nothing here expands, splits, globs or redirects. */
+/* [A-Za-z0-9_@%+:,./-]: nothing here expands, splits, globs or redirects.
+ * '=' is not in the set: a bare `A=b` in command position would be an
+ * assignment, not a word. */
 static bool
 quote_safe(unsigned char c)
 {
@@ -16,7 +18,7 @@ quote_safe(unsigned char c)
 	    (c >= '0' && c <= '9'))
 		return true;
 	switch (c) {
-	case '_': case '@': case '%': case '+': case '=':
+	case '_': case '@': case '%': case '+':
 	case ':': case ',': case '.': case '/': case '-':
 		return true;
 	}

@@ -7,7 +7,7 @@
 #include "buf.h"
 
 /* Appends s (len bytes) to out as one shell word: unchanged when every byte
- * is in the safe set [A-Za-z0-9_@%+=:,./-] and s is not empty; else in
+ * is in the safe set [A-Za-z0-9_@%+:,./-] and s is not empty; else in
  * single quotes, with each ' written as '\''. */
 void quote_shell(struct buf *out, const char *s, size_t len);
 /* The same into a new malloc'd string. */

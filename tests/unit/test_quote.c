@@ -105,7 +105,9 @@ test_exact_text(void **state)
 	(void)state;
 	/* The safe set stays bare; the rest is single-quoted. */
 	assert_quoted("abc", "abc");
-	assert_quoted("A-Z_a.z/0,9:x=y+z@h%1", "A-Z_a.z/0,9:x=y+z@h%1");
+	assert_quoted("A-Z_a.z/0,9:xy+z@h%1", "A-Z_a.z/0,9:xy+z@h%1");
+	/* = would make a bare word in command position an assignment. */
+	assert_quoted("x=y", "'x=y'");
 	assert_quoted("", "''");
 	assert_quoted("a b", "'a b'");
 	assert_quoted("'", "''\\'''");
