@@ -29,7 +29,7 @@ header() {
 
 @test "resume: SIGKILL mid-run, then --resume until done: every job ok exactly once" {
 	seq 40 >in
-	pfan_bg -j4 --joblog jl "sleep 0.1; echo {}; : $MARK" :::: in
+	pfan_bg -j4 --joblog jl "sleep 0.2; echo {}; : $MARK" :::: in
 	# Handshake, not timing: kill once some jobs are recorded.
 	wait_for '[ "$(records jl)" -ge 6 ]' 30
 	kill -KILL "$PFAN_PID"
@@ -39,7 +39,7 @@ header() {
 	[ "$before" -lt 40 ]
 	ok_seqs jl >done.before
 
-	run --separate-stderr "$PFAN" -j4 --resume jl "sleep 0.1; echo {}; : $MARK" :::: in
+	run --separate-stderr "$PFAN" -j4 --resume jl "sleep 0.2; echo {}; : $MARK" :::: in
 	assert_status 0
 	# The resumed run printed exactly the jobs that had no ok record.
 	printf '%s\n' "$output" | sort -n >printed
@@ -50,7 +50,7 @@ header() {
 	jq -r 'select(has("seq") and .status == "ok") | .seq' jl | sort -n | uniq -d >dups
 	[ ! -s dups ]
 	# A further resume has nothing to do.
-	run --separate-stderr "$PFAN" -j4 --resume jl "sleep 0.1; echo {}; : $MARK" :::: in
+	run --separate-stderr "$PFAN" -j4 --resume jl "sleep 0.2; echo {}; : $MARK" :::: in
 	assert_status 0
 	[ -z "$output" ]
 }
