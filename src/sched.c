@@ -559,18 +559,67 @@ next_fresh_job(struct sched *s)
 	}
 }
 
+/* No host will take the queue: stop, and say what is left and how to go
+ * on. The joblog is complete: every attempt pfan saw end is in it. */
+static void
+give_up_no_hosts(struct sched *s, const char *why)
+{
+	unsigned long long left = s->nrunning;
+	const char *jl = s->o->resume != NULL ? s->o->resume : s->o->joblog;
+
+	for (struct job *j = s->pending; j != NULL; j = j->next)
+		left++;
+	if (jl != NULL)
+		log_error("no host left to run jobs on (%s); %llu job%s unfinished%s; "
+		    "run the same command with --resume %s to finish them", why, left,
+		    left == 1 ? "" : "s", s->input_eof ? "" : " and input not read yet", jl);
+	else
+		log_error("no host left to run jobs on (%s); %llu job%s unfinished%s "
+		    "(with --joblog FILE, --resume FILE could finish them)", why, left,
+		    left == 1 ? "" : "s", s->input_eof ? "" : " and input not read yet");
+	s->fatal = true;
+	s->stopping = true;
+}
+
+static bool
+any_host_ready(const struct sched *s)
+{
+	for (size_t i = 0; i < s->nhosts; i++)
+		if (s->hosts[i]->state == HOST_READY)
+			return true;
+	return false;
+}
+
 static void
 on_host_wait_expired(void *arg)
 {
 	struct sched *s = arg;
+	char why[64];
 
 	s->host_wait_timer = NULL;
-	if (schedhost_any_usable(s->hosts, s->nhosts))
+	if (any_host_ready(s))
 		return;
-	log_error("no host left to run jobs on (waited %gs); resume with the same "
-	    "command and --resume JOBLOG", s->o->host_wait);
-	s->fatal = true;
-	s->stopping = true;
+	snprintf(why, sizeof why, "none came back within --host-wait %gs", s->o->host_wait);
+	give_up_no_hosts(s, why);
+}
+
+/* Hosts only down (reconnecting) get --host-wait seconds to come back;
+ * when none can come back at all, there is nothing to wait for. */
+static void
+check_hosts(struct sched *s)
+{
+	if (s->stopping || (s->input_eof && s->pending == NULL) || any_host_ready(s)) {
+		loop_timer_del(s->loop, s->host_wait_timer);
+		s->host_wait_timer = NULL;
+		return;
+	}
+	if (!schedhost_any_usable(s->hosts, s->nhosts)) {
+		give_up_no_hosts(s, "every host failed or was given up");
+		return;
+	}
+	if (s->host_wait_timer == NULL)
+		s->host_wait_timer = loop_timer_add(s->loop, s->o->host_wait,
+		    on_host_wait_expired, s);
 }
 
 static void
@@ -608,9 +657,7 @@ dispatch(void *arg)
 		}
 		start_job(s, j, h);
 	}
-	if (!s->stopping && !schedhost_any_usable(s->hosts, s->nhosts) && s->host_wait_timer == NULL)
-		s->host_wait_timer = loop_timer_add(s->loop, s->o->host_wait,
-		    on_host_wait_expired, s);
+	check_hosts(s);
 	check_finished(s);
 }
 

@@ -380,6 +380,41 @@ test_single_host_failures_are_the_jobs(void **state)
 	world_free(&w);
 }
 
+static struct sched_host *lost_hosts[2];
+
+static void
+lose_both_hosts(void *arg)
+{
+	(void)arg;
+	sched_host_ops.lost(lost_hosts[0], "connection refused", true);
+	sched_host_ops.lost(lost_hosts[1], "connection refused", true);
+}
+
+/* Every host given up before any job ran: pfan stops at once with 255
+ * instead of waiting for --host-wait. */
+static void
+test_no_host_left_is_pfans_error(void **state)
+{
+	struct world w;
+	struct executor ex = { &fake_ops, NULL };
+
+	(void)state;
+	world_init(&w, 5, all_ok);
+	w.o.host_wait = 3600;
+	world_start(&w);
+	for (int i = 0; i < 2; i++) {
+		w.f.hosts[i].f = &w.f;
+		w.f.hosts[i].index = i;
+		ex.impl = &w.f.hosts[i];
+		lost_hosts[i] = sched_add_host(w.s, i ? "b" : "a", 2, false);
+		sched_host_set_executor(lost_hosts[i], ex);
+	}
+	loop_timer_add(w.loop, 0.01, lose_both_hosts, NULL);
+	assert_int_equal(sched_run(w.s), 255);
+	assert_int_equal(w.f.nruns, 0);
+	world_free(&w);
+}
+
 static void
 test_failures_count_in_the_exit_status(void **state)
 {
@@ -470,6 +505,7 @@ main(void)
 		cmocka_unit_test(test_retry_prefers_a_host_it_has_not_failed_on),
 		cmocka_unit_test(test_failures_count_in_the_exit_status),
 		cmocka_unit_test(test_program_missing_on_one_host),
+		cmocka_unit_test(test_no_host_left_is_pfans_error),
 		cmocka_unit_test(test_failure_streak_suspends_a_host),
 		cmocka_unit_test(test_single_host_failures_are_the_jobs),
 		cmocka_unit_test(test_host_lost_requeues_without_using_a_retry),
