@@ -78,6 +78,16 @@ one_error_line() {
 @test "error: ::: with no values" {
 	run_pfan 255 echo :::
 	one_error_line ":::.*no values"
+	# It names the operator the user wrote, not "::::" (a file list).
+	if printf '%s\n' "$stderr" | grep -q '::::'; then
+		echo "message reads as if :::: had been written: $stderr" >&2
+		return 1
+	fi
+}
+
+@test "error: :::: with no files" {
+	run_pfan 255 echo ::::
+	one_error_line "::::.*no "
 }
 
 @test "error: bad regex in {= =}: PCRE2's message and offset" {
