@@ -35,6 +35,23 @@ teardown() {
 	[ "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" = "done 3 done 4 done 5 done 6 " ]
 }
 
+@test "signals: a terminal's Ctrl-C (SIGINT to pfan's whole process group) spares the jobs" {
+	need setsid
+	# A terminal sends SIGINT to the foreground process group: the jobs,
+	# each in its own group, must not get it, and so finish ok.
+	setsid "$PFAN" -j2 --joblog jl "$JOB" ::: 1 2 3 >bg.out 2>bg.err &
+	PFAN_PID=$!
+	wait_for '[ -e started.1 ] && [ -e started.2 ]'
+	[ "$(ps -o pgid= -p "$PFAN_PID" | tr -d ' ')" = "$PFAN_PID" ]
+	kill -INT -- -"$PFAN_PID"
+	wait_for 'grep -q "interrupted" bg.err'
+	touch go
+	pfan_bg_wait 30
+	[ "$BG_STATUS" -eq 130 ]
+	[ "$(jl_count jl '.status == "ok"')" = 2 ]
+	[ ! -e started.3 ]
+}
+
 @test "signals: Ctrl-C twice: running jobs are killed and recorded killed" {
 	pfan_bg -j2 --joblog jl "$JOB" ::: 1 2 3 4
 	wait_for '[ -e started.1 ] && [ -e started.2 ]'
