@@ -246,3 +246,33 @@ one_error_line() {
 	run_pfan 255 --results res echo ::: a
 	one_error_line "results directory 'res': Not a directory"
 }
+
+@test "error: a bad hostfile names file:line:column and runs nothing" {
+	printf 'hosts:\n  - name: x\n    slots: -1\n' >hosts.yaml
+	run_pfan 255 -H hosts.yaml 'touch {}' ::: a
+	one_error_line "hosts.yaml:3:[0-9]+: .*slots"
+	[ ! -e a ]
+}
+
+@test "error: an unknown key in the hostfile" {
+	printf 'hosts:\n  - name: x\n    slot: 2\n' >hosts.yaml
+	run_pfan 255 -H hosts.yaml true ::: a
+	one_error_line "hosts.yaml:3:[0-9]+: .*slot"
+}
+
+@test "error: a tab in the hostfile" {
+	printf 'hosts:\n\t- name: x\n' >hosts.yaml
+	run_pfan 255 -H hosts.yaml true ::: a
+	one_error_line "hosts.yaml:2:[0-9]+: "
+}
+
+@test "error: a missing hostfile" {
+	run_pfan 255 -H nope.yaml true ::: a
+	one_error_line "nope.yaml: No such file or directory"
+}
+
+@test "error: -H slurm outside a SLURM allocation" {
+	SLURM_JOB_NODELIST= SLURM_JOB_CPUS_PER_NODE= run --separate-stderr "$PFAN" -H slurm true ::: a </dev/null
+	assert_status 255
+	one_error_line "slurm"
+}

@@ -92,3 +92,14 @@ teardown() {
 	assert_no_crash "$status"
 	[ "$output" = "$(printf '1\n2')" ]
 }
+
+@test "misc: -S 2/: runs on two local slots, {host} is local" {
+	run -0 --separate-stderr "$PFAN" -S 2/: -k 'echo {host} $PFAN_HOST; mkdir s{%} && sleep 0.2; rmdir s{%}' ::: a b c d
+	[ "$output" = "$(printf 'local local\nlocal local\nlocal local\nlocal local')" ]
+}
+
+@test "misc: a hostfile with only local slots needs no ssh" {
+	printf 'hosts:\n  - name: local\n    slots: 3\n' >hosts.yaml
+	run -0 --separate-stderr "$PFAN" -H hosts.yaml -k echo {host} {} ::: a b
+	[ "$output" = "$(printf 'local a\nlocal b')" ]
+}
