@@ -219,7 +219,7 @@ parse_positional(struct pfan_opts *o, int argc, char **argv, int i, char **cause
 		while (i < argc && strcmp(argv[i], ":::") != 0 && strcmp(argv[i], "::::") != 0)
 			i++;
 		if (i == start) {
-			*cause = xasprintf("%s: no values follow it", sep);
+			*cause = xasprintf("no values after %s", sep);
 			return PFAN_E_INPUT;
 		}
 		if (files) {
