@@ -241,7 +241,8 @@ add_hosts(struct run *r)
 	}
 	for (size_t i = 0; i < r->hosts.n; i++) {
 		struct host_spec *spec = &r->hosts.v[i];
-		if (spec->local)
+		/* A dry run connects nowhere: it only names the hosts. */
+		if (spec->local || r->opts.dry_run)
 			add_local_host(r, spec->name, spec->slots);
 		else if (add_remote_host(r, spec, &cause) != PFAN_OK)
 			return fail(cause);
