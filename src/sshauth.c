@@ -205,7 +205,7 @@ sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
 
 	fingerprint(&fp, s);
 	if (key == NULL) {
-		*cause = xasprintf("%s: the server sent no host key", spec->name);
+		*cause = xstrdup("the server sent no host key");
 		rc = PFAN_E_SSH;
 		goto out;
 	}
@@ -230,11 +230,11 @@ sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
 	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
 		break;
 	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
-		*cause = xasprintf("%s: WARNING: HOST KEY CHANGED: the %s key of %s "
+		*cause = xasprintf("WARNING: HOST KEY CHANGED: the %s key of %s "
 		    "(%s) does not match the one in %s. Someone may be intercepting "
 		    "the connection, or the host was reinstalled. Refusing to "
 		    "connect. If the new key is right, remove the old one with: "
-		    "ssh-keygen -R '%s' -f %s", spec->name, tname, names[0],
+		    "ssh-keygen -R '%s' -f %s", tname, names[0],
 		    buf_cstr(&fp), path, names[0], path);
 		rc = PFAN_E_SSH;
 		break;
@@ -247,14 +247,14 @@ sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
 			break;
 		}
 		if (spec->port != 22 && spec->port != 0)
-			*cause = xasprintf("%s: host key not in %s (%s %s); add it with: "
+			*cause = xasprintf("host key not in %s (%s %s); add it with: "
 			    "ssh-keyscan -p %u %s >> %s, or run pfan with "
-			    "--accept-new-hostkeys", spec->name, path, tname,
+			    "--accept-new-hostkeys", path, tname,
 			    buf_cstr(&fp), spec->port, addr, path);
 		else
-			*cause = xasprintf("%s: host key not in %s (%s %s); add it with: "
+			*cause = xasprintf("host key not in %s (%s %s); add it with: "
 			    "ssh-keyscan %s >> %s, or run pfan with "
-			    "--accept-new-hostkeys", spec->name, path, tname,
+			    "--accept-new-hostkeys", path, tname,
 			    buf_cstr(&fp), addr, path);
 		rc = PFAN_E_SSH;
 		break;
@@ -370,7 +370,7 @@ static int
 fail(struct sshauth *a, char **cause, const char *what)
 {
 	a->state = AUTH_FAILED;
-	*cause = xasprintf("%s: authentication as %s failed%s%s%s", a->spec->name,
+	*cause = xasprintf("authentication as %s failed%s%s%s",
 	    a->spec->user != NULL ? a->spec->user : "?", what,
 	    a->why.len > 0 ? ": " : "", buf_cstr(&a->why));
 	return PFAN_E_SSH;
@@ -495,7 +495,7 @@ sshauth_step(struct sshauth *a, LIBSSH2_SESSION *s, char **cause)
 		case AUTH_DONE:
 			return PFAN_OK;
 		case AUTH_FAILED:
-			*cause = xasprintf("%s: authentication failed", a->spec->name);
+			*cause = xstrdup("authentication failed");
 			return PFAN_E_SSH;
 		}
 	}

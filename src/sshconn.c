@@ -182,8 +182,8 @@ static void
 on_deadline(void *arg)
 {
 	struct sshconn *c = arg;
-	char *why = xasprintf("%s: no SSH session within %g s (stuck in %s)",
-	    c->spec->name, c->o->connect_timeout, conn_state_names[c->state]);
+	char *why = xasprintf("no SSH session within %g s (stuck in %s)",
+	    c->o->connect_timeout, conn_state_names[c->state]);
 
 	c->deadline = NULL;
 	conn_lost(c, why, false);
@@ -193,8 +193,7 @@ on_deadline(void *arg)
 static void
 conn_fail_errno(struct sshconn *c, const char *what, int err)
 {
-	char *why = xasprintf("%s: %s %s port %u: %s", c->spec->name, what,
-	    c->spec->address, c->spec->port, strerror(err));
+	char *why = xasprintf("%s %s port %u: %s", what, c->spec->address, c->spec->port, strerror(err));
 
 	conn_lost(c, why, false);
 	free(why);
@@ -207,14 +206,11 @@ conn_fail_ssh(struct sshconn *c, const char *what)
 	char *why;
 
 	if (c->rx_error == -1)
-		why = xasprintf("%s: %s: connection closed by the server", c->spec->name, what);
+		why = xasprintf("%s: connection closed by the server", what);
 	else if (c->rx_error > 0)
-		why = xasprintf("%s: %s: %s", c->spec->name, what, strerror(c->rx_error));
-	else {
-		char *msg = session_error(c->s, what);
-		why = xasprintf("%s: %s", c->spec->name, msg);
-		free(msg);
-	}
+		why = xasprintf("%s: %s", what, strerror(c->rx_error));
+	else
+		why = session_error(c->s, what);
 	conn_lost(c, why, false);
 	free(why);
 }
@@ -419,8 +415,7 @@ conn_io(void *arg, int fd, short revents)
 		break;
 	case CONN_READY:
 		if (c->tasks.n == 0 && (revents & (POLLRDHUP | POLLHUP | POLLERR))) {
-			char *why = xasprintf("%s: connection closed by the server",
-			    c->spec->name);
+			char *why = xstrdup("connection closed by the server");
 			conn_lost(c, why, false);
 			free(why);
 			break;
@@ -473,8 +468,8 @@ on_keepalive(void *arg)
 	if (c->tasks.n == 0) {
 		c->ka_sent = 0;
 	} else if (c->ka_sent > c->last_rx && now - c->last_rx >= 3 * interval) {
-		char *why = xasprintf("%s: no answer to keepalives for %.0f s",
-		    c->spec->name, now - c->last_rx);
+		char *why = xasprintf("no answer to keepalives for %.0f s",
+		    now - c->last_rx);
 		conn_lost(c, why, false);
 		free(why);
 		return;
@@ -517,10 +512,8 @@ conn_refused(struct sshconn *c, size_t i)
 		if (!sshchan_queued(c->tasks.v[j]))
 			open++;
 	if (open == 0) {
-		char *why = xasprintf("%s: %s", c->spec->name, sshchan_refusal(t));
 		sshchan_list_remove(&c->tasks, i);
-		sshchan_fail(t, EXEC_START_FAILED, why);
-		free(why);
+		sshchan_fail(t, EXEC_START_FAILED, sshchan_refusal(t));
 		return;
 	}
 	log_debug("%s: conn %u: %s with %u channels open; using another connection",

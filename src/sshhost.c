@@ -324,7 +324,7 @@ host_start(void *impl, const struct exec_request *req, struct exec_task **task,
 	struct exec_task *t;
 
 	if (h->given_up || !h->available) {
-		*cause = xasprintf("%s: the host is not connected", h->spec.name);
+		*cause = xstrdup("the host is not connected");
 		return PFAN_E_SSH;
 	}
 	t = sshchan_new(req);

@@ -198,9 +198,10 @@ ssh_user_procs() {
 	local pid
 	for pid in $(ps -u "$SSH_USER" -o pid= 2>/dev/null); do
 		if { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null | grep -q '^PFAN_SEQ='; then
-			ps -o pid=,pgid=,args= -p "$pid" 2>/dev/null
+			ps -o pid=,pgid=,args= -p "$pid" 2>/dev/null || true
 		fi
 	done
+	return 0
 }
 
 # Waits up to $1 seconds for ssh_user_procs to be empty; prints what is
@@ -212,7 +213,82 @@ ssh_wait_no_user_procs() {
 		[ -z "$left" ] && return 0
 		sleep 0.1
 	done
-	echo "left behind after ${limit}s:" >&2
-	echo "$left" >&2
+	echo "# left behind after ${limit}s:"
+	echo "$left" | sed 's/^/#   /'
+	echo "# their processes and sshd's:"
+	ps -eo pid,ppid,pgid,stat,etimes,args --forest | grep -e sshd -e sleep -e sh | grep -v grep | sed 's/^/#   /' | cut -c1-160
 	return 1
+}
+
+# For a bats file: setup_file calls ssh_setup_file N [sshd_config lines],
+# setup calls ssh_setup, teardown calls ssh_teardown, teardown_file calls
+# ssh_teardown_file. A missing sshd makes every test skip (TAP # SKIP):
+# bats cannot skip from setup_file itself.
+ssh_setup_file() {
+	SSH_SKIP=
+	if [ ! -x "$SSHD" ]; then
+		SSH_SKIP="sshd not found at $SSHD (set SSHD=...)"
+	elif ! command -v ssh-keygen >/dev/null; then
+		SSH_SKIP="ssh-keygen not found"
+	elif ! command -v jq >/dev/null; then
+		SSH_SKIP="jq not found (the tests read the joblog with it)"
+	else
+		ssh_harness_start "$@" || SSH_SKIP="harness: could not start sshd (see above)"
+	fi
+	export SSH_SKIP
+	# declare -g: the file is sourced inside a function
+	declare -p SSH_ADDR SSH_PORT SSH_PID 2>/dev/null |
+		sed 's/^declare -a/declare -ga/' >"${BATS_FILE_TMPDIR}/ssh_env" || true
+}
+
+ssh_setup() {
+	[ -z "${SSH_SKIP:-}" ] || skip "$SSH_SKIP"
+	# Arrays do not survive export: read them back.
+	# shellcheck disable=SC1091
+	. "${BATS_FILE_TMPDIR}/ssh_env"
+	local top
+	top=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	PFAN=${PFAN:-$top/pfan}
+	[ -x "$PFAN" ] || skip "pfan binary not found: $PFAN (set PFAN)"
+	T=$BATS_TEST_TMPDIR
+	cd "$T" || return 1
+}
+
+ssh_teardown() {
+	if [ "${BATS_TEST_COMPLETED:-}" != 1 ] && [ -n "${SSH_DIR:-}" ] && [ -d "$SSH_DIR" ]; then
+		touch "$SSH_DIR/failed"
+		local i
+		for i in "${!SSH_PID[@]}"; do
+			echo "# --- sshd log of node$i (last lines) ---"
+			tail -n 15 "$SSH_DIR/sshd$i/sshd.log" | sed 's/^/# /'
+		done
+	fi
+	# Anything of ours still running: wake stopped sshds, kill pfan.
+	for i in "${!SSH_PID[@]}"; do
+		ssh_sshd_signal "$i" CONT
+	done
+	[ -z "${PFAN_PID:-}" ] || kill -KILL "$PFAN_PID" 2>/dev/null || true
+}
+
+ssh_teardown_file() {
+	[ -z "${SSH_SKIP:-}" ] || return 0
+	# shellcheck disable=SC1091
+	. "${BATS_FILE_TMPDIR}/ssh_env"
+	if [ -e "$SSH_DIR/failed" ]; then
+		ssh_harness_stop failed
+	else
+		ssh_harness_stop
+	fi
+}
+
+# ssh_peak JOBLOG HOST: the most jobs that ran at once on HOST, from the
+# joblog's start and runtime. Each start is taken 3 ms late, as start and
+# runtime are rounded to the millisecond and a slot is reused at once.
+ssh_peak() {
+	jq -s --arg h "$2" '
+		[ .[] | select(.seq != null and .host == $h)
+		  | ([.start + 0.003, 1], [.start + .runtime, -1]) ]
+		| sort_by(.[0], .[1])
+		| reduce .[] as $e ({c: 0, m: 0}; .c += $e[1] | .m = ([.m, .c] | max))
+		| .m' "$1"
 }

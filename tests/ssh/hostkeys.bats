@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# Host keys and user keys: what is refused, and what the user is told.
+bats_require_minimum_version 1.5.0
+load harness
+
+setup_file() { ssh_setup_file 2; }
+setup() { ssh_setup; }
+teardown() { ssh_teardown; }
+teardown_file() { ssh_teardown_file; }
+
+# hostfile for node1 with another known_hosts file and identity
+node1_hostfile() {
+	ssh_write_hostfile hosts.yaml 2
+	sed -i -e "s|known_hosts: .*|known_hosts: $1|" -e "s|identity: .*|identity: ${2:-$SSH_KEY}|" hosts.yaml
+}
+
+@test "an unknown host key is refused, with the command that adds it" {
+	: >kh
+	node1_hostfile "$T/kh"
+	run --separate-stderr "$PFAN" -H hosts.yaml --host-wait 1 --joblog jl.jsonl 'echo {}' ::: a b
+	echo "$stderr"
+	[ "$status" -ne 0 ]
+	[ -z "$output" ]
+	grep -q "host key not in $T/kh (ssh-ed25519 SHA256:" <<<"$stderr"
+	grep -qF "ssh-keyscan -p ${SSH_PORT[1]} 127.0.0.2 >> $T/kh" <<<"$stderr"
+	grep -q -- "--accept-new-hostkeys" <<<"$stderr"
+	[ ! -s kh ]
+}
+
+@test "--accept-new-hostkeys records an unknown key, which then matches" {
+	: >kh
+	node1_hostfile "$T/kh"
+	run --separate-stderr "$PFAN" -H hosts.yaml --accept-new-hostkeys 'echo {}' ::: a b
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(sort <<<"$output")" = "$(printf 'a\nb')" ]
+	grep -q "^\[127.0.0.2\]:${SSH_PORT[1]} ssh-ed25519 " kh
+	[ "$(wc -l <kh)" -eq 1 ]
+	run "$PFAN" -H hosts.yaml 'echo {}' ::: c
+	[ "$status" -eq 0 ]
+	[ "$output" = c ]
+}
+
+@test "a changed host key is refused loudly, even with --accept-new-hostkeys" {
+	# node1's address with node2's key
+	echo "[127.0.0.2]:${SSH_PORT[1]} $(cut -d' ' -f1-2 "$SSH_DIR/sshd2/host_ed25519.pub")" >kh
+	cp kh kh.before
+	node1_hostfile "$T/kh"
+	run --separate-stderr "$PFAN" -H hosts.yaml --accept-new-hostkeys --host-wait 1 'echo {}' ::: a
+	echo "$stderr"
+	[ "$status" -ne 0 ]
+	[ -z "$output" ]
+	grep -q "HOST KEY CHANGED" <<<"$stderr"
+	grep -qF "ssh-keygen -R '[127.0.0.2]:${SSH_PORT[1]}'" <<<"$stderr"
+	cmp kh kh.before
+}
+
+@test "a key recorded for the host on another port does not count" {
+	# plain 127.0.0.2 (port 22) with the right key: OpenSSH would not use it
+	echo "127.0.0.2 $(cut -d' ' -f1-2 "$SSH_DIR/sshd1/host_ed25519.pub")" >kh
+	node1_hostfile "$T/kh"
+	run --separate-stderr "$PFAN" -H hosts.yaml --host-wait 1 'echo {}' ::: a
+	[ "$status" -ne 0 ]
+	grep -q "host key not in" <<<"$stderr"
+}
+
+@test "hashed known_hosts entries match" {
+	cp "$SSH_KNOWN_HOSTS" kh
+	ssh-keygen -q -H -f kh 2>/dev/null
+	grep -q '^|1|' kh
+	node1_hostfile "$T/kh"
+	run "$PFAN" -H hosts.yaml 'echo {}' ::: a
+	[ "$status" -eq 0 ]
+	[ "$output" = a ]
+}
+
+@test "a user key the host does not accept is refused with a clear message" {
+	ssh-keygen -q -t ed25519 -N '' -f "$T/otherkey"
+	node1_hostfile "$SSH_KNOWN_HOSTS" "$T/otherkey"
+	run --separate-stderr "$PFAN" -H hosts.yaml --host-wait 1 'echo {}' ::: a
+	echo "$stderr"
+	[ "$status" -ne 0 ]
+	[ -z "$output" ]
+	grep -q "node1.*authentication as $SSH_USER failed: key $T/otherkey: " <<<"$stderr"
+}
+
+@test "a missing identity file is named in the message" {
+	node1_hostfile "$SSH_KNOWN_HOSTS" "$T/nosuchkey"
+	run --separate-stderr "$PFAN" -H hosts.yaml --host-wait 1 'echo {}' ::: a
+	echo "$stderr"
+	[ "$status" -ne 0 ]
+	grep -q "key $T/nosuchkey: .*Unable to open private key file" <<<"$stderr"
+}

@@ -1,0 +1,199 @@
+/* test_sshwrap.c: the remote wrapper (sshwrap.c) run by /bin/sh in a new
+ * session with a pipe for stdin, as sshd runs it: its exit status or
+ * signal for each case in tests/data/sshwrap_cases.txt, which jobs run
+ * inline, and that closing stdin kills the job's whole process group. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "sshwrap.h"
+#include "xalloc.h"
+
+struct run {
+	pid_t pid;
+	int stdin_wr;
+};
+
+static struct run
+start(const char *cmd)
+{
+	struct exec_request req = { cmd, 7, 3, "node 1", NULL, NULL };
+	struct buf text = BUF_INIT;
+	int p[2];
+	struct run r;
+
+	sshwrap_command(&text, &req);
+	assert_int_equal(pipe(p), 0);
+	r.pid = fork();
+	assert_true(r.pid >= 0);
+	if (r.pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		setsid();
+		dup2(p[0], 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		close(p[0]);
+		close(p[1]);
+		execl("/bin/sh", "sh", "-c", text.data, (char *)NULL);
+		_exit(127);
+	}
+	close(p[0]);
+	r.stdin_wr = p[1];
+	buf_free(&text);
+	return r;
+}
+
+/* "ok", "exit N" or "signal N", as pfan would read the channel's end. */
+static void
+describe(int status, char *out, size_t len)
+{
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1)
+		snprintf(out, len, "ok");
+	else if (WIFSIGNALED(status))
+		snprintf(out, len, "signal %d", WTERMSIG(status));
+	else
+		snprintf(out, len, "exit %d", WEXITSTATUS(status));
+}
+
+static void
+test_cases(void **state)
+{
+	const char *srcdir = getenv("PFAN_SRCDIR");
+	char *path = xasprintf("%s/tests/data/sshwrap_cases.txt", srcdir ? srcdir : ".");
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int ncases = 0, nfail = 0;
+
+	(void)state;
+	assert_non_null(f);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		char got[64];
+		int status;
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		char *inl = line, *expect = strchr(line, '\t');
+		assert_non_null(expect);
+		*expect++ = '\0';
+		char *cmd = strchr(expect, '\t');
+		assert_non_null(cmd);
+		*cmd++ = '\0';
+
+		bool want_inline = strcmp(inl, "yes") == 0;
+		if (sshwrap_inline_ok(cmd) != want_inline) {
+			print_error("inline: %s: want %s\n", cmd, inl);
+			nfail++;
+		}
+		struct run r = start(cmd);
+		assert_int_equal(waitpid(r.pid, &status, 0), r.pid);
+		close(r.stdin_wr);
+		describe(status, got, sizeof got);
+		if (strcmp(got, expect) != 0) {
+			print_error("%s: want %s, got %s\n", cmd, expect, got);
+			nfail++;
+		}
+		ncases++;
+	}
+	free(line);
+	fclose(f);
+	free(path);
+	assert_true(ncases >= 20);
+	assert_int_equal(nfail, 0);
+}
+
+/* A live (not zombie) process in group pgid. Orphans are reaped by init,
+ * which may take its time, so kill(-pgid, 0) would see zombies too. */
+static bool
+group_alive(pid_t pgid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	bool alive = false;
+
+	assert_non_null(d);
+	while (!alive && (e = readdir(d)) != NULL) {
+		char path[300], buf[512], *p;
+		FILE *f;
+		char state;
+		int pid, ppid, pgrp;
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(buf, sizeof buf, f) != NULL && (p = strrchr(buf, ')')) != NULL &&
+		    sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 &&
+		    pgrp == pgid && state != 'Z' && sscanf(buf, "%d", &pid) == 1)
+			alive = true;
+		fclose(f);
+	}
+	closedir(d);
+	return alive;
+}
+
+/* EOF on stdin (pfan's cancel, pfan dying, the connection dropping) kills
+ * the job's process group: TERM at once, KILL after the grace for what
+ * ignores TERM. Both the inline and the subshell path. */
+static void
+check_cancel(const char *cmd, int want_signal, double max_secs)
+{
+	struct run r = start(cmd);
+	struct timespec pause = { 0, 300 * 1000 * 1000 };
+	int status;
+
+	nanosleep(&pause, NULL);
+	assert_int_equal(waitpid(r.pid, &status, WNOHANG), 0);   /* still running */
+	close(r.stdin_wr);
+	assert_int_equal(waitpid(r.pid, &status, 0), r.pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), want_signal);
+	/* the group (background sleeps, the watcher) is gone within the grace */
+	for (int i = 0; i < (int)(max_secs * 10) && group_alive(r.pid); i++) {
+		struct timespec t = { 0, 100 * 1000 * 1000 };
+		nanosleep(&t, NULL);
+	}
+	assert_false(group_alive(r.pid));
+}
+
+static void
+test_cancel_inline(void **state)
+{
+	(void)state;
+	check_cancel("sleep 30 & sleep 31", SIGTERM, SSHWRAP_KILL_GRACE + 1.5);
+}
+
+static void
+test_cancel_subshell(void **state)
+{
+	(void)state;
+	check_cancel("trap '' TERM; sleep 30 & wait", SIGTERM, SSHWRAP_KILL_GRACE + 1.5);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_cancel_inline),
+		cmocka_unit_test(test_cancel_subshell),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
