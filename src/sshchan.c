@@ -70,11 +70,27 @@ struct exec_task {
 	char *refusal;
 };
 
+#define B(s) (1u << (s))
+/* Which states each state may move to. */
+static const unsigned chan_next[] = {
+	[CHAN_QUEUED] = B(CHAN_OPENING) | B(CHAN_DONE),
+	[CHAN_OPENING] = B(CHAN_QUEUED) | B(CHAN_EXEC) | B(CHAN_FREEING) | B(CHAN_DONE),
+	[CHAN_EXEC] = B(CHAN_RUNNING) | B(CHAN_FREEING),
+	[CHAN_RUNNING] = B(CHAN_CLOSING),
+	[CHAN_CLOSING] = B(CHAN_FREEING),
+	[CHAN_FREEING] = B(CHAN_DONE),
+	[CHAN_DONE] = 0,
+};
+#undef B
+
 static void
 chan_set_state(struct exec_task *t, enum chan_state s)
 {
 	if (t->state == s)
 		return;
+	if (!(chan_next[t->state] & (1u << s)))
+		fatal("job %llu: channel: no way from %s to %s", t->seq,
+		    chan_state_names[t->state], chan_state_names[s]);
 	log_debug("job %llu: channel %s -> %s", t->seq,
 	    chan_state_names[t->state], chan_state_names[s]);
 	t->state = s;

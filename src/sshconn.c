@@ -102,16 +102,33 @@ struct sshconn {
 static void conn_update_io(struct sshconn *c);
 static void conn_lost(struct sshconn *c, const char *why, bool permanent);
 
+#define B(s) (1u << (s))
+/* Which states each state may move to. */
+static const unsigned conn_next[] = {
+	[CONN_DOWN] = B(CONN_CONNECTING) | B(CONN_CLOSED),
+	[CONN_CONNECTING] = B(CONN_HANDSHAKE) | B(CONN_LOST) | B(CONN_CLOSED),
+	[CONN_HANDSHAKE] = B(CONN_HOSTKEY) | B(CONN_LOST) | B(CONN_CLOSED),
+	[CONN_HOSTKEY] = B(CONN_AUTH) | B(CONN_LOST) | B(CONN_CLOSED),
+	[CONN_AUTH] = B(CONN_READY) | B(CONN_LOST) | B(CONN_CLOSED),
+	[CONN_READY] = B(CONN_LOST) | B(CONN_CLOSED),
+	[CONN_LOST] = B(CONN_BACKOFF) | B(CONN_CLOSED),
+	[CONN_BACKOFF] = B(CONN_CONNECTING) | B(CONN_DOWN) | B(CONN_CLOSED),
+	[CONN_CLOSED] = 0,
+};
+#undef B
+
 static void
 conn_set_state(struct sshconn *c, enum conn_state s)
 {
 	if (c->state == s)
 		return;
+	if (!(conn_next[c->state] & (1u << s)))
+		fatal("%s: conn %u: no way from %s to %s", c->spec->name, c->id,
+		    conn_state_names[c->state], conn_state_names[s]);
 	log_debug("%s: conn %u: %s -> %s", c->spec->name, c->id,
 	    conn_state_names[c->state], conn_state_names[s]);
 	c->state = s;
 }
-
 
 static char *
 session_error(LIBSSH2_SESSION *s, const char *what)
