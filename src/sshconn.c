@@ -39,6 +39,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,17 @@ static const char *const conn_state_names[] = {
 	"backoff", "closed",
 };
 
+/* The header of every block libssh2 allocates for our sessions: libssh2
+ * 1.10 leaks blocks (its curve25519 keys) when a session is freed in the
+ * middle of a key exchange, as one is when pfan ends while a connection is
+ * still being opened; we free what is left with the session. */
+union block {
+	struct {
+		union block *prev, *next;
+	} l;
+	max_align_t align;
+};
+
 struct sshconn {
 	struct sshhost *h;
 	struct loop *loop;
@@ -97,6 +109,7 @@ struct sshconn {
 	struct sshchan_list tasks;
 	unsigned limit;                /* channels the server allows, 0 unknown */
 	bool in_service, again;
+	union block blocks;            /* the session's memory: a ring */
 };
 
 static void conn_update_io(struct sshconn *c);
@@ -137,6 +150,80 @@ session_error(LIBSSH2_SESSION *s, const char *what)
 
 	libssh2_session_last_error(s, &msg, NULL, 0);
 	return xasprintf("%s: %s", what, msg != NULL && *msg ? msg : "unknown error");
+}
+
+static void
+block_link(struct sshconn *c, union block *b)
+{
+	b->l.next = c->blocks.l.next;
+	b->l.prev = &c->blocks;
+	c->blocks.l.next->l.prev = b;
+	c->blocks.l.next = b;
+}
+
+static void
+block_unlink(union block *b)
+{
+	b->l.prev->l.next = b->l.next;
+	b->l.next->l.prev = b->l.prev;
+}
+
+static LIBSSH2_ALLOC_FUNC(conn_alloc)
+{
+	struct sshconn *c = *abstract;
+	union block *b = malloc(sizeof *b + count);
+
+	if (b == NULL)
+		return NULL;
+	block_link(c, b);
+	return b + 1;
+}
+
+static LIBSSH2_FREE_FUNC(conn_free)
+{
+	union block *b;
+
+	(void)abstract;
+	if (ptr == NULL)
+		return;
+	b = (union block *)ptr - 1;
+	block_unlink(b);
+	free(b);
+}
+
+static LIBSSH2_REALLOC_FUNC(conn_realloc)
+{
+	struct sshconn *c = *abstract;
+	union block *b, *nb;
+
+	if (ptr == NULL)
+		return conn_alloc(count, abstract);
+	b = (union block *)ptr - 1;
+	block_unlink(b);
+	nb = realloc(b, sizeof *b + count);
+	if (nb == NULL) {
+		block_link(c, b);
+		return NULL;
+	}
+	block_link(c, nb);
+	return nb + 1;
+}
+
+/* After libssh2_session_free: what it did not free. */
+static void
+blocks_free_all(struct sshconn *c)
+{
+	unsigned n = 0;
+
+	while (c->blocks.l.next != &c->blocks) {
+		union block *b = c->blocks.l.next;
+		block_unlink(b);
+		free(b);
+		n++;
+	}
+	if (n > 0)
+		log_debug("%s: conn %u: freed %u blocks libssh2 left behind",
+		    c->spec->name, c->id, n);
 }
 
 static LIBSSH2_RECV_FUNC(conn_recv)
@@ -187,6 +274,7 @@ conn_teardown(struct sshconn *c, bool graceful)
 		for (int i = 0; i < 100 && libssh2_session_free(c->s) == LIBSSH2_ERROR_EAGAIN; i++)
 			;
 		c->s = NULL;
+		blocks_free_all(c);
 	}
 	sshauth_free(c->auth);
 	c->auth = NULL;
@@ -349,7 +437,7 @@ set_hostkey_pref(LIBSSH2_SESSION *s)
 static void
 begin_session(struct sshconn *c)
 {
-	c->s = libssh2_session_init_ex(NULL, NULL, NULL, c);
+	c->s = libssh2_session_init_ex(conn_alloc, conn_free, conn_realloc, c);
 	if (c->s == NULL)
 		fatal("libssh2_session_init failed");
 	libssh2_session_callback_set(c->s, LIBSSH2_CALLBACK_RECV, (void *)conn_recv);
@@ -620,6 +708,7 @@ sshconn_new(struct sshhost *h, unsigned id, struct loop *loop,
 	c->addrs = ai;
 	c->fd = -1;
 	c->state = CONN_DOWN;
+	c->blocks.l.next = c->blocks.l.prev = &c->blocks;
 	return c;
 }
 

@@ -4,10 +4,12 @@
  *
  *   sshdrive [-v] [-A] [-a ADDR] [-p PORT] [-u USER] [-i KEY] [-K KNOWN]
  *            [-s SLOTS|0] [-n NAME] [-r REPEAT] [-C SECS] [-k KEEPALIVE]
- *            [-q] CMD...
+ *            [-qX] [-Y SECS] CMD...
  *
  * Each CMD (each repeated REPEAT times) is one job. -C cancels every job
- * still running SECS after it started. -q prints only the summary. Output:
+ * still running SECS after it started; -X cancels each job right after
+ * starting it (before its channel is open), -Y SECS that long after
+ * starting it (whatever state it is in then). -q prints only the summary. Output:
  *   ready SLOTS | lost [given up]: WHY
  *   job SEQ: exited N | signaled N | lost: CAUSE | start failed: CAUSE
  *   job SEQ stdout: ... (first line)     job SEQ stderr: ...
@@ -42,8 +44,8 @@ struct drive {
 	struct job *jobs;
 	size_t njobs, next, done, running, peak;
 	unsigned slots;
-	bool ready, quiet, failed;
-	double cancel_after, t0;
+	bool ready, quiet, failed, cancel_at_once;
+	double cancel_after, cancel_early, t0;
 };
 
 static void fill(struct drive *d);
@@ -65,7 +67,7 @@ job_started(void *arg)
 	j->running = true;
 	if (++j->d->running > j->d->peak)
 		j->d->peak = j->d->running;
-	if (j->d->cancel_after > 0)
+	if (j->d->cancel_after > 0 && j->cancel == NULL)
 		j->cancel = loop_timer_add(j->d->loop, j->d->cancel_after, on_cancel, j);
 }
 
@@ -136,7 +138,12 @@ fill(struct drive *d)
 		struct exec_request req = { j->cmd, j->seq, (unsigned)(d->next - d->done),
 		    "drivehost", j, &job_ops };
 		char *cause = NULL;
-		if (d->ex.ops->start(d->ex.impl, &req, &j->task, &cause) != PFAN_OK) {
+		if (d->ex.ops->start(d->ex.impl, &req, &j->task, &cause) == PFAN_OK) {
+			if (d->cancel_at_once)
+				d->ex.ops->cancel(d->ex.impl, j->task);
+			else if (d->cancel_early > 0)
+				j->cancel = loop_timer_add(d->loop, d->cancel_early, on_cancel, j);
+		} else {
 			printf("job %llu: not started: %s\n", j->seq, cause);
 			free(cause);
 			d->failed = true;
@@ -198,7 +205,7 @@ main(int argc, char **argv)
 	spec.address = "127.0.0.1";
 	spec.port = 22;
 	spec.slots = 4;
-	while ((c = getopt(argc, argv, "vAa:p:u:i:K:s:n:r:C:k:q")) != -1) {
+	while ((c = getopt(argc, argv, "vAa:p:u:i:K:s:n:r:C:k:qXY:")) != -1) {
 		switch (c) {
 		case 'v': log_set_verbosity(2); break;
 		case 'A': o.accept_new_hostkeys = true; break;
@@ -213,6 +220,8 @@ main(int argc, char **argv)
 		case 'C': d.cancel_after = strtod(optarg, NULL); break;
 		case 'k': o.keepalive = strtod(optarg, NULL); break;
 		case 'q': d.quiet = true; break;
+		case 'X': d.cancel_at_once = true; break;
+		case 'Y': d.cancel_early = strtod(optarg, NULL); break;
 		default:
 			fprintf(stderr, "usage: sshdrive [-vAq] [-a ADDR] [-p PORT] [-u USER] "
 			    "[-i KEY] [-K KNOWN_HOSTS] [-s SLOTS] [-n NAME] [-r N] [-C SECS] "
