@@ -13,9 +13,9 @@
  * timeouts in non-blocking mode: connect, handshake and auth share one loop
  * timer (connect_timeout); a READY connection with work sends a keepalive
  * every `keepalive` seconds and is lost when nothing at all came back for
- * three intervals while one was outstanding. Bytes are counted in our recv
- * callback, since libssh2 never says a keepalive went unanswered and a
- * stopped sshd still ACKs TCP.
+ * three intervals while one was outstanding. Bytes are counted as they
+ * arrive (sshsess.c), since libssh2 never says a keepalive went unanswered
+ * and a stopped sshd still ACKs TCP.
  *
  * Servicing: only one channel open may be in flight per session (libssh2
  * keeps its state on the session), so the first queued task opens when no
@@ -39,7 +39,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +52,7 @@
 #include "sshauth.h"
 #include "sshchan.h"
 #include "sshconn.h"
+#include "sshsess.h"
 #include "xalloc.h"
 
 #ifndef POLLRDHUP
@@ -78,17 +78,6 @@ static const char *const conn_state_names[] = {
 	"backoff", "closed",
 };
 
-/* The header of every block libssh2 allocates for our sessions: libssh2
- * 1.10 leaks blocks (its curve25519 keys) when a session is freed in the
- * middle of a key exchange, as one is when pfan ends while a connection is
- * still being opened; we free what is left with the session. */
-union block {
-	struct {
-		union block *prev, *next;
-	} l;
-	max_align_t align;
-};
-
 struct sshconn {
 	struct sshhost *h;
 	struct loop *loop;
@@ -103,13 +92,11 @@ struct sshconn {
 	const struct addrinfo *ai;     /* the address being tried */
 	struct loop_timer *deadline;   /* connect + handshake + auth */
 	struct loop_timer *timer;      /* backoff, or the keepalive tick */
-	double last_rx;                /* mono time bytes last arrived */
-	double ka_sent;                /* first keepalive since last_rx, or 0 */
-	int rx_error;                  /* what recv said last: -1 EOF, errno */
+	struct sshsess_io io;          /* bytes in, socket errors, memory */
+	double ka_sent;                /* first keepalive since io.last_rx, or 0 */
 	struct sshchan_list tasks;
 	unsigned limit;                /* channels the server allows, 0 unknown */
 	bool in_service, again;
-	union block blocks;            /* the session's memory: a ring */
 };
 
 static void conn_update_io(struct sshconn *c);
@@ -152,106 +139,6 @@ session_error(LIBSSH2_SESSION *s, const char *what)
 	return xasprintf("%s: %s", what, msg != NULL && *msg ? msg : "unknown error");
 }
 
-static void
-block_link(struct sshconn *c, union block *b)
-{
-	b->l.next = c->blocks.l.next;
-	b->l.prev = &c->blocks;
-	c->blocks.l.next->l.prev = b;
-	c->blocks.l.next = b;
-}
-
-static void
-block_unlink(union block *b)
-{
-	b->l.prev->l.next = b->l.next;
-	b->l.next->l.prev = b->l.prev;
-}
-
-static LIBSSH2_ALLOC_FUNC(conn_alloc)
-{
-	struct sshconn *c = *abstract;
-	union block *b = malloc(sizeof *b + count);
-
-	if (b == NULL)
-		return NULL;
-	block_link(c, b);
-	return b + 1;
-}
-
-static LIBSSH2_FREE_FUNC(conn_free)
-{
-	union block *b;
-
-	(void)abstract;
-	if (ptr == NULL)
-		return;
-	b = (union block *)ptr - 1;
-	block_unlink(b);
-	free(b);
-}
-
-static LIBSSH2_REALLOC_FUNC(conn_realloc)
-{
-	struct sshconn *c = *abstract;
-	union block *b, *nb;
-
-	if (ptr == NULL)
-		return conn_alloc(count, abstract);
-	b = (union block *)ptr - 1;
-	block_unlink(b);
-	nb = realloc(b, sizeof *b + count);
-	if (nb == NULL) {
-		block_link(c, b);
-		return NULL;
-	}
-	block_link(c, nb);
-	return nb + 1;
-}
-
-/* After libssh2_session_free: what it did not free. */
-static void
-blocks_free_all(struct sshconn *c)
-{
-	unsigned n = 0;
-
-	while (c->blocks.l.next != &c->blocks) {
-		union block *b = c->blocks.l.next;
-		block_unlink(b);
-		free(b);
-		n++;
-	}
-	if (n > 0)
-		log_debug("%s: conn %u: freed %u blocks libssh2 left behind",
-		    c->spec->name, c->id, n);
-}
-
-static LIBSSH2_RECV_FUNC(conn_recv)
-{
-	struct sshconn *c = *abstract;
-	ssize_t n = recv(socket, buffer, length, flags);
-
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			c->rx_error = errno;
-		return -errno;
-	}
-	if (n > 0)
-		c->last_rx = mono_now();
-	else
-		c->rx_error = -1;
-	return n;
-}
-
-static LIBSSH2_SEND_FUNC(conn_send)
-{
-	ssize_t n;
-
-	(void)abstract;
-	n = send(socket, buffer, length, flags | MSG_NOSIGNAL);
-	return n < 0 ? -errno : n;
-}
-
 /* Drops the session and socket; the tasks are the caller's business. */
 static void
 conn_teardown(struct sshconn *c, bool graceful)
@@ -263,18 +150,16 @@ conn_teardown(struct sshconn *c, bool graceful)
 	if (c->fd >= 0)
 		loop_io_del(c->loop, c->fd);
 	if (c->s != NULL) {
+		unsigned left;
 		if (graceful)
 			(void)libssh2_session_disconnect(c->s, "pfan is done");
-		sshauth_free(c->auth);
+		sshauth_free(c->auth);   /* its agent lives in the session */
 		c->auth = NULL;
-		/* With the socket shut, whatever libssh2 still wants to send
-		 * fails at once instead of saying EAGAIN. */
-		if (c->fd >= 0)
-			shutdown(c->fd, SHUT_RDWR);
-		for (int i = 0; i < 100 && libssh2_session_free(c->s) == LIBSSH2_ERROR_EAGAIN; i++)
-			;
+		left = sshsess_free(c->s, c->fd, &c->io);
 		c->s = NULL;
-		blocks_free_all(c);
+		if (left > 0)
+			log_debug("%s: conn %u: freed %u blocks libssh2 left behind",
+			    c->spec->name, c->id, left);
 	}
 	sshauth_free(c->auth);
 	c->auth = NULL;
@@ -310,10 +195,10 @@ conn_fail_ssh(struct sshconn *c, const char *what)
 {
 	char *why;
 
-	if (c->rx_error == -1)
+	if (c->io.rx_error == -1)
 		why = xasprintf("%s: connection closed by the server", what);
-	else if (c->rx_error > 0)
-		why = xasprintf("%s: %s", what, strerror(c->rx_error));
+	else if (c->io.rx_error > 0)
+		why = xasprintf("%s: %s", what, strerror(c->io.rx_error));
 	else
 		why = session_error(c->s, what);
 	conn_lost(c, why, false);
@@ -363,7 +248,7 @@ st_ready(struct sshconn *c)
 	loop_timer_del(c->loop, c->deadline);
 	c->deadline = NULL;
 	conn_set_state(c, CONN_READY);
-	c->last_rx = mono_now();
+	c->io.last_rx = mono_now();
 	c->ka_sent = 0;
 	/* libssh2 paces keepalives in whole seconds from its own clock; our
 	 * timer does the pacing, so let it send whenever asked. */
@@ -407,43 +292,10 @@ st_auth(struct sshconn *c)
 	st_ready(c);
 }
 
-/* OpenSSH's own order, so the key type ssh recorded is the one we get.
- * Only names this libssh2 supports: 1.10 corrupts the list (an overlapping
- * memcpy) when it has to drop one. */
-static void
-set_hostkey_pref(LIBSSH2_SESSION *s)
-{
-	static const char *const want[] = {
-		"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
-		"ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa",
-	};
-	const char **have = NULL;
-	int n = libssh2_session_supported_algs(s, LIBSSH2_METHOD_HOSTKEY, &have);
-	struct buf pref = BUF_INIT;
-
-	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-		for (int j = 0; j < n; j++)
-			if (strcmp(want[i], have[j]) == 0) {
-				buf_addf(&pref, "%s%s", pref.len ? "," : "", want[i]);
-				break;
-			}
-	if (have != NULL)
-		libssh2_free(s, have);
-	if (pref.len > 0)
-		(void)libssh2_session_method_pref(s, LIBSSH2_METHOD_HOSTKEY, pref.data);
-	buf_free(&pref);
-}
-
 static void
 begin_session(struct sshconn *c)
 {
-	c->s = libssh2_session_init_ex(conn_alloc, conn_free, conn_realloc, c);
-	if (c->s == NULL)
-		fatal("libssh2_session_init failed");
-	libssh2_session_callback_set(c->s, LIBSSH2_CALLBACK_RECV, (void *)conn_recv);
-	libssh2_session_callback_set(c->s, LIBSSH2_CALLBACK_SEND, (void *)conn_send);
-	libssh2_session_set_blocking(c->s, 0);
-	set_hostkey_pref(c->s);
+	c->s = sshsess_new(&c->io);
 	conn_set_state(c, CONN_HANDSHAKE);
 	st_handshake(c);
 }
@@ -572,9 +424,9 @@ on_keepalive(void *arg)
 	c->timer = NULL;
 	if (c->tasks.n == 0) {
 		c->ka_sent = 0;
-	} else if (c->ka_sent > c->last_rx && now - c->last_rx >= 3 * interval) {
+	} else if (c->ka_sent > c->io.last_rx && now - c->io.last_rx >= 3 * interval) {
 		char *why = xasprintf("no answer to keepalives for %.0f s",
-		    now - c->last_rx);
+		    now - c->io.last_rx);
 		conn_lost(c, why, false);
 		free(why);
 		return;
@@ -584,7 +436,7 @@ on_keepalive(void *arg)
 			conn_fail_ssh(c, "keepalive");
 			return;
 		}
-		if (c->ka_sent <= c->last_rx)
+		if (c->ka_sent <= c->io.last_rx)
 			c->ka_sent = now;
 		conn_update_io(c);
 	}
@@ -708,7 +560,7 @@ sshconn_new(struct sshhost *h, unsigned id, struct loop *loop,
 	c->addrs = ai;
 	c->fd = -1;
 	c->state = CONN_DOWN;
-	c->blocks.l.next = c->blocks.l.prev = &c->blocks;
+	sshsess_io_init(&c->io);
 	return c;
 }
 
@@ -729,7 +581,7 @@ sshconn_connect(struct sshconn *c)
 	c->timer = NULL;
 	conn_set_state(c, CONN_CONNECTING);
 	c->ai = c->addrs;
-	c->rx_error = 0;
+	c->io.rx_error = 0;
 	c->deadline = loop_timer_add(c->loop, c->o->connect_timeout, on_deadline, c);
 	try_connect(c);
 }
@@ -810,7 +662,7 @@ void
 sshconn_add_task(struct sshconn *c, struct exec_task *t)
 {
 	if (c->tasks.n == 0) {
-		c->last_rx = mono_now();   /* idle until now: no stale loss */
+		c->io.last_rx = mono_now();   /* idle until now: no stale loss */
 		c->ka_sent = 0;
 	}
 	sshchan_set_owner(t, c);

@@ -12,8 +12,13 @@
 #   ssh_harness_stop      stops every sshd; keeps SSH_DIR (and prints the
 #                         sshd logs) when the test failed
 #   ssh_write_hostfile FILE SLOTS...   a hostfile with one slot count per node
-#   ssh_user_procs        processes left by the test user (not sshd's own)
+#   ssh_user_procs        processes pfan's remote wrapper started (their
+#                         environment has PFAN_SEQ): "what is left behind"
+#   ssh_wait_no_user_procs SECS        waits for none; prints the rest if not
 #   ssh_sshd_signal I SIG signal node I's listening sshd and its sessions
+#   ssh_peak JOBLOG HOST  the most jobs that ran at once on HOST
+#   ssh_setup_file N / ssh_setup / ssh_teardown / ssh_teardown_file
+#                         the bats hooks of a test file (see below)
 #
 # As root, jobs log in as `pfantest` (shell /bin/sh, a home without rc
 # files, created here if missing): root's rc files would cost ~0.5 s a job
@@ -23,12 +28,6 @@
 
 SSHD=${SSHD:-/usr/sbin/sshd}
 SSH_TEST_USER_ROOT=pfantest
-
-ssh_harness_require() {
-	[ -x "$SSHD" ] || skip "sshd not found at $SSHD (set SSHD=...)"
-	command -v ssh-keygen >/dev/null || skip "ssh-keygen not found"
-	[ -n "${PFAN:-}" ] && [ -x "$PFAN" ] || skip "PFAN is not set to a built pfan"
-}
 
 # The test user, created when we are root.
 ssh_harness_user() {

@@ -1,0 +1,32 @@
+/* sshsess.h: the plumbing of one libssh2 session, for sshconn.c: its
+ * memory, freed with it even where libssh2 forgets; its socket I/O,
+ * counted (a keepalive's answer is any byte at all) and with the last
+ * error kept for the message; host key algorithms in OpenSSH's order. */
+#ifndef PFAN_SSHSESS_H
+#define PFAN_SSHSESS_H
+#include <stddef.h>
+#include <libssh2.h>
+
+/* The header of each block libssh2 allocates through us. */
+union sshsess_block {
+	struct {
+		union sshsess_block *prev, *next;
+	} l;
+	max_align_t align;
+};
+
+struct sshsess_io {
+	double last_rx;             /* mono_now() when bytes last arrived */
+	int rx_error;               /* what recv said last: 0, -1 EOF, or errno */
+	union sshsess_block blocks; /* ring of the session's live blocks */
+};
+
+void sshsess_io_init(struct sshsess_io *io);
+/* A non-blocking session whose memory and socket I/O go through io (which
+ * must outlive it). Out of memory is fatal. */
+LIBSSH2_SESSION *sshsess_new(struct sshsess_io *io);
+/* Shuts fd down (so that nothing libssh2 still sends can block), frees s
+ * and then every block it left behind; returns how many those were. */
+unsigned sshsess_free(LIBSSH2_SESSION *s, int fd, struct sshsess_io *io);
+
+#endif
