@@ -236,7 +236,12 @@ step_exec(struct exec_task *t, LIBSSH2_SESSION *s)
 		if (session_error(rc))
 			return SSHCHAN_BROKEN;
 		t->result.end = EXEC_START_FAILED;
-		t->cause = session_message(s, "exec refused");
+		if (t->cmdlen > 32768)   /* libssh2's packets end near 34 kB */
+			t->cause = xasprintf("the command is %zu bytes with pfan's "
+			    "wrapper, more than one SSH request can carry (about 32 kB)",
+			    t->cmdlen);
+		else
+			t->cause = session_message(s, "exec refused");
 		t->result.cause = t->cause;
 		chan_set_state(t, CHAN_FREEING);
 		return SSHCHAN_PROGRESS;
@@ -250,7 +255,7 @@ step_exec(struct exec_task *t, LIBSSH2_SESSION *s)
 
 /* Reads one stream until EAGAIN or EOF. -1: the session failed. */
 static int
-read_stream(struct exec_task *t, LIBSSH2_SESSION *s, int stream, bool *progress)
+read_stream(struct exec_task *t, int stream, bool *progress)
 {
 	char data[16384];
 
@@ -279,13 +284,12 @@ read_stream(struct exec_task *t, LIBSSH2_SESSION *s, int stream, bool *progress)
 		log_debug("job %llu: read: %d", t->seq, (int)n);
 		t->eof[stream] = true;
 		*progress = true;
-		(void)s;
 	}
 	return 0;
 }
 
 static enum sshchan_step
-step_running(struct exec_task *t, LIBSSH2_SESSION *s)
+step_running(struct exec_task *t)
 {
 	bool progress = false;
 
@@ -297,7 +301,7 @@ step_running(struct exec_task *t, LIBSSH2_SESSION *s)
 		} else if (rc != LIBSSH2_ERROR_EAGAIN)
 			return SSHCHAN_BROKEN;
 	}
-	if (read_stream(t, s, 1, &progress) < 0 || read_stream(t, s, 2, &progress) < 0)
+	if (read_stream(t, 1, &progress) < 0 || read_stream(t, 2, &progress) < 0)
 		return SSHCHAN_BROKEN;
 	if (t->eof[1] && t->eof[2]) {
 		chan_set_state(t, CHAN_CLOSING);
@@ -399,7 +403,7 @@ sshchan_step(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
 	case CHAN_EXEC:
 		return step_exec(t, s);
 	case CHAN_RUNNING:
-		return step_running(t, s);
+		return step_running(t);
 	case CHAN_CLOSING:
 		return step_closing(t, s);
 	case CHAN_FREEING:
