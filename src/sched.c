@@ -590,6 +590,17 @@ any_host_ready(const struct sched *s)
 	return false;
 }
 
+/* A host still making its first connection has its own connect timeout:
+ * --host-wait counts only once every host has been lost or given up. */
+static bool
+any_host_connecting(const struct sched *s)
+{
+	for (size_t i = 0; i < s->nhosts; i++)
+		if (s->hosts[i]->state == HOST_CONNECTING)
+			return true;
+	return false;
+}
+
 static void
 on_host_wait_expired(void *arg)
 {
@@ -608,7 +619,8 @@ on_host_wait_expired(void *arg)
 static void
 check_hosts(struct sched *s)
 {
-	if (s->stopping || (s->input_eof && s->pending == NULL) || any_host_ready(s)) {
+	if (s->stopping || (s->input_eof && s->pending == NULL) || any_host_ready(s) ||
+	    any_host_connecting(s)) {
 		loop_timer_del(s->loop, s->host_wait_timer);
 		s->host_wait_timer = NULL;
 		return;
@@ -780,8 +792,9 @@ sched_free(struct sched *s)
 	for (size_t i = 0; i < s->nhosts; i++) {
 		struct sched_host *h = s->hosts[i];
 		bool shared = false;
-		/* Local hosts share one executor: free it once. */
-		for (size_t k = 0; k < i; k++)
+		/* Local hosts share one executor: the last of them frees it
+		 * (the earlier hosts are freed already: look ahead only). */
+		for (size_t k = i + 1; k < s->nhosts; k++)
 			shared |= s->hosts[k]->ex.impl == h->ex.impl;
 		if (h->ex.ops != NULL && !shared)
 			h->ex.ops->free(h->ex.impl);
