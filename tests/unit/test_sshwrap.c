@@ -42,6 +42,12 @@ start(const char *cmd)
 	assert_true(r.pid >= 0);
 	if (r.pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
+		/* As under sshd: default dispositions, whatever ours are (a
+		 * background CI job inherits SIGINT ignored). */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
 		setsid();
 		dup2(p[0], 0);
 		dup2(null, 1);
