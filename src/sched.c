@@ -28,6 +28,7 @@
 
 #include "errors.h"
 #include "log.h"
+#include "jobfeed.h"
 #include "sched.h"
 #include "schedhost.h"
 #include "xalloc.h"
@@ -61,10 +62,9 @@ struct sched {
 	const struct pfan_opts *o;
 	struct loop *loop;
 	struct template *tmpl;
-	struct input *input;
+	struct jobfeed *feed;
 	struct output *out;
 	struct joblog *joblog;
-	struct resume *resume;
 
 	struct sched_host **hosts;
 	size_t nhosts;
@@ -72,9 +72,8 @@ struct sched {
 	struct job **running;      /* for cancel-all */
 	size_t nrunning, caprunning;
 
-	unsigned long long last_seq;
-	unsigned long long nok, nfailed, nskipped;
-	bool input_eof, input_watched;
+	unsigned long long nok, nfailed;
+	bool input_eof;
 	bool stopping;             /* start nothing new */
 	int interrupt_signo;       /* the signal that stopped us */
 	int interrupts;
@@ -439,124 +438,25 @@ failed:;
 	free(cause);
 }
 
-static void
-on_input_readable(void *arg, int fd, short revents)
-{
-	struct sched *s = arg;
-
-	(void)revents;
-	/* The idle hook reads; this watch only wakes the loop. */
-	loop_io_del(s->loop, fd);
-	s->input_watched = false;
-}
-
-static void
-dry_run_print(struct sched *s, struct job *j)
-{
-	struct template_ctx ctx = { j->seq, 0, NULL };
-	unsigned total = 0;
-	char *cause = NULL;
-
-	for (size_t i = 0; i < s->nhosts; i++)
-		total += s->hosts[i]->slots;
-	ctx.slot = (unsigned)((j->seq - 1) % (total ? total : 1)) + 1;
-	ctx.host = s->nhosts ? s->hosts[0]->name : "local";
-	buf_reset(&s->cmdbuf);
-	if (template_expand(s->tmpl, &j->args, &ctx, &s->cmdbuf, &cause) != PFAN_OK) {
-		log_error("job %llu: %s", j->seq, cause);
-		free(cause);
-		s->nfailed++;
-		return;
-	}
-	buf_addc(&s->cmdbuf, '\n');
-	for (size_t off = 0; off < s->cmdbuf.len;) {
-		ssize_t n = write(STDOUT_FILENO, s->cmdbuf.data + off, s->cmdbuf.len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-}
-
-static char *
-join_args(const struct args *a)
-{
-	struct buf b = BUF_INIT;
-
-	for (size_t i = 0; i < a->n; i++) {
-		if (i > 0)
-			buf_addc(&b, ' ');
-		buf_adds(&b, a->v[i]);
-	}
-	return buf_steal(&b);
-}
-
 /* The next job from the input, or NULL (end, or nothing readable yet). */
 static struct job *
 next_fresh_job(struct sched *s)
 {
-	struct template_ctx ctx = { 0, 0, NULL };
-	struct args a;
-	char *cause = NULL;
-	int rc;
+	struct jobfeed_item it;
+	struct job *j;
+	int rc = jobfeed_next(s->feed, &it);
 
-	for (;;) {
-		args_init(&a);
-		rc = input_next(s->input, &a, &cause);
-		if (rc == PFAN_AGAIN) {
-			int fd = input_fd(s->input);
-			if (fd >= 0 && !s->input_watched) {
-				loop_io_set(s->loop, fd, POLLIN, on_input_readable, s);
-				s->input_watched = true;
-			}
-			return NULL;
-		}
-		if (rc == PFAN_EOF) {
-			s->input_eof = true;
-			return NULL;
-		}
-		unsigned long long seq = ++s->last_seq;
-		if (rc != PFAN_OK) {
-			log_error("%s", cause);
-			free(cause);
-			cause = NULL;
-			s->nfailed++;
-			output_seq_skip(s->out, seq);
-			continue;
-		}
-		ctx.seq = seq;
-		buf_reset(&s->cmdbuf);
-		if (template_expand(s->tmpl, &a, &ctx, &s->cmdbuf, &cause) != PFAN_OK) {
-			log_error("job %llu: %s", seq, cause);
-			free(cause);
-			cause = NULL;
-			args_free(&a);
-			s->nfailed++;
-			output_seq_skip(s->out, seq);
-			continue;
-		}
-		if (s->resume != NULL && resume_take_done(s->resume, buf_cstr(&s->cmdbuf))) {
-			args_free(&a);
-			s->nskipped++;
-			output_seq_skip(s->out, seq);
-			continue;
-		}
-		struct job *j = xcalloc(1, sizeof *j);
-		j->seq = seq;
-		j->args = a;
-		j->cmd = xstrndup(s->cmdbuf.data != NULL ? s->cmdbuf.data : "", s->cmdbuf.len);
-		if (s->o->tag)
-			j->tag = join_args(&j->args);
-		j->state = JOB_QUEUED;
-		if (s->o->dry_run) {
-			dry_run_print(s, j);
-			output_seq_skip(s->out, seq);
-			job_free(j);
-			continue;
-		}
-		return j;
-	}
+	if (rc == PFAN_EOF)
+		s->input_eof = true;
+	if (rc != PFAN_OK)
+		return NULL;
+	j = xcalloc(1, sizeof *j);
+	j->seq = it.seq;
+	j->args = it.args;
+	j->cmd = it.cmd;
+	j->tag = it.tag;
+	j->state = JOB_QUEUED;
+	return j;
 }
 
 /* No host will take the queue: stop, and say what is left and how to go
@@ -581,26 +481,6 @@ give_up_no_hosts(struct sched *s, const char *why)
 	s->stopping = true;
 }
 
-static bool
-any_host_ready(const struct sched *s)
-{
-	for (size_t i = 0; i < s->nhosts; i++)
-		if (s->hosts[i]->state == HOST_READY)
-			return true;
-	return false;
-}
-
-/* A host still making its first connection has its own connect timeout:
- * --host-wait counts only once every host has been lost or given up. */
-static bool
-any_host_connecting(const struct sched *s)
-{
-	for (size_t i = 0; i < s->nhosts; i++)
-		if (s->hosts[i]->state == HOST_CONNECTING)
-			return true;
-	return false;
-}
-
 static void
 on_host_wait_expired(void *arg)
 {
@@ -608,7 +488,7 @@ on_host_wait_expired(void *arg)
 	char why[64];
 
 	s->host_wait_timer = NULL;
-	if (any_host_ready(s))
+	if (schedhost_any_in(s->hosts, s->nhosts, HOST_READY))
 		return;
 	snprintf(why, sizeof why, "none came back within --host-wait %gs", s->o->host_wait);
 	give_up_no_hosts(s, why);
@@ -619,8 +499,8 @@ on_host_wait_expired(void *arg)
 static void
 check_hosts(struct sched *s)
 {
-	if (s->stopping || (s->input_eof && s->pending == NULL) || any_host_ready(s) ||
-	    any_host_connecting(s)) {
+	if (s->stopping || (s->input_eof && s->pending == NULL) || schedhost_any_in(s->hosts, s->nhosts, HOST_READY) ||
+	    schedhost_any_in(s->hosts, s->nhosts, HOST_CONNECTING)) {
 		loop_timer_del(s->loop, s->host_wait_timer);
 		s->host_wait_timer = NULL;
 		return;
@@ -691,41 +571,6 @@ on_signal(void *arg, int signo)
 	kill_all(s);
 }
 
-static void
-host_ready(void *arg, unsigned slots)
-{
-	struct sched_host *h = arg;
-
-	if (slots > 0 && slots != h->slots && h->running == 0) {
-		h->slots = slots;
-		h->busy = xrealloc(h->busy, slots * sizeof *h->busy);
-		memset(h->busy, 0, slots * sizeof *h->busy);
-	}
-	if (h->state != HOST_SUSPENDED)
-		h->state = HOST_READY;
-	log_debug("%s: ready with %u slots", h->name, h->slots);
-}
-
-static void
-host_lost(void *arg, const char *why, bool given_up)
-{
-	struct sched_host *h = arg;
-
-	if (given_up)
-		h->state = HOST_GONE;
-	else if (h->state != HOST_SUSPENDED)
-		h->state = HOST_DOWN;
-	if (given_up)
-		log_warn("%s: %s; giving up on this host for the run", h->name, why);
-	else
-		log_warn("%s: %s", h->name, why);
-}
-
-const struct exec_host_ops sched_host_ops = {
-	.ready = host_ready,
-	.lost = host_lost,
-};
-
 struct sched *
 sched_new(const struct sched_deps *d)
 {
@@ -734,10 +579,9 @@ sched_new(const struct sched_deps *d)
 	s->o = d->opts;
 	s->loop = d->loop;
 	s->tmpl = d->tmpl;
-	s->input = d->input;
 	s->out = d->output;
 	s->joblog = d->joblog;
-	s->resume = d->resume;
+	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input, d->output, d->resume);
 	buf_init(&s->cmdbuf);
 	return s;
 }
@@ -763,6 +607,12 @@ sched_run(struct sched *s)
 {
 	char *cause = NULL;
 
+	if (s->o->dry_run) {
+		unsigned total = 0;
+		for (size_t i = 0; i < s->nhosts; i++)
+			total += s->hosts[i]->slots;
+		jobfeed_set_dry_run_hosts(s->feed, total, s->nhosts ? s->hosts[0]->name : "local");
+	}
 	loop_signal(s->loop, SIGINT, on_signal, s);
 	loop_signal(s->loop, SIGTERM, on_signal, s);
 	loop_signal(s->loop, SIGHUP, on_signal, s);
@@ -775,8 +625,9 @@ sched_run(struct sched *s)
 		free(cause);
 		s->fatal = true;
 	}
-	if (s->resume != NULL && s->nskipped > 0)
-		log_debug("--resume: skipped %llu finished jobs", s->nskipped);
+	if (jobfeed_skipped(s->feed) > 0)
+		log_debug("--resume: skipped %llu finished jobs", jobfeed_skipped(s->feed));
+	s->nfailed += jobfeed_failed(s->feed);
 	if (s->interrupt_signo != 0)
 		return 128 + s->interrupt_signo;
 	if (s->fatal || output_failed(s->out))
@@ -807,6 +658,7 @@ sched_free(struct sched *s)
 	}
 	for (size_t i = 0; i < s->nrunning; i++)
 		job_free(s->running[i]);
+	jobfeed_free(s->feed);
 	loop_timer_del(s->loop, s->sync_timer);
 	loop_timer_del(s->loop, s->host_wait_timer);
 	free(s->running);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "sched.h"
 #include "schedhost.h"
 #include "xalloc.h"
 
@@ -114,6 +115,51 @@ schedhost_any_usable(struct sched_host *const *hosts, size_t n)
 			return true;
 	return false;
 }
+
+bool
+schedhost_any_in(struct sched_host *const *hosts, size_t n, enum host_state state)
+{
+	for (size_t i = 0; i < n; i++)
+		if (hosts[i]->state == state)
+			return true;
+	return false;
+}
+
+static void
+host_ready(void *arg, unsigned slots)
+{
+	struct sched_host *h = arg;
+
+	if (slots > 0 && slots != h->slots && h->running == 0) {
+		h->slots = slots;
+		h->busy = xrealloc(h->busy, slots * sizeof *h->busy);
+		memset(h->busy, 0, slots * sizeof *h->busy);
+	}
+	if (h->state != HOST_SUSPENDED)
+		h->state = HOST_READY;
+	log_debug("%s: ready with %u slots", h->name, h->slots);
+}
+
+static void
+host_lost(void *arg, const char *why, bool given_up)
+{
+	struct sched_host *h = arg;
+
+	if (given_up)
+		h->state = HOST_GONE;
+	else if (h->state != HOST_SUSPENDED)
+		h->state = HOST_DOWN;
+	if (given_up)
+		log_warn("%s: %s; giving up on this host for the run", h->name, why);
+	else
+		log_warn("%s: %s", h->name, why);
+}
+
+/* An executor's host callbacks: the host argument is the sched_host. */
+const struct exec_host_ops sched_host_ops = {
+	.ready = host_ready,
+	.lost = host_lost,
+};
 
 static void
 suspend(struct sched_host *h, const char *why)

@@ -48,6 +48,7 @@ void schedhost_release_slot(struct sched_host *h, unsigned slot);
 struct sched_host *schedhost_pick(struct sched_host *const *hosts, size_t n,
     const struct host_set *failed);
 bool schedhost_any_usable(struct sched_host *const *hosts, size_t n);
+bool schedhost_any_in(struct sched_host *const *hosts, size_t n, enum host_state state);
 
 /* A failed attempt on h (exit_code -1: no exit status). True when it looks
  * like h's fault (exit 126/127, or h failing everything while another host

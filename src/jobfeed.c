@@ -1,0 +1,185 @@
+/* jobfeed.c: input records -> numbered jobs. Every record consumes a seq,
+ * a bad one too, so seqs stay the record's position in the input and
+ * {#} means the same thing in a resumed run. A seq that will print nothing
+ * (bad record, done before, dry run) is reported to output.c at once, so
+ * --keep-order never waits for it. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "jobfeed.h"
+#include "log.h"
+#include "xalloc.h"
+
+struct jobfeed {
+	const struct pfan_opts *o;
+	struct loop *loop;
+	const struct template *tmpl;
+	struct input *input;
+	struct output *out;
+	struct resume *resume;
+	unsigned long long last_seq, nfailed, nskipped;
+	bool watching;
+	unsigned dry_slots;
+	const char *dry_host;
+	struct buf cmd;
+};
+
+struct jobfeed *
+jobfeed_new(const struct pfan_opts *o, struct loop *loop, const struct template *tmpl,
+    struct input *input, struct output *out, struct resume *resume)
+{
+	struct jobfeed *f = xcalloc(1, sizeof *f);
+
+	f->o = o;
+	f->loop = loop;
+	f->tmpl = tmpl;
+	f->input = input;
+	f->out = out;
+	f->resume = resume;
+	f->dry_slots = 1;
+	f->dry_host = "local";
+	buf_init(&f->cmd);
+	return f;
+}
+
+void
+jobfeed_set_dry_run_hosts(struct jobfeed *f, unsigned total_slots, const char *host)
+{
+	f->dry_slots = total_slots ? total_slots : 1;
+	f->dry_host = host;
+}
+
+static void
+on_input_readable(void *arg, int fd, short revents)
+{
+	struct jobfeed *f = arg;
+
+	(void)revents;
+	/* The scheduler's idle hook reads; this watch only wakes the loop. */
+	loop_io_del(f->loop, fd);
+	f->watching = false;
+}
+
+static void
+dry_run_print(struct jobfeed *f, unsigned long long seq, const struct args *a)
+{
+	struct template_ctx ctx = { seq, 0, f->dry_host };
+	char *cause = NULL;
+
+	ctx.slot = (unsigned)((seq - 1) % f->dry_slots) + 1;
+	buf_reset(&f->cmd);
+	if (template_expand(f->tmpl, a, &ctx, &f->cmd, &cause) != PFAN_OK) {
+		log_error("job %llu: %s", seq, cause);
+		free(cause);
+		f->nfailed++;
+		return;
+	}
+	buf_addc(&f->cmd, '\n');
+	for (size_t off = 0; off < f->cmd.len;) {
+		ssize_t n = write(STDOUT_FILENO, f->cmd.data + off, f->cmd.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+static char *
+join_args(const struct args *a)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < a->n; i++) {
+		if (i > 0)
+			buf_addc(&b, ' ');
+		buf_adds(&b, a->v[i]);
+	}
+	return buf_steal(&b);
+}
+
+/* PFAN_OK when the record is a job to run; else it was accounted for. */
+static int
+take_record(struct jobfeed *f, unsigned long long seq, struct args *a)
+{
+	struct template_ctx ctx = { seq, 0, NULL };
+	char *cause = NULL;
+
+	buf_reset(&f->cmd);
+	if (template_expand(f->tmpl, a, &ctx, &f->cmd, &cause) != PFAN_OK) {
+		log_error("job %llu: %s", seq, cause);
+		free(cause);
+		f->nfailed++;
+	} else if (f->resume != NULL && resume_take_done(f->resume, buf_cstr(&f->cmd))) {
+		f->nskipped++;
+	} else if (f->o->dry_run) {
+		dry_run_print(f, seq, a);
+	} else
+		return PFAN_OK;
+	args_free(a);
+	output_seq_skip(f->out, seq);
+	return PFAN_EOF;
+}
+
+int
+jobfeed_next(struct jobfeed *f, struct jobfeed_item *item)
+{
+	char *cause = NULL;
+	int rc;
+
+	for (;;) {
+		args_init(&item->args);
+		rc = input_next(f->input, &item->args, &cause);
+		if (rc == PFAN_AGAIN) {
+			int fd = input_fd(f->input);
+			if (fd >= 0 && !f->watching) {
+				loop_io_set(f->loop, fd, POLLIN, on_input_readable, f);
+				f->watching = true;
+			}
+			return PFAN_AGAIN;
+		}
+		if (rc == PFAN_EOF)
+			return PFAN_EOF;
+		item->seq = ++f->last_seq;
+		if (rc != PFAN_OK) {
+			log_error("%s", cause);
+			free(cause);
+			cause = NULL;
+			f->nfailed++;
+			output_seq_skip(f->out, item->seq);
+			continue;
+		}
+		if (take_record(f, item->seq, &item->args) != PFAN_OK)
+			continue;
+		item->cmd = xstrndup(buf_cstr(&f->cmd), f->cmd.len);
+		item->tag = f->o->tag ? join_args(&item->args) : NULL;
+		return PFAN_OK;
+	}
+}
+
+unsigned long long
+jobfeed_failed(const struct jobfeed *f)
+{
+	return f->nfailed;
+}
+
+unsigned long long
+jobfeed_skipped(const struct jobfeed *f)
+{
+	return f->nskipped;
+}
+
+void
+jobfeed_free(struct jobfeed *f)
+{
+	if (f == NULL)
+		return;
+	if (f->watching)
+		loop_io_del(f->loop, input_fd(f->input));
+	buf_free(&f->cmd);
+	free(f);
+}

@@ -1,0 +1,37 @@
+/* jobfeed.h: input records -> numbered jobs, each with its canonical
+ * command (its identity in the joblog); jobs --resume says are done are
+ * skipped, --dry-run prints them instead. sched.c pulls one job at a time,
+ * only when a slot is free. */
+#ifndef PFAN_JOBFEED_H
+#define PFAN_JOBFEED_H
+#include "args.h"
+#include "input.h"
+#include "loop.h"
+#include "options.h"
+#include "output.h"
+#include "resume.h"
+#include "template.h"
+
+struct jobfeed;
+
+struct jobfeed_item {
+	unsigned long long seq;
+	struct args args;
+	char *cmd;          /* canonical command, malloc'd */
+	char *tag;          /* --tag text, or NULL */
+};
+
+struct jobfeed *jobfeed_new(const struct pfan_opts *o, struct loop *loop,
+    const struct template *tmpl, struct input *input, struct output *out,
+    struct resume *resume);
+/* For --dry-run's {%} and {host}: the run's slot count and first host. */
+void jobfeed_set_dry_run_hosts(struct jobfeed *f, unsigned total_slots, const char *host);
+/* PFAN_OK and *item (the caller owns its contents), PFAN_AGAIN (nothing
+ * readable yet: the loop wakes when there is), or PFAN_EOF. */
+int jobfeed_next(struct jobfeed *f, struct jobfeed_item *item);
+/* Records that never became a job (bad input, expansion errors). */
+unsigned long long jobfeed_failed(const struct jobfeed *f);
+unsigned long long jobfeed_skipped(const struct jobfeed *f);
+void jobfeed_free(struct jobfeed *f);
+
+#endif
