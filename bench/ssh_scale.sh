@@ -173,10 +173,12 @@ load_run() {
 			printf "%.3f %.3f %.3f %.3f %.3f %.3f\n", steady, clast / tck / (last - t0),
 				w0, w1, clast / tck, 1000 * clast / tck / nj
 		}' "$work/spans" "$work/cpu")
-	# the most jobs running at once, and when the slots-th job started
-	out="$out $(awk '{ print $1, 1; print $2, -1 }' "$work/spans" | sort -g -k1,1 -k2,2 |
+	# the most jobs running at once (each start taken 3 ms late, as the
+	# joblog rounds to the ms and a slot is reused at once, as ssh_peak
+	# does), and when the slots-th job started
+	out="$out $(awk '{ printf "%.3f 1\n%s -1\n", $1 + 0.003, $2 }' "$work/spans" | sort -g -k1,1 -k2,2 |
 		awk -v t0="$t0" -v slots="$slots" '{ run += $2; if (run > peak) peak = run
-			if ($2 > 0 && ++started == slots) ramp = $1 - t0 }
+			if ($2 > 0 && ++started == slots) ramp = $1 - 0.003 - t0 }
 			END { printf "%d %.3f\n", peak, ramp }')"
 	set -- $out
 	record "steady_$tag" "$1"
