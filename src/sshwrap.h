@@ -10,8 +10,10 @@
 
 /* The exit-signal name the wrapper dies of when the job exited 0. */
 #define SSHWRAP_OK_SIGNAL "USR1"
-/* Seconds between TERM and KILL when the channel closes under a job. */
-#define SSHWRAP_KILL_GRACE 2
+/* Seconds between TERM and KILL when the channel closes under a job: the
+ * local executor's default --kill-grace. The watcher's `sleep` lives that
+ * long after the job is gone, and sleep takes whole seconds only. */
+#define SSHWRAP_KILL_GRACE 1
 
 /* True when cmd can run in the wrapper's own shell (no subshell): it has
  * none of the words that could replace, end or disturb that shell. */

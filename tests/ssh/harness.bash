@@ -17,6 +17,20 @@
 #   ssh_wait_no_user_procs SECS        waits for none; prints the rest if not
 #   ssh_sshd_signal I SIG signal node I's listening sshd and its sessions
 #   ssh_peak JOBLOG HOST  the most jobs that ran at once on HOST
+#   ssh_harness_restart I start node I's sshd again: same port, key, config
+#   ssh_harness_revive    restart every node whose sshd is gone (a setup
+#                         hook for files whose tests kill sshds)
+#   ssh_wait_line SECS FILE REGEX   wait for a line of FILE to match
+#   ssh_silent_listener ADDR        start a TCP listener on ADDR that accepts
+#                         and never says a word; its port in SSH_SILENT_PORT.
+#                         Stopped by ssh_teardown. Needs a C compiler (cc).
+#   ssh_ok_once JOBLOG N  every seq 1..N is ok exactly once; prints the
+#                         offenders and fails otherwise
+#   ssh_user_procs_on HOST  ssh_user_procs of the jobs on HOST (PFAN_HOST)
+#   ssh_wait_procs SECS N REGEX [HOST]  waits until N or more of those
+#                         processes (of HOST's jobs) have args matching REGEX
+#   ssh_share_dir         a fresh directory every user may write in (for
+#                         the jobs' handshake files): sets SSH_SHARE
 #   ssh_setup_file N / ssh_setup / ssh_teardown / ssh_teardown_file
 #                         the bats hooks of a test file (see below)
 #
@@ -192,15 +206,60 @@ ssh_sshd_signal() {
 }
 
 # Processes of the test user that pfan's remote wrapper started (their
-# environment has PFAN_SEQ), one "PID PGID ARGS" per line; "" when none.
-ssh_user_procs() {
-	local pid
-	for pid in $(ps -u "$SSH_USER" -o pid= 2>/dev/null); do
-		if { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null | grep -q '^PFAN_SEQ='; then
-			ps -o pid=,pgid=,args= -p "$pid" 2>/dev/null || true
+# environment has PFAN_SEQ) through one of this harness's sshds (its
+# SSH_CONNECTION names one of our ports: another suite running at the same
+# time has its own), one "PID PGID ARGS" per line; "" when none. With -a,
+# also the wrapper's own shells (its text exports PFAN_SEQ: in their
+# environment it is not) and its watcher. With a host name, only the jobs
+# on that host (PFAN_HOST).
+ssh_harness_procs() {
+	local ours=" " i
+	for i in "${!SSH_PORT[@]}"; do ours="$ours${SSH_ADDR[$i]}:${SSH_PORT[$i]} "; done
+	# A bash of its own: bats' DEBUG trap on every command of a loop made
+	# one listing take most of a second.
+	"$BASH" -c "$(declare -f ssh_harness_procs_scan); ssh_harness_procs_scan \"\$@\"" \
+		ssh_harness_procs "$SSH_USER" "$ours" "$@"
+}
+
+# USER OURS [-a] [HOST]: ssh_harness_procs without bats around it.
+ssh_harness_procs_scan() {
+	local user=$1 ours=$2 all= want pid v seq host conn cmd pids=
+	local -a env args
+	shift 2
+	[ "${1:-}" = -a ] && { all=1; shift; }
+	want=${1:-}
+	for pid in $(ps -u "$user" -o pid= 2>/dev/null); do
+		mapfile -d '' env 2>/dev/null <"/proc/$pid/environ" || continue
+		seq= host= conn=
+		for v in "${env[@]}"; do
+			case $v in
+			PFAN_SEQ=*) seq=1 ;;
+			PFAN_HOST=*) host=${v#PFAN_HOST=} ;;
+			SSH_CONNECTION=*) set -- ${v#SSH_CONNECTION=}; conn="$3:$4" ;;
+			esac
+		done
+		if [ -z "$seq" ] && [ -n "$all" ]; then
+			mapfile -d '' args 2>/dev/null <"/proc/$pid/cmdline" || continue
+			cmd="${args[*]}"
+			case $cmd in
+			*"export PFAN_SEQ="*)
+				seq=1
+				host=${cmd#*PFAN_HOST=}
+				host=${host%%[[:space:]]*}
+				host=${host//\'/}
+				;;
+			esac
 		fi
+		[ -n "$seq" ] && [[ $ours == *" $conn "* ]] || continue
+		[ -z "$want" ] || [ "$host" = "$want" ] || continue
+		pids="$pids${pids:+,}$pid"
 	done
+	[ -z "$pids" ] || ps -o pid=,pgid=,args= -p "$pids" 2>/dev/null
 	return 0
+}
+
+ssh_user_procs() {
+	ssh_harness_procs
 }
 
 # Waits up to $1 seconds for ssh_user_procs to be empty; prints what is
@@ -208,7 +267,7 @@ ssh_user_procs() {
 ssh_wait_no_user_procs() {
 	local limit=$1 i left
 	for i in $(seq $((limit * 10))); do
-		left=$(ssh_user_procs)
+		left=$(ssh_harness_procs -a)
 		[ -z "$left" ] && return 0
 		sleep 0.1
 	done
@@ -235,6 +294,11 @@ ssh_setup_file() {
 		ssh_harness_start "$@" || SSH_SKIP="harness: could not start sshd (see above)"
 	fi
 	export SSH_SKIP
+	ssh_harness_save_env
+}
+
+# The arrays, for the later hooks and tests (arrays do not survive export).
+ssh_harness_save_env() {
 	# declare -g: the file is sourced inside a function
 	declare -p SSH_ADDR SSH_PORT SSH_PID 2>/dev/null |
 		sed 's/^declare -a/declare -ga/' >"${BATS_FILE_TMPDIR}/ssh_env" || true
@@ -267,6 +331,13 @@ ssh_teardown() {
 		ssh_sshd_signal "$i" CONT
 	done
 	[ -z "${PFAN_PID:-}" ] || kill -KILL "$PFAN_PID" 2>/dev/null || true
+	local pid
+	for pid in ${SSH_AUX_PID[@]+"${SSH_AUX_PID[@]}"}; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	SSH_AUX_PID=()
+	return 0
 }
 
 ssh_teardown_file() {
@@ -290,4 +361,160 @@ ssh_peak() {
 		| sort_by(.[0], .[1])
 		| reduce .[] as $e ({c: 0, m: 0}; .c += $e[1] | .m = ([.m, .c] | max))
 		| .m' "$1"
+}
+
+# Is PID running? A killed sshd started by bats itself stays a zombie
+# until bats reaps it, and kill -0 succeeds on a zombie.
+ssh_harness_alive() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "${st#Z}" = "$st" ]
+}
+
+# ssh_harness_restart I: node I's sshd again, on the same address and port
+# with the same host key and config, as a host that rebooted would come
+# back (after ssh_sshd_signal I KILL). sshd binds with SO_REUSEADDR, so the
+# port is free again at once; a bind that fails anyway is retried.
+ssh_harness_restart() {
+	local i=$1 d="$SSH_DIR/sshd$1" try
+	# just killed: give it a moment to go
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		ssh_harness_alive "${SSH_PID[$i]}" || break
+		sleep 0.05
+	done
+	ssh_harness_alive "${SSH_PID[$i]}" && return 0
+	for try in 1 2 3 4 5; do
+		# fd 3 is bats' own: a daemon holding it stalls the run
+		"$SSHD" -D -e -f "$d/sshd_config" 2>>"$d/sshd.log" >/dev/null 3>&- &
+		SSH_PID[$i]=$!
+		ssh_harness_save_env
+		ssh_harness_wait "${SSH_ADDR[$i]}" "${SSH_PORT[$i]}" && return 0
+		kill "${SSH_PID[$i]}" 2>/dev/null
+		wait "${SSH_PID[$i]}" 2>/dev/null
+		sleep 0.5
+	done
+	echo "harness: sshd for node$i did not restart; its log:" >&2
+	tail -n 20 "$d/sshd.log" >&2
+	return 1
+}
+
+# Restarts every node whose listening sshd is gone; wakes stopped ones.
+ssh_harness_revive() {
+	local i
+	for i in "${!SSH_PID[@]}"; do
+		if ssh_harness_alive "${SSH_PID[$i]}"; then
+			ssh_sshd_signal "$i" CONT || true
+		else
+			ssh_sshd_signal "$i" KILL || true   # sessions left of the old one
+			ssh_harness_restart "$i" || return 1
+		fi
+	done
+}
+
+# ssh_wait_line SECS FILE REGEX: waits for a line of FILE matching REGEX
+# (grep -E).
+ssh_wait_line() {
+	local i
+	for i in $(seq $(($1 * 10))); do
+		grep -Eq -- "$3" "$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "# no line matching '$3' in $2 after $1 s"
+	return 1
+}
+
+# A host that accepts TCP but never speaks SSH: nc and socat are not
+# everywhere, a C compiler is wherever pfan builds.
+ssh_silent_listener() {
+	local bin="$BATS_FILE_TMPDIR/silent" src="$BATS_FILE_TMPDIR/silent.c"
+	if [ ! -x "$bin" ]; then
+		command -v cc >/dev/null || skip "no C compiler for the silent listener"
+		cat >"$src" <<-'EOC'
+		/* Listens on argv[1], port chosen by the kernel, prints the port,
+		 * accepts connections and holds them without a word. */
+		#include <arpa/inet.h>
+		#include <netinet/in.h>
+		#include <stdio.h>
+		#include <string.h>
+		#include <sys/socket.h>
+		#include <unistd.h>
+		int
+		main(int argc, char **argv)
+		{
+			struct sockaddr_in a;
+			socklen_t len = sizeof a;
+			int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+			memset(&a, 0, sizeof a);
+			a.sin_family = AF_INET;
+			if (argc != 2 || inet_pton(AF_INET, argv[1], &a.sin_addr) != 1 ||
+			    bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 64) != 0 ||
+			    getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+				perror("silent");
+				return 1;
+			}
+			printf("%u\n", ntohs(a.sin_port));
+			fflush(stdout);
+			for (;;)
+				if (accept(fd, NULL, NULL) < 0)
+					sleep(1);
+		}
+		EOC
+		cc -o "$bin" "$src" || return 1
+	fi
+	local portfile="$BATS_TEST_TMPDIR/silent.port.$RANDOM" i
+	"$bin" "$1" >"$portfile" 3>&- &
+	SSH_AUX_PID+=($!)
+	for i in $(seq 50); do
+		[ -s "$portfile" ] && break
+		sleep 0.1
+	done
+	SSH_SILENT_PORT=$(cat "$portfile")
+	[ -n "$SSH_SILENT_PORT" ]
+}
+
+# ssh_ok_once JOBLOG N: every seq 1..N has exactly one "ok" record, and no
+# other seq has any.
+ssh_ok_once() {
+	local bad
+	bad=$(jq -rs --argjson n "$2" '
+		[ .[] | select(.seq != null and .status == "ok") | .seq ] as $ok
+		| [ range(1; $n + 1) as $s | select(($ok | map(select(. == $s)) | length) != 1)
+		    | "seq \($s): ok \($ok | map(select(. == $s)) | length) times" ]
+		  + [ $ok[] | select(. < 1 or . > $n) | "seq \(.): not an input" ]
+		| .[]' "$1")
+	[ -z "$bad" ] && return 0
+	echo "# $1:"
+	echo "$bad" | sed 's/^/#   /'
+	return 1
+}
+
+# ssh_user_procs_on HOST: like ssh_user_procs, for the jobs on HOST.
+ssh_user_procs_on() {
+	ssh_harness_procs "$1"
+}
+
+# ssh_wait_procs SECS N REGEX [HOST]
+ssh_wait_procs() {
+	local limit=$1 n=$2 re=$3 host=${4:-} i have
+	for i in $(seq $((limit * 10))); do
+		if [ -n "$host" ]; then
+			have=$(ssh_user_procs_on "$host" | grep -Ec -- "$re" || true)
+		else
+			have=$(ssh_user_procs | grep -Ec -- "$re" || true)
+		fi
+		[ "$have" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	echo "# only $have processes matching '$re'${host:+ on $host} after $limit s, not $n"
+	return 1
+}
+
+# A directory the test user's jobs can write in, under SSH_DIR (which is
+# searchable by all).
+ssh_share_dir() {
+	SSH_SHARE=$SSH_DIR/share.$BATS_SUITE_TEST_NUMBER
+	rm -rf "$SSH_SHARE"
+	mkdir -p "$SSH_SHARE"
+	chmod 1777 "$SSH_SHARE"
 }

@@ -1,0 +1,184 @@
+#!/usr/bin/env bats
+# Fault injection on the hosts: an sshd killed, stopped, refusing, silent,
+# restarted; a host given up; every host gone. Each test checks the joblog
+# (every job ok exactly once, lost attempts as host_lost) and that no job
+# process is left on any host.
+bats_require_minimum_version 1.5.0
+load harness
+
+setup_file() { ssh_setup_file 3; }
+setup() {
+	ssh_setup
+	# an earlier test may have killed an sshd
+	ssh_harness_revive
+}
+teardown() { ssh_teardown; }
+teardown_file() { ssh_teardown_file; }
+
+# Waits for the background pfan; its status in PFAN_RC.
+wait_pfan() {
+	PFAN_RC=0
+	wait "$PFAN_PID" || PFAN_RC=$?
+	PFAN_PID=
+	echo "# pfan exited $PFAN_RC; its stderr:"
+	sed 's/^/#   /' err
+}
+
+@test "an sshd killed with its sessions: the jobs finish once on the others, the lost attempts are host_lost" {
+	ssh_write_hostfile hosts.yaml 2 2 2
+	"$PFAN" -H hosts.yaml --joblog jl.jsonl 'sleep 0.5; echo {}' ::: $(seq 24) >out 2>err &
+	PFAN_PID=$!
+	ssh_wait_procs 10 2 'sleep 0.5' node1
+	ssh_sshd_signal 1 KILL
+	wait_pfan
+	[ "$PFAN_RC" -eq 0 ]
+	ssh_ok_once jl.jsonl 24
+	[ "$(sort -n out | tr '\n' ' ')" = "$(seq 24 | tr '\n' ' ')" ]
+	# the attempts running on node1 when it died
+	local lost
+	lost=$(jq -s '[.[] | select(.status == "host_lost")] | length' jl.jsonl)
+	[ "$lost" -ge 1 ] && [ "$lost" -le 2 ]
+	[ "$(jq -s '[.[] | select(.status == "host_lost" and (.host != "node1" or .final != false))] | length' jl.jsonl)" -eq 0 ]
+	# only ok and host_lost
+	[ "$(jq -s '[.[] | select(.seq != null and .status != "ok" and .status != "host_lost")] | length' jl.jsonl)" -eq 0 ]
+	grep -q '^pfan: warning: node1: ' err
+	ssh_wait_no_user_procs 3
+}
+
+@test "a stopped sshd is lost within 3 keepalives; its jobs finish elsewhere; once woken nothing ran twice" {
+	ssh_write_hostfile hosts.yaml 2 2
+	"$PFAN" -H hosts.yaml --keepalive 1 --joblog jl.jsonl 'sleep 0.5; echo {}' ::: $(seq 20) >out 2>err &
+	PFAN_PID=$!
+	ssh_wait_procs 10 2 'sleep 0.5' node1
+	ssh_sshd_signal 1 STOP
+	local t0=$SECONDS
+	# 3 intervals of 1 s, the tick that notices, and slack
+	ssh_wait_line 6 jl.jsonl '"host":"node1".*"status":"host_lost"'
+	echo "# lost after about $((SECONDS - t0)) s"
+	ssh_sshd_signal 1 CONT
+	wait_pfan
+	[ "$PFAN_RC" -eq 0 ]
+	ssh_ok_once jl.jsonl 20
+	[ "$(sort -n out | tr '\n' ' ')" = "$(seq 20 | tr '\n' ' ')" ]
+	grep -q '^pfan: warning: node1: no answer to keepalives' err
+	# node1's jobs ran on until the sshd woke up; then the closed
+	# connection kills them
+	ssh_wait_no_user_procs 3
+}
+
+@test "a host that refuses connections and one that never speaks SSH: the run finishes on the others, with a warning for each" {
+	ssh_silent_listener 127.0.0.4
+	local silent=$SSH_SILENT_PORT refused
+	# a port nothing listens on: bound and closed again by the listener trick
+	refused=$(ssh_harness_free_port)
+	while { exec 9<>"/dev/tcp/127.0.0.3/$refused"; } 2>/dev/null; do
+		exec 9<&- 9>&-
+		refused=$(ssh_harness_free_port)
+	done
+	ssh_write_hostfile hosts.yaml 2
+	cat >>hosts.yaml <<-EOT
+	  - name: refusing
+	    address: 127.0.0.3
+	    port: $refused
+	    slots: 2
+	  - name: silent
+	    address: 127.0.0.4
+	    port: $silent
+	    slots: 2
+	EOT
+	# long enough for the handshake timeout (10 s)
+	run --separate-stderr "$PFAN" -H hosts.yaml --joblog jl.jsonl 'sleep 1.1; echo {}' ::: $(seq 20)
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	ssh_ok_once jl.jsonl 20
+	[ "$(jq -s '[.[] | select(.seq != null and .host != "node1")] | length' jl.jsonl)" -eq 0 ]
+	grep -q "^pfan: warning: refusing: connect to 127.0.0.3 port $refused: Connection refused; giving up" <<<"$stderr"
+	grep -q "^pfan: warning: silent: no SSH session within 10 s (stuck in handshake)" <<<"$stderr"
+}
+
+@test "a host whose sshd is killed and started again on the same port comes back and takes jobs" {
+	ssh_write_hostfile hosts.yaml 2 2
+	"$PFAN" -H hosts.yaml --joblog jl.jsonl 'sleep 0.3; echo {}' ::: $(seq 40) >out 2>err &
+	PFAN_PID=$!
+	ssh_wait_procs 10 2 'sleep 0.3' node1
+	ssh_sshd_signal 1 KILL
+	ssh_wait_line 5 jl.jsonl '"host":"node1".*"status":"host_lost"'
+	ssh_harness_restart 1
+	wait_pfan
+	[ "$PFAN_RC" -eq 0 ]
+	ssh_ok_once jl.jsonl 40
+	# node1 ran jobs ok after its lost ones
+	jq -r 'select(.host == "node1") | .status' jl.jsonl | uniq | tr '\n' ' ' >states
+	cat states
+	grep -Eq '^(ok )?host_lost ok $' states
+	ssh_wait_no_user_procs 3
+}
+
+@test "a host lost 3 times in a row, with no job finishing in between, is given up" {
+	ssh_write_hostfile hosts.yaml 2 2
+	"$PFAN" -H hosts.yaml --joblog jl.jsonl 'sleep 1.5; echo {}' ::: $(seq 12) >out 2>err &
+	PFAN_PID=$!
+	local round lost=0 old pid i
+	for round in 1 2 3; do
+		# node1 runs jobs on a new connection: kill it under them
+		ssh_wait_procs 10 1 'sleep 1.5' node1
+		old=$(ssh_user_procs_on node1 | awk '{ print $1 }')
+		ssh_sshd_signal 1 KILL
+		# back before pfan's first retry (1 s, then 2 s): a refused
+		# retry would be a loss of its own
+		ssh_harness_restart 1
+		for i in $(seq 50); do
+			[ "$(jq -s '[.[] | select(.host == "node1" and .status == "host_lost")] | length' jl.jsonl)" -gt "$lost" ] && break
+			sleep 0.1
+		done
+		lost=$(jq -s '[.[] | select(.host == "node1" and .status == "host_lost")] | length' jl.jsonl)
+		echo "# round $round: $lost lost on node1"
+		[ "$lost" -ge "$round" ]
+		# the jobs that were running die with their connection
+		for pid in $old; do
+			for i in $(seq 30); do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.1
+			done
+			! kill -0 "$pid" 2>/dev/null
+		done
+	done
+	wait_pfan
+	[ "$PFAN_RC" -eq 0 ]
+	ssh_ok_once jl.jsonl 12
+	grep -q '^pfan: warning: node1: .*giving up on this host for the run' err
+	[ "$(grep -c 'giving up' err)" -eq 1 ]
+	# no job ran on node1 after the third loss, though its sshd is back
+	jq -r 'select(.host == "node1") | .status' jl.jsonl | sort | uniq -c
+	[ "$(jq -s '[.[] | select(.host == "node1" and .status == "ok")] | length' jl.jsonl)" -eq 0 ]
+	ssh_wait_no_user_procs 3
+}
+
+@test "every host gone: pfan exits non-zero, the joblog complete, and says how many jobs are left and how to resume" {
+	ssh_share_dir
+	echo 30 >"$SSH_SHARE/delay"
+	chmod 644 "$SSH_SHARE/delay"
+	ssh_write_hostfile hosts.yaml 2 2
+	# the same command both times: the delay is read from a file
+	local cmd="sleep \$(cat $SSH_SHARE/delay); echo {}"
+	"$PFAN" -H hosts.yaml --joblog jl.jsonl "$cmd" ::: $(seq 8) >out 2>err &
+	PFAN_PID=$!
+	ssh_wait_procs 10 4 'sleep 30'
+	ssh_sshd_signal 1 KILL
+	ssh_sshd_signal 2 KILL
+	wait_pfan
+	[ "$PFAN_RC" -ne 0 ]
+	grep -q '^pfan: no host left to run jobs on (every host failed or was given up); 4 jobs unfinished and input not read yet; run the same command with --resume jl.jsonl to finish them' err
+	# the four that ran are in the joblog, as lost
+	[ "$(jq -s '[.[] | select(.status == "host_lost")] | length' jl.jsonl)" -eq 4 ]
+	[ "$(jq -s '[.[] | select(.seq != null and .status != "host_lost")] | length' jl.jsonl)" -eq 0 ]
+	ssh_wait_no_user_procs 3
+	# back up: the resumed run finishes all of them
+	ssh_harness_restart 1
+	ssh_harness_restart 2
+	echo 0.1 >"$SSH_SHARE/delay"
+	run --separate-stderr "$PFAN" -H hosts.yaml --resume jl.jsonl "$cmd" ::: $(seq 8)
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	ssh_ok_once jl.jsonl 8
+}

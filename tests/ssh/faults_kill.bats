@@ -1,0 +1,152 @@
+#!/usr/bin/env bats
+# Fault injection on pfan itself, with jobs on remote hosts: SIGKILL at
+# random moments then --resume, Ctrl-C twice, SIGTERM, --timeout,
+# --halt now, and jobs with children of their own. Each test checks the
+# joblog's statuses, pfan's exit status, and that no job process is left
+# on any host.
+bats_require_minimum_version 1.5.0
+load harness
+
+setup_file() { ssh_setup_file 3; }
+setup() {
+	ssh_setup
+	ssh_harness_revive
+}
+teardown() { ssh_teardown; }
+teardown_file() { ssh_teardown_file; }
+
+wait_pfan() {
+	PFAN_RC=0
+	wait "$PFAN_PID" || PFAN_RC=$?
+	PFAN_PID=
+	echo "# pfan exited $PFAN_RC; its stderr:"
+	sed 's/^/#   /' err
+}
+
+# statuses JOBLOG: "SEQ STATUS" per attempt, by seq
+statuses() {
+	jq -r 'select(.seq != null) | "\(.seq) \(.status)"' "$1" | sort -n | tr '\n' ' '
+}
+
+now() {
+	date +%s.%N
+}
+
+@test "pfan SIGKILLed at random moments, resumed each time: every job ok exactly once, no process left after a kill" {
+	ssh_write_hostfile hosts.yaml 2 2 2
+	local cmd=(-H hosts.yaml --resume jl.jsonl 'sleep 0.3; echo {}' ::: $(seq 120))
+	local round delay t0 t1 rc
+	for round in $(seq 10); do
+		"$PFAN" "${cmd[@]}" >"out.$round" 2>"err.$round" &
+		PFAN_PID=$!
+		delay=0.$((RANDOM % 9 + 1))
+		sleep "$delay"
+		kill -KILL "$PFAN_PID" 2>/dev/null || true
+		rc=0
+		wait "$PFAN_PID" || rc=$?
+		PFAN_PID=
+		# killed, or done before the kill (then it must have succeeded)
+		[ "$rc" -eq 137 ] || [ "$rc" -eq 0 ]
+		t0=$(now)
+		ssh_wait_no_user_procs 3
+		t1=$(now)
+		echo "# round $round: SIGKILL after ${delay}s; $(jq -s '[.[] | select(.status == "ok")] | length' jl.jsonl) ok so far; hosts clean $(echo "$t1 - $t0" | bc) s after"
+		# nothing recorded ok twice, even before the end
+		[ -z "$(jq -rs '[.[] | select(.status == "ok") | .seq] | group_by(.) | map(select(length > 1)) | .[]' jl.jsonl)" ]
+	done
+	run --separate-stderr "$PFAN" "${cmd[@]}"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	ssh_ok_once jl.jsonl 120
+	ssh_wait_no_user_procs 3
+}
+
+@test "Ctrl-C twice: the remote jobs are killed, recorded killed, exit 130" {
+	ssh_write_hostfile hosts.yaml 2 2
+	"$PFAN" -H hosts.yaml --joblog jl.jsonl 'sleep 30; echo {}' ::: $(seq 6) >out 2>err &
+	PFAN_PID=$!
+	ssh_wait_procs 10 4 'sleep 30'
+	kill -INT "$PFAN_PID"
+	ssh_wait_line 5 err 'interrupted'
+	kill -INT "$PFAN_PID"
+	wait_pfan
+	[ "$PFAN_RC" -eq 130 ]
+	[ "$(statuses jl.jsonl)" = "1 killed 2 killed 3 killed 4 killed " ]
+	[ "$(jq -s '[.[] | select(.seq != null and .final != true)] | length' jl.jsonl)" -eq 0 ]
+	ssh_wait_no_user_procs 3
+}
+
+@test "SIGTERM: the remote jobs are killed, recorded killed, exit 143" {
+	ssh_write_hostfile hosts.yaml 2 2
+	"$PFAN" -H hosts.yaml --joblog jl.jsonl 'sleep 30; echo {}' ::: $(seq 6) >out 2>err &
+	PFAN_PID=$!
+	ssh_wait_procs 10 4 'sleep 30'
+	kill -TERM "$PFAN_PID"
+	wait_pfan
+	[ "$PFAN_RC" -eq 143 ]
+	[ "$(statuses jl.jsonl)" = "1 killed 2 killed 3 killed 4 killed " ]
+	ssh_wait_no_user_procs 3
+}
+
+@test "--timeout on remote hosts: timed-out jobs killed and recorded timeout, the exit status counts them" {
+	ssh_write_hostfile hosts.yaml 2 2
+	run --separate-stderr "$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl 'sleep {}' ::: 0.1 30 30 0.2 30
+	echo "$stderr"
+	[ "$status" -eq 3 ]
+	[ "$(statuses jl.jsonl)" = "1 ok 2 timeout 3 timeout 4 ok 5 timeout " ]
+	ssh_wait_no_user_procs 3
+}
+
+@test "--halt now,fail=1 on remote hosts: the running jobs are killed, the exit status counts the failed" {
+	ssh_share_dir
+	ssh_write_hostfile hosts.yaml 2 2
+	# job 1 fails once the three others are running (the go file)
+	"$PFAN" -H hosts.yaml --halt now,fail=1 --joblog jl.jsonl \
+		"if [ {} = 1 ]; then while [ ! -e $SSH_SHARE/go ]; do sleep 0.05; done; exit 3; fi; sleep 30" \
+		::: $(seq 8) >out 2>err &
+	PFAN_PID=$!
+	ssh_wait_procs 10 3 'sleep 30'
+	touch "$SSH_SHARE/go"
+	wait_pfan
+	# 1 failed + 3 killed
+	[ "$PFAN_RC" -eq 4 ]
+	[ "$(statuses jl.jsonl)" = "1 failed 2 killed 3 killed 4 killed " ]
+	[ "$(jq -r 'select(.seq == 1) | .exit' jl.jsonl)" -eq 3 ]
+	grep -q 'halt' err
+	ssh_wait_no_user_procs 3
+}
+
+@test "a job's own children die with it: --timeout" {
+	ssh_write_hostfile hosts.yaml 2 2
+	run --separate-stderr "$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl \
+		'sleep 30 & sleep 31; : {}' ::: 1 2 3 4
+	echo "$stderr"
+	[ "$status" -eq 4 ]
+	[ "$(statuses jl.jsonl)" = "1 timeout 2 timeout 3 timeout 4 timeout " ]
+	ssh_wait_no_user_procs 3
+}
+
+@test "a job's own children die with it: Ctrl-C twice" {
+	ssh_write_hostfile hosts.yaml 2 2
+	"$PFAN" -H hosts.yaml --joblog jl.jsonl 'sleep 30 & sleep 31; : {}' ::: 1 2 3 4 >out 2>err &
+	PFAN_PID=$!
+	# each job: its two sleeps
+	ssh_wait_procs 10 8 'sleep 3[01]'
+	kill -INT "$PFAN_PID"
+	ssh_wait_line 5 err 'interrupted'
+	kill -INT "$PFAN_PID"
+	wait_pfan
+	[ "$PFAN_RC" -eq 130 ]
+	[ "$(statuses jl.jsonl)" = "1 killed 2 killed 3 killed 4 killed " ]
+	ssh_wait_no_user_procs 3
+}
+
+@test "children that ignore SIGTERM get SIGKILL after the grace" {
+	ssh_write_hostfile hosts.yaml 2 2
+	run --separate-stderr "$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl \
+		"trap '' TERM; sleep 30 & sleep 31; : {}" ::: 1 2
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ "$(statuses jl.jsonl)" = "1 timeout 2 timeout " ]
+	ssh_wait_no_user_procs 3
+}
