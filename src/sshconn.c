@@ -418,7 +418,7 @@ static void
 on_keepalive(void *arg)
 {
 	struct sshconn *c = arg;
-	double now = mono_now(), interval = c->o->keepalive;
+	double now = mono_now(), interval = c->o->keepalive, delay = interval;
 	int next = 0;
 
 	c->timer = NULL;
@@ -440,7 +440,14 @@ on_keepalive(void *arg)
 			c->ka_sent = now;
 		conn_update_io(c);
 	}
-	c->timer = loop_timer_add(c->loop, interval, on_keepalive, c);
+	/* Unanswered: look again when the silence reaches 3 intervals, not
+	 * at the next tick, which could be up to an interval later. */
+	if (c->ka_sent > c->io.last_rx) {
+		double due = c->io.last_rx + 3 * interval - now;
+		if (due < delay)
+			delay = due > 0.01 ? due : 0.01;
+	}
+	c->timer = loop_timer_add(c->loop, delay, on_keepalive, c);
 }
 
 /* Tears c down and hands all its tasks to the host, which decides. */
