@@ -33,8 +33,13 @@ now() {
 }
 
 @test "pfan SIGKILLed at random moments, resumed each time: every job ok exactly once, no process left after a kill" {
+	ssh_share_dir
 	ssh_write_hostfile hosts.yaml 2 2 2
-	local cmd=(-H hosts.yaml --resume jl.jsonl 'sleep 0.3; echo {}' ::: $(seq 120))
+	# jobs 5 and 65 run long until the last run (two slots of six): once
+	# reached, a kill always hits running jobs, and one left would show
+	local cmd=(-H hosts.yaml --resume jl.jsonl
+		"case {} in 5|65) [ -e $SSH_SHARE/short ] || sleep 30 ;; esac; sleep 0.3; echo {}"
+		::: $(seq 120))
 	local round delay t0 t1 rc
 	for round in $(seq 10); do
 		"$PFAN" "${cmd[@]}" >"out.$round" 2>"err.$round" &
@@ -54,6 +59,7 @@ now() {
 		# nothing recorded ok twice, even before the end
 		[ -z "$(jq -rs '[.[] | select(.status == "ok") | .seq] | group_by(.) | map(select(length > 1)) | .[]' jl.jsonl)" ]
 	done
+	touch "$SSH_SHARE/short"
 	run --separate-stderr "$PFAN" "${cmd[@]}"
 	echo "$stderr"
 	[ "$status" -eq 0 ]
@@ -69,11 +75,11 @@ now() {
 	kill -INT "$PFAN_PID"
 	ssh_wait_line 5 err 'interrupted'
 	kill -INT "$PFAN_PID"
+	ssh_wait_no_user_procs 3
 	wait_pfan
 	[ "$PFAN_RC" -eq 130 ]
 	[ "$(statuses jl.jsonl)" = "1 killed 2 killed 3 killed 4 killed " ]
 	[ "$(jq -s '[.[] | select(.seq != null and .final != true)] | length' jl.jsonl)" -eq 0 ]
-	ssh_wait_no_user_procs 3
 }
 
 @test "SIGTERM: the remote jobs are killed, recorded killed, exit 143" {
@@ -82,19 +88,22 @@ now() {
 	PFAN_PID=$!
 	ssh_wait_procs 10 4 'sleep 30'
 	kill -TERM "$PFAN_PID"
+	ssh_wait_no_user_procs 3
 	wait_pfan
 	[ "$PFAN_RC" -eq 143 ]
 	[ "$(statuses jl.jsonl)" = "1 killed 2 killed 3 killed 4 killed " ]
-	ssh_wait_no_user_procs 3
 }
 
 @test "--timeout on remote hosts: timed-out jobs killed and recorded timeout, the exit status counts them" {
 	ssh_write_hostfile hosts.yaml 2 2
-	run --separate-stderr "$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl 'sleep {}' ::: 0.1 30 30 0.2 30
-	echo "$stderr"
-	[ "$status" -eq 3 ]
+	"$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl 'sleep {}' ::: 0.1 30 30 0.2 30 >out 2>err &
+	PFAN_PID=$!
+	ssh_wait_procs 10 3 'sleep 30'
+	# the last one started at most 1 s ago: its timeout, and 3 s
+	ssh_wait_no_user_procs 4
+	wait_pfan
+	[ "$PFAN_RC" -eq 3 ]
 	[ "$(statuses jl.jsonl)" = "1 ok 2 timeout 3 timeout 4 ok 5 timeout " ]
-	ssh_wait_no_user_procs 3
 }
 
 @test "--halt now,fail=1 on remote hosts: the running jobs are killed, the exit status counts the failed" {
@@ -107,23 +116,25 @@ now() {
 	PFAN_PID=$!
 	ssh_wait_procs 10 3 'sleep 30'
 	touch "$SSH_SHARE/go"
+	ssh_wait_no_user_procs 3
 	wait_pfan
 	# 1 failed + 3 killed
 	[ "$PFAN_RC" -eq 4 ]
 	[ "$(statuses jl.jsonl)" = "1 failed 2 killed 3 killed 4 killed " ]
 	[ "$(jq -r 'select(.seq == 1) | .exit' jl.jsonl)" -eq 3 ]
 	grep -q 'halt' err
-	ssh_wait_no_user_procs 3
 }
 
 @test "a job's own children die with it: --timeout" {
 	ssh_write_hostfile hosts.yaml 2 2
-	run --separate-stderr "$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl \
-		'sleep 30 & sleep 31; : {}' ::: 1 2 3 4
-	echo "$stderr"
-	[ "$status" -eq 4 ]
+	"$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl \
+		'sleep 30 & sleep 31; : {}' ::: 1 2 3 4 >out 2>err &
+	PFAN_PID=$!
+	ssh_wait_procs 10 8 'sleep 3[01]'
+	ssh_wait_no_user_procs 4
+	wait_pfan
+	[ "$PFAN_RC" -eq 4 ]
 	[ "$(statuses jl.jsonl)" = "1 timeout 2 timeout 3 timeout 4 timeout " ]
-	ssh_wait_no_user_procs 3
 }
 
 @test "a job's own children die with it: Ctrl-C twice" {
@@ -135,18 +146,21 @@ now() {
 	kill -INT "$PFAN_PID"
 	ssh_wait_line 5 err 'interrupted'
 	kill -INT "$PFAN_PID"
+	ssh_wait_no_user_procs 3
 	wait_pfan
 	[ "$PFAN_RC" -eq 130 ]
 	[ "$(statuses jl.jsonl)" = "1 killed 2 killed 3 killed 4 killed " ]
-	ssh_wait_no_user_procs 3
 }
 
 @test "children that ignore SIGTERM get SIGKILL after the grace" {
 	ssh_write_hostfile hosts.yaml 2 2
-	run --separate-stderr "$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl \
-		"trap '' TERM; sleep 30 & sleep 31; : {}" ::: 1 2
-	echo "$stderr"
-	[ "$status" -eq 2 ]
+	"$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl \
+		"trap '' TERM; sleep 30 & sleep 31; : {}" ::: 1 2 >out 2>err &
+	PFAN_PID=$!
+	ssh_wait_procs 10 4 'sleep 3[01]'
+	# the timeout, the grace (1 s), and 3 s
+	ssh_wait_no_user_procs 5
+	wait_pfan
+	[ "$PFAN_RC" -eq 2 ]
 	[ "$(statuses jl.jsonl)" = "1 timeout 2 timeout " ]
-	ssh_wait_no_user_procs 3
 }

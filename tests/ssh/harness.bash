@@ -14,7 +14,9 @@
 #   ssh_write_hostfile FILE SLOTS...   a hostfile with one slot count per node
 #   ssh_user_procs        processes pfan's remote wrapper started (their
 #                         environment has PFAN_SEQ): "what is left behind"
-#   ssh_wait_no_user_procs SECS        waits for none; prints the rest if not
+#   ssh_wait_no_user_procs SECS [HOST] waits for none (and none of the
+#                         wrapper's shells), on HOST if given; prints the
+#                         rest if not
 #   ssh_sshd_signal I SIG signal node I's listening sshd and its sessions
 #   ssh_peak JOBLOG HOST  the most jobs that ran at once on HOST
 #   ssh_harness_restart I start node I's sshd again: same port, key, config
@@ -29,6 +31,10 @@
 #   ssh_user_procs_on HOST  ssh_user_procs of the jobs on HOST (PFAN_HOST)
 #   ssh_wait_procs SECS N REGEX [HOST]  waits until N or more of those
 #                         processes (of HOST's jobs) have args matching REGEX
+#   ssh_procs_pids [HOST] the PIDs of ssh_harness_procs -a [HOST]
+#   ssh_descendants PID   PID's descendants, PID first
+#   ssh_wait_gone SECS PID...  waits until none of the PIDs runs; prints
+#                         the rest and fails otherwise
 #   ssh_share_dir         a fresh directory every user may write in (for
 #                         the jobs' handshake files): sets SSH_SHARE
 #   ssh_setup_file N / ssh_setup / ssh_teardown / ssh_teardown_file
@@ -262,12 +268,12 @@ ssh_user_procs() {
 	ssh_harness_procs
 }
 
-# Waits up to $1 seconds for ssh_user_procs to be empty; prints what is
-# left and fails otherwise.
+# Waits up to $1 seconds for ssh_user_procs (and the wrapper's shells) to
+# be gone, on host $2 if given; prints what is left and fails otherwise.
 ssh_wait_no_user_procs() {
-	local limit=$1 i left
+	local limit=$1 host=${2:-} i left
 	for i in $(seq $((limit * 10))); do
-		left=$(ssh_harness_procs -a)
+		left=$(ssh_harness_procs -a $host)
 		[ -z "$left" ] && return 0
 		sleep 0.1
 	done
@@ -517,4 +523,36 @@ ssh_share_dir() {
 	rm -rf "$SSH_SHARE"
 	mkdir -p "$SSH_SHARE"
 	chmod 1777 "$SSH_SHARE"
+}
+
+ssh_procs_pids() {
+	ssh_harness_procs -a "$@" | awk '{ print $1 }'
+}
+
+ssh_descendants() {
+	local todo=$1 pid
+	while [ -n "$todo" ]; do
+		set -- $todo
+		pid=$1
+		shift
+		echo "$pid"
+		todo="$* $(ps --ppid "$pid" -o pid= 2>/dev/null | tr '\n' ' ')"
+		todo=$(echo $todo)
+	done
+}
+
+ssh_wait_gone() {
+	local limit=$1 i pid left
+	shift
+	for i in $(seq $((limit * 10))); do
+		left=
+		for pid in "$@"; do
+			ssh_harness_alive "$pid" && left="$left $pid"
+		done
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	echo "# still running after ${limit}s:"
+	ps -o pid=,pgid=,args= -p "$(echo $left | tr ' ' ,)" | cut -c1-160 | sed 's/^/#   /'
+	return 1
 }
