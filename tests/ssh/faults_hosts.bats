@@ -15,11 +15,18 @@ setup() {
 teardown() { ssh_teardown; }
 teardown_file() { ssh_teardown_file; }
 
-# A job that, on node1, runs until the test releases it (touch
-# $SSH_SHARE/short), and briefly ($1 s) elsewhere or once released: the
-# jobs a fault hits are still running then, so one left behind would show.
+# A job that, on node1, runs until the test releases it (release_held),
+# then or elsewhere for $1 s: the jobs a fault hits are still running, so
+# one left behind would show.
 held_job() {
-	echo "if [ \"\$PFAN_HOST\" = node1 ] && [ ! -e $SSH_SHARE/short ]; then sleep 30; else sleep $1; fi; echo {}"
+	echo "if [ \"\$PFAN_HOST\" = node1 ] && [ ! -e $SSH_SHARE/short ]; then sleep 30 || :; fi; sleep $1; echo {}"
+}
+
+# Lets held jobs go on: new ones do not wait, running ones have their
+# sleep cut short.
+release_held() {
+	touch "$SSH_SHARE/short"
+	kill $(ssh_user_procs | awk '$3 == "sleep" && $4 == 30 { print $1 }') 2>/dev/null || true
 }
 
 # Waits for the background pfan; its status in PFAN_RC.
@@ -70,7 +77,7 @@ wait_pfan() {
 	ssh_wait_line 4 jl.jsonl '"host":"node1".*"status":"host_lost"'
 	t1=$(date +%s.%N)
 	echo "# lost $(echo "$t1 - $t0" | bc) s after the stop"
-	# what node1 runs once back is brief
+	# what node1 runs once back is brief (the old jobs are left alone)
 	touch "$SSH_SHARE/short"
 	ssh_sshd_signal 1 CONT
 	# the old jobs ran on while sshd slept; awake, it finds pfan's side
@@ -123,17 +130,20 @@ wait_pfan() {
 	PFAN_PID=$!
 	ssh_wait_procs 10 14 'sleep 30' node1
 	# the per-connection sshds under the listener: kill the second one's
-	local conns victim old
+	local conns victim old sleeps pid
 	conns=$(ps --ppid "${SSH_PID[1]}" -o pid= | sort -n)
 	echo "# connections: $(echo $conns)"
 	[ "$(wc -w <<<"$conns")" -eq 2 ]
 	victim=$(echo $conns | awk '{ print $2 }')
 	old=$(ssh_descendants "$victim")
-	kill -KILL $old 2>/dev/null || true
+	sleeps=$(ssh_user_procs | awk '$3 == "sleep" { print $1 }')
+	kill -KILL $(ps -o pid=,comm= -p "$(echo $old | tr ' ' ,)" | awk '$2 == "sshd" { print $1 }')
 	ssh_wait_gone 3 $old
 	# the first connection's jobs were not touched
-	[ "$(ssh_user_procs | grep -c 'sleep 30')" -eq 10 ]
-	touch "$SSH_SHARE/short"
+	for pid in $sleeps; do
+		grep -qx "$pid" <<<"$old" || ssh_harness_alive "$pid"
+	done
+	release_held
 	wait_pfan
 	[ "$PFAN_RC" -eq 0 ]
 	ssh_ok_once jl.jsonl 28
