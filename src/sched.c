@@ -529,6 +529,7 @@ dispatch(void *arg)
 {
 	struct sched *s = arg;
 
+	schedhost_review(s->hosts, s->nhosts);
 	while (!s->stopping && free_slots(s) > 0) {
 		struct job *prev = NULL, *j;
 		struct sched_host *h = NULL;

@@ -8,7 +8,10 @@
  * (the job is not to blame), and the host is suspended for the run once a
  * job it failed succeeds elsewhere, or after 5 failures in a row. While a
  * host is merely suspect (126/127 seen, no success yet) it runs one job at
- * a time, so it cannot swallow the queue before the verdict is in.
+ * a time, and after 3 such exits it pauses while some other host has none:
+ * a host that fails in milliseconds must not pull the whole input through
+ * failed attempts before the verdict is in. When every host is suspect the
+ * program is missing everywhere: the pause lifts and the jobs fail as jobs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,7 @@
 #include "xalloc.h"
 
 #define STREAK_LIMIT 5
+#define SUSPECT_PAUSE 3
 
 struct sched_host *
 schedhost_new(struct sched *s, const char *name, unsigned slots, bool ready, size_t index)
@@ -50,7 +54,7 @@ schedhost_free_slots(const struct sched_host *h)
 {
 	unsigned cap = h->slots;
 
-	if (h->state != HOST_READY)
+	if (h->state != HOST_READY || h->paused)
 		return 0;
 	if (h->suspect > 0 && h->oks == 0)
 		cap = 1;
@@ -114,6 +118,21 @@ schedhost_any_usable(struct sched_host *const *hosts, size_t n)
 		if (can_come_back(hosts[i]))
 			return true;
 	return false;
+}
+
+void
+schedhost_review(struct sched_host *const *hosts, size_t n)
+{
+	bool clean_other;
+
+	for (size_t i = 0; i < n; i++) {
+		struct sched_host *h = hosts[i];
+		clean_other = false;
+		for (size_t k = 0; k < n; k++)
+			if (k != i && hosts[k]->suspect == 0 && can_come_back(hosts[k]))
+				clean_other = true;
+		h->paused = h->suspect >= SUSPECT_PAUSE && h->oks == 0 && clean_other;
+	}
 }
 
 bool

@@ -27,6 +27,7 @@ struct sched_host {
 	struct executor ex;
 	unsigned fail_streak;       /* failed attempts in a row here */
 	unsigned suspect;           /* exits 126/127 here: program missing? */
+	bool paused;                /* suspect and another host is not */
 	unsigned long long oks, fails;
 };
 
@@ -48,6 +49,10 @@ void schedhost_release_slot(struct sched_host *h, unsigned slot);
 struct sched_host *schedhost_pick(struct sched_host *const *hosts, size_t n,
     const struct host_set *failed);
 bool schedhost_any_usable(struct sched_host *const *hosts, size_t n);
+/* Pauses a host with 3+ exits 126/127 and no success while another usable
+ * host has none; lifts the pause when every host is suspect (the program
+ * is missing everywhere: the jobs' fault). Call before choosing hosts. */
+void schedhost_review(struct sched_host *const *hosts, size_t n);
 bool schedhost_any_in(struct sched_host *const *hosts, size_t n, enum host_state state);
 
 /* A failed attempt on h (exit_code -1: no exit status). True when it looks

@@ -76,3 +76,22 @@ CFG
 	# The joblog's cmd is the canonical form, as written.
 	[ "$(jq -r 'select(.seq == 1) | .cmd' jl.jsonl)" = 'sleep 0.2; echo 1 slot={%} host={host}' ]
 }
+
+@test "the program missing on one host: every job ends ok on the other, the host is suspended" {
+	ssh_write_hostfile hosts.yaml 4 2
+	# On node1 the "program" is not there: the shell's own exit 127.
+	run --separate-stderr "$PFAN" -H hosts.yaml --joblog jl.jsonl \
+		'if [ "$PFAN_HOST" = node1 ]; then exec /nonexistent/think {}; fi; sleep 0.1; echo {}' \
+		::: $(seq 30)
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	# Every job ok exactly once, all of them on node2; no --retries needed.
+	[ "$(jq -r 'select(.status == "ok") | .seq' jl.jsonl | sort -n | uniq | wc -l)" -eq 30 ]
+	[ "$(jq -r 'select(.status == "ok") | .seq' jl.jsonl | wc -l)" -eq 30 ]
+	[ -z "$(jq -r 'select(.status == "ok" and .host != "node2") | .seq' jl.jsonl)" ]
+	# node1's attempts were 127s, recorded as not final, and few: its 4
+	# slots' worth before any verdict, then it paused (schedhost.c).
+	[ -z "$(jq -r 'select(.host == "node1" and (.exit != 127 or .final != false)) | .seq' jl.jsonl)" ]
+	[ "$(jq -r 'select(.host == "node1") | .seq' jl.jsonl | wc -l)" -le 6 ]
+	grep -q "node1: suspended for this run" <<<"$stderr"
+}

@@ -156,6 +156,14 @@ host0_lost_once(struct fake *f, const char *cmd, int host)
 }
 
 static struct exec_result
+all_127(struct fake *f, const char *cmd, int host)
+{
+	struct exec_result r = { EXEC_EXITED, 127, 0, NULL };
+	(void)f; (void)cmd; (void)host;
+	return r;
+}
+
+static struct exec_result
 host0_exit1(struct fake *f, const char *cmd, int host)
 {
 	struct exec_result r = { EXEC_EXITED, host == 0 ? 1 : 0, 0, NULL };
@@ -365,6 +373,25 @@ test_failure_streak_suspends_a_host(void **state)
 	world_free(&w);
 }
 
+/* The program missing everywhere: no host is suspended or paused for
+ * good, every job ends failed (after trying each host), nothing hangs. */
+static void
+test_program_missing_everywhere(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, 30, all_127);
+	world_start(&w);
+	add_host(&w, 0, "a", 4);
+	add_host(&w, 1, "b", 2);
+	assert_int_equal(sched_run(w.s), 30);
+	/* Each job tried on both hosts at most: no endless bouncing. */
+	assert_true(w.f.nruns >= 30);
+	assert_true(w.f.nruns <= 60);
+	world_free(&w);
+}
+
 /* One host only: exit 127 is the job's failure, nothing is suspended. */
 static void
 test_single_host_failures_are_the_jobs(void **state)
@@ -508,6 +535,7 @@ main(void)
 		cmocka_unit_test(test_no_host_left_is_pfans_error),
 		cmocka_unit_test(test_failure_streak_suspends_a_host),
 		cmocka_unit_test(test_single_host_failures_are_the_jobs),
+		cmocka_unit_test(test_program_missing_everywhere),
 		cmocka_unit_test(test_host_lost_requeues_without_using_a_retry),
 		cmocka_unit_test(test_halt_now_kills_the_running_jobs),
 		cmocka_unit_test(test_resume_skips_jobs_the_joblog_has_done),
