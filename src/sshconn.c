@@ -172,9 +172,17 @@ static void
 on_deadline(void *arg)
 {
 	struct sshconn *c = arg;
-	char *why = xasprintf("no SSH session within %g s (stuck in %s)",
-	    c->o->connect_timeout, conn_state_names[c->state]);
+	char *why;
 
+	/* Say so when the port answers TCP but nothing speaks SSH on it (the
+	 * wrong port, another service, a stopped sshd). */
+	if (c->state == CONN_HANDSHAKE && c->io.rx_bytes == 0)
+		why = xasprintf("no SSH session within %g s: %s port %u accepted the "
+		    "connection but sent nothing", c->o->connect_timeout,
+		    c->spec->address, c->spec->port);
+	else
+		why = xasprintf("no SSH session within %g s (stuck in %s)",
+		    c->o->connect_timeout, conn_state_names[c->state]);
 	c->deadline = NULL;
 	conn_lost(c, why, false);
 	free(why);

@@ -86,9 +86,10 @@ static LIBSSH2_RECV_FUNC(sess_recv)
 			io->rx_error = errno;
 		return -errno;
 	}
-	if (n > 0)
+	if (n > 0) {
 		io->last_rx = mono_now();
-	else
+		io->rx_bytes += (unsigned long long)n;
+	} else
 		io->rx_error = -1;
 	return n;
 }
@@ -145,6 +146,7 @@ sshsess_new(struct sshsess_io *io)
 	if (s == NULL)
 		fatal("libssh2_session_init failed");
 	io->rx_error = 0;
+	io->rx_bytes = 0;
 	libssh2_session_callback_set(s, LIBSSH2_CALLBACK_RECV, (void *)sess_recv);
 	libssh2_session_callback_set(s, LIBSSH2_CALLBACK_SEND, (void *)sess_send);
 	libssh2_session_set_blocking(s, 0);

@@ -17,6 +17,7 @@ union sshsess_block {
 
 struct sshsess_io {
 	double last_rx;             /* mono_now() when bytes last arrived */
+	unsigned long long rx_bytes;   /* received since the session began */
 	int rx_error;               /* what recv said last: 0, -1 EOF, or errno */
 	union sshsess_block blocks; /* ring of the session's live blocks */
 };

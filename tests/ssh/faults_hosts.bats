@@ -119,7 +119,7 @@ wait_pfan() {
 	ssh_ok_once jl.jsonl 20
 	[ "$(jq -s '[.[] | select(.seq != null and .host != "node1")] | length' jl.jsonl)" -eq 0 ]
 	grep -q "^pfan: warning: refusing: connect to 127.0.0.3 port $refused: Connection refused; giving up" <<<"$stderr"
-	grep -q "^pfan: warning: silent: no SSH session within 10 s (stuck in handshake)" <<<"$stderr"
+	grep -q "^pfan: warning: silent: no SSH session within 10 s: 127.0.0.4 port $silent accepted the connection but sent nothing" <<<"$stderr"
 }
 
 @test "one of a host's two connections dies: its jobs are rerun, the host goes on with the other" {
