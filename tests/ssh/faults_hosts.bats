@@ -19,7 +19,17 @@ teardown_file() { ssh_teardown_file; }
 # then or elsewhere for $1 s: the jobs a fault hits are still running, so
 # one left behind would show.
 held_job() {
-	echo "if [ \"\$PFAN_HOST\" = node1 ] && [ ! -e $SSH_SHARE/short ]; then sleep 30 || :; fi; sleep $1; echo {}"
+	echo "echo {} begins; if [ \"\$PFAN_HOST\" = node1 ] && [ ! -e $SSH_SHARE/short ]; then sleep 30 || :; fi; sleep $1; echo {} ends"
+}
+
+# The output of held jobs 1..$1, each once, sorted: a lost attempt's
+# "begins" must not show.
+held_output() {
+	local i
+	for i in $(seq "$1"); do
+		echo "$i begins"
+		echo "$i ends"
+	done | sort
 }
 
 # Lets held jobs go on: new ones do not wait, running ones have their
@@ -52,7 +62,7 @@ wait_pfan() {
 	wait_pfan
 	[ "$PFAN_RC" -eq 0 ]
 	ssh_ok_once jl.jsonl 24
-	[ "$(sort -n out | tr '\n' ' ')" = "$(seq 24 | tr '\n' ' ')" ]
+	[ "$(sort out)" = "$(held_output 24)" ]
 	# the two attempts running on node1 when it died, to be rerun
 	[ "$(jq -s '[.[] | select(.status == "host_lost")] | length' jl.jsonl)" -eq 2 ]
 	[ "$(jq -s '[.[] | select(.status == "host_lost" and (.host != "node1" or .final != false))] | length' jl.jsonl)" -eq 0 ]
@@ -76,7 +86,7 @@ wait_pfan() {
 	# before the stop), and 1 s of slack
 	ssh_wait_line 4 jl.jsonl '"host":"node1".*"status":"host_lost"'
 	t1=$(date +%s.%N)
-	echo "# lost $(echo "$t1 - $t0" | bc) s after the stop"
+	echo "# lost $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s after the stop"
 	# what node1 runs once back is brief (the old jobs are left alone)
 	touch "$SSH_SHARE/short"
 	ssh_sshd_signal 1 CONT
@@ -86,7 +96,7 @@ wait_pfan() {
 	wait_pfan
 	[ "$PFAN_RC" -eq 0 ]
 	ssh_ok_once jl.jsonl 16
-	[ "$(sort -n out | tr '\n' ' ')" = "$(seq 16 | tr '\n' ' ')" ]
+	[ "$(sort out)" = "$(held_output 16)" ]
 	[ "$(jq -s '[.[] | select(.status == "host_lost")] | length' jl.jsonl)" -eq 2 ]
 	grep -q '^pfan: warning: node1: no answer to keepalives' err
 	ssh_wait_no_user_procs 3
@@ -147,6 +157,7 @@ wait_pfan() {
 	wait_pfan
 	[ "$PFAN_RC" -eq 0 ]
 	ssh_ok_once jl.jsonl 28
+	[ "$(sort out)" = "$(held_output 28)" ]
 	[ "$(jq -s '[.[] | select(.status == "host_lost")] | length' jl.jsonl)" -eq 4 ]
 	# the host stayed up: no warning about it, only the lost jobs' causes
 	! grep -q 'warning: node1' err
@@ -168,6 +179,7 @@ wait_pfan() {
 	wait_pfan
 	[ "$PFAN_RC" -eq 0 ]
 	ssh_ok_once jl.jsonl 30
+	[ "$(sort out)" = "$(held_output 30)" ]
 	# node1 lost two, then ran jobs ok
 	jq -r 'select(.host == "node1") | .status' jl.jsonl | uniq -c
 	[ "$(jq -r 'select(.host == "node1") | .status' jl.jsonl | uniq | tr '\n' ' ')" = "host_lost ok " ]
@@ -179,7 +191,7 @@ wait_pfan() {
 	ssh_share_dir
 	ssh_write_hostfile hosts.yaml 2 2
 	# nothing finishes on node1
-	"$PFAN" -H hosts.yaml --joblog jl.jsonl "$(held_job 1)" ::: $(seq 12) >out 2>err &
+	"$PFAN" -H hosts.yaml --joblog jl.jsonl "$(held_job 1)" ::: $(seq 14) >out 2>err &
 	PFAN_PID=$!
 	local round lost=0 old i
 	for round in 1 2 3; do
@@ -201,7 +213,8 @@ wait_pfan() {
 	done
 	wait_pfan
 	[ "$PFAN_RC" -eq 0 ]
-	ssh_ok_once jl.jsonl 12
+	ssh_ok_once jl.jsonl 14
+	[ "$(sort out)" = "$(held_output 14)" ]
 	grep -q '^pfan: warning: node1: .*giving up on this host for the run' err
 	[ "$(grep -c 'giving up' err)" -eq 1 ]
 	# no job ran on node1 after the third loss, though its sshd is back

@@ -55,7 +55,7 @@ now() {
 		t0=$(now)
 		ssh_wait_no_user_procs 3
 		t1=$(now)
-		echo "# round $round: SIGKILL after ${delay}s; $(jq -s '[.[] | select(.status == "ok")] | length' jl.jsonl) ok so far; hosts clean $(echo "$t1 - $t0" | bc) s after"
+		echo "# round $round: SIGKILL after ${delay}s; $(jq -s '[.[] | select(.status == "ok")] | length' jl.jsonl) ok so far; hosts clean $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s after"
 		# nothing recorded ok twice, even before the end
 		[ -z "$(jq -rs '[.[] | select(.status == "ok") | .seq] | group_by(.) | map(select(length > 1)) | .[]' jl.jsonl)" ]
 	done
