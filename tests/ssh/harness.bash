@@ -13,7 +13,10 @@
 #                         sshd logs) when the test failed
 #   ssh_write_hostfile FILE SLOTS...   a hostfile with one slot count per node
 #   ssh_user_procs        processes pfan's remote wrapper started (their
-#                         environment has PFAN_SEQ): "what is left behind"
+#                         environment has PFAN_SEQ) through this harness's
+#                         sshds: "what is left behind"
+#   ssh_harness_procs [-a] [HOST]  the same; -a adds the wrapper's own
+#                         shells and watcher; HOST: only the jobs on HOST
 #   ssh_wait_no_user_procs SECS [HOST] waits for none (and none of the
 #                         wrapper's shells), on HOST if given; prints the
 #                         rest if not
