@@ -21,7 +21,7 @@ teardown_file() { ssh_teardown_file; }
 
 @test "a host with 25 slots runs 25 jobs at once (three connections)" {
 	ssh_write_hostfile hosts.yaml 25
-	run --separate-stderr "$PFAN" -H hosts.yaml --joblog jl.jsonl 'sleep 2' ::: $(seq 25)
+	run --separate-stderr "$PFAN" -H hosts.yaml --joblog jl.jsonl 'sleep 2; : {}' ::: $(seq 25)
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[ "$(ssh_peak jl.jsonl node1)" -eq 25 ]
