@@ -123,14 +123,17 @@ schedhost_any_usable(struct sched_host *const *hosts, size_t n)
 void
 schedhost_review(struct sched_host *const *hosts, size_t n)
 {
-	bool clean_other;
+	size_t clean = 0;
 
+	/* Runs on every dispatch: one pass to count the clean hosts, one to
+	 * decide, rather than a scan of the others per host. */
+	for (size_t i = 0; i < n; i++)
+		if (hosts[i]->suspect == 0 && can_come_back(hosts[i]))
+			clean++;
 	for (size_t i = 0; i < n; i++) {
 		struct sched_host *h = hosts[i];
-		clean_other = false;
-		for (size_t k = 0; k < n; k++)
-			if (k != i && hosts[k]->suspect == 0 && can_come_back(hosts[k]))
-				clean_other = true;
+		bool self_clean = h->suspect == 0 && can_come_back(h);
+		bool clean_other = clean > (self_clean ? 1u : 0u);
 		h->paused = h->suspect >= SUSPECT_PAUSE && h->oks == 0 && clean_other;
 	}
 }
