@@ -66,7 +66,6 @@ replay_header(struct run *r, char **cause)
 	const struct joblog_header *h = resume_header(r->resume);
 	/* The run goes back to its own directory: keep FILE where it is. */
 	char *path = realpath(r->opts.resume, NULL);
-	bool failed = r->opts.resume_failed;
 	int verbose = r->opts.verbose;
 
 	if (path == NULL)
@@ -88,7 +87,6 @@ replay_header(struct run *r, char **cause)
 		return PFAN_E_INPUT;
 	}
 	r->opts.resume = path;
-	r->opts.resume_failed = failed;
 	r->opts.joblog = path;
 	r->opts.verbose = verbose;
 	if (h->cwd != NULL && chdir(h->cwd) != 0)
@@ -157,7 +155,7 @@ setup(struct run *r, int argc, char **argv)
 	char *cause = NULL;
 
 	if (o->resume != NULL &&
-	    resume_load(&r->resume, o->resume, o->resume_failed, &cause) != PFAN_OK)
+	    resume_load(&r->resume, o->resume, &cause) != PFAN_OK)
 		return fail(cause);
 	if (o->ntemplate == 0 && o->resume != NULL) {
 		if (replay_header(r, &cause) != PFAN_OK)

@@ -45,8 +45,8 @@ static const struct opt_def opt_table[] = {
 	{ "tag", OPT_TAG, 0, NULL, "prefix each output line with the job's arguments and a tab" },
 	{ "results", OPT_RESULTS, 1, "DIR", "also write each job's output to DIR/SEQ/stdout and DIR/SEQ/stderr" },
 	{ "joblog", OPT_JOBLOG, 1, "FILE", "append a JSON line per finished attempt to FILE" },
-	{ "resume", OPT_RESUME, 1, "FILE", "skip jobs that FILE records as finished; append to FILE" },
-	{ "resume-failed", OPT_RESUME_FAILED, 1, "FILE", "like --resume, but rerun failed, timed-out and killed jobs too" },
+	{ "resume", OPT_RESUME, 1, "FILE", "skip the jobs FILE records ok, run the rest; append to FILE" },
+	{ "resume-failed", OPT_RESUME_FAILED, 1, "FILE", "the same as --resume (GNU parallel's name)" },
 	{ "hostfile", OPT_HOSTFILE, 1, "FILE", "run on the hosts in the YAML FILE (\"slurm\": the SLURM allocation)" },
 	{ "sshlogin", OPT_SSHLOGIN, 1, "SPEC", "run on [N/][user@]host[:port][,...] (\":\" is this machine)" },
 	{ "accept-new-hostkeys", OPT_ACCEPT_NEW, 0, NULL, "record the keys of hosts not yet in known_hosts" },
@@ -188,8 +188,8 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_TAG: o->tag = true; break;
 	case OPT_RESULTS: o->results = arg; break;
 	case OPT_JOBLOG: o->joblog = arg; break;
-	case OPT_RESUME: o->resume = arg; o->resume_failed = false; break;
-	case OPT_RESUME_FAILED: o->resume = arg; o->resume_failed = true; break;
+	case OPT_RESUME:
+	case OPT_RESUME_FAILED: o->resume = arg; break;
 	case OPT_HOSTFILE: push_str(&o->hostfiles, &o->nhostfiles, arg); break;
 	case OPT_SSHLOGIN: push_str(&o->sshlogins, &o->nsshlogins, arg); break;
 	case OPT_ACCEPT_NEW: o->accept_new_hostkeys = true; break;

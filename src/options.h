@@ -30,7 +30,6 @@ struct pfan_opts {
 	const char *results;
 	const char *joblog;
 	const char *resume;       /* --resume / --resume-failed FILE */
-	bool resume_failed;
 	bool dry_run;
 
 	char **hostfiles;         /* -H, in order */

@@ -37,7 +37,6 @@ struct table {
 struct resume {
 	struct table t;
 	unsigned long long done;
-	bool rerun_failed;
 	bool have_header;
 	struct joblog_header header;
 	char *version;
@@ -311,21 +310,6 @@ keep_header(struct resume *r, const json_t *o)
 	r->have_header = true;
 }
 
-static bool
-is_done(enum job_status s, bool final, bool rerun_failed)
-{
-	switch (s) {
-	case JOB_OK:
-		return true;
-	case JOB_FAILED:
-	case JOB_TIMEOUT:
-		/* A failed attempt that pfan meant to retry is no verdict. */
-		return final && !rerun_failed;
-	default:
-		return false;
-	}
-}
-
 /* One parsed line: a header or a record. */
 static int
 take_object(struct resume *r, const json_t *o, const char *where, char **cause)
@@ -353,8 +337,7 @@ take_object(struct resume *r, const json_t *o, const char *where, char **cause)
 		*cause = xasprintf("%s: unknown status \"%s\"", where, status);
 		return PFAN_E_INPUT;
 	}
-	const json_t *final = json_object_get(o, "final");
-	if (!is_done(st, final == NULL || json_is_true(final), r->rerun_failed))
+	if (st != JOB_OK)
 		return PFAN_OK;
 	cmd = str_bytes(json_object_get(o, "cmd"));
 	note_done(r, cmd,
@@ -367,7 +350,7 @@ take_object(struct resume *r, const json_t *o, const char *where, char **cause)
  * last line, without its '\n'), or when the next line is a header: the
  * writer of the next run sealed it with a '\n' before its own header. */
 int
-resume_load(struct resume **out, const char *path, bool rerun_failed, char **cause)
+resume_load(struct resume **out, const char *path, char **cause)
 {
 	struct resume *r = xcalloc(1, sizeof *r);
 	char *line = NULL, *where = NULL, *torn = NULL;
@@ -379,7 +362,6 @@ resume_load(struct resume **out, const char *path, bool rerun_failed, char **cau
 	int rc = PFAN_OK;
 
 	*out = NULL;
-	r->rerun_failed = rerun_failed;
 	if ((f = fopen(path, "re")) == NULL) {
 		if (errno == ENOENT) {
 			*out = r;

@@ -2,10 +2,9 @@
  *
  * A job's identity is its canonical command (template.h). The k-th job with
  * a given command in the new input matches the k-th distinct job (by seq)
- * with that command in the joblog. With --resume a job is done when its
- * record says ok, failed or timeout (it finished with a verdict, as GNU
- * parallel); with --resume-failed only ok counts. killed and host_lost are
- * never done (GNU parallel counts a killed job as done; we don't).
+ * with that command in the joblog. A job is done when one of its records
+ * says ok; every other job runs again (--resume and --resume-failed alike:
+ * see docs/JOBLOG.md §6.3 for why).
  */
 #ifndef PFAN_RESUME_H
 #define PFAN_RESUME_H
@@ -17,7 +16,7 @@ struct resume;
 /* Loads path. A torn last line (no trailing newline, not valid JSON) is
  * ignored with a warning; any other malformed line is PFAN_E_INPUT with
  * cause "PATH:LINE: what is wrong". A missing file is an empty joblog. */
-int resume_load(struct resume **out, const char *path, bool rerun_failed, char **cause);
+int resume_load(struct resume **out, const char *path, char **cause);
 /* True (and consumes one match) when a job with this canonical command is
  * already done and must be skipped. */
 bool resume_take_done(struct resume *r, const char *cmd);

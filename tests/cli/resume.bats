@@ -116,31 +116,42 @@ header() {
 	[ "$output" = "$(printf 'a\nb')" ]
 }
 
-@test "resume: --resume skips failed jobs; --resume-failed reruns them" {
+@test "resume: every job not recorded ok runs again, until it is ok" {
 	c='echo {}; test -e ok || test {} != 2'
 	run -1 --separate-stderr "$PFAN" --joblog jl "$c" ::: 1 2 3
+	run -1 --separate-stderr "$PFAN" --resume jl "$c" ::: 1 2 3
+	[ "$output" = 2 ]
+	# It now succeeds: a resume runs it once more, then never again.
+	touch ok
+	run -0 --separate-stderr "$PFAN" --resume jl "$c" ::: 1 2 3
+	[ "$output" = 2 ]
 	run -0 --separate-stderr "$PFAN" --resume jl "$c" ::: 1 2 3
 	[ -z "$output" ]
+	[ "$(jl_count jl '.status == "ok"')" = 3 ]
+	[ "$(jl_count jl '.status == "failed"')" = 2 ]
+}
+
+@test "resume: --resume-failed is --resume under GNU parallel's name" {
+	c='echo {}; test -e ok || test {} != 2'
+	run -1 --separate-stderr "$PFAN" --joblog jl "$c" ::: 1 2 3
 	run -1 --separate-stderr "$PFAN" --resume-failed jl "$c" ::: 1 2 3
 	[ "$output" = 2 ]
-	# It now succeeds: --resume-failed runs it once more, then never again.
 	touch ok
 	run -0 --separate-stderr "$PFAN" --resume-failed jl "$c" ::: 1 2 3
 	[ "$output" = 2 ]
 	run -0 --separate-stderr "$PFAN" --resume-failed jl "$c" ::: 1 2 3
 	[ -z "$output" ]
-	[ "$(jl_count jl '.status == "ok"')" = 3 ]
 }
 
-@test "resume: a timed-out job is done for --resume, not for --resume-failed" {
+@test "resume: a timed-out job runs again" {
 	c='test -e quick || sleep 5; echo {}'
 	run -1 --separate-stderr "$PFAN" --joblog jl --timeout 0.3 "$c" ::: a
 	[ "$(jl_count jl '.status == "timeout"')" = 1 ]
 	touch quick
 	run -0 --separate-stderr "$PFAN" --resume jl "$c" ::: a
-	[ -z "$output" ]
-	run -0 --separate-stderr "$PFAN" --resume-failed jl "$c" ::: a
 	[ "$output" = a ]
+	run -0 --separate-stderr "$PFAN" --resume jl "$c" ::: a
+	[ -z "$output" ]
 }
 
 @test "resume: --resume-failed FILE alone replays the header and reruns the failed job" {
@@ -151,7 +162,7 @@ header() {
 	[ "$(jl_count jl '.seq == 2 and .status == "ok"')" = 1 ]
 }
 
-@test "resume: killed and host_lost records run again under --resume" {
+@test "resume: killed and host_lost records run again" {
 	{ header; rec 1 "echo a" a killed; rec 2 "echo b" b host_lost; rec 3 "echo c" c ok; } >jl
 	run -0 --separate-stderr "$PFAN" -k --resume jl echo {} ::: a b c
 	[ "$output" = "$(printf 'a\nb')" ]

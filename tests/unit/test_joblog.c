@@ -176,12 +176,12 @@ log_text(const struct line *l, size_t n)
 }
 
 static struct resume *
-load_lines(const struct line *l, size_t n, bool rerun_failed)
+load_lines(const struct line *l, size_t n)
 {
 	char *text = log_text(l, n), *path = tmp_text(text), *cause = NULL;
 	struct resume *r = NULL;
 
-	assert_int_equal(resume_load(&r, path, rerun_failed, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
 	assert_null(cause);
 	assert_non_null(r);
 	free(text);
@@ -369,7 +369,7 @@ test_bytes_round_trip(void **state)
 	}
 	text = buf_steal(&b);
 	path = tmp_text(text);
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
 	assert_int_equal(resume_done_count(r), N);
 	for (int i = 0; i < N; i++) {
 		assert_true(resume_take_done(r, cmds[i]));
@@ -381,7 +381,7 @@ test_bytes_round_trip(void **state)
 	free(text);
 
 	struct line l[] = { { 1, 1, "echo caf\xe9", JOB_OK } };
-	r = load_lines(l, 1, false);
+	r = load_lines(l, 1);
 	assert_false(resume_take_done(r, "echo caf\xc3\xa9"));
 	assert_true(resume_take_done(r, "echo caf\xe9"));
 	resume_free(r);
@@ -491,7 +491,7 @@ test_append_after_torn_line(void **state)
 
 	(void)state;
 	capture_start(&cap);
-	assert_int_equal(resume_load(&res, path, false, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&res, path, &cause), PFAN_OK);
 	err = capture_end(&cap);
 	want = xasprintf("pfan: warning: %s:2: ignoring a torn last line (pfan "
 	    "was killed mid-write?)\n", path);
@@ -512,7 +512,7 @@ test_append_after_torn_line(void **state)
 	free(got);
 
 	capture_start(&cap);
-	assert_int_equal(resume_load(&res, path, false, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&res, path, &cause), PFAN_OK);
 	err = capture_end(&cap);
 	want = xasprintf("pfan: warning: %s:2: ignoring a torn line (pfan "
 	    "was killed mid-write?)\n", path);
@@ -534,7 +534,7 @@ test_resume_missing_empty_blank(void **state)
 	struct resume *r;
 
 	(void)state;
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
 	assert_null(resume_header(r));
 	assert_int_equal(resume_done_count(r), 0);
 	assert_false(resume_take_done(r, "anything"));
@@ -542,14 +542,14 @@ test_resume_missing_empty_blank(void **state)
 	tmp_done(path);
 
 	path = tmp_text("");
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
 	assert_null(resume_header(r));
 	assert_false(resume_take_done(r, ""));
 	resume_free(r);
 	tmp_done(path);
 
 	path = tmp_text("\n\n{\"seq\":2,\"cmd\":\"b\",\"status\":\"ok\"}\n\n");
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
 	assert_null(cause);
 	assert_null(resume_header(r));
 	assert_true(resume_take_done(r, "b"));
@@ -559,7 +559,7 @@ test_resume_missing_empty_blank(void **state)
 	path = tmp_text("");
 	unlink(path);
 	assert_int_equal(mkdir(path, 0700), 0);
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_E_SYS);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_E_SYS);
 	assert_null(r);
 	char *want = xasprintf("%s: Is a directory", path);
 	assert_string_equal(cause, want);
@@ -623,7 +623,7 @@ test_resume_malformed(void **state)
 		struct resume *r = (struct resume *)&r;
 
 		want = xasprintf("%s:3: %s", path, cases[i].cause);
-		assert_int_equal(resume_load(&r, path, false, &cause), PFAN_E_INPUT);
+		assert_int_equal(resume_load(&r, path, &cause), PFAN_E_INPUT);
 		assert_null(r);
 		assert_non_null(cause);
 		assert_string_equal(cause, want);
@@ -646,7 +646,7 @@ test_resume_torn_rules(void **state)
 	path = tmp_text(HEADER_LINE "{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\"}\n"
 	    "{\"seq\":2,\"cmd\":\"a\",\"stat");
 	capture_start(&cap);
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
 	err = capture_end(&cap);
 	want = xasprintf("pfan: warning: %s:3: ignoring a torn last line (pfan "
 	    "was killed mid-write?)\n", path);
@@ -659,13 +659,13 @@ test_resume_torn_rules(void **state)
 
 	/* Complete JSON without its '\n' is a record (an editor dropped it). */
 	path = tmp_text("{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\"}");
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
 	assert_true(resume_take_done(r, "a"));
 	resume_free(r);
 	tmp_done(path);
 
 	path = tmp_text("{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\"}\n{\"seq\":\"2\",\"cmd\":\"a\",\"status\":\"ok\"}");
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_E_INPUT);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_E_INPUT);
 	want = xasprintf("%s:2: seq is not a number", path);
 	assert_string_equal(cause, want);
 	free(want);
@@ -675,7 +675,7 @@ test_resume_torn_rules(void **state)
 
 	/* Torn with '\n' and nothing after it: not a write pfan makes. */
 	path = tmp_text("{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\"}\n{\"seq\":2,\"cm\n");
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_E_INPUT);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_E_INPUT);
 	want = xasprintf("%s:2: not JSON: premature end of input near '\"cm'", path);
 	assert_string_equal(cause, want);
 	free(want);
@@ -685,7 +685,7 @@ test_resume_torn_rules(void **state)
 
 	/* Torn in the middle, followed by a record rather than a header. */
 	path = tmp_text(HEADER_LINE "{\"seq\":1,\"cm\n{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\"}\n");
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_E_INPUT);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_E_INPUT);
 	want = xasprintf("%s:2: not JSON: premature end of input near '\"cm'", path);
 	assert_string_equal(cause, want);
 	free(want);
@@ -705,7 +705,7 @@ test_resume_kth(void **state)
 		{ 4, 1, "echo B", JOB_OK },
 		{ 5, 1, "echo C", JOB_KILLED },
 	};
-	struct resume *r = load_lines(l, 5, false);
+	struct resume *r = load_lines(l, 5);
 
 	(void)state;
 	assert_int_equal(resume_done_count(r), 4);
@@ -722,7 +722,8 @@ test_resume_kth(void **state)
 	resume_free(r);
 }
 
-/* Attempts of one job (same cmd and seq) count once; ok beats the rest. */
+/* Attempts of one job (same cmd and seq) count once; an ok among them makes
+ * the job done, whatever came before or after it. */
 static void
 test_resume_retries(void **state)
 {
@@ -733,62 +734,54 @@ test_resume_retries(void **state)
 		{ 8, 2, "y", JOB_TIMEOUT },
 		{ 8, 3, "y", JOB_FAILED },
 		{ 9, 1, "z", JOB_HOST_LOST },
-		{ 9, 2, "z", JOB_KILLED },
+		{ 9, 2, "z", JOB_OK },
+		{ 9, 3, "z", JOB_KILLED },
 		{ 10, 1, "x", JOB_KILLED },
 		{ 7, 1, "x", JOB_OK },      /* a later run re-ran seq 7 */
 	};
 	struct resume *r;
 
 	(void)state;
-	r = load_lines(l, sizeof l / sizeof l[0], false);
+	r = load_lines(l, sizeof l / sizeof l[0]);
 	assert_int_equal(resume_done_count(r), 2);
 	assert_true(resume_take_done(r, "x"));
 	assert_false(resume_take_done(r, "x"));
-	assert_true(resume_take_done(r, "y"));
 	assert_false(resume_take_done(r, "y"));
-	assert_false(resume_take_done(r, "z"));
-	resume_free(r);
-
-	r = load_lines(l, sizeof l / sizeof l[0], true);
-	assert_int_equal(resume_done_count(r), 1);
-	assert_true(resume_take_done(r, "x"));
-	assert_false(resume_take_done(r, "x"));
-	assert_false(resume_take_done(r, "y"));
+	assert_true(resume_take_done(r, "z"));
 	assert_false(resume_take_done(r, "z"));
 	resume_free(r);
 }
 
+/* Only ok is a verdict that a resume keeps (issue 4: "every job not
+ * recorded ok runs"). */
 static void
 test_resume_statuses(void **state)
 {
 	static const struct {
 		enum job_status st;
-		bool done, done_rerun_failed;
+		bool done;
 	} cases[] = {
-		{ JOB_OK, true, true },
-		{ JOB_FAILED, true, false },
-		{ JOB_TIMEOUT, true, false },
-		{ JOB_KILLED, false, false },
-		{ JOB_HOST_LOST, false, false },
-		{ JOB_SKIPPED, false, false },
+		{ JOB_OK, true },
+		{ JOB_FAILED, false },
+		{ JOB_TIMEOUT, false },
+		{ JOB_KILLED, false },
+		{ JOB_HOST_LOST, false },
+		{ JOB_SKIPPED, false },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct line l[] = { { 1, 1, "cmd", cases[i].st } };
-		struct resume *r = load_lines(l, 1, false);
+		struct resume *r = load_lines(l, 1);
 		assert_int_equal(resume_take_done(r, "cmd"), cases[i].done);
-		resume_free(r);
-		r = load_lines(l, 1, true);
-		assert_int_equal(resume_take_done(r, "cmd"), cases[i].done_rerun_failed);
 		resume_free(r);
 	}
 }
 
-/* A failed attempt that pfan meant to retry ("final":false) is no verdict:
- * a resume after a crash before the retry must run the job. */
+/* "final" says whether pfan meant to retry; the reader checks its type
+ * but a failed record is no verdict either way. */
 static void
-test_resume_not_final(void **state)
+test_resume_final_field(void **state)
 {
 	static const char text[] =
 	    "{\"seq\":1,\"cmd\":\"a\",\"status\":\"failed\",\"final\":false}\n"
@@ -799,16 +792,16 @@ test_resume_not_final(void **state)
 	struct resume *r = NULL;
 
 	(void)state;
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
 	assert_false(resume_take_done(r, "a"));
-	assert_true(resume_take_done(r, "b"));
+	assert_false(resume_take_done(r, "b"));
 	assert_true(resume_take_done(r, "c"));
 	resume_free(r);
 	static const char bad[] = "{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\",\"final\":1}\n";
 	unlink(path);
 	free(path);
 	path = tmp_file(bad, sizeof bad - 1);
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_E_INPUT);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_E_INPUT);
 	assert_non_null(strstr(cause, ":1: final is not true or false"));
 	free(cause);
 	unlink(path);
@@ -830,7 +823,7 @@ test_resume_header(void **state)
 	assert_int_equal(joblog_write_header(jl, &h2, &cause), PFAN_OK);
 	assert_int_equal(joblog_write_header(jl, &test_header, &cause), PFAN_OK);
 	joblog_close(jl);
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
 	h = resume_header(r);
 	assert_non_null(h);
 	assert_string_equal(h->version, "0.2.0");
@@ -845,7 +838,7 @@ test_resume_header(void **state)
 	tmp_done(path);
 
 	path = tmp_text("{\"pfan\":\"0.1.0\",\"argv\":[\"pfan\"],\"cwd\":null,\"start\":null}\n");
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
 	h = resume_header(r);
 	assert_non_null(h);
 	assert_null(h->cwd);
@@ -880,7 +873,7 @@ test_resume_large(void **state)
 	buf_adds(&b, s);
 	free(s);
 	path = tmp_file(b.data, b.len);
-	assert_int_equal(resume_load(&r, path, false, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
 	assert_int_equal(resume_done_count(r), N + 1);
 	for (int i = 0; i < N / 2; i++) {
 		char *cmd = xasprintf("./think %d", i);
@@ -916,7 +909,7 @@ main(void)
 		cmocka_unit_test(test_resume_kth),
 		cmocka_unit_test(test_resume_retries),
 		cmocka_unit_test(test_resume_statuses),
-		cmocka_unit_test(test_resume_not_final),
+		cmocka_unit_test(test_resume_final_field),
 		cmocka_unit_test(test_resume_header),
 		cmocka_unit_test(test_resume_large),
 	};

@@ -513,7 +513,7 @@ test_resume_skips_jobs_the_joblog_has_done(void **state)
 	rec.exit_code = 0;
 	rec.status = JOB_OK;
 	assert_int_equal(joblog_append(w.joblog, &rec, &cause), PFAN_OK);
-	assert_int_equal(resume_load(&w.resume, w.logpath, false, &cause), PFAN_OK);
+	assert_int_equal(resume_load(&w.resume, w.logpath, &cause), PFAN_OK);
 	world_start(&w);
 	add_host(&w, 0, "a", 2);
 	assert_int_equal(sched_run(w.s), 0);
