@@ -5,11 +5,12 @@
  * in a new process group, so cancel() can signal the job's whole tree and a
  * Ctrl-C at the terminal reaches pfan alone. stdin is /dev/null; stdout and
  * stderr are pipes whose read ends are non-blocking and watched by the
- * loop. SIGCHLD arrives through the loop's self-pipe; we then reap with
- * waitpid(WNOHANG) until nothing is left. A task is done once both pipes
+ * loop. SIGCHLD arrives through the loop's self-pipe; we then reap each
+ * running task with waitpid(pid, WNOHANG). A task is done once both pipes
  * reached EOF and its exit status is known, in whichever order they come
  * (a job's background child may hold stdout open after sh exits: we wait
- * for it, as GNU parallel does).
+ * for it, as GNU parallel does). Each job's group is named to the guard
+ * (guard.c) while it runs, so that it dies with pfan however pfan dies.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "guard.h"
 #include "local.h"
 #include "log.h"
 #include "xalloc.h"
@@ -52,6 +54,7 @@ struct local {
 	char **env;                  /* environ without PFAN_*, then 3 free entries */
 	size_t nenv;
 	int devnull;
+	struct guard *guard;
 };
 
 static void task_maybe_done(struct exec_task *t);
@@ -94,6 +97,7 @@ task_free(struct exec_task *t)
 		}
 	}
 	loop_timer_del(lo->loop, t->kill_timer);
+	guard_del(lo->guard, t->pid);
 	if (t->prev != NULL)
 		t->prev->next = t->next;
 	else
@@ -130,14 +134,19 @@ on_sigchld(void *arg, int signo)
 	pid_t pid;
 
 	(void)signo;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	/* Only our own: pfan's other children (resolve.c, guard.c) are
+	 * reaped by the modules that started them. */
+	for (bool again = true; again;) {
+		again = false;
 		for (struct exec_task *t = lo->tasks; t != NULL; t = t->next) {
-			if (t->pid == pid) {
-				t->exited = true;
-				t->status = status;
-				task_maybe_done(t);
-				break;
-			}
+			if (t->exited || (pid = waitpid(t->pid, &status, WNOHANG)) != t->pid)
+				continue;
+			t->exited = true;
+			t->status = status;
+			/* done() may start or end other tasks: walk the list anew. */
+			task_maybe_done(t);
+			again = true;
+			break;
 		}
 	}
 }
@@ -225,6 +234,7 @@ local_start(void *impl, const struct exec_request *req, struct exec_task **out,
 		free(t);
 		return rc;
 	}
+	guard_add(lo->guard, t->pid);
 	fcntl(t->fd[1], F_SETFL, O_NONBLOCK);
 	fcntl(t->fd[2], F_SETFL, O_NONBLOCK);
 	t->next = lo->tasks;
@@ -272,6 +282,7 @@ local_free(void *impl)
 		kill(-lo->tasks->pid, SIGKILL);
 		task_free(lo->tasks);
 	}
+	guard_free(lo->guard);
 	close(lo->devnull);
 	free(lo->env);
 	free(lo);
@@ -302,6 +313,7 @@ local_new(struct loop *loop, double kill_grace)
 		    strncmp(*e, "PFAN_HOST=", 10) != 0)
 			lo->env[lo->nenv++] = *e;
 	loop_signal(loop, SIGCHLD, on_sigchld, lo);
+	lo->guard = guard_new(loop, kill_grace);
 	return lo;
 }
 

@@ -219,7 +219,7 @@ add_remote_host(struct run *r, struct host_spec *spec, char **cause)
 	memset(&so, 0, sizeof so);
 	so.accept_new_hostkeys = r->opts.accept_new_hostkeys;
 	so.keepalive = r->opts.keepalive;
-	so.connect_timeout = 10;
+	so.connect_timeout = r->opts.connect_timeout;
 	h = sched_add_host(r->sched, spec->name, spec->slots, false);
 	if (sshhost_new(&sh, r->loop, spec, &so, &sched_host_ops, h, cause) != PFAN_OK)
 		return PFAN_E_INPUT;

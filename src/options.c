@@ -18,7 +18,7 @@ enum opt_id {
 	OPT_COLSEP = 256, OPT_LINK, OPT_DRY_RUN, OPT_RETRIES, OPT_HALT,
 	OPT_TIMEOUT, OPT_LINE_BUFFER, OPT_TAG, OPT_RESULTS, OPT_JOBLOG,
 	OPT_RESUME, OPT_RESUME_FAILED, OPT_ACCEPT_NEW, OPT_KEEPALIVE,
-	OPT_HOST_WAIT, OPT_QUIET,
+	OPT_HOST_WAIT, OPT_CONNECT_TIMEOUT, OPT_QUIET,
 };
 
 struct opt_def {
@@ -51,6 +51,7 @@ static const struct opt_def opt_table[] = {
 	{ "sshlogin", OPT_SSHLOGIN, 1, "SPEC", "run on [N/][user@]host[:port][,...] (\":\" is this machine)" },
 	{ "accept-new-hostkeys", OPT_ACCEPT_NEW, 0, NULL, "record the keys of hosts not yet in known_hosts" },
 	{ "keepalive", OPT_KEEPALIVE, 1, "SECS", "SSH keepalive interval; a host is lost after 3 unanswered (default 5)" },
+	{ "connect-timeout", OPT_CONNECT_TIMEOUT, 1, "SECS", "give up on a host not connected and logged in within SECS (default 10)" },
 	{ "host-wait", OPT_HOST_WAIT, 1, "SECS", "with no host left, wait this long for one to come back (default 60)" },
 	{ "verbose", OPT_VERBOSE, 0, NULL, "say more (twice: debug)" },
 	{ "quiet", OPT_QUIET, 0, NULL, "no warnings" },
@@ -195,6 +196,14 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_ACCEPT_NEW: o->accept_new_hostkeys = true; break;
 	case OPT_KEEPALIVE: return parse_secs("keepalive", arg, &o->keepalive, cause);
 	case OPT_HOST_WAIT: return parse_secs("host-wait", arg, &o->host_wait, cause);
+	case OPT_CONNECT_TIMEOUT:
+		if (parse_secs("connect-timeout", arg, &o->connect_timeout, cause) != PFAN_OK)
+			return PFAN_E_INPUT;
+		if (o->connect_timeout <= 0) {
+			*cause = xstrdup("--connect-timeout: must be more than 0 seconds");
+			return PFAN_E_INPUT;
+		}
+		return PFAN_OK;
 	case OPT_VERBOSE: o->verbose++; break;
 	case OPT_QUIET: o->verbose = 0; break;
 	case OPT_HELP: o->help = true; break;
@@ -249,6 +258,7 @@ options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
 	o->kill_grace = 1.0;
 	o->keepalive = 5;
 	o->host_wait = 60;
+	o->connect_timeout = 10;
 	o->verbose = 1;
 	o->input.stdin_fd = 0;
 

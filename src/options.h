@@ -39,6 +39,7 @@ struct pfan_opts {
 	bool accept_new_hostkeys;
 	double keepalive;
 	double host_wait;
+	double connect_timeout;   /* lookup + connect + handshake + auth */
 
 	int verbose;
 	bool help, version;

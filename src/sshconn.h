@@ -29,13 +29,13 @@ struct ssh_options {
 
 struct sshhost;
 
-/* Resolves spec->address now (getaddrinfo, blocking: call before the loop
- * runs). PFAN_OK, or an error with cause (unknown host). spec and o are
- * copied. */
+/* PFAN_OK, or PFAN_E_INPUT with cause (no user name). spec and o are
+ * copied. Nothing is looked up or connected before sshhost_start. */
 int sshhost_new(struct sshhost **out, struct loop *loop,
     const struct host_spec *spec, const struct ssh_options *o,
     const struct exec_host_ops *hops, void *host_arg, char **cause);
-/* Begins connecting; returns at once. */
+/* Looks the address up, then connects; returns at once. A name that does
+ * not resolve gives the host up (hops->lost with given_up). */
 void sshhost_start(struct sshhost *h);
 /* The executor; its ops->free frees h. */
 struct executor sshhost_executor(struct sshhost *h);

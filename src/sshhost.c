@@ -12,6 +12,11 @@
  * a time, so as not to trip MaxStartups. A host with 14 slots thus runs on
  * two connections.
  *
+ * Start: the host's address is looked up first, in a child process
+ * (resolve.c) so that a slow name server stalls nothing; a name that does
+ * not resolve, or no answer within the connect timeout, gives the host up.
+ * The addresses are kept for every later connection.
+ *
  * The first connection that is READY makes the host ready: hops->ready with
  * the slot count, which for `slots: auto` first needs the answer of
  * `getconf _NPROCESSORS_ONLN` run on a channel.
@@ -37,6 +42,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "log.h"
+#include "resolve.h"
 #include "sshchan.h"
 #include "sshconn.h"
 #include "xalloc.h"
@@ -50,7 +56,9 @@ struct sshhost {
 	struct ssh_options o;
 	const struct exec_host_ops *hops;
 	void *host_arg;
-	struct addrinfo *ai;
+	struct addrinfo *ai;          /* from resolve.c, NULL until known */
+	struct resolve *resolving;
+	struct loop_timer *resolve_deadline;
 	struct sshconn **conns;
 	size_t nconns;
 	struct sshchan_list pending;
@@ -354,8 +362,9 @@ host_free(void *impl)
 	sshchan_list_free(&h->pending);
 	loop_timer_del(h->loop, h->kick);
 	buf_free(&h->probe_out);
-	if (h->ai != NULL)
-		freeaddrinfo(h->ai);
+	resolve_cancel(h->resolving);
+	loop_timer_del(h->loop, h->resolve_deadline);
+	resolve_free_addrs(h->ai);
 	free(h->spec.name);
 	free(h->spec.address);
 	free(h->spec.user);
@@ -379,29 +388,15 @@ sshhost_new(struct sshhost **out, struct loop *loop, const struct host_spec *spe
     char **cause)
 {
 	struct sshhost *h;
-	struct addrinfo hints;
-	char port[16];
 	const char *addr = spec->address != NULL ? spec->address : spec->name;
 	const char *user = spec->user != NULL ? spec->user : getenv("USER");
-	int rc;
 
 	*out = NULL;
 	if (user == NULL || *user == '\0') {
 		*cause = xasprintf("%s: no user name (set `user` or $USER)", spec->name);
 		return PFAN_E_INPUT;
 	}
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof port, "%u", spec->port != 0 ? spec->port : 22);
 	h = xcalloc(1, sizeof *h);
-	rc = getaddrinfo(addr, port, &hints, &h->ai);
-	if (rc != 0) {
-		*cause = xasprintf("%s: cannot resolve %s: %s", spec->name, addr,
-		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-		free(h);
-		return PFAN_E_INPUT;
-	}
 	if (libssh2_init(0) != 0)
 		fatal("libssh2_init failed");
 	h->loop = loop;
@@ -424,11 +419,55 @@ sshhost_new(struct sshhost **out, struct loop *loop, const struct host_spec *spe
 	return PFAN_OK;
 }
 
+static void
+resolve_failed(struct sshhost *h, const char *error)
+{
+	char *why = xasprintf("cannot resolve %s: %s", h->spec.address, error);
+
+	h->given_up = true;
+	h->reported_down = true;
+	h->hops->lost(h->host_arg, why, true);
+	free(why);
+}
+
+static void
+on_resolved(void *arg, struct addrinfo *ai, const char *error)
+{
+	struct sshhost *h = arg;
+
+	h->resolving = NULL;
+	loop_timer_del(h->loop, h->resolve_deadline);
+	h->resolve_deadline = NULL;
+	if (ai == NULL) {
+		resolve_failed(h, error);
+		return;
+	}
+	h->ai = ai;
+	sshconn_connect(add_conn(h));
+}
+
+static void
+on_resolve_deadline(void *arg)
+{
+	struct sshhost *h = arg;
+	char *error = xasprintf("no answer within %g s", h->o.connect_timeout);
+
+	h->resolve_deadline = NULL;
+	resolve_cancel(h->resolving);
+	h->resolving = NULL;
+	resolve_failed(h, error);
+	free(error);
+}
+
 void
 sshhost_start(struct sshhost *h)
 {
-	if (h->nconns == 0)
-		sshconn_connect(add_conn(h));
+	if (h->nconns > 0 || h->resolving != NULL || h->given_up)
+		return;
+	h->resolving = resolve_start(h->loop, h->spec.address, h->spec.port,
+	    on_resolved, h);
+	h->resolve_deadline = loop_timer_add(h->loop, h->o.connect_timeout,
+	    on_resolve_deadline, h);
 }
 
 struct executor

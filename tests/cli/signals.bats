@@ -114,3 +114,30 @@ teardown() {
 	exec 7>&-
 	[ "$BG_STATUS" -eq 130 ]
 }
+
+@test "signals: pfan SIGKILLed: its local jobs' whole groups die too, and a resume finishes the run" {
+	pfan_bg -j2 --joblog jl "sh -c '$JOB' & $JOB" ::: 1 2 3
+	wait_for '[ -e started.1 ] && [ -e started.2 ] && [ "$(pgrep -f "$MARK" | wc -l)" -ge 4 ]'
+	kill -KILL "$PFAN_PID"
+	wait "$PFAN_PID" 2>/dev/null || true
+	PFAN_PID=
+	# No one reaps the jobs' groups but pfan's guard process.
+	wait_for '! pgrep -f "$MARK" >/dev/null' 10
+	[ ! -e started.3 ]
+	[ "$(jl_count jl '.seq != null')" = 0 ]
+	touch go
+	run -0 --separate-stderr "$PFAN" -j2 --resume jl "$JOB" ::: 1 2 3
+	[ "$(jl_count jl '.status == "ok"')" = 3 ]
+}
+
+@test "signals: a normal run leaves no guard process behind, not even a zombie" {
+	# Where init reaps orphans this cannot fail; where it does not (some
+	# containers), an unreaped guard would stay as init's zombie.
+	orphan_zombies() { ps -eo ppid=,stat=,comm= | awk '$1 == 1 && $2 ~ /^Z/ && $3 == "pfan"' | wc -l; }
+	local before
+	before=$(orphan_zombies)
+	run -0 --separate-stderr "$PFAN" -j2 'echo {}; : '"$MARK" ::: 1 2 3
+	run pgrep -af -- "$MARK"
+	[ "$status" -eq 1 ]
+	[ "$(orphan_zombies)" -eq "$before" ]
+}

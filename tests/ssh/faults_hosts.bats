@@ -102,7 +102,7 @@ wait_pfan() {
 	ssh_wait_no_user_procs 3
 }
 
-@test "a host that refuses connections and one that never speaks SSH: the run finishes on the others, with a warning for each" {
+@test "a host that refuses connections, one that never speaks SSH and one whose name does not resolve: the run finishes on the others, with a warning for each" {
 	ssh_silent_listener 127.0.0.4
 	local silent=$SSH_SILENT_PORT refused
 	# a port nothing listens on: bound and closed again by the listener trick
@@ -121,15 +121,20 @@ wait_pfan() {
 	    address: 127.0.0.4
 	    port: $silent
 	    slots: 2
+	  - name: unknown
+	    address: no-such-host.invalid
+	    slots: 2
 	EOT
-	# long enough for the handshake timeout (10 s)
-	run --separate-stderr "$PFAN" -H hosts.yaml --joblog jl.jsonl 'sleep 1.1; echo {}' ::: $(seq 20)
+	# long enough for the handshake timeout
+	run --separate-stderr "$PFAN" -H hosts.yaml --connect-timeout 4 --joblog jl.jsonl 'sleep 1.1; echo {}' ::: $(seq 20)
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	ssh_ok_once jl.jsonl 20
 	[ "$(jq -s '[.[] | select(.seq != null and .host != "node1")] | length' jl.jsonl)" -eq 0 ]
 	grep -q "^pfan: warning: refusing: connect to 127.0.0.3 port $refused: Connection refused; giving up" <<<"$stderr"
-	grep -q "^pfan: warning: silent: no SSH session within 10 s: 127.0.0.4 port $silent accepted the connection but sent nothing" <<<"$stderr"
+	grep -q "^pfan: warning: silent: no SSH session within 4 s: 127.0.0.4 port $silent accepted the connection but sent nothing" <<<"$stderr"
+	# (no name server here, or one that says no: either way it is named)
+	grep -q "^pfan: warning: unknown: cannot resolve no-such-host.invalid: .*; giving up on this host for the run" <<<"$stderr"
 }
 
 @test "one of a host's two connections dies: its jobs are rerun, the host goes on with the other" {
@@ -236,7 +241,8 @@ wait_pfan() {
 	ssh_sshd_signal 2 KILL
 	wait_pfan
 	[ "$PFAN_RC" -ne 0 ]
-	grep -q '^pfan: no host left to run jobs on (every host failed or was given up); 4 jobs unfinished and input not read yet; run the same command with --resume jl.jsonl to finish them' err
+	# 4 lost and requeued, 4 never started
+	grep -q '^pfan: no host left to run jobs on (every host failed or was given up); 8 jobs unfinished; run the same command with --resume jl.jsonl to finish them' err
 	# the four that ran are in the joblog, as lost
 	[ "$(jq -s '[.[] | select(.status == "host_lost")] | length' jl.jsonl)" -eq 4 ]
 	[ "$(jq -s '[.[] | select(.seq != null and .status != "host_lost")] | length' jl.jsonl)" -eq 0 ]
