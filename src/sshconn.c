@@ -23,7 +23,11 @@
  * the socket, so after every wake-up all tasks are stepped, pass after
  * pass, until a whole pass makes no progress. A refused open (MaxSessions)
  * tells us the connection is full: the host learns the limit and takes the
- * unopened tasks back.
+ * unopened tasks back. But sshd frees a closed session's slot only on its
+ * next turn, so an open sent right after our close can be refused below the
+ * limit: a refusal is believed only when it comes again at the same count
+ * after a pause (HOLD_SECS); meanwhile the task waits on its connection.
+ * Believing the first one made a 100-slot host use 12 connections, not 10.
  *
  * An idle connection (no tasks) sends no keepalives and is polled for
  * POLLRDHUP only: libssh2 1.10 has no call that reads the socket without a
@@ -60,6 +64,7 @@
 #endif
 
 #define MAX_PASSES 64
+#define HOLD_SECS 0.02
 
 enum conn_state {
 	CONN_DOWN,
@@ -96,6 +101,8 @@ struct sshconn {
 	double ka_sent;                /* first keepalive since io.last_rx, or 0 */
 	struct sshchan_list tasks;
 	unsigned limit;                /* channels the server allows, 0 unknown */
+	unsigned refused_at;           /* open channels at the last refusal */
+	struct loop_timer *hold;       /* no open until it fires */
 	bool in_service, again;
 };
 
@@ -147,6 +154,9 @@ conn_teardown(struct sshconn *c, bool graceful)
 	c->deadline = NULL;
 	loop_timer_del(c->loop, c->timer);
 	c->timer = NULL;
+	loop_timer_del(c->loop, c->hold);
+	c->hold = NULL;
+	c->refused_at = 0;
 	if (c->fd >= 0)
 		loop_io_del(c->loop, c->fd);
 	if (c->s != NULL) {
@@ -471,8 +481,18 @@ conn_lost(struct sshconn *c, const char *why, bool permanent)
 	sshchan_list_free(&tasks);   /* what the host left in it */
 }
 
+static void
+on_hold_end(void *arg)
+{
+	struct sshconn *c = arg;
+
+	c->hold = NULL;
+	sshconn_service(c);
+}
+
 /* The server refused the open of c's task i: c is full at the channels it
- * has open, unless it has none (then it is a refusal of the job). */
+ * has open, unless it has none (then it is a refusal of the job), or
+ * unless the refusal is sshd's lag (see the top): then try again soon. */
 static void
 conn_refused(struct sshconn *c, size_t i)
 {
@@ -488,9 +508,18 @@ conn_refused(struct sshconn *c, size_t i)
 		sshchan_fail(t, EXEC_START_FAILED, sshchan_refusal(t));
 		return;
 	}
-	log_debug("%s: conn %u: %s with %u channels open; using another connection",
+	if ((c->limit != 0 && open < c->limit) || (c->limit == 0 && c->refused_at != open)) {
+		log_debug("%s: conn %u: %s with %u channels open; trying again in %g s",
+		    c->spec->name, c->id, sshchan_refusal(t), open, HOLD_SECS);
+		c->refused_at = open;
+		if (c->hold == NULL)
+			c->hold = loop_timer_add(c->loop, HOLD_SECS, on_hold_end, c);
+		return;
+	}
+	log_debug("%s: conn %u: %s with %u channels open, twice; using another connection",
 	    c->spec->name, c->id, sshchan_refusal(t), open);
 	c->limit = open;
+	c->refused_at = 0;
 	for (size_t j = 0; j < c->tasks.n; j++) {
 		struct exec_task *q = c->tasks.v[j];
 		if (!sshchan_queued(q))
@@ -525,7 +554,7 @@ sshconn_service(struct sshconn *c)
 		for (size_t i = 0; i < c->tasks.n; i++) {
 			struct exec_task *t = c->tasks.v[i];
 			enum sshchan_step r = sshchan_step(t, c->s,
-			    !opening && sshchan_queued(t));
+			    !opening && c->hold == NULL && sshchan_queued(t));
 
 			if (sshchan_opening(t))
 				opening = true;

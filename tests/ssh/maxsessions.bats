@@ -26,3 +26,13 @@ teardown_file() { ssh_teardown_file; }
 	[ "$status" -eq 0 ]
 	[ "$(ssh_peak jl.jsonl node1)" -eq 25 ]
 }
+
+@test "a host with 30 slots and short jobs uses three connections: a refusal sshd sends while it frees a closed session is not its limit" {
+	ssh_write_hostfile hosts.yaml 30
+	run --separate-stderr "$PFAN" -v -v -H hosts.yaml --joblog jl.jsonl 'sleep 0.2; : {}' ::: $(seq 300)
+	[ "$status" -eq 0 ]
+	[ "$(ssh_peak jl.jsonl node1)" -eq 30 ]
+	conns=$(grep -o 'node1: conn [0-9]*: down -> connecting' <<<"$stderr" | sort -u | wc -l)
+	echo "connections: $conns"
+	[ "$conns" -eq 3 ]
+}
