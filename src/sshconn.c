@@ -17,17 +17,7 @@
  * arrive (sshsess.c), since libssh2 never says a keepalive went unanswered
  * and a stopped sshd still ACKs TCP.
  *
- * Servicing: only one channel open may be in flight per session (libssh2
- * keeps its state on the session), so the first queued task opens when no
- * other is opening. Reading one channel pulls every channel's packets off
- * the socket, so after every wake-up all tasks are stepped, pass after
- * pass, until a whole pass makes no progress. A refused open (MaxSessions)
- * tells us the connection is full: the host learns the limit and takes the
- * unopened tasks back. But sshd frees a closed session's slot only on its
- * next turn, so an open sent right after our close can be refused below the
- * limit: a refusal is believed only when it comes again at the same count
- * after a pause (HOLD_SECS); meanwhile the task waits on its connection.
- * Believing the first one made a 100-slot host use 12 connections, not 10.
+ * Servicing the channels a connection carries is sshmux.c's.
  *
  * An idle connection (no tasks) sends no keepalives and is polled for
  * POLLRDHUP only: libssh2 1.10 has no call that reads the socket without a
@@ -56,6 +46,7 @@
 #include "sshauth.h"
 #include "sshchan.h"
 #include "sshconn.h"
+#include "sshconn_impl.h"
 #include "sshsess.h"
 #include "xalloc.h"
 
@@ -63,51 +54,11 @@
 #define POLLRDHUP 0
 #endif
 
-#define MAX_PASSES 64
-#define HOLD_SECS 0.02
-
-enum conn_state {
-	CONN_DOWN,
-	CONN_CONNECTING,
-	CONN_HANDSHAKE,
-	CONN_HOSTKEY,
-	CONN_AUTH,
-	CONN_READY,
-	CONN_LOST,
-	CONN_BACKOFF,
-	CONN_CLOSED,
-};
-
 static const char *const conn_state_names[] = {
 	"down", "connecting", "handshake", "hostkey", "auth", "ready", "lost",
 	"backoff", "closed",
 };
 
-struct sshconn {
-	struct sshhost *h;
-	struct loop *loop;
-	const struct host_spec *spec;
-	const struct ssh_options *o;
-	const struct addrinfo *addrs;  /* all of the host's addresses */
-	unsigned id;
-	enum conn_state state;
-	int fd;
-	LIBSSH2_SESSION *s;
-	struct sshauth *auth;
-	const struct addrinfo *ai;     /* the address being tried */
-	struct loop_timer *deadline;   /* connect + handshake + auth */
-	struct loop_timer *timer;      /* backoff, or the keepalive tick */
-	struct sshsess_io io;          /* bytes in, socket errors, memory */
-	double ka_sent;                /* first keepalive since io.last_rx, or 0 */
-	struct sshchan_list tasks;
-	unsigned limit;                /* channels the server allows, 0 unknown */
-	unsigned refused_at;           /* open channels at the last refusal */
-	struct loop_timer *hold;       /* no open until it fires */
-	bool in_service, again;
-};
-
-static void conn_update_io(struct sshconn *c);
-static void conn_lost(struct sshconn *c, const char *why, bool permanent);
 
 #define B(s) (1u << (s))
 /* Which states each state may move to. */
@@ -208,7 +159,7 @@ conn_fail_errno(struct sshconn *c, const char *what, int err)
 }
 
 /* A session-level failure, told as the socket saw it when it can be. */
-static void
+void
 conn_fail_ssh(struct sshconn *c, const char *what)
 {
 	char *why;
@@ -402,7 +353,7 @@ conn_io(void *arg, int fd, short revents)
 	}
 }
 
-static void
+void
 conn_update_io(struct sshconn *c)
 {
 	short ev = 0;
@@ -469,7 +420,7 @@ on_keepalive(void *arg)
 }
 
 /* Tears c down and hands all its tasks to the host, which decides. */
-static void
+void
 conn_lost(struct sshconn *c, const char *why, bool permanent)
 {
 	struct sshchan_list tasks = c->tasks;
@@ -479,114 +430,6 @@ conn_lost(struct sshconn *c, const char *why, bool permanent)
 	conn_teardown(c, false);
 	sshhost_conn_lost(c->h, c, &tasks, why, permanent);
 	sshchan_list_free(&tasks);   /* what the host left in it */
-}
-
-static void
-on_hold_end(void *arg)
-{
-	struct sshconn *c = arg;
-
-	c->hold = NULL;
-	sshconn_service(c);
-}
-
-/* The server refused the open of c's task i: c is full at the channels it
- * has open, unless it has none (then it is a refusal of the job), or
- * unless the refusal is sshd's lag (see the top): then try again soon. */
-static void
-conn_refused(struct sshconn *c, size_t i)
-{
-	struct exec_task *t = c->tasks.v[i];
-	struct sshchan_list back = SSHCHAN_LIST_INIT;
-	unsigned open = 0;
-
-	for (size_t j = 0; j < c->tasks.n; j++)
-		if (!sshchan_queued(c->tasks.v[j]))
-			open++;
-	if (open == 0) {
-		sshchan_list_remove(&c->tasks, i);
-		sshchan_fail(t, EXEC_START_FAILED, sshchan_refusal(t));
-		return;
-	}
-	if ((c->limit != 0 && open < c->limit) || (c->limit == 0 && c->refused_at != open)) {
-		log_debug("%s: conn %u: %s with %u channels open; trying again in %g s",
-		    c->spec->name, c->id, sshchan_refusal(t), open, HOLD_SECS);
-		c->refused_at = open;
-		if (c->hold == NULL)
-			c->hold = loop_timer_add(c->loop, HOLD_SECS, on_hold_end, c);
-		return;
-	}
-	log_debug("%s: conn %u: %s with %u channels open, twice; using another connection",
-	    c->spec->name, c->id, sshchan_refusal(t), open);
-	c->limit = open;
-	c->refused_at = 0;
-	for (size_t j = 0; j < c->tasks.n; j++) {
-		struct exec_task *q = c->tasks.v[j];
-		if (!sshchan_queued(q))
-			continue;
-		sshchan_list_remove(&c->tasks, j--);
-		sshchan_requeue(q);
-		sshchan_set_owner(q, NULL);
-		sshchan_list_push(&back, q);
-	}
-	sshhost_conn_full(c->h, c, open, &back);
-	free(back.v);
-}
-
-/* Steps every task until a whole pass makes no progress (see the top). */
-void
-sshconn_service(struct sshconn *c)
-{
-	if (c->state != CONN_READY)
-		return;
-	if (c->in_service) {
-		c->again = true;
-		return;
-	}
-	c->in_service = true;
-	for (int pass = 0; pass < MAX_PASSES; pass++) {
-		bool progress = false, opening = false;
-
-		c->again = false;
-		for (size_t i = 0; i < c->tasks.n; i++)
-			if (sshchan_opening(c->tasks.v[i]))
-				opening = true;
-		for (size_t i = 0; i < c->tasks.n; i++) {
-			struct exec_task *t = c->tasks.v[i];
-			enum sshchan_step r = sshchan_step(t, c->s,
-			    !opening && c->hold == NULL && sshchan_queued(t));
-
-			if (sshchan_opening(t))
-				opening = true;
-			switch (r) {
-			case SSHCHAN_WAIT:
-				break;
-			case SSHCHAN_PROGRESS:
-				progress = true;
-				break;
-			case SSHCHAN_REFUSED:
-				conn_refused(c, i);
-				progress = true;
-				i = c->tasks.n;    /* the list changed: next pass */
-				break;
-			case SSHCHAN_FINISHED:
-				sshchan_list_remove(&c->tasks, i--);
-				sshhost_task_done(c->h, t);
-				progress = true;
-				break;
-			case SSHCHAN_BROKEN:
-				c->in_service = false;
-				conn_fail_ssh(c, "connection lost");
-				return;
-			}
-		}
-		if (!progress && !c->again)
-			break;
-		if (pass == MAX_PASSES - 1)
-			sshhost_kick(c->h);   /* still busy: go on after the others */
-	}
-	c->in_service = false;
-	conn_update_io(c);
 }
 
 struct sshconn *
@@ -684,37 +527,4 @@ sshconn_underway(const struct sshconn *c)
 {
 	return (c->state >= CONN_CONNECTING && c->state <= CONN_AUTH) ||
 	    c->state == CONN_BACKOFF;
-}
-
-unsigned
-sshconn_room(const struct sshconn *c)
-{
-	if (c->state != CONN_READY)
-		return 0;
-	if (c->limit == 0)
-		return 1000000;
-	return c->limit > c->tasks.n ? c->limit - (unsigned)c->tasks.n : 0;
-}
-
-void
-sshconn_set_limit(struct sshconn *c, unsigned limit)
-{
-	c->limit = limit;
-}
-
-void
-sshconn_add_task(struct sshconn *c, struct exec_task *t)
-{
-	if (c->tasks.n == 0) {
-		c->io.last_rx = mono_now();   /* idle until now: no stale loss */
-		c->ka_sent = 0;
-	}
-	sshchan_set_owner(t, c);
-	sshchan_list_push(&c->tasks, t);
-}
-
-size_t
-sshconn_ntasks(const struct sshconn *c)
-{
-	return c->tasks.n;
 }

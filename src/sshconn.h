@@ -2,7 +2,8 @@
  * reconnected with backoff), each a libssh2 session carrying many exec
  * channels, one per running job. Everything runs in the caller's loop.
  * The host side (sshhost_*) is in sshhost.c, one connection (sshconn_*,
- * for sshhost.c only) in sshconn.c, one channel in sshchan.c.
+ * for sshhost.c only) in sshconn.c and sshmux.c (its channels), one
+ * channel in sshchan.c.
  *
  * Use: sshhost_new, hand sshhost_executor(h) to the scheduler, then
  * sshhost_start. The host calls hops->ready(host_arg, slots) once it can

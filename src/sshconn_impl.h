@@ -1,0 +1,55 @@
+/* sshconn_impl.h: the inside of one SSH connection, shared by sshconn.c
+ * (its life: connect, handshake, host key, auth, keepalives, loss) and
+ * sshmux.c (the channels it carries). Nothing else includes this. */
+#ifndef PFAN_SSHCONN_IMPL_H
+#define PFAN_SSHCONN_IMPL_H
+#include <stdbool.h>
+#include <libssh2.h>
+
+#include "loop.h"
+#include "sshchan.h"
+#include "sshconn.h"
+#include "sshsess.h"
+
+enum conn_state {
+	CONN_DOWN,
+	CONN_CONNECTING,
+	CONN_HANDSHAKE,
+	CONN_HOSTKEY,
+	CONN_AUTH,
+	CONN_READY,
+	CONN_LOST,
+	CONN_BACKOFF,
+	CONN_CLOSED,
+};
+
+
+struct sshconn {
+	struct sshhost *h;
+	struct loop *loop;
+	const struct host_spec *spec;
+	const struct ssh_options *o;
+	const struct addrinfo *addrs;  /* all of the host's addresses */
+	unsigned id;
+	enum conn_state state;
+	int fd;
+	LIBSSH2_SESSION *s;
+	struct sshauth *auth;
+	const struct addrinfo *ai;     /* the address being tried */
+	struct loop_timer *deadline;   /* connect + handshake + auth */
+	struct loop_timer *timer;      /* backoff, or the keepalive tick */
+	struct sshsess_io io;          /* bytes in, socket errors, memory */
+	double ka_sent;                /* first keepalive since io.last_rx, or 0 */
+	struct sshchan_list tasks;
+	unsigned limit;                /* channels the server allows, 0 unknown */
+	unsigned refused_at;           /* open channels at the last refusal */
+	struct loop_timer *hold;       /* no open until it fires */
+	bool in_service, again;
+};
+
+/* sshconn.c, for sshmux.c. */
+void conn_update_io(struct sshconn *c);     /* poll for what libssh2 waits on */
+void conn_lost(struct sshconn *c, const char *why, bool permanent);
+void conn_fail_ssh(struct sshconn *c, const char *what);
+
+#endif
