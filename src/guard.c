@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "child.h"
 #include "guard.h"
 #include "log.h"
 #include "xalloc.h"
@@ -122,16 +123,8 @@ guard_main(double grace)
 static void
 guard_child(int rfd, double grace)
 {
-	int null = open("/dev/null", O_RDWR);
-
-	if (null < 0 || dup2(rfd, GUARD_FD) < 0)
+	if (!child_keep_only(rfd, GUARD_FD))
 		_exit(1);
-	for (int fd = 0; fd <= 2; fd++)
-		if (null != fd)
-			dup2(null, fd);
-	if (close_range(GUARD_FD + 1, ~0U, 0) != 0)
-		for (int fd = GUARD_FD + 1; fd < 1024; fd++)
-			close(fd);
 	setpgid(0, 0);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);

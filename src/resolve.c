@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "child.h"
 #include "resolve.h"
 #include "xalloc.h"
 
@@ -102,21 +103,13 @@ resolver_main(const char *host, unsigned port)
 static void
 child_main(int wfd, const char *host, unsigned port)
 {
-	int null = open("/dev/null", O_RDWR);
-
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
-	if (null < 0 || dup2(wfd, ANSWER_FD) < 0)
+	if (!child_keep_only(wfd, ANSWER_FD))
 		_exit(1);
-	for (int fd = 0; fd <= 2; fd++)
-		if (null != fd)
-			dup2(null, fd);
-	if (close_range(ANSWER_FD + 1, ~0U, 0) != 0)
-		for (int fd = ANSWER_FD + 1; fd < 1024; fd++)
-			close(fd);
 	resolver_main(host, port);
 }
 
