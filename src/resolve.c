@@ -13,6 +13,9 @@
  * SIGINT (one Ctrl-C lets pfan's run go on) and takes the default for the
  * rest; when pfan dies first, its write fails with SIGPIPE and it dies too.
  *
+ * A numeric address is answered without a child (AI_NUMERICHOST never
+ * blocks), from the loop all the same.
+ *
  * The answer on the pipe, all native-endian int32: getaddrinfo's return
  * code and errno, then per address
  * family, socktype, protocol, address length, and the address bytes.
@@ -46,7 +49,7 @@ struct resolve {
 	int fd;                      /* read end, -1 once closed */
 	pid_t resolver;              /* 0 once reaped */
 	struct buf in;
-	struct loop_timer *failed;   /* fork failed: report from the loop */
+	struct loop_timer *known;    /* the answer needs no child: from the loop */
 	char *error;
 	bool too_long;
 };
@@ -72,30 +75,43 @@ write_all(int fd, const char *p, size_t n)
 	return true;
 }
 
-/* In the resolver: look up, answer, exit. Never returns. */
-static void
-resolver_main(const char *host, unsigned port)
+/* getaddrinfo, its answer encoded as on the pipe. flags: AI_NUMERICHOST
+ * to look only at numbers, which never blocks. */
+static int
+lookup(struct buf *out, const char *host, unsigned port, int flags)
 {
 	struct addrinfo hints, *ai = NULL;
-	struct buf out = BUF_INIT;
 	char service[16];
 	int rc;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = flags;
 	snprintf(service, sizeof service, "%u", port);
 	errno = 0;
 	rc = getaddrinfo(host, service, &hints, &ai);
-	put_int(&out, rc);
-	put_int(&out, rc == EAI_SYSTEM ? errno : 0);
+	put_int(out, rc);
+	put_int(out, rc == EAI_SYSTEM ? errno : 0);
 	for (struct addrinfo *p = rc == 0 ? ai : NULL; p != NULL; p = p->ai_next) {
-		put_int(&out, p->ai_family);
-		put_int(&out, p->ai_socktype);
-		put_int(&out, p->ai_protocol);
-		put_int(&out, (int32_t)p->ai_addrlen);
-		buf_add(&out, p->ai_addr, p->ai_addrlen);
+		put_int(out, p->ai_family);
+		put_int(out, p->ai_socktype);
+		put_int(out, p->ai_protocol);
+		put_int(out, (int32_t)p->ai_addrlen);
+		buf_add(out, p->ai_addr, p->ai_addrlen);
 	}
+	if (rc == 0)
+		freeaddrinfo(ai);
+	return rc;
+}
+
+/* In the resolver: look up, answer, exit. Never returns. */
+static void
+resolver_main(const char *host, unsigned port)
+{
+	struct buf out = BUF_INIT;
+
+	lookup(&out, host, port, 0);
 	_exit(write_all(ANSWER_FD, out.data, out.len) ? 0 : 1);
 }
 
@@ -248,13 +264,18 @@ on_readable(void *arg, int fd, short revents)
 	resolve_cancel(r);
 }
 
+/* The answer was known without a child (a number, or a failure to fork):
+ * give it from the loop, as any other. */
 static void
-on_fork_failed(void *arg)
+on_known(void *arg)
 {
 	struct resolve *r = arg;
 
-	r->failed = NULL;
-	finish(r, NULL, r->error);
+	r->known = NULL;
+	if (r->error != NULL)
+		finish(r, NULL, r->error);
+	else
+		answer(r);
 	resolve_cancel(r);
 }
 
@@ -270,9 +291,15 @@ resolve_start(struct loop *loop, const char *host, unsigned port,
 	r->fn = fn;
 	r->arg = arg;
 	r->fd = -1;
+	/* An address needs no name server: no child for it. */
+	if (lookup(&r->in, host, port, AI_NUMERICHOST) == 0) {
+		r->known = loop_timer_add(loop, 0, on_known, r);
+		return r;
+	}
+	buf_reset(&r->in);
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		r->error = xasprintf("pipe: %s", strerror(errno));
-		r->failed = loop_timer_add(loop, 0, on_fork_failed, r);
+		r->known = loop_timer_add(loop, 0, on_known, r);
 		return r;
 	}
 	pid = fork();
@@ -284,7 +311,7 @@ resolve_start(struct loop *loop, const char *host, unsigned port,
 	if (pid < 0) {
 		r->error = xasprintf("fork: %s", strerror(errno));
 		close(fds[0]);
-		r->failed = loop_timer_add(loop, 0, on_fork_failed, r);
+		r->known = loop_timer_add(loop, 0, on_known, r);
 		return r;
 	}
 	r->resolver = pid;
@@ -302,7 +329,7 @@ resolve_cancel(struct resolve *r)
 		return;
 	close_pipe(r);
 	reap(r, true);
-	loop_timer_del(r->loop, r->failed);
+	loop_timer_del(r->loop, r->known);
 	buf_free(&r->in);
 	free(r->error);
 	free(r);
