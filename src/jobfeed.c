@@ -22,6 +22,7 @@ struct jobfeed {
 	struct output *out;
 	struct resume *resume;
 	unsigned long long last_seq, nfailed, nskipped;
+	bool read_error;    /* a source could not be read: pfan's own error */
 	bool watching;
 	unsigned dry_slots;
 	const char *dry_host;
@@ -144,6 +145,14 @@ jobfeed_next(struct jobfeed *f, struct jobfeed_item *item)
 		}
 		if (rc == PFAN_EOF)
 			return PFAN_EOF;
+		if (rc == PFAN_E_SYS) {
+			/* Not a bad record but a source that cannot be read (stdin
+			 * a directory, an I/O error): no more input, exit 255. */
+			log_error("%s", cause);
+			free(cause);
+			f->read_error = true;
+			return PFAN_EOF;
+		}
 		item->seq = ++f->last_seq;
 		if (rc != PFAN_OK) {
 			log_error("%s", cause);
@@ -159,6 +168,12 @@ jobfeed_next(struct jobfeed *f, struct jobfeed_item *item)
 		item->tag = f->o->tag ? join_args(&item->args) : NULL;
 		return PFAN_OK;
 	}
+}
+
+bool
+jobfeed_read_error(const struct jobfeed *f)
+{
+	return f->read_error;
 }
 
 unsigned long long

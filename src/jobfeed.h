@@ -32,6 +32,9 @@ int jobfeed_next(struct jobfeed *f, struct jobfeed_item *item);
 /* Records that never became a job (bad input, expansion errors). */
 unsigned long long jobfeed_failed(const struct jobfeed *f);
 unsigned long long jobfeed_skipped(const struct jobfeed *f);
+/* An input source failed to read (not a bad record): the input ended
+ * there, and the run is to exit 255. */
+bool jobfeed_read_error(const struct jobfeed *f);
 void jobfeed_free(struct jobfeed *f);
 
 #endif

@@ -659,7 +659,7 @@ sched_run(struct sched *s)
 	s->nfailed += jobfeed_failed(s->feed);
 	if (s->interrupt_signo != 0)
 		return 128 + s->interrupt_signo;
-	if (s->fatal || output_failed(s->out))
+	if (s->fatal || output_failed(s->out) || jobfeed_read_error(s->feed))
 		return PFAN_EXIT_ERROR;
 	return s->nfailed > 101 ? 101 : (int)s->nfailed;
 }

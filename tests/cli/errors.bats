@@ -125,6 +125,12 @@ one_error_line() {
 	one_error_line "d: Is a directory"
 }
 
+@test "error: stdin a directory is pfan's own error: exit 255" {
+	mkdir d
+	IN=d run_pfan 255 echo
+	one_error_line "stdin: Is a directory"
+}
+
 @test "error: :::: file without read permission" {
 	[ "$(id -u)" != 0 ] || skip "root reads any file"
 	echo a >secret
