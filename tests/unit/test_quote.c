@@ -15,43 +15,7 @@
 
 #include "buf.h"
 #include "quote.h"
-
-/* Runs `shell [applet] -c cmd` and returns its stdout (len in *outlen), or
- * NULL if the shell is not installed. Fails the test if the shell fails. */
-static char *
-run_shell(const char *shell, const char *applet, const char *cmd, size_t *outlen)
-{
-	struct buf out = BUF_INIT;
-	int fds[2], status;
-	char chunk[4096];
-	ssize_t n;
-	pid_t pid;
-
-	if (access(shell, X_OK) != 0)
-		return NULL;
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		if (applet != NULL)
-			execl(shell, shell, applet, "-c", cmd, (char *)NULL);
-		else
-			execl(shell, shell, "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], chunk, sizeof chunk)) > 0)
-		buf_add(&out, chunk, (size_t)n);
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-	*outlen = out.len;
-	return buf_steal(&out);
-}
+#include "shrun.h"
 
 /* dash is /bin/sh here; busybox is a multi-call binary wanting "sh". */
 static const struct {
@@ -75,7 +39,7 @@ assert_round_trip(const char *v, size_t len)
 	for (size_t i = 0; i < sizeof shells / sizeof shells[0]; i++) {
 		const char *sh = shells[i].path;
 		size_t outlen;
-		char *out = run_shell(sh, shells[i].applet, cmd.data, &outlen);
+		char *out = shrun(sh, shells[i].applet, cmd.data, &outlen);
 
 		if (out == NULL)
 			continue;

@@ -20,6 +20,7 @@
 #include "errors.h"
 #include "quote.h"
 #include "template.h"
+#include "shrun.h"
 
 #define MAX_WORDS 32
 
@@ -244,37 +245,6 @@ test_error_file(void **state)
 	run_data_file("template_errors.txt", 30);
 }
 
-/* Runs /bin/sh -c cmd; returns its stdout (*outlen bytes). */
-static char *
-run_sh(const char *cmd, size_t *outlen)
-{
-	struct buf out = BUF_INIT;
-	int fds[2], status;
-	char chunk[4096];
-	ssize_t n;
-	pid_t pid;
-
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], chunk, sizeof chunk)) > 0)
-		buf_add(&out, chunk, (size_t)n);
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("sh -c %s: exit status %d", cmd, status);
-	*outlen = out.len;
-	return buf_steal(&out);
-}
-
 /* Expands words with the values, runs the result in /bin/sh, and checks
  * that it printed the NUL-separated fields want[0..nwant). */
 static void
@@ -292,7 +262,8 @@ assert_sh_prints(const char *tmpl, const struct args *a, const char *host,
 	assert_int_equal(template_expand(t, a, &ctx, &cmd, &cause), PFAN_OK);
 	for (size_t i = 0; i < nwant; i++)
 		buf_add(&w, want[i], strlen(want[i]) + 1);
-	out = run_sh(cmd.data, &outlen);
+	out = shrun("/bin/sh", NULL, cmd.data, &outlen);
+	assert_non_null(out);
 	if (outlen != w.len || memcmp(out, w.data, w.len) != 0)
 		fail_msg("%s: the shell printed %zu bytes, wanted %zu", cmd.data,
 		    outlen, w.len);
