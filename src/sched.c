@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "fsm.h"
 #include "log.h"
 #include "jobfeed.h"
 #include "sched.h"
@@ -85,21 +86,19 @@ struct sched {
 
 static const struct exec_job_ops job_ops;
 
+/* Which states each state may move to; done -> queued is a retry. */
+static const unsigned job_next[] = {
+	[JOB_QUEUED] = FSM_TO(JOB_STARTING) | FSM_TO(JOB_DONE),
+	[JOB_STARTING] = FSM_TO(JOB_RUNNING) | FSM_TO(JOB_DONE),
+	[JOB_RUNNING] = FSM_TO(JOB_DONE),
+	[JOB_DONE] = FSM_TO(JOB_QUEUED),
+};
+static const struct fsm_def job_fsm = FSM_DEF(job_state_names, job_next);
+
 static void
 job_set_state(struct job *j, enum job_state to)
 {
-	static const unsigned char allowed[4][4] = {
-		/* from queued */   { 0, 1, 0, 1 },
-		/* from starting */ { 0, 0, 1, 1 },
-		/* from running */  { 0, 0, 0, 1 },
-		/* from done */     { 1, 0, 0, 0 },
-	};
-
-	if (!allowed[j->state][to])
-		fatal("job %llu: bad transition %s -> %s", j->seq,
-		    job_state_names[j->state], job_state_names[to]);
-	log_debug("job %llu: %s -> %s", j->seq, job_state_names[j->state], job_state_names[to]);
-	j->state = to;
+	j->state = fsm_move(&job_fsm, j->state, to, "job %llu", j->seq);
 }
 
 static void

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fsm.h"
 #include "log.h"
 #include "sshchan.h"
 #include "sshwrap.h"
@@ -70,7 +71,7 @@ struct exec_task {
 	char *refusal;
 };
 
-#define B(s) (1u << (s))
+#define B(s) FSM_TO(s)
 /* Which states each state may move to. */
 static const unsigned chan_next[] = {
 	[CHAN_QUEUED] = B(CHAN_OPENING) | B(CHAN_DONE),
@@ -82,18 +83,12 @@ static const unsigned chan_next[] = {
 	[CHAN_DONE] = 0,
 };
 #undef B
+static const struct fsm_def chan_fsm = FSM_DEF(chan_state_names, chan_next);
 
 static void
 chan_set_state(struct exec_task *t, enum chan_state s)
 {
-	if (t->state == s)
-		return;
-	if (!(chan_next[t->state] & (1u << s)))
-		fatal("job %llu: channel: no way from %s to %s", t->seq,
-		    chan_state_names[t->state], chan_state_names[s]);
-	log_debug("job %llu: channel %s -> %s", t->seq,
-	    chan_state_names[t->state], chan_state_names[s]);
-	t->state = s;
+	t->state = fsm_move(&chan_fsm, t->state, s, "job %llu: channel", t->seq);
 }
 
 static struct exec_task *

@@ -42,6 +42,7 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "fsm.h"
 #include "log.h"
 #include "sshauth.h"
 #include "sshchan.h"
@@ -60,7 +61,7 @@ static const char *const conn_state_names[] = {
 };
 
 
-#define B(s) (1u << (s))
+#define B(s) FSM_TO(s)
 /* Which states each state may move to. */
 static const unsigned conn_next[] = {
 	[CONN_DOWN] = B(CONN_CONNECTING) | B(CONN_CLOSED),
@@ -74,18 +75,12 @@ static const unsigned conn_next[] = {
 	[CONN_CLOSED] = 0,
 };
 #undef B
+static const struct fsm_def conn_fsm = FSM_DEF(conn_state_names, conn_next);
 
 static void
 conn_set_state(struct sshconn *c, enum conn_state s)
 {
-	if (c->state == s)
-		return;
-	if (!(conn_next[c->state] & (1u << s)))
-		fatal("%s: conn %u: no way from %s to %s", c->spec->name, c->id,
-		    conn_state_names[c->state], conn_state_names[s]);
-	log_debug("%s: conn %u: %s -> %s", c->spec->name, c->id,
-	    conn_state_names[c->state], conn_state_names[s]);
-	c->state = s;
+	c->state = fsm_move(&conn_fsm, c->state, s, "%s: conn %u", c->spec->name, c->id);
 }
 
 static char *

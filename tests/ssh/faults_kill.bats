@@ -53,7 +53,7 @@ now() {
 		# killed, or done before the kill (then it must have succeeded)
 		[ "$rc" -eq 137 ] || [ "$rc" -eq 0 ]
 		t0=$(now)
-		ssh_wait_no_user_procs 3
+		ssh_wait_no_user_procs 15
 		t1=$(now)
 		echo "# round $round: SIGKILL after ${delay}s; $(jq -s '[.[] | select(.status == "ok")] | length' jl.jsonl) ok so far; hosts clean $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s after"
 		# nothing recorded ok twice, even before the end
@@ -64,18 +64,18 @@ now() {
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	ssh_ok_once jl.jsonl 120
-	ssh_wait_no_user_procs 3
+	ssh_wait_no_user_procs 15
 }
 
 @test "Ctrl-C twice: the remote jobs are killed, recorded killed, exit 130" {
 	ssh_write_hostfile hosts.yaml 2 2
 	"$PFAN" -H hosts.yaml --joblog jl.jsonl 'sleep 30; echo {}' ::: $(seq 6) >out 2>err &
 	PFAN_PID=$!
-	ssh_wait_procs 10 4 'sleep 30'
+	ssh_wait_procs 30 4 'sleep 30'
 	kill -INT "$PFAN_PID"
-	ssh_wait_line 5 err 'interrupted'
+	ssh_wait_line 20 err 'interrupted'
 	kill -INT "$PFAN_PID"
-	ssh_wait_no_user_procs 3
+	ssh_wait_no_user_procs 15
 	wait_pfan
 	[ "$PFAN_RC" -eq 130 ]
 	[ "$(statuses jl.jsonl)" = "1 killed 2 killed 3 killed 4 killed " ]
@@ -86,9 +86,9 @@ now() {
 	ssh_write_hostfile hosts.yaml 2 2
 	"$PFAN" -H hosts.yaml --joblog jl.jsonl 'sleep 30; echo {}' ::: $(seq 6) >out 2>err &
 	PFAN_PID=$!
-	ssh_wait_procs 10 4 'sleep 30'
+	ssh_wait_procs 30 4 'sleep 30'
 	kill -TERM "$PFAN_PID"
-	ssh_wait_no_user_procs 3
+	ssh_wait_no_user_procs 15
 	wait_pfan
 	[ "$PFAN_RC" -eq 143 ]
 	[ "$(statuses jl.jsonl)" = "1 killed 2 killed 3 killed 4 killed " ]
@@ -98,9 +98,10 @@ now() {
 	ssh_write_hostfile hosts.yaml 2 2
 	"$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl 'sleep {}' ::: 0.1 30 30 0.2 30 >out 2>err &
 	PFAN_PID=$!
-	ssh_wait_procs 10 3 'sleep 30'
-	# the last one started at most 1 s ago: its timeout, and 3 s
-	ssh_wait_no_user_procs 4
+	ssh_wait_procs 30 3 'sleep 30'
+	# the last one started at most 1 s ago: its timeout, and slack for a busy
+	# machine (the jobs would run 30 s)
+	ssh_wait_no_user_procs 15
 	wait_pfan
 	[ "$PFAN_RC" -eq 3 ]
 	[ "$(statuses jl.jsonl)" = "1 ok 2 timeout 3 timeout 4 ok 5 timeout " ]
@@ -114,9 +115,9 @@ now() {
 		"if [ {} = 1 ]; then while [ ! -e $SSH_SHARE/go ]; do sleep 0.05; done; exit 3; fi; sleep 30" \
 		::: $(seq 8) >out 2>err &
 	PFAN_PID=$!
-	ssh_wait_procs 10 3 'sleep 30'
+	ssh_wait_procs 30 3 'sleep 30'
 	touch "$SSH_SHARE/go"
-	ssh_wait_no_user_procs 3
+	ssh_wait_no_user_procs 15
 	wait_pfan
 	# 1 failed + 3 killed
 	[ "$PFAN_RC" -eq 4 ]
@@ -130,8 +131,8 @@ now() {
 	"$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl \
 		'sleep 30 & sleep 31; : {}' ::: 1 2 3 4 >out 2>err &
 	PFAN_PID=$!
-	ssh_wait_procs 10 8 'sleep 3[01]'
-	ssh_wait_no_user_procs 4
+	ssh_wait_procs 30 8 'sleep 3[01]'
+	ssh_wait_no_user_procs 15
 	wait_pfan
 	[ "$PFAN_RC" -eq 4 ]
 	[ "$(statuses jl.jsonl)" = "1 timeout 2 timeout 3 timeout 4 timeout " ]
@@ -142,11 +143,11 @@ now() {
 	"$PFAN" -H hosts.yaml --joblog jl.jsonl 'sleep 30 & sleep 31; : {}' ::: 1 2 3 4 >out 2>err &
 	PFAN_PID=$!
 	# each job: its two sleeps
-	ssh_wait_procs 10 8 'sleep 3[01]'
+	ssh_wait_procs 30 8 'sleep 3[01]'
 	kill -INT "$PFAN_PID"
-	ssh_wait_line 5 err 'interrupted'
+	ssh_wait_line 20 err 'interrupted'
 	kill -INT "$PFAN_PID"
-	ssh_wait_no_user_procs 3
+	ssh_wait_no_user_procs 15
 	wait_pfan
 	[ "$PFAN_RC" -eq 130 ]
 	[ "$(statuses jl.jsonl)" = "1 killed 2 killed 3 killed 4 killed " ]
@@ -157,9 +158,10 @@ now() {
 	"$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl \
 		"trap '' TERM; sleep 30 & sleep 31; : {}" ::: 1 2 >out 2>err &
 	PFAN_PID=$!
-	ssh_wait_procs 10 4 'sleep 3[01]'
-	# the timeout, the grace (1 s), and 3 s
-	ssh_wait_no_user_procs 5
+	ssh_wait_procs 30 4 'sleep 3[01]'
+	# the timeout, the grace (1 s), and slack for a busy machine (the jobs
+	# would run 30 s)
+	ssh_wait_no_user_procs 15
 	wait_pfan
 	[ "$PFAN_RC" -eq 2 ]
 	[ "$(statuses jl.jsonl)" = "1 timeout 2 timeout " ]

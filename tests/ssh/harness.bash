@@ -559,3 +559,18 @@ ssh_wait_gone() {
 	ps -o pid=,pgid=,args= -p "$(echo $left | tr ' ' ,)" | cut -c1-160 | sed 's/^/#   /'
 	return 1
 }
+
+# ssh_barrier_job N: a job command (with {} for its value) that leaves a
+# mark in SSH_SHARE (call ssh_share_dir first) and waits until N jobs have
+# left theirs, then succeeds; after 60 s it fails. So "the first N jobs all
+# succeeded" proves N of them ran at the same time, however slow the machine
+# is, with no clock in the assertion.
+ssh_barrier_job() {
+	echo "d=$SSH_SHARE; : >\$d/mark.{}; i=0; while [ \$(ls \$d | grep -c '^mark') -lt $1 ]; do [ \$i -lt 1200 ] || exit 9; sleep 0.05; i=\$((i + 1)); done"
+}
+
+# ssh_logins I: how many logins node I's sshd has accepted so far (its log,
+# at LogLevel VERBOSE, says "Accepted publickey" once per connection).
+ssh_logins() {
+	grep -c 'Accepted publickey' "$SSH_DIR/sshd$1/sshd.log"
+}

@@ -33,7 +33,7 @@ wait_for_line() {
 	[ "$(ssh_user_procs | grep -c 'sleep 3[01]')" -eq 4 ]
 	kill -KILL "$PFAN_PID"
 	wait "$PFAN_PID" || true
-	ssh_wait_no_user_procs 3
+	ssh_wait_no_user_procs 15
 }
 
 @test "--timeout kills the remote job's process group" {
@@ -42,7 +42,7 @@ wait_for_line() {
 		'sleep 30 & sleep 31' ::: 1
 	echo "$stderr"
 	[ "$(jq -r 'select(.seq == 1) | .status' jl.jsonl)" = timeout ]
-	ssh_wait_no_user_procs 3
+	ssh_wait_no_user_procs 15
 }
 
 @test "a stopped sshd is found out by keepalives; the job reruns when it is back" {
@@ -66,5 +66,5 @@ wait_for_line() {
 	[ "$rc" -eq 0 ]
 	[ "$(cat out)" = "done 1" ]
 	[ "$(jq -r 'select(.seq == 1) | .status' jl.jsonl | tr '\n' ' ')" = "host_lost ok " ]
-	ssh_wait_no_user_procs 5
+	ssh_wait_no_user_procs 15
 }
