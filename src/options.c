@@ -18,7 +18,7 @@ enum opt_id {
 	OPT_COLSEP = 256, OPT_LINK, OPT_DRY_RUN, OPT_RETRIES, OPT_HALT,
 	OPT_TIMEOUT, OPT_LINE_BUFFER, OPT_TAG, OPT_RESULTS, OPT_JOBLOG,
 	OPT_RESUME, OPT_RESUME_FAILED, OPT_ACCEPT_NEW, OPT_KEEPALIVE,
-	OPT_HOST_WAIT, OPT_CONNECT_TIMEOUT, OPT_QUIET,
+	OPT_HOST_WAIT, OPT_CONNECT_TIMEOUT, OPT_QUIET, OPT_NOOP,
 };
 
 struct opt_def {
@@ -33,7 +33,7 @@ static const struct opt_def opt_table[] = {
 	{ "jobs", OPT_JOBS, 1, "N", "run N jobs at once (default: one per core); with hosts, slots per host whose slots are auto" },
 	{ "arg-file", OPT_ARG_FILE, 1, "FILE", "read arguments from FILE (- for stdin); repeatable" },
 	{ "null", OPT_NULL, 0, NULL, "input records end with NUL, not newline" },
-	{ "colsep", OPT_COLSEP, 1, "REGEX", "split input records into columns {1} {2} ... (PCRE2)" },
+	{ "colsep", OPT_COLSEP, 1, "REGEX", "split input records into columns {1} {2} ... (PCRE2; also -C)" },
 	{ "link", OPT_LINK, 0, NULL, "pair input sources instead of their cartesian product" },
 	{ "max-args", OPT_MAX_ARGS, 1, "N", "put N arguments in one job" },
 	{ "dry-run", OPT_DRY_RUN, 0, NULL, "print the commands, run nothing" },
@@ -57,8 +57,140 @@ static const struct opt_def opt_table[] = {
 	{ "quiet", OPT_QUIET, 0, NULL, "no warnings" },
 	{ "help", OPT_HELP, 0, NULL, "show this help" },
 	{ "version", OPT_VERSION, 0, NULL, "show the version" },
+	/* GNU parallel's other names for the options above. */
+	{ "max-procs", OPT_JOBS, 1, "N", "the same as --jobs (also -P)" },
+	{ "lb", OPT_LINE_BUFFER, 0, NULL, "the same as --line-buffer" },
+	{ "linebuffer", OPT_LINE_BUFFER, 0, NULL, "the same as --line-buffer" },
+	{ "dryrun", OPT_DRY_RUN, 0, NULL, "the same as --dry-run" },
+	{ "halt-on-error", OPT_HALT, 1, "WHEN", "the same as --halt" },
+	{ "will-cite", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
+	{ "no-notice", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
+	{ "bibtex", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
 };
 #define NOPTS (sizeof opt_table / sizeof opt_table[0])
+
+/* A row whose id an earlier row has is another name for it: it has no
+ * short letter of its own. */
+static bool
+is_alias(size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (opt_table[j].id == opt_table[i].id)
+			return true;
+	return false;
+}
+
+/* Is tok ("--name" or "--name=value") a whole name of the table? */
+static bool
+exact_long(const char *tok)
+{
+	size_t len = strcspn(tok + 2, "=");
+
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strlen(opt_table[i].name) == len && strncmp(opt_table[i].name, tok + 2, len) == 0)
+			return true;
+	return false;
+}
+
+/* Short options that are another letter for a table row (GNU parallel's
+ * and xargs' letters). */
+static const struct { char c; int id; } short_alias[] = {
+	{ 'P', OPT_JOBS },       /* xargs -P */
+	{ 'C', OPT_COLSEP },     /* GNU parallel -C */
+};
+#define NSHORT_ALIAS (sizeof short_alias / sizeof short_alias[0])
+
+/* GNU parallel options that pfan does not have, with what to use instead
+ * where there is something. They get a message that says so, never
+ * "unknown option" and never a guess; --help and the man page list them. */
+static const struct { const char *name; const char *instead; } gnu_only[] = {
+	{ "basefile", NULL }, { "bf", NULL }, { "bar", NULL }, { "eta", NULL },
+	{ "progress", NULL }, { "total-jobs", NULL }, { "total", NULL },
+	{ "transferfile", NULL }, { "tf", NULL }, { "return", NULL },
+	{ "cleanup", NULL }, { "trc", NULL }, { "transfer", NULL },
+	{ "onall", NULL }, { "nonall", NULL }, { "env", NULL },
+	{ "workdir", NULL }, { "wd", NULL }, { "pipe", NULL },
+	{ "pipepart", NULL }, { "pipe-part", NULL }, { "block", NULL },
+	{ "block-size", NULL }, { "recstart", NULL }, { "recend", NULL },
+	{ "regexp", NULL }, { "remove-rec-sep", NULL }, { "removerecsep", NULL },
+	{ "rrs", NULL }, { "cat", NULL }, { "fifo", NULL },
+	{ "round-robin", NULL }, { "round", NULL }, { "block-timeout", NULL },
+	{ "bt", NULL }, { "spreadstdin", NULL }, { "tee", NULL },
+	{ "shard", NULL }, { "bin", NULL }, { "group-by", NULL },
+	{ "ssh", "-S/-H with ~/.ssh/config (pfan speaks SSH itself)" },
+	{ "ssh-delay", NULL }, { "controlmaster", "nothing: pfan keeps one connection per host open already" },
+	{ "sshdelay", NULL }, { "filter-hosts", "pfan --check (planned) or -v" },
+	{ "rsync-opts", NULL }, { "sql", NULL }, { "sqlmaster", NULL },
+	{ "sql-master", NULL }, { "sqlandworker", NULL }, { "sql-and-worker", NULL },
+	{ "sqlworker", NULL }, { "sql-worker", NULL }, { "semaphore", NULL },
+	{ "sem", NULL }, { "semaphore-name", NULL }, { "semaphoretimeout", NULL },
+	{ "semaphore-timeout", NULL }, { "fg", NULL }, { "bg", NULL },
+	{ "wait", NULL }, { "id", NULL }, { "shebang", NULL },
+	{ "hashbang", NULL }, { "shebang-wrap", NULL }, { "embed", NULL },
+	{ "profile", NULL }, { "tmux", NULL }, { "tmuxpane", NULL },
+	{ "tty", NULL }, { "open-tty", NULL }, { "interactive", NULL },
+	{ "xapply", "--link" }, { "csv", "--colsep ," },
+	{ "color", NULL }, { "color-failed", NULL }, { "ctag", "--tag" },
+	{ "ctagstring", NULL }, { "compress", NULL }, { "compress-program", NULL },
+	{ "decompress-program", NULL }, { "latest-line", "--line-buffer" },
+	{ "ll", "--line-buffer" }, { "limit", NULL }, { "noswap", NULL },
+	{ "memsuspend", NULL }, { "group", NULL }, { "no-keep-order", NULL },
+	{ "keeporder", "--keep-order" }, { "record-env", NULL },
+	{ "parens", NULL }, { "rpl", NULL }, { "gnu", NULL }, { "minversion", NULL },
+	{ "number-of-cpus", NULL }, { "number-of-cores", NULL },
+	{ "number-of-sockets", NULL }, { "number-of-threads", NULL },
+	{ "use-cores-instead-of-threads", NULL }, { "use-cpus-instead-of-cores", NULL },
+	{ "use-sockets-instead-of-threads", NULL }, { "show-limits", NULL },
+	{ "shell-quote", NULL }, { "shell-completion", NULL }, { "silent", NULL },
+	{ "skip-first-line", NULL }, { "hgrp", NULL }, { "hostgroups", NULL },
+	{ "template", NULL }, { "tmpl", NULL }, { "term-seq", NULL },
+	{ "plain", NULL }, { "retry-failed", "--resume-failed FILE" },
+	{ "exit", NULL }, { "filter", NULL }, { "max-chars", NULL },
+	{ "max-line-length-allowed", NULL }, { "max-lines", NULL },
+	{ "max-replace-args", NULL }, { "output-as-files", NULL },
+	{ "outputasfiles", NULL }, { "process-slot-var", "{%} or $PFAN_SLOT" },
+	{ "seqreplace", NULL }, { "slotreplace", NULL }, { "basenamereplace", NULL },
+	{ "bnr", NULL }, { "dirnamereplace", NULL }, { "dnr", NULL },
+	{ "extensionreplace", NULL }, { "er", NULL },
+	{ "basenameextensionreplace", NULL }, { "bner", NULL },
+	{ "replace", NULL }, { "quote", NULL }, { "ungroup", NULL },
+	{ "tagstring", NULL }, { "files", NULL }, { "tmpdir", "the TMPDIR variable" },
+	{ "delay", NULL }, { "nice", NULL }, { "shuf", NULL }, { "memfree", NULL },
+	{ "load", NULL }, { "sshloginfile", NULL }, { "slf", NULL },
+};
+#define NGNU_ONLY (sizeof gnu_only / sizeof gnu_only[0])
+static const char gnu_only_short[] = "JLMlpstxieuoq";
+
+/* The gnu_only row for a long option name of len bytes, or NULL. */
+static const char *const *
+gnu_only_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NGNU_ONLY; i++)
+		if (strlen(gnu_only[i].name) == len && strncmp(gnu_only[i].name, name, len) == 0)
+			return &gnu_only[i].name;
+	return NULL;
+}
+
+/* The message for an option pfan does not have: GNU parallel's, or not
+ * an option at all. tok is the word as typed ("--bar=1", "-t"). */
+static char *
+not_an_option(const char *tok, int shortopt)
+{
+	if (shortopt != 0) {
+		if (strchr(gnu_only_short, shortopt) != NULL)
+			return xasprintf("-%c is a GNU parallel option that pfan does not have "
+			    "(see pfan --help)", shortopt);
+		return xasprintf("unknown option -%c (see pfan --help)", shortopt);
+	}
+	size_t len = strcspn(tok + 2, "=");
+	const char *const *g = gnu_only_find(tok + 2, len);
+	if (g == NULL)
+		return xasprintf("unknown option %.*s (see pfan --help)", (int)len + 2, tok);
+	if (g[1] != NULL)
+		return xasprintf("--%s is a GNU parallel option that pfan does not have; use %s",
+		    g[0], g[1]);
+	return xasprintf("--%s is a GNU parallel option that pfan does not have", g[0]);
+}
 
 void
 options_usage(FILE *fp)
@@ -71,7 +203,7 @@ options_usage(FILE *fp)
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct opt_def *d = &opt_table[i];
 		char left[64];
-		if (d->id < 256)
+		if (d->id < 256 && !is_alias(i))
 			snprintf(left, sizeof left, "-%c, --%s%s%s", d->id, d->name,
 			    d->argname ? " " : "", d->argname ? d->argname : "");
 		else
@@ -79,7 +211,24 @@ options_usage(FILE *fp)
 			    d->argname ? " " : "", d->argname ? d->argname : "");
 		fprintf(fp, "  %-30s %s\n", left, d->help);
 	}
-	fputs("\nExit status: the number of failed jobs (at most 101); 255 for pfan's own\n"
+	fputs("\nGNU parallel options that pfan does not have (each says so when used):\n", fp);
+	size_t col = 0;
+	for (size_t i = 0; i < NGNU_ONLY; i++) {
+		size_t w = strlen(gnu_only[i].name) + 3;
+		if (col + w > 78) {
+			fputc('\n', fp);
+			col = 0;
+		}
+		col += (size_t)fprintf(fp, "%s--%s", col ? " " : "", gnu_only[i].name);
+	}
+	for (const char *c = gnu_only_short; *c; c++) {
+		if (col + 3 > 78) {
+			fputc('\n', fp);
+			col = 0;
+		}
+		col += (size_t)fprintf(fp, "%s-%c", col ? " " : "", *c);
+	}
+	fputs("\n\nExit status: the number of failed jobs (at most 101); 255 for pfan's own\n"
 	    "errors; 128+N when interrupted by signal N. See pfan(1).\n", fp);
 }
 
@@ -208,6 +357,7 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_QUIET: o->verbose = 0; break;
 	case OPT_HELP: o->help = true; break;
 	case OPT_VERSION: o->version = true; break;
+	case OPT_NOOP: break;
 	}
 	return PFAN_OK;
 }
@@ -248,7 +398,7 @@ int
 options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
 {
 	struct option longopts[NOPTS + 1];
-	char shortopts[3 * NOPTS + 2];
+	char shortopts[3 * NOPTS + 2 * NSHORT_ALIAS + 2];
 	size_t ns = 0;
 	int rc, c;
 
@@ -269,29 +419,51 @@ options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
 		longopts[i].has_arg = opt_table[i].has_arg ? required_argument : no_argument;
 		longopts[i].flag = NULL;
 		longopts[i].val = opt_table[i].id;
-		if (opt_table[i].id < 256) {
+		if (opt_table[i].id < 256 && !is_alias(i)) {
 			shortopts[ns++] = (char)opt_table[i].id;
 			if (opt_table[i].has_arg)
 				shortopts[ns++] = ':';
 		}
 	}
 	memset(&longopts[NOPTS], 0, sizeof longopts[NOPTS]);
+	for (size_t i = 0; i < NSHORT_ALIAS; i++) {
+		shortopts[ns++] = short_alias[i].c;
+		shortopts[ns++] = ':';
+	}
 	shortopts[ns] = '\0';
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	for (;;) {
+		int before = optind, li = -1;
+		if ((c = getopt_long(argc, argv, shortopts, longopts, &li)) == -1)
+			break;
+		/* getopt_long takes any unambiguous prefix: --ssh would be
+		 * --sshlogin. Only whole names count, so that no GNU parallel
+		 * option is swallowed by one of pfan's. */
+		if (li >= 0 && c != '?' && strncmp(argv[before], "--", 2) == 0 &&
+		    strcspn(argv[before] + 2, "=") != strlen(longopts[li].name)) {
+			*cause = not_an_option(argv[before], 0);
+			return PFAN_E_INPUT;
+		}
 		if (c == '?') {
 			if (optopt != 0 && optopt < 256)
-				*cause = xasprintf("unknown option -%c (see pfan --help)", optopt);
+				*cause = not_an_option(NULL, optopt);
 			else
-				*cause = xasprintf("unknown option %s (see pfan --help)", argv[optind - 1]);
+				*cause = not_an_option(argv[optind - 1], 0);
+			return PFAN_E_INPUT;
+		}
+		if (c == ':' && strncmp(argv[before], "--", 2) == 0 && !exact_long(argv[before])) {
+			*cause = not_an_option(argv[before], 0);
 			return PFAN_E_INPUT;
 		}
 		if (c == ':') {
 			*cause = xasprintf("option %s needs a value", argv[optind - 1]);
 			return PFAN_E_INPUT;
 		}
+		for (size_t i = 0; i < NSHORT_ALIAS; i++)
+			if (c == short_alias[i].c)
+				c = short_alias[i].id;
 		if ((rc = apply(o, c, optarg, cause)) != PFAN_OK)
 			return rc;
 	}

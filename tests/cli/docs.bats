@@ -37,6 +37,33 @@ help_longopts() {
 	fi
 }
 
+# The GNU parallel options pfan lacks, as --help lists them after the
+# table (lines that start with a dash).
+help_gnu_only() {
+	"$PFAN" --help | sed -n '/^GNU parallel options that pfan does not have/,/^$/p' |
+		grep -oE -- '(^| )--?[[:alnum:]-]+' | tr -d ' '
+}
+
+@test "docs: every GNU parallel option pfan lacks is named in the man page, and none is also an option" {
+	sed -e '/^\.\\"/d' -e 's/\\-/-/g' "$MAN" >man.txt
+	help_gnu_only >gnu
+	[ "$(wc -l <gnu)" -ge 50 ]
+	missing=
+	for o in $(cat gnu); do
+		grep -qE -- "(^|[^[:alnum:]-])$o([^[:alnum:]-]|$)" man.txt || missing="$missing $o"
+	done
+	[ -z "$missing" ] || { echo "not in man/pfan.1:$missing" >&2; return 1; }
+	help_longopts >opts
+	both=$(sort opts gnu | uniq -d)
+	[ -z "$both" ] || { echo "both an option and GNU-only: $both" >&2; return 1; }
+	# and each one says so when used
+	for o in $(cat gnu); do
+		run "$PFAN" "$o" x
+		[ "$status" -eq 255 ]
+		[[ $output == *"$o is a GNU parallel option that pfan does not have"* ]] || { echo "$o: $output" >&2; return 1; }
+	done
+}
+
 @test "docs: every short option of --help is in the man page" {
 	sed 's/\\-/-/g' "$MAN" >man.txt
 	missing=

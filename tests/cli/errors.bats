@@ -46,6 +46,40 @@ one_error_line() {
 	one_error_line "unknown option -Z"
 }
 
+@test "error: a GNU parallel option pfan lacks says so, never 'unknown option'" {
+	run_pfan 255 --bar echo ::: a
+	one_error_line "--bar is a GNU parallel option that pfan does not have"
+	[ -z "$output" ]
+	run_pfan 255 --xapply echo ::: a
+	one_error_line "--xapply is a GNU parallel option that pfan does not have; use --link"
+	run_pfan 255 --eta=1 echo ::: a
+	one_error_line "--eta is a GNU parallel option that pfan does not have"
+	run_pfan 255 -t echo ::: a
+	one_error_line "-t is a GNU parallel option that pfan does not have"
+}
+
+@test "error: long options match whole names only: --ssh is GNU's, not a prefix of --sshlogin" {
+	run_pfan 255 --ssh 'ssh -p 2222' echo ::: a
+	one_error_line "--ssh is a GNU parallel option that pfan does not have"
+	run_pfan 255 --sshl localhost echo ::: a
+	one_error_line "unknown option --sshl "
+	run_pfan 255 --resume-f
+	one_error_line "unknown option --resume-f "
+	run_pfan 255 --dry echo ::: a
+	one_error_line "unknown option --dry "
+}
+
+@test "options: GNU parallel's other names (-P, -C, --lb, --dryrun, --halt-on-error, --will-cite)" {
+	run -0 --separate-stderr "$PFAN" -P 1 --will-cite --no-notice -k echo ::: a b
+	[ "$output" = "$(printf 'a\nb')" ]
+	run -0 --separate-stderr "$PFAN" --dryrun --max-procs 1 echo ::: a
+	[ "$output" = "echo a" ]
+	run -0 --separate-stderr "$PFAN" -C , --lb echo {2} ::: x,y
+	[ "$output" = "y" ]
+	run -0 --separate-stderr "$PFAN" --linebuffer --halt-on-error now,fail=1 echo ::: z
+	[ "$output" = "z" ]
+}
+
 @test "error: option without its value" {
 	run_pfan 255 -j
 	one_error_line "option -j needs a value"
