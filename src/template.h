@@ -3,7 +3,7 @@
  * The template is the command words joined with single spaces; it is shell
  * code. Replacement strings: {} {.} {/} {//} {/.} {#} {%} {host}, {n} {n.}
  * {n/} {n//} {n/.} (n-th value, 1-based), <> as an alias of {}, and
- * {= s/REGEX/REPL/flags =} / {=n s/REGEX/REPL/flags =} (PCRE2; flags g, i).
+ * {= s/REGEX/REPL/flags =} / {=n s/REGEX/REPL/flags =} (PCRE2, regsub.h).
  * Every substituted value is shell-quoted (quote.h). Without any
  * replacement string the values are appended, each quoted, space-separated.
  *
