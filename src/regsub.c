@@ -34,35 +34,60 @@ static const struct {
 #define SUBST_OPTS (PCRE2_SUBSTITUTE_EXTENDED | PCRE2_SUBSTITUTE_UNSET_EMPTY | \
     PCRE2_SUBSTITUTE_UNKNOWN_UNSET | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH)
 
-#define ONLY_SUBST "only s/REGEX/REPLACEMENT/flags is supported"
+#define NO_PERL "pfan has no Perl: only s/REGEX/REPLACEMENT/flags statements, " \
+    "joined by ; or ||, are supported"
 
-struct regsub {
+/* One s///. */
+struct stmt {
 	pcre2_code *code;
 	pcre2_match_data *md;
 	char *repl;
 	size_t repl_len;
 	uint32_t opts;
+	bool or_prev;      /* after ||: runs only if the ones before changed nothing */
 };
+
+struct regsub {
+	struct stmt *s;
+	size_t n;
+	struct buf tmp[2]; /* results between statements */
+};
+
+static void
+stmt_clear(struct stmt *st)
+{
+	pcre2_code_free(st->code);
+	pcre2_match_data_free(st->md);
+	free(st->repl);
+	memset(st, 0, sizeof *st);
+}
 
 void
 regsub_free(struct regsub *r)
 {
 	if (r == NULL)
 		return;
-	pcre2_code_free(r->code);
-	pcre2_match_data_free(r->md);
-	free(r->repl);
+	for (size_t i = 0; i < r->n; i++)
+		stmt_clear(&r->s[i]);
+	free(r->s);
+	buf_free(&r->tmp[0]);
+	buf_free(&r->tmp[1]);
 	free(r);
 }
 
-/* Finds the first delim not escaped by a backslash; NULL if none. */
+/* The closing delimiter of a part of s/// that opened with open: for a
+ * bracketing pair, nested pairs are skipped, as Perl does. NULL if none. */
 static const char *
-find_delim(const char *p, const char *end, char delim)
+find_close(const char *p, const char *end, char open, char close)
 {
+	int depth = 0;
+
 	for (; p < end; p++) {
 		if (*p == '\\' && p + 1 < end)
 			p++;
-		else if (*p == delim)
+		else if (open != close && *p == open)
+			depth++;
+		else if (*p == close && depth-- == 0)
 			return p;
 	}
 	return NULL;
@@ -119,10 +144,10 @@ pcre_error(char **what, const char *where, int code, const size_t *map,
  * now against a pattern that always matches, so a bad one fails at parse
  * time. Returns 0 or the PCRE2 error, with its offset in *erroff. */
 static int
-check_repl(const struct regsub *r, size_t *erroff)
+check_repl(const struct stmt *st, size_t *erroff)
 {
 	int errcode, rc;
-	PCRE2_SIZE off, outlen = r->repl_len + 64;
+	PCRE2_SIZE off, outlen = st->repl_len + 64;
 	pcre2_code *empty;
 	char *out;
 
@@ -131,89 +156,206 @@ check_repl(const struct regsub *r, size_t *erroff)
 		fatal("pcre2 cannot compile the empty pattern");
 	out = xmalloc(outlen);
 	rc = pcre2_substitute(empty, (PCRE2_SPTR)"", 0, 0, SUBST_OPTS, NULL, NULL,
-	    (PCRE2_SPTR)r->repl, r->repl_len, (PCRE2_UCHAR *)out, &outlen);
+	    (PCRE2_SPTR)st->repl, st->repl_len, (PCRE2_UCHAR *)out, &outlen);
 	free(out);
 	pcre2_code_free(empty);
 	if (rc >= 0 || rc == PCRE2_ERROR_NOMEMORY)
 		return 0;
-	*erroff = outlen < r->repl_len ? outlen : r->repl_len;
+	*erroff = outlen < st->repl_len ? outlen : st->repl_len;
 	return rc;
 }
 
+/* Compiles pat (copts) and checks repl; st->repl is set. map: where each
+ * byte of pat and repl came from in what the user wrote, or NULL. */
 static int
+stmt_compile(struct stmt *st, const char *pat, size_t patlen, uint32_t copts,
+    const size_t *pmap, const size_t *rmap, char **what)
+{
+	int errcode;
+	PCRE2_SIZE erroff;
+	size_t off;
+
+	st->code = pcre2_compile((PCRE2_SPTR)pat, patlen, copts, &errcode,
+	    &erroff, NULL);
+	if (st->code == NULL)
+		return pcre_error(what, "regex error", errcode, pmap, erroff);
+	(void)pcre2_jit_compile(st->code, PCRE2_JIT_COMPLETE);
+	st->md = pcre2_match_data_create_from_pattern(st->code, NULL);
+	if (st->md == NULL)
+		fatal("out of memory (pcre2 match data)");
+	if ((errcode = check_repl(st, &off)) != 0)
+		return pcre_error(what, "replacement error", errcode, rmap, off);
+	return PFAN_OK;
+}
+
+/* The flags after s///: letters up to the end of the statement. */
+static const char *
 parse_flags(const char *p, const char *end, uint32_t *copts, uint32_t *sopts,
     char **what)
 {
 	size_t i, n = sizeof flag_table / sizeof flag_table[0];
 
-	for (; p < end; p++) {
-		if (!isalpha((unsigned char)*p)) {
-			*what = xstrdup(ONLY_SUBST);
-			return PFAN_E_INPUT;
-		}
+	for (; p < end && isalpha((unsigned char)*p); p++) {
 		for (i = 0; i < n && flag_table[i].flag != *p; i++)
 			;
 		if (i == n) {
 			*what = xasprintf("flag '%c' is not supported (g, i, m, s, x are)", *p);
-			return PFAN_E_INPUT;
+			return NULL;
 		}
 		*copts |= flag_table[i].compile;
 		*sopts |= flag_table[i].subst;
 	}
-	return PFAN_OK;
+	return p;
+}
+
+static struct stmt *
+stmt_new(struct regsub **rp)
+{
+	struct regsub *r = *rp;
+
+	if (r == NULL)
+		r = *rp = xcalloc(1, sizeof *r);
+	r->s = xreallocarray(r->s, r->n + 1, sizeof *r->s);
+	memset(&r->s[r->n], 0, sizeof *r->s);
+	return &r->s[r->n++];
+}
+
+/* One s/// at p: s/RE/REPL/, or with a bracketing pair s{RE}{REPL} (space
+ * allowed between the two), then the flags. Sets *next past it. */
+static int
+parse_stmt(struct stmt *st, const char *p, const char *end, const char **next,
+    char **what)
+{
+	static const char pairs[] = "{}()[]<>";
+	const char *d1, *r0, *d2, *pair;
+	char open, close, unesc;
+	size_t plen, *map;
+	uint32_t copts = 0;
+	int rc;
+	char *pat;
+
+	if (end - p < 2 || p[0] != 's' || !ispunct((unsigned char)p[1]) || p[1] == '\\')
+		goto bad;
+	open = p[1];
+	pair = strchr(pairs, open);
+	/* Perl keeps \} in s{}{} to the regex engine, where it is literal. */
+	close = pair != NULL && (pair - pairs) % 2 == 0 ? pair[1] : open;
+	unesc = close == open ? open : '\0';
+	if ((d1 = find_close(p + 2, end, open, close)) == NULL)
+		goto bad;
+	r0 = d1 + 1;
+	if (close != open) {
+		while (r0 < end && isspace((unsigned char)*r0))
+			r0++;
+		if (r0 == end || *r0++ != open)
+			goto bad;
+	}
+	if ((d2 = find_close(r0, end, open, close)) == NULL)
+		goto bad;
+	st->opts = SUBST_OPTS;
+	if ((*next = parse_flags(d2 + 1, end, &copts, &st->opts, what)) == NULL)
+		return PFAN_E_INPUT;
+	map = xreallocarray(NULL, 2 * (size_t)(d2 - p) + 2, sizeof *map);
+	pat = copy_part(p + 2, d1, unesc, false, &plen, map);
+	st->repl = copy_part(r0, d2, unesc, true, &st->repl_len, map + plen + 1);
+	rc = stmt_compile(st, pat, plen, copts, map, map + plen + 1, what);
+	free(pat);
+	free(map);
+	return rc;
+bad:
+	*what = xstrdup(NO_PERL);
+	return PFAN_E_INPUT;
+}
+
+static const char *
+skip_space(const char *p, const char *end)
+{
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	return p;
 }
 
 int
 regsub_parse(struct regsub **out, const char *src, size_t len, char **what)
 {
-	const char *p = src, *close = src + len, *d1, *d2;
+	const char *p = src, *end = src + len;
 	struct regsub *r = NULL;
-	size_t plen, *map = NULL;
-	uint32_t copts = 0;
-	int errcode, rc;
-	PCRE2_SIZE erroff;
-	char *pat;
+	bool or_next = false;
+	int rc = PFAN_OK;
 
 	*out = NULL;
-	/* Perl would take "s/a/b/;" and spaces around; so do we. */
-	while (p < close && isspace((unsigned char)*p))
-		p++;
-	while (close > p && (isspace((unsigned char)close[-1]) || close[-1] == ';'))
-		close--;
-	if (close - p < 2 || p[0] != 's' || !ispunct((unsigned char)p[1]) ||
-	    strchr("\\{([<", p[1]) != NULL ||
-	    (d1 = find_delim(p + 2, close, p[1])) == NULL ||
-	    (d2 = find_delim(d1 + 1, close, p[1])) == NULL) {
-		*what = xstrdup(ONLY_SUBST);
-		return PFAN_E_INPUT;
+	/* Perl's own syntax around the statements: spaces, empty ones. */
+	for (;;) {
+		p = skip_space(p, end);
+		if (p < end && *p == ';' && !or_next) {
+			p++;
+			continue;
+		}
+		if (p == end && !or_next)
+			break;
+		struct stmt *st = stmt_new(&r);
+		st->or_prev = or_next;
+		if ((rc = parse_stmt(st, p, end, &p, what)) != PFAN_OK)
+			goto out;
+		p = skip_space(p, end);
+		or_next = end - p >= 2 && p[0] == '|' && p[1] == '|';
+		if (or_next)
+			p += 2;
+		else if (p < end && *p != ';') {
+			*what = xstrdup(NO_PERL);
+			rc = PFAN_E_INPUT;
+			goto out;
+		}
 	}
-	r = xcalloc(1, sizeof *r);
-	r->opts = SUBST_OPTS;
-	map = xreallocarray(NULL, 2 * (size_t)(close - p) + 1, sizeof *map);
-	rc = parse_flags(d2 + 1, close, &copts, &r->opts, what);
-	if (rc != PFAN_OK)
-		goto out;
-	pat = copy_part(p + 2, d1, p[1], false, &plen, map);
-	r->code = pcre2_compile((PCRE2_SPTR)pat, plen, copts, &errcode, &erroff, NULL);
-	free(pat);
-	if (r->code == NULL) {
-		rc = pcre_error(what, "regex error", errcode, map, erroff);
-		goto out;
-	}
-	(void)pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
-	r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
-	if (r->md == NULL)
-		fatal("out of memory (pcre2 match data)");
-	r->repl = copy_part(d1 + 1, d2, p[1], true, &r->repl_len, map);
-	if ((errcode = check_repl(r, &plen)) != 0) {
-		rc = pcre_error(what, "replacement error", errcode, map, plen);
+	if (r == NULL) {
+		*what = xstrdup(NO_PERL);
+		rc = PFAN_E_INPUT;
 		goto out;
 	}
 	*out = r;
 	r = NULL;
 out:
-	free(map);
 	regsub_free(r);
+	return rc;
+}
+
+int
+regsub_add(struct regsub **r, const char *pat, size_t patlen, const char *repl,
+    size_t repl_len, unsigned flags, char **what)
+{
+	struct stmt *st = stmt_new(r);
+
+	st->opts = SUBST_OPTS | (flags & REGSUB_GLOBAL ? PCRE2_SUBSTITUTE_GLOBAL : 0);
+	st->or_prev = (flags & REGSUB_OR) != 0 && (*r)->n > 1;
+	st->repl = xmalloc(repl_len + 1);
+	memcpy(st->repl, repl, repl_len);
+	st->repl[repl_len] = '\0';
+	st->repl_len = repl_len;
+	return stmt_compile(st, pat, patlen, 0, NULL, NULL, what);
+}
+
+/* One statement from in to dst; the number of substitutions, or a PCRE2
+ * error. */
+static int
+stmt_run(struct stmt *st, const char *in, size_t len, struct buf *dst)
+{
+	PCRE2_SIZE outlen;
+	int rc;
+
+	buf_reset(dst);
+	buf_reserve(dst, len + 64);
+	outlen = dst->cap;
+	rc = pcre2_substitute(st->code, (PCRE2_SPTR)in, len, 0, st->opts, st->md,
+	    NULL, (PCRE2_SPTR)st->repl, st->repl_len, (PCRE2_UCHAR *)dst->data, &outlen);
+	if (rc == PCRE2_ERROR_NOMEMORY && outlen != PCRE2_UNSET) {
+		/* OVERFLOW_LENGTH told us the size; the second run fits. */
+		buf_reserve(dst, outlen);
+		outlen = dst->cap;
+		rc = pcre2_substitute(st->code, (PCRE2_SPTR)in, len, 0, st->opts,
+		    st->md, NULL, (PCRE2_SPTR)st->repl, st->repl_len,
+		    (PCRE2_UCHAR *)dst->data, &outlen);
+	}
+	dst->len = rc < 0 ? 0 : outlen;
 	return rc;
 }
 
@@ -221,31 +363,29 @@ int
 regsub_apply(struct regsub *r, const char *v, size_t len, struct buf *out,
     char **what)
 {
-	PCRE2_SIZE outlen;
+	const char *cur = v;
+	size_t curlen = len, k = 0;
+	bool hit = false;
 	int rc;
 
 	buf_reset(out);
-	buf_reserve(out, len + 64);
-	outlen = out->cap;
-	rc = pcre2_substitute(r->code, (PCRE2_SPTR)v, len, 0, r->opts, r->md,
-	    NULL, (PCRE2_SPTR)r->repl, r->repl_len, (PCRE2_UCHAR *)out->data, &outlen);
-	if (rc == PCRE2_ERROR_NOMEMORY && outlen != PCRE2_UNSET) {
-		/* OVERFLOW_LENGTH told us the size; the second run fits. */
-		buf_reserve(out, outlen);
-		outlen = out->cap;
-		rc = pcre2_substitute(r->code, (PCRE2_SPTR)v, len, 0, r->opts,
-		    r->md, NULL, (PCRE2_SPTR)r->repl, r->repl_len,
-		    (PCRE2_UCHAR *)out->data, &outlen);
+	for (size_t i = 0; i < r->n; i++) {
+		if (!r->s[i].or_prev)
+			hit = false;
+		else if (hit)
+			continue;
+		rc = stmt_run(&r->s[i], cur, curlen, &r->tmp[k]);
+		if (rc < 0)
+			return pcre_error(what, "regex match error", rc, NULL, 0);
+		hit = rc > 0;
+		cur = r->tmp[k].data;
+		curlen = r->tmp[k].len;
+		k ^= 1;
 	}
-	if (rc < 0) {
-		buf_reset(out);
-		return pcre_error(what, "regex match error", rc, NULL, 0);
-	}
-	out->len = outlen;
-	if (memchr(out->data, '\0', out->len) != NULL) {
-		buf_reset(out);
+	if (memchr(cur, '\0', curlen) != NULL) {
 		*what = xstrdup("the result holds a NUL byte, which no command can carry");
 		return PFAN_E_INPUT;
 	}
+	buf_add(out, cur, curlen);
 	return PFAN_OK;
 }

@@ -186,6 +186,22 @@ teardown() {
 	pfan_vs_parallel --exact -j2 -k -n 2 --tag echo x ::: 1 2 3
 }
 
+@test "diff: {= =} with several s/// joined by ; strips .fastq.gz" {
+	pfan_vs_parallel --exact -j2 -k echo '{= s:\.[^.]+$::;s:\.[^.]+$::; =}' ::: R1.fastq.gz dir.d/s.tar.gz plain a.b
+}
+
+@test "diff: {= =} with || and ;" {
+	pfan_vs_parallel --exact -j2 -k echo '{= s/a/b/ || s/b/c/ || s/c/d/; s/$/!/ =}' '{= s#x#y#;s!y!z! =}' ::: a b c x
+}
+
+@test "diff: {= =} with bracketing delimiters" {
+	pfan_vs_parallel --exact -j2 -k echo '{= s{a}{b} =}' '{= s(a(b))(\1x) =}' '{= s{\}}{x} =}' '{= s[a] [X]g =}' ::: 'Aa}b' ab
+}
+
+@test "diff: {=2 =} with several statements" {
+	pfan_vs_parallel --exact -j2 -k echo '{=2 s/a/A/; s:\.[^.]+$:: =}' ::: x.y ::: a.b.c b.a
+}
+
 @test "diff: {=2 s/// =} on the second source" {
 	pfan_vs_parallel --exact -j2 -k echo {1} '{=2 s/^/p/ =}' ::: a b ::: 1 2
 }
