@@ -13,10 +13,11 @@
 #include "errors.h"
 #include "quote.h"
 #include "regsub.h"
+#include "tplplus.h"
 #include "template.h"
 #include "xalloc.h"
 
-enum tok_kind { TOK_LIT, TOK_VAL, TOK_SUBST, TOK_SEQ, TOK_SLOT, TOK_HOST };
+enum tok_kind { TOK_LIT, TOK_VAL, TOK_SUBST, TOK_PLUS, TOK_SEQ, TOK_SLOT, TOK_HOST };
 enum xform { XF_NONE, XF_NOEXT, XF_BASE, XF_DIR, XF_BASENOEXT };
 
 /* Every replacement string but {= =}. Those marked positional also exist
@@ -47,6 +48,7 @@ struct tok {
 	long pos;          /* 0: every value; n > 0: n-th; n < 0: n-th from the end */
 	size_t off, len;   /* the token as written, in t->text */
 	struct regsub *sub; /* TOK_SUBST */
+	struct tplplus *plus; /* TOK_PLUS */
 };
 
 struct template {
@@ -57,6 +59,7 @@ struct template {
 	bool per_slot;
 	bool append;       /* no replacement string: values go at the end */
 	bool raw;          /* no words: the values are the command, as GNU does */
+	bool plus;         /* --plus */
 	struct buf *scratch; /* a transformed value before quoting */
 };
 
@@ -124,6 +127,43 @@ parse_subst(struct template *t, size_t off, struct tok *tk, char **cause)
 	return rc;
 }
 
+/* A --plus string at t->text + off, whose position (if any) took used
+ * bytes after the brace. */
+static int
+scan_plus(struct template *t, size_t off, size_t used, long pos,
+    struct tok *tk, char **cause)
+{
+	const char *s = t->text + off + 1;
+	size_t avail = t->text_len - off - 1, n = 0;
+	char *what = NULL;
+	bool slot, positional = false;
+	int rc;
+
+	/* The unnumbered strings first: {0%} is one, not {0...}. */
+	rc = tplplus_scan(s, avail, false, &tk->plus, &slot, &n, &what);
+	if (rc == 0 && used > 0) {
+		positional = true;
+		rc = tplplus_scan(s + used, avail - used, true, &tk->plus, &slot,
+		    &n, &what);
+		n += used;
+	}
+	tk->off = off;
+	tk->len = 1 + n;
+	tk->pos = positional ? pos : 0;
+	tk->kind = slot ? TOK_SLOT : TOK_PLUS;
+	if (rc < 0) {
+		tok_error(cause, t, tk, what);
+		free(what);
+		return rc;
+	}
+	if (rc == 1 && positional && pos == 0) {
+		tplplus_free(tk->plus);
+		tk->plus = NULL;
+		return tok_error(cause, t, tk, FROM_ONE);
+	}
+	return rc;
+}
+
 /* Matches a replacement string at t->text + off. Returns 1 and fills tk,
  * 0 for plain text, or an error. */
 static int
@@ -156,7 +196,7 @@ scan_token(struct template *t, size_t off, struct tok *tk, char **cause)
 			return tok_error(cause, t, tk, FROM_ONE);
 		return 1;
 	}
-	return 0;
+	return t->plus && s[0] == '{' ? scan_plus(t, off, used, pos, tk, cause) : 0;
 }
 
 static void
@@ -169,7 +209,8 @@ push_lit(struct template *t, size_t from, size_t to)
 }
 
 int
-template_parse(struct template **out, int nwords, char *const words[], char **cause)
+template_parse(struct template **out, int nwords, char *const words[],
+    unsigned flags, char **cause)
 {
 	struct template *t = xcalloc(1, sizeof *t);
 	struct buf b = BUF_INIT;
@@ -186,6 +227,7 @@ template_parse(struct template **out, int nwords, char *const words[], char **ca
 	t->text = buf_steal(&b);
 	t->scratch = xcalloc(1, sizeof *t->scratch);
 	t->raw = nwords <= 0;
+	t->plus = (flags & TEMPLATE_PLUS) != 0;
 	t->append = !t->raw;
 	for (i = 0; i < t->text_len;) {
 		struct tok tk;
@@ -225,7 +267,7 @@ template_free(struct template *t)
 	if (t == NULL)
 		return;
 	for (size_t i = 0; i < t->ntoks; i++)
-		regsub_free(t->toks[i].sub);
+		regsub_free(t->toks[i].sub), tplplus_free(t->toks[i].plus);
 	free(t->toks);
 	free(t->text);
 	if (t->scratch != NULL)
@@ -330,6 +372,16 @@ emit_value(const struct template *t, const struct tok *tk, const char *v,
 		}
 		v = sb->data;
 		len = sb->len;
+	} else if (tk->kind == TOK_PLUS) {
+		char *what = NULL;
+
+		if ((rc = tplplus_apply(tk->plus, v, len, sb, &what)) != PFAN_OK) {
+			tok_error(cause, t, tk, what);
+			free(what);
+			return rc;
+		}
+		v = sb->data;
+		len = sb->len;
 	} else if (tk->xf == XF_NOEXT) {
 		len = noext_len(v, len);
 	} else if (tk->xf == XF_DIR) {
@@ -393,6 +445,7 @@ template_expand(const struct template *t, const struct args *a,
 			break;
 		case TOK_VAL:
 		case TOK_SUBST:
+		case TOK_PLUS:
 			rc = emit_values(t, tk, a, out, cause);
 			break;
 		case TOK_SEQ:
