@@ -165,7 +165,8 @@ setup(struct run *r, int argc, char **argv)
 	}
 	if (o->ntemplate == 0)
 		return fail(xstrdup("no command given (see pfan --help)"));
-	if (template_parse(&r->tmpl, o->ntemplate, o->template, &cause) != PFAN_OK)
+	if (template_parse(&r->tmpl, o->ntemplate, o->template,
+	    o->plus ? TEMPLATE_PLUS : 0, &cause) != PFAN_OK)
 		return fail(cause);
 	if (load_hosts(r, &cause) != PFAN_OK)
 		return fail(cause);

@@ -18,7 +18,7 @@ enum opt_id {
 	OPT_COLSEP = 256, OPT_LINK, OPT_DRY_RUN, OPT_RETRIES, OPT_HALT,
 	OPT_TIMEOUT, OPT_LINE_BUFFER, OPT_TAG, OPT_RESULTS, OPT_JOBLOG,
 	OPT_RESUME, OPT_RESUME_FAILED, OPT_ACCEPT_NEW, OPT_KEEPALIVE,
-	OPT_HOST_WAIT, OPT_CONNECT_TIMEOUT, OPT_QUIET, OPT_NOOP,
+	OPT_HOST_WAIT, OPT_CONNECT_TIMEOUT, OPT_QUIET, OPT_PLUS, OPT_NOOP,
 };
 
 struct opt_def {
@@ -36,6 +36,7 @@ static const struct opt_def opt_table[] = {
 	{ "colsep", OPT_COLSEP, 1, "REGEX", "split input records into columns {1} {2} ... (PCRE2; also -C)" },
 	{ "link", OPT_LINK, 0, NULL, "pair input sources instead of their cartesian product" },
 	{ "max-args", OPT_MAX_ARGS, 1, "N", "put N arguments in one job" },
+	{ "plus", OPT_PLUS, 0, NULL, "also GNU parallel's --plus replacement strings: {..} {+.} {%RE} {/RE/S} {:-TEXT} ..." },
 	{ "dry-run", OPT_DRY_RUN, 0, NULL, "print the commands, run nothing" },
 	{ "retries", OPT_RETRIES, 1, "N", "retry a failed job up to N times, on another host when there is one" },
 	{ "halt", OPT_HALT, 1, "WHEN", "now|soon,fail=N|success=N: stop after N failures (or successes)" },
@@ -330,6 +331,7 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_LINK: o->input.link = true; break;
 	case OPT_MAX_ARGS: return parse_uint("max-args", arg, 1, &o->input.max_args, cause);
 	case OPT_DRY_RUN: o->dry_run = true; break;
+	case OPT_PLUS: o->plus = true; break;
 	case OPT_RETRIES: return parse_uint("retries", arg, 0, &o->retries, cause);
 	case OPT_HALT: return parse_halt(o, arg, cause);
 	case OPT_TIMEOUT: return parse_secs("timeout", arg, &o->timeout, cause);

@@ -31,6 +31,7 @@ struct pfan_opts {
 	const char *joblog;
 	const char *resume;       /* --resume / --resume-failed FILE */
 	bool dry_run;
+	bool plus;                /* --plus replacement strings */
 
 	char **hostfiles;         /* -H, in order */
 	size_t nhostfiles;

@@ -5,21 +5,19 @@
  * ({.} {/} {//}), the C here reproduces that expression byte for byte,
  * newlines and all (tests/data/template_paths.txt was made by GNU parallel).
  * A struct template is not thread-safe: expansion reuses scratch space. */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
-#include <pcre2.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
-#include "log.h"
 #include "quote.h"
+#include "regsub.h"
+#include "tplplus.h"
 #include "template.h"
 #include "xalloc.h"
 
-enum tok_kind { TOK_LIT, TOK_VAL, TOK_SUBST, TOK_SEQ, TOK_SLOT, TOK_HOST };
+enum tok_kind { TOK_LIT, TOK_VAL, TOK_SUBST, TOK_PLUS, TOK_SEQ, TOK_SLOT, TOK_HOST };
 enum xform { XF_NONE, XF_NOEXT, XF_BASE, XF_DIR, XF_BASENOEXT };
 
 /* Every replacement string but {= =}. Those marked positional also exist
@@ -41,40 +39,16 @@ static const struct {
 	{ "{host}", TOK_HOST, XF_NONE, 0 },
 };
 
-/* The s/// flags: g is a substitute option, the rest compile options. */
-static const struct {
-	char flag;
-	uint32_t compile;
-	uint32_t subst;
-} flag_table[] = {
-	{ 'g', 0, PCRE2_SUBSTITUTE_GLOBAL },
-	{ 'i', PCRE2_CASELESS, 0 },
-	{ 'm', PCRE2_MULTILINE, 0 },
-	{ 's', PCRE2_DOTALL, 0 },
-	{ 'x', PCRE2_EXTENDED, 0 },
-};
-
-/* Perl's s/// replacement semantics, as near as PCRE2 gets: backslash
- * escapes, unset and unknown groups are empty. */
-#define SUBST_OPTS (PCRE2_SUBSTITUTE_EXTENDED | PCRE2_SUBSTITUTE_UNSET_EMPTY | \
-    PCRE2_SUBSTITUTE_UNKNOWN_UNSET | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH)
-
 /* Positions past this are all "beyond the values"; saves overflow checks. */
 #define POS_MAX 1000000000L
-
-struct subst {
-	pcre2_code *code;
-	char *repl;
-	size_t repl_len;
-	uint32_t opts;
-};
 
 struct tok {
 	enum tok_kind kind;
 	enum xform xf;
 	long pos;          /* 0: every value; n > 0: n-th; n < 0: n-th from the end */
 	size_t off, len;   /* the token as written, in t->text */
-	struct subst *sub; /* TOK_SUBST */
+	struct regsub *sub; /* TOK_SUBST */
+	struct tplplus *plus; /* TOK_PLUS */
 };
 
 struct template {
@@ -85,11 +59,10 @@ struct template {
 	bool per_slot;
 	bool append;       /* no replacement string: values go at the end */
 	bool raw;          /* no words: the values are the command, as GNU does */
-	pcre2_match_data *md;
+	bool plus;         /* --plus */
 	struct buf *scratch; /* a transformed value before quoting */
 };
 
-#define ONLY_SUBST "only s/REGEX/REPLACEMENT/flags is supported"
 #define FROM_ONE "values are numbered from 1"
 
 static int
@@ -106,16 +79,6 @@ tok_push(struct template *t, const struct tok *tk)
 {
 	t->toks = xreallocarray(t->toks, t->ntoks + 1, sizeof *t->toks);
 	t->toks[t->ntoks++] = *tk;
-}
-
-static void
-subst_free(struct subst *s)
-{
-	if (s == NULL)
-		return;
-	pcre2_code_free(s->code);
-	free(s->repl);
-	free(s);
 }
 
 /* Reads -?[0-9]+ at s; returns the number of bytes used, 0 if none. */
@@ -138,128 +101,14 @@ scan_pos(const char *s, const char *end, long *pos)
 	return (size_t)(p - s);
 }
 
-/* Finds the first delim not escaped by a backslash; NULL if none. */
-static const char *
-find_delim(const char *p, const char *end, char delim)
-{
-	for (; p < end; p++) {
-		if (*p == '\\' && p + 1 < end)
-			p++;
-		else if (*p == delim)
-			return p;
-	}
-	return NULL;
-}
-
-/* Copies a part of s///, dropping the backslash of \delim as Perl does
- * (\\ stays); for the replacement, Perl's \1 and $& become PCRE2's ${1}
- * and ${0}. map[i] is where output byte i came from, so that PCRE2's
- * error offsets point into what the user wrote. */
-static char *
-copy_part(const char *p, const char *end, char delim, bool repl, size_t *lenp,
-    size_t *map)
-{
-	const char *start = p;
-	struct buf b = BUF_INIT;
-
-	for (; p < end; p++) {
-		size_t from = b.len, src = (size_t)(p - start);
-
-		if (p[0] == '\\' && p + 1 < end && p[1] == delim)
-			buf_addc(&b, *++p);
-		else if (repl && p[0] == '\\' && p + 1 < end && p[1] >= '1' && p[1] <= '9')
-			buf_addf(&b, "${%c}", *++p);
-		else if (repl && p[0] == '$' && p + 1 < end && p[1] == '&')
-			buf_adds(&b, "${0}"), p++;
-		else if (p[0] == '\\' && p + 1 < end)
-			buf_add(&b, p, 2), p++;
-		else
-			buf_addc(&b, *p);
-		while (from < b.len)
-			map[from++] = src;
-	}
-	map[b.len] = (size_t)(end - start);
-	*lenp = b.len;
-	return buf_steal(&b);
-}
-
-/* "template: {= ... =}: regex error at offset 2: missing ..." */
-static int
-pcre_error(char **cause, const struct template *t, const struct tok *tk,
-    const char *what, int code, const size_t *map, size_t off)
-{
-	char msg[256];
-
-	pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof msg);
-	if (map == NULL)
-		*cause = xasprintf("template: %.*s: %s: %s", (int)tk->len,
-		    t->text + tk->off, what, msg);
-	else
-		*cause = xasprintf("template: %.*s: %s at offset %zu: %s",
-		    (int)tk->len, t->text + tk->off, what, map[off], msg);
-	return PFAN_E_INPUT;
-}
-
-/* A replacement's syntax is only checked when a match uses it: check it
- * now against a pattern that always matches, so a bad one fails at parse
- * time. Returns 0 or the PCRE2 error, with its offset in *erroff. */
-static int
-check_repl(const struct subst *s, size_t *erroff)
-{
-	int errcode, rc;
-	PCRE2_SIZE off, outlen = s->repl_len + 64;
-	pcre2_code *empty;
-	char *out;
-
-	empty = pcre2_compile((PCRE2_SPTR)"", 0, 0, &errcode, &off, NULL);
-	if (empty == NULL)
-		fatal("pcre2 cannot compile the empty pattern");
-	out = xmalloc(outlen);
-	rc = pcre2_substitute(empty, (PCRE2_SPTR)"", 0, 0, SUBST_OPTS, NULL, NULL,
-	    (PCRE2_SPTR)s->repl, s->repl_len, (PCRE2_UCHAR *)out, &outlen);
-	free(out);
-	pcre2_code_free(empty);
-	if (rc >= 0 || rc == PCRE2_ERROR_NOMEMORY)
-		return 0;
-	*erroff = outlen < s->repl_len ? outlen : s->repl_len;
-	return rc;
-}
-
-static int
-parse_flags(struct template *t, const struct tok *tk, const char *p,
-    const char *end, uint32_t *copts, uint32_t *sopts, char **cause)
-{
-	size_t i, n = sizeof flag_table / sizeof flag_table[0];
-
-	for (; p < end; p++) {
-		if (!isalpha((unsigned char)*p))
-			return tok_error(cause, t, tk, ONLY_SUBST);
-		for (i = 0; i < n && flag_table[i].flag != *p; i++)
-			;
-		if (i == n) {
-			char what[64];
-			snprintf(what, sizeof what,
-			    "flag '%c' is not supported (g, i, m, s, x are)", *p);
-			return tok_error(cause, t, tk, what);
-		}
-		*copts |= flag_table[i].compile;
-		*sopts |= flag_table[i].subst;
-	}
-	return PFAN_OK;
-}
-
 /* {= s/REGEX/REPL/flags =} or {=n ... =} at t->text + off. */
 static int
 parse_subst(struct template *t, size_t off, struct tok *tk, char **cause)
 {
 	const char *p = t->text + off + 2, *end = t->text + t->text_len;
-	const char *close, *d1, *d2;
-	struct subst *s;
-	size_t len, *map;
-	uint32_t copts = 0;
-	int errcode, rc;
-	PCRE2_SIZE erroff;
-	char *pat;
+	const char *close;
+	char *what = NULL;
+	int rc;
 
 	tk->kind = TOK_SUBST;
 	tk->off = off;
@@ -270,40 +119,48 @@ parse_subst(struct template *t, size_t off, struct tok *tk, char **cause)
 	p += scan_pos(p, close, &tk->pos);
 	if (p > t->text + off + 2 && tk->pos == 0)
 		return tok_error(cause, t, tk, FROM_ONE);
-	/* Perl would take "s/a/b/;" and spaces around; so do we. */
-	while (p < close && isspace((unsigned char)*p))
-		p++;
-	while (close > p && (isspace((unsigned char)close[-1]) || close[-1] == ';'))
-		close--;
-	if (close - p < 2 || p[0] != 's' || !ispunct((unsigned char)p[1]) ||
-	    strchr("\\{([<", p[1]) != NULL ||
-	    (d1 = find_delim(p + 2, close, p[1])) == NULL ||
-	    (d2 = find_delim(d1 + 1, close, p[1])) == NULL)
-		return tok_error(cause, t, tk, ONLY_SUBST);
-	s = xcalloc(1, sizeof *s);
-	s->opts = SUBST_OPTS;
-	map = xreallocarray(NULL, 2 * (size_t)(close - p) + 1, sizeof *map);
-	rc = parse_flags(t, tk, d2 + 1, close, &copts, &s->opts, cause);
-	if (rc != PFAN_OK)
-		goto out;
-	pat = copy_part(p + 2, d1, p[1], false, &len, map);
-	s->code = pcre2_compile((PCRE2_SPTR)pat, len, copts, &errcode, &erroff, NULL);
-	free(pat);
-	if (s->code == NULL) {
-		rc = pcre_error(cause, t, tk, "regex error", errcode, map, erroff);
-		goto out;
+	rc = regsub_parse(&tk->sub, p, (size_t)(close - p), &what);
+	if (rc != PFAN_OK) {
+		tok_error(cause, t, tk, what);
+		free(what);
 	}
-	(void)pcre2_jit_compile(s->code, PCRE2_JIT_COMPLETE);
-	s->repl = copy_part(d1 + 1, d2, p[1], true, &s->repl_len, map);
-	if ((errcode = check_repl(s, &len)) != 0) {
-		rc = pcre_error(cause, t, tk, "replacement error", errcode, map, len);
-		goto out;
+	return rc;
+}
+
+/* A --plus string at t->text + off, whose position (if any) took used
+ * bytes after the brace. */
+static int
+scan_plus(struct template *t, size_t off, size_t used, long pos,
+    struct tok *tk, char **cause)
+{
+	const char *s = t->text + off + 1;
+	size_t avail = t->text_len - off - 1, n = 0;
+	char *what = NULL;
+	bool slot, positional = false;
+	int rc;
+
+	/* The unnumbered strings first: {0%} is one, not {0...}. */
+	rc = tplplus_scan(s, avail, false, &tk->plus, &slot, &n, &what);
+	if (rc == 0 && used > 0) {
+		positional = true;
+		rc = tplplus_scan(s + used, avail - used, true, &tk->plus, &slot,
+		    &n, &what);
+		n += used;
 	}
-	tk->sub = s;
-	s = NULL;
-out:
-	free(map);
-	subst_free(s);
+	tk->off = off;
+	tk->len = 1 + n;
+	tk->pos = positional ? pos : 0;
+	tk->kind = slot ? TOK_SLOT : TOK_PLUS;
+	if (rc < 0) {
+		tok_error(cause, t, tk, what);
+		free(what);
+		return rc;
+	}
+	if (rc == 1 && positional && pos == 0) {
+		tplplus_free(tk->plus);
+		tk->plus = NULL;
+		return tok_error(cause, t, tk, FROM_ONE);
+	}
 	return rc;
 }
 
@@ -339,7 +196,7 @@ scan_token(struct template *t, size_t off, struct tok *tk, char **cause)
 			return tok_error(cause, t, tk, FROM_ONE);
 		return 1;
 	}
-	return 0;
+	return t->plus && s[0] == '{' ? scan_plus(t, off, used, pos, tk, cause) : 0;
 }
 
 static void
@@ -352,11 +209,11 @@ push_lit(struct template *t, size_t from, size_t to)
 }
 
 int
-template_parse(struct template **out, int nwords, char *const words[], char **cause)
+template_parse(struct template **out, int nwords, char *const words[],
+    unsigned flags, char **cause)
 {
 	struct template *t = xcalloc(1, sizeof *t);
 	struct buf b = BUF_INIT;
-	uint32_t groups = 0;
 	size_t i, lit = 0;
 	int rc = PFAN_OK;
 
@@ -370,6 +227,7 @@ template_parse(struct template **out, int nwords, char *const words[], char **ca
 	t->text = buf_steal(&b);
 	t->scratch = xcalloc(1, sizeof *t->scratch);
 	t->raw = nwords <= 0;
+	t->plus = (flags & TEMPLATE_PLUS) != 0;
 	t->append = !t->raw;
 	for (i = 0; i < t->text_len;) {
 		struct tok tk;
@@ -386,18 +244,10 @@ template_parse(struct template **out, int nwords, char *const words[], char **ca
 		t->append = false;
 		if (tk.kind == TOK_SLOT || tk.kind == TOK_HOST)
 			t->per_slot = true;
-		if (tk.kind == TOK_SUBST) {
-			uint32_t n = 0;
-			pcre2_pattern_info(tk.sub->code, PCRE2_INFO_CAPTURECOUNT, &n);
-			groups = n > groups ? n : groups;
-		}
 		i += tk.len;
 		lit = i;
 	}
 	push_lit(t, lit, t->text_len);
-	t->md = pcre2_match_data_create(groups + 1, NULL);
-	if (t->md == NULL)
-		fatal("out of memory (pcre2 match data)");
 	*out = t;
 	return PFAN_OK;
 fail:
@@ -417,10 +267,9 @@ template_free(struct template *t)
 	if (t == NULL)
 		return;
 	for (size_t i = 0; i < t->ntoks; i++)
-		subst_free(t->toks[i].sub);
+		regsub_free(t->toks[i].sub), tplplus_free(t->toks[i].plus);
 	free(t->toks);
 	free(t->text);
-	pcre2_match_data_free(t->md);
 	if (t->scratch != NULL)
 		buf_free(t->scratch);
 	free(t->scratch);
@@ -503,36 +352,6 @@ dirname_into(struct buf *dst, const char *s, size_t len)
 	buf_add(dst, s, len);
 }
 
-static int
-run_subst(const struct template *t, const struct tok *tk, const char *v,
-    size_t len, char **cause)
-{
-	struct buf *sb = t->scratch;
-	const struct subst *s = tk->sub;
-	PCRE2_SIZE outlen;
-	int rc;
-
-	buf_reserve(sb, len + 64);
-	outlen = sb->cap;
-	rc = pcre2_substitute(s->code, (PCRE2_SPTR)v, len, 0, s->opts, t->md,
-	    NULL, (PCRE2_SPTR)s->repl, s->repl_len, (PCRE2_UCHAR *)sb->data, &outlen);
-	if (rc == PCRE2_ERROR_NOMEMORY && outlen != PCRE2_UNSET) {
-		/* OVERFLOW_LENGTH told us the size; the second run fits. */
-		buf_reserve(sb, outlen);
-		outlen = sb->cap;
-		rc = pcre2_substitute(s->code, (PCRE2_SPTR)v, len, 0, s->opts,
-		    t->md, NULL, (PCRE2_SPTR)s->repl, s->repl_len,
-		    (PCRE2_UCHAR *)sb->data, &outlen);
-	}
-	if (rc < 0)
-		return pcre_error(cause, t, tk, "regex match error", rc, NULL, 0);
-	sb->len = outlen;
-	if (memchr(sb->data, '\0', sb->len) != NULL)
-		return tok_error(cause, t, tk,
-		    "the result holds a NUL byte, which no command can carry");
-	return PFAN_OK;
-}
-
 /* One value, transformed and quoted. */
 static int
 emit_value(const struct template *t, const struct tok *tk, const char *v,
@@ -544,8 +363,23 @@ emit_value(const struct template *t, const struct tok *tk, const char *v,
 
 	buf_reset(sb);
 	if (tk->kind == TOK_SUBST) {
-		if ((rc = run_subst(t, tk, v, len, cause)) != PFAN_OK)
+		char *what = NULL;
+
+		if ((rc = regsub_apply(tk->sub, v, len, sb, &what)) != PFAN_OK) {
+			tok_error(cause, t, tk, what);
+			free(what);
 			return rc;
+		}
+		v = sb->data;
+		len = sb->len;
+	} else if (tk->kind == TOK_PLUS) {
+		char *what = NULL;
+
+		if ((rc = tplplus_apply(tk->plus, v, len, sb, &what)) != PFAN_OK) {
+			tok_error(cause, t, tk, what);
+			free(what);
+			return rc;
+		}
 		v = sb->data;
 		len = sb->len;
 	} else if (tk->xf == XF_NOEXT) {
@@ -611,6 +445,7 @@ template_expand(const struct template *t, const struct args *a,
 			break;
 		case TOK_VAL:
 		case TOK_SUBST:
+		case TOK_PLUS:
 			rc = emit_values(t, tk, a, out, cause);
 			break;
 		case TOK_SEQ:

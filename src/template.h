@@ -3,7 +3,8 @@
  * The template is the command words joined with single spaces; it is shell
  * code. Replacement strings: {} {.} {/} {//} {/.} {#} {%} {host}, {n} {n.}
  * {n/} {n//} {n/.} (n-th value, 1-based), <> as an alias of {}, and
- * {= s/REGEX/REPL/flags =} / {=n s/REGEX/REPL/flags =} (PCRE2; flags g, i).
+ * {= s/REGEX/REPL/flags =} / {=n s/REGEX/REPL/flags =} (PCRE2, regsub.h);
+ * with --plus, GNU's --plus strings too (tplplus.h).
  * Every substituted value is shell-quoted (quote.h). Without any
  * replacement string the values are appended, each quoted, space-separated.
  *
@@ -32,7 +33,9 @@ struct template_ctx {
 /* Parses the words into a template. PFAN_E_INPUT with cause for a bad one
  * (unterminated {=, unknown {= =} expression, bad regex with PCRE2's
  * message and offset, {0}). */
-int template_parse(struct template **out, int nwords, char *const words[], char **cause);
+#define TEMPLATE_PLUS 1u  /* --plus: the strings of tplplus.h too */
+int template_parse(struct template **out, int nwords, char *const words[],
+    unsigned flags, char **cause);
 /* Appends the command for one job to out. The canonical form (slot 0, host
  * NULL) is the job's identity in the joblog and for --resume. Fails with
  * PFAN_E_INPUT and cause, out as it was, only when a {= =} regex fails at

@@ -186,6 +186,22 @@ teardown() {
 	pfan_vs_parallel --exact -j2 -k -n 2 --tag echo x ::: 1 2 3
 }
 
+@test "diff: {= =} with several s/// joined by ; strips .fastq.gz" {
+	pfan_vs_parallel --exact -j2 -k echo '{= s:\.[^.]+$::;s:\.[^.]+$::; =}' ::: R1.fastq.gz dir.d/s.tar.gz plain a.b
+}
+
+@test "diff: {= =} with || and ;" {
+	pfan_vs_parallel --exact -j2 -k echo '{= s/a/b/ || s/b/c/ || s/c/d/; s/$/!/ =}' '{= s#x#y#;s!y!z! =}' ::: a b c x
+}
+
+@test "diff: {= =} with bracketing delimiters" {
+	pfan_vs_parallel --exact -j2 -k echo '{= s{a}{b} =}' '{= s(a(b))(\1x) =}' '{= s{\}}{x} =}' '{= s[a] [X]g =}' ::: 'Aa}b' ab
+}
+
+@test "diff: {=2 =} with several statements" {
+	pfan_vs_parallel --exact -j2 -k echo '{=2 s/a/A/; s:\.[^.]+$:: =}' ::: x.y ::: a.b.c b.a
+}
+
 @test "diff: {=2 s/// =} on the second source" {
 	pfan_vs_parallel --exact -j2 -k echo {1} '{=2 s/^/p/ =}' ::: a b ::: 1 2
 }
@@ -282,4 +298,52 @@ teardown() {
 @test "diff: only stdout goes to stdout" {
 	pfan_vs_parallel --exact -j2 -k 'echo out{}; echo err{} >&2' ::: 1 2
 	grep -q err1 pfan.err
+}
+
+# --plus: every string pfan has, on names a lab user writes.
+plus_names() {
+	printf '%s\n' dir/R1.fastq.gz s.tar.gz a.b plain 'with space/x y.tar.gz' 0 '' dir/ ABCabc >names.txt
+}
+
+@test "diff: --plus {..} {...} {/..} {/...}" {
+	plus_names
+	pfan_vs_parallel --exact -j2 -k --plus echo {..} {...} {/..} {/...} :::: names.txt
+}
+
+@test "diff: --plus {+/} {+.} {+..} {+...}" {
+	plus_names
+	pfan_vs_parallel --exact -j2 -k --plus echo {+/} {+.} {+..} {+...} :::: names.txt
+}
+
+@test "diff: --plus {%RE} {%%RE} {#RE} {##RE}" {
+	plus_names
+	pfan_vs_parallel --exact -j2 -k --plus echo '{%.gz}' '{%%.*z}' '{#.*/}' '{##d*/}' '{%.fastq.gz}' :::: names.txt
+}
+
+@test "diff: --plus {/RE/S} {//RE/S} {/#RE/S} {/%RE/S}" {
+	plus_names
+	pfan_vs_parallel --exact -j2 -k --plus echo '{/a/$1}' '{//a/X}' '{/#d/X}' '{/%z/X}' '{/.gz/.bz2}' :::: names.txt
+}
+
+@test "diff: --plus {^RE} {^^RE} {,RE} {,,RE}" {
+	plus_names
+	pfan_vs_parallel --exact -j2 -k --plus echo '{^a}' '{^^[a-c]}' '{,A}' '{,,[A-C]}' :::: names.txt
+}
+
+@test "diff: --plus {:-TEXT} {:N} {:N:M}" {
+	plus_names
+	pfan_vs_parallel --exact -j2 -k --plus echo '{:-none}' '{:2}' '{:2:3}' '{:20}' :::: names.txt
+}
+
+@test "diff: --plus positional {2..} {-1+.} {1%.gz} {2/R/r}" {
+	pfan_vs_parallel --exact -j2 -k --plus echo '{2..}' '{-1+.}' '{1%.gz}' '{2/R/r}' ::: x.fastq.gz y.tar.gz ::: dir/R1.fastq.gz R2.fq
+}
+
+@test "diff: without --plus, {..} and {%.gz} are plain text" {
+	pfan_vs_parallel --exact -j2 -k echo '{..}' '{%.gz}' '{:-x}' ::: a.tar.gz
+}
+
+@test "--plus {##} is refused: pfan does not read all input first" {
+	run -255 "$PFAN" --plus echo '{#}/{##}' ::: a b
+	[[ $output == *"{##}: pfan reads its input as the jobs run"* ]]
 }

@@ -3,7 +3,7 @@
  * values. Besides crashes it checks that every value, quoted, reads back
  * as itself under POSIX sh's quoting rules. Not part of make check:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
- *     -Isrc tests/fuzz/fuzz_template.c src/template.c src/quote.c \
+ *     -Isrc tests/fuzz/fuzz_template.c src/template.c src/regsub.c src/tplplus.c src/quote.c \
  *     src/buf.c src/log.c src/xalloc.c src/args.c \
  *     $(pkg-config --cflags --libs libpcre2-8) -o /tmp/fuzz_template
  *   /tmp/fuzz_template -max_total_time=60 */
@@ -78,7 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_unquote(p, n);
 		p += n;
 	}
-	if (template_parse(&t, 1, words, &cause) == 0) {
+	if (template_parse(&t, 1, words, TEMPLATE_PLUS, &cause) == 0) {
 		if (template_expand(t, &a, &ctx, &out, &cause) != 0) {
 			free(cause);
 			cause = NULL;

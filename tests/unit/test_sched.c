@@ -220,7 +220,7 @@ world_init(struct world *w, size_t njobs, outcome_fn *outcome)
 	w->f.loop = w->loop;
 	w->f.outcome = outcome;
 	w->f.duration = 0.002;
-	assert_int_equal(template_parse(&w->tmpl, 2, words, &cause), PFAN_OK);
+	assert_int_equal(template_parse(&w->tmpl, 2, words, 0, &cause), PFAN_OK);
 	memset(&oc, 0, sizeof oc);
 	oc.out_fd = open("/dev/null", O_WRONLY);
 	oc.err_fd = oc.out_fd;

@@ -34,6 +34,7 @@ struct tcase {
 	unsigned long long seq;
 	unsigned slot;
 	char *host;
+	unsigned flags;   /* TEMPLATE_PLUS with a "plus" line */
 	char kind[16];    /* expect, expand-error, error */
 	char *want;
 };
@@ -141,7 +142,9 @@ tcase_read(FILE *f, const char *file, int *lineno, struct tcase *tc)
 			tc->words[tc->nwords++] = v;
 			continue;
 		}
-		if (strcmp(key, "arg") == 0)
+		if (strcmp(key, "plus") == 0)
+			tc->flags |= TEMPLATE_PLUS;
+		else if (strcmp(key, "arg") == 0)
 			args_push(&tc->a, v, strlen(v));
 		else if (strcmp(key, "seq") == 0)
 			tc->seq = strtoull(v, NULL, 10);
@@ -178,7 +181,7 @@ tcase_run(const struct tcase *tc)
 	const char *got;
 	int rc, failed = 0;
 
-	rc = template_parse(&t, tc->nwords, tc->words, &cause);
+	rc = template_parse(&t, tc->nwords, tc->words, tc->flags, &cause);
 	if (strcmp(tc->kind, "error") == 0) {
 		got = rc == PFAN_E_INPUT && cause != NULL ? cause : "(no error)";
 		if (strcmp(got, tc->want) != 0 || t != NULL)
@@ -258,7 +261,7 @@ assert_sh_prints(const char *tmpl, const struct args *a, const char *host,
 	char *cause = NULL, *out;
 	size_t outlen;
 
-	assert_int_equal(template_parse(&t, 1, words, &cause), PFAN_OK);
+	assert_int_equal(template_parse(&t, 1, words, 0, &cause), PFAN_OK);
 	assert_int_equal(template_expand(t, a, &ctx, &cmd, &cause), PFAN_OK);
 	for (size_t i = 0; i < nwant; i++)
 		buf_add(&w, want[i], strlen(want[i]) + 1);
@@ -344,7 +347,7 @@ test_gnu_paths(void **state)
 			struct buf out = BUF_INIT;
 			struct template_ctx ctx = { 1, 0, NULL };
 
-			assert_int_equal(template_parse(&t, 1, words, &cause), PFAN_OK);
+			assert_int_equal(template_parse(&t, 1, words, 0, &cause), PFAN_OK);
 			assert_int_equal(template_expand(t, &a, &ctx, &out, &cause), PFAN_OK);
 			if (strcmp(buf_cstr(&out), want) != 0)
 				fail_msg("template_paths.txt:%d: %s gave [%s], GNU [%s]",
@@ -390,7 +393,7 @@ parse1(const char *s)
 	char *words[] = { (char *)s }, *cause = NULL;
 	struct template *t = NULL;
 
-	assert_int_equal(template_parse(&t, 1, words, &cause), PFAN_OK);
+	assert_int_equal(template_parse(&t, 1, words, 0, &cause), PFAN_OK);
 	assert_non_null(t);
 	return t;
 }
@@ -475,7 +478,7 @@ test_parse_failure_leaves_nothing(void **state)
 	struct template *t = (struct template *)words;
 
 	(void)state;
-	assert_int_equal(template_parse(&t, 2, words, &cause), PFAN_E_INPUT);
+	assert_int_equal(template_parse(&t, 2, words, 0, &cause), PFAN_E_INPUT);
 	assert_null(t);
 	assert_non_null(cause);
 	free(cause);
