@@ -892,6 +892,159 @@ test_50mb(void **state)
 	free(back);
 }
 
+/* What a done callback saw: how often it came, in which order, whether
+ * the output was whole and how much out_fd held by then. */
+struct seen {
+	int fd;
+	int *clock;
+	int calls, order;
+	bool whole;
+	off_t printed;
+};
+
+static void
+on_done(void *arg, bool whole)
+{
+	struct seen *s = arg;
+	struct stat st;
+
+	assert_int_equal(fstat(s->fd, &st), 0);
+	s->calls++;
+	s->order = ++*s->clock;
+	s->whole = whole;
+	s->printed = st.st_size;
+}
+
+/* A finished job is reported done only once its output is written: with
+ * -k, a job held behind a slower one is not done until that one ends. */
+static void
+test_done_after_printed(void **state)
+{
+	struct fix *f = *state;
+	struct output_job *j[5];
+	struct seen seen[5];
+	int clock = 0;
+
+	memset(seen, 0, sizeof seen);
+	f->cfg.keep_order = true;
+	open_output(f);
+	for (int i = 1; i <= 4; i++) {
+		seen[i].fd = f->out;
+		seen[i].clock = &clock;
+		j[i] = start(f, (unsigned long long)i);
+		put(j[i], 1, "ab\n");
+	}
+	output_job_finish(j[2], on_done, &seen[2]);
+	output_job_finish(j[3], on_done, &seen[3]);
+	output_job_finish(j[4], on_done, &seen[4]);
+	assert_int_equal(clock, 0);     /* held behind 1: not done */
+	output_job_finish(j[1], on_done, &seen[1]);
+	for (int i = 1; i <= 4; i++) {
+		assert_int_equal(seen[i].calls, 1);
+		assert_int_equal(seen[i].order, i);
+		assert_true(seen[i].whole);
+		assert_int_equal(seen[i].printed, 3 * i);
+	}
+
+	/* Held jobs are done when a flush prints them; no owner: at once. */
+	j[1] = start(f, 6);
+	put(j[1], 1, "six\n");
+	memset(&seen[1], 0, sizeof seen[1]);
+	seen[1].fd = f->out;
+	seen[1].clock = &clock;
+	output_job_finish(j[1], on_done, &seen[1]);
+	assert_int_equal(seen[1].calls, 0);
+	output_flush(f->o);
+	assert_int_equal(seen[1].calls, 1);
+	assert_int_equal(seen[1].printed, 16);
+	memset(&seen[0], 0, sizeof seen[0]);
+	seen[0].fd = f->out;
+	seen[0].clock = &clock;
+	output_job_finish(NULL, on_done, &seen[0]);
+	assert_int_equal(seen[0].calls, 1);
+	assert_true(seen[0].whole);
+}
+
+/* Output lost on the way (spill file, results file, out_fd) is reported:
+ * the job must not be recorded ok. */
+static void
+test_done_not_whole(void **state)
+{
+	struct fix *f = *state;
+	struct output_job *a, *b, *c;
+	struct seen sa = { .fd = f->out }, sb = { .fd = f->out }, sc = { .fd = f->out };
+	int clock = 0;
+	const char *old = getenv("TMPDIR");
+	char *saved = old != NULL ? strdup(old) : NULL;
+	char dir[128];
+
+	sa.clock = sb.clock = sc.clock = &clock;
+	strcpy(f->tmp, "/tmp/pfan-test-output-XXXXXX");
+	assert_non_null(mkdtemp(f->tmp));
+	snprintf(dir, sizeof dir, "%s/res", f->tmp);
+	f->cfg.results_dir = dir;
+	f->cfg.mem_limit = 16;
+	setenv("TMPDIR", "/nonexistent/pfan-test", 1);
+	open_output(f);
+	if (saved != NULL)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+	/* a: past mem_limit, and the spill file can't be made. */
+	a = start(f, 1);
+	put(a, 1, "0123456789");
+	assert_int_equal(output_job_data(a, 1, "abcdefghij", 10), PFAN_E_SYS);
+	output_job_finish(a, on_done, &sa);
+	assert_int_equal(sa.calls, 1);
+	assert_false(sa.whole);
+	/* b: its results directory is gone; c: small output, all well. */
+	snprintf(dir, sizeof dir, "%s/res/2", f->tmp);
+	assert_int_equal(close(open(dir, O_CREAT | O_WRONLY, 0600)), 0);
+	b = start(f, 2);
+	c = start(f, 3);
+	put(c, 1, "c\n");
+	assert_int_equal(output_job_data(b, 1, "b\n", 2), PFAN_E_SYS);
+	output_job_finish(b, on_done, &sb);
+	output_job_finish(c, on_done, &sc);
+	assert_false(sb.whole);
+	assert_true(sc.whole);
+	assert_fd(f->out, "0123456789b\nc\n");
+}
+
+/* A job printed to a broken stdout lost its output; one with nothing to
+ * print there lost nothing. */
+static void
+test_done_broken_stdout(void **state)
+{
+	struct fix *f = *state;
+	struct output_job *a, *b, *c;
+	struct seen sa = { .fd = f->err }, sb = { .fd = f->err }, sc = { .fd = f->err };
+	int clock = 0;
+
+	sa.clock = sb.clock = sc.clock = &clock;
+	f->cfg.out_fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	if (f->cfg.out_fd == -1)
+		skip();
+	f->cfg.line_buffer = true;
+	open_output(f);
+	a = start(f, 1);
+	b = start(f, 2);
+	c = start(f, 3);
+	put(b, 2, "to stderr only\n");
+	put(c, 1, "live line\n");      /* printed live, and lost */
+	put(a, 1, "x");
+	output_job_finish(b, on_done, &sb);
+	output_job_finish(c, on_done, &sc);
+	output_job_finish(a, on_done, &sa);
+	assert_true(output_failed(f->o));
+	assert_false(sa.whole);
+	assert_true(sb.whole);
+	assert_false(sc.whole);
+	assert_fd(f->err, "to stderr only\n");
+	close(f->cfg.out_fd);
+}
+
 int
 main(void)
 {
@@ -918,6 +1071,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_nonblocking_pipe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writes_whole_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_50mb, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_done_after_printed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_done_not_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_done_broken_stdout, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
