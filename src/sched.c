@@ -11,8 +11,8 @@
  *
  * Job states: QUEUED (made, waiting for a slot) -> STARTING (given to an
  * executor, which may still be opening a channel) -> RUNNING -> DONE (the
- * executor reported the end: record written, then retried, requeued or
- * final). One setter checks every transition.
+ * executor reported the end: retried or requeued, its record written, or
+ * final, recorded once printed). One setter checks every transition.
  *
  * An attempt that will run again is appended to the joblog as it ends,
  * before its slot is given to another job. A final attempt's record waits
