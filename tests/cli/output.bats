@@ -139,7 +139,7 @@ CHUNKY='for c in 1 2 3 4; do i=0; while [ $i -lt 250 ]; do echo {}; i=$((i+1)); 
 @test "output: a --results file on a full disk: the job is output_lost, pfan exits 255" {
 	need jq
 	small_tmpfs
-	"$PFAN" --joblog jl --results small/res 'yes 123456789 | head -c {}' ::: 10 1000000 \
+	"$PFAN" -j1 --joblog jl --results small/res 'yes 123456789 | head -c {}' ::: 10 1000000 \
 		>out 2>err && rc=0 || rc=$?
 	cat err
 	[ "$rc" = 255 ]
