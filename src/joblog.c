@@ -40,6 +40,7 @@ static const char *const status_names[] = {
 	[JOB_KILLED] = "killed",
 	[JOB_HOST_LOST] = "host_lost",
 	[JOB_SKIPPED] = "skipped",
+	[JOB_OUTPUT_LOST] = "output_lost",
 };
 #define NSTATUS (sizeof status_names / sizeof status_names[0])
 

@@ -13,6 +13,7 @@ enum job_status {
 	JOB_KILLED,      /* killed by pfan: Ctrl-C twice, SIGTERM, --halt now */
 	JOB_HOST_LOST,   /* its host or connection went away; requeued */
 	JOB_SKIPPED,     /* never started: --halt, or could not be started */
+	JOB_OUTPUT_LOST, /* exited 0, but its output could not be kept whole */
 };
 
 const char *job_status_name(enum job_status s);

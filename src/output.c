@@ -50,11 +50,21 @@
  * retried attempt starts them afresh; each chunk is written there as it
  * arrives, before and independently of printing (untagged).
  *
+ * Delivery: output_job_finish takes a callback, called right after the
+ * attempt's last byte was written to out_fd and err_fd: at once when
+ * grouped, when its turn comes with keep_order. The scheduler writes the
+ * job's joblog record only then, so a job whose output waits behind a slow
+ * one (and is lost if pfan is SIGKILLed) is not recorded done. The
+ * callback also says whether the output arrived whole.
+ *
  * Errors: output_job_data has no cause argument, so a spill or results
  * file that can't be written is logged here (log_error, once per stream
  * and kind), the chunk is dropped from that place and PFAN_E_SYS is
- * returned; the job goes on. output_job_bytes counts every byte received,
- * dropped or not.
+ * returned; the job goes on, but its output is no longer whole, and the
+ * delivery callback says so. So does a spill file that can't be read
+ * back, a results file that can't be created or closed, and a write to
+ * a broken out_fd or err_fd of some of the job's bytes. output_job_bytes
+ * counts every byte received, dropped or not.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +104,9 @@ struct output_job {
 	struct output_job *prev, *next;   /* o->running, while linked */
 	bool linked;
 	size_t held_bytes;         /* memory counted in o->held_mem */
+	bool lost;                 /* some output was dropped: not whole */
+	output_done_fn *done;      /* set by output_job_finish */
+	void *done_arg;
 };
 
 struct held {
@@ -196,6 +209,18 @@ obuf_flush(struct output *o, int fd, bool all)
 	buf_consume(&o->obuf, n);
 }
 
+/* Write out what obuf holds of job j's stream i: if the fd is broken, it
+ * (or the part the fd refused) never reached anyone, and j is not whole. */
+static void
+flush_job(struct output_job *j, int i)
+{
+	struct output *o = j->o;
+
+	obuf_flush(o, stream_fd(o, i), true);
+	if (i == 0 ? o->out_broken : o->err_broken)
+		j->lost = true;
+}
+
 struct emit_to {
 	struct output_job *j;
 	int i;
@@ -251,16 +276,22 @@ print_prefix(struct output_job *j, int i, uint64_t k)
 	char *cause = NULL;
 
 	if (spillbuf_drain(j->o->spill, &j->s[i].buf, k, emit, &to,
-	    &cause) != PFAN_OK)
+	    &cause) != PFAN_OK) {
 		report(j, i, &j->s[i].store_logged, "output lost", cause);
+		j->lost = true;
+	}
 }
 
 static void
 print_all(struct output_job *j)
 {
 	for (int i = 0; i < 2; i++) {
-		print_prefix(j, i, stored(&j->s[i]));
-		obuf_flush(j->o, stream_fd(j->o, i), true);
+		uint64_t k = stored(&j->s[i]);
+
+		if (k == 0)
+			continue;
+		print_prefix(j, i, k);
+		flush_job(j, i);
 	}
 }
 
@@ -272,7 +303,7 @@ print_lines(struct output_job *j)
 		if (j->s[i].buf.lines == 0)
 			continue;
 		print_prefix(j, i, j->s[i].buf.lines);
-		obuf_flush(j->o, stream_fd(j->o, i), true);
+		flush_job(j, i);
 	}
 }
 
@@ -285,6 +316,7 @@ store(struct output_job *j, int i, const char *p, size_t n)
 	    &cause) == PFAN_OK)
 		return PFAN_OK;
 	report(j, i, &j->s[i].store_logged, "output lost", cause);
+	j->lost = true;
 	return PFAN_E_SYS;
 }
 
@@ -321,6 +353,7 @@ fail:
 		j->s[i].results_bad = true;
 		j->s[i].results_logged = true;
 	}
+	j->lost = true;
 	free(path);
 	free(dir);
 }
@@ -349,6 +382,7 @@ results_write(struct output_job *j, int i, const char *p, size_t n)
 			close(s->results_fd);
 			s->results_fd = -1;
 			s->results_bad = true;
+			j->lost = true;
 			return PFAN_E_SYS;
 		}
 	}
@@ -430,6 +464,16 @@ heap_pop(struct output *o)
 	return top;
 }
 
+/* A final attempt's turn: print it, tell its owner, forget it. */
+static void
+deliver(struct output_job *j)
+{
+	print_all(j);
+	if (j->done != NULL)
+		j->done(j->done_arg, !j->lost);
+	job_free(j);
+}
+
 /* Hold a job that finished out of turn; keep held memory bounded. */
 static void
 hold(struct output_job *j)
@@ -459,10 +503,8 @@ advance(struct output *o)
 {
 	while (o->nheap > 0 && o->heap[0].seq <= o->next_seq) {
 		struct held h = heap_pop(o);
-		if (h.job != NULL) {
-			print_all(h.job);
-			job_free(h.job);
-		}
+		if (h.job != NULL)
+			deliver(h.job);
 		if (h.seq == o->next_seq)
 			o->next_seq++;
 	}
@@ -550,7 +592,7 @@ output_job_data(struct output_job *j, int stream, const char *data, size_t len)
 		to.i = i;
 		print_prefix(j, i, stored(&j->s[i]));
 		emit(&to, data, head);
-		obuf_flush(j->o, stream_fd(j->o, i), true);
+		flush_job(j, i);
 		data += head;
 		len -= head;
 	}
@@ -574,32 +616,45 @@ output_job_discard(struct output_job *j)
 }
 
 void
-output_job_finish(struct output_job *j)
+output_job_finish(struct output_job *j, output_done_fn *done, void *arg)
 {
 	struct output *o;
 
-	if (j == NULL)
+	if (j == NULL) {
+		if (done != NULL)
+			done(arg, true);
 		return;
+	}
 	o = j->o;
+	j->done = done;
+	j->done_arg = arg;
 	unlink_running(j);
 	for (int i = 0; i < 2; i++) {
-		if (j->s[i].results_fd != -1)
-			close(j->s[i].results_fd);
-		j->s[i].results_fd = -1;
+		struct stream *s = &j->s[i];
+
+		/* close() is where some file systems (NFS) report a write
+		 * that failed. */
+		if (s->results_fd != -1 && close(s->results_fd) == -1) {
+			report(j, i, &s->results_logged, "not saved",
+			    xasprintf("cannot write %s/%llu/%s: %s",
+			    o->cfg.results_dir, j->seq, stream_names[i],
+			    strerror(errno)));
+			j->lost = true;
+		}
+		s->results_fd = -1;
 	}
 	/* A seq before next_seq is a duplicate: print it rather than lose it. */
 	if (o->ordered && j->seq > o->next_seq) {
 		hold(j);
 		return;
 	}
-	print_all(j);
 	if (o->ordered && j->seq == o->next_seq) {
 		o->next_seq++;
-		job_free(j);
+		deliver(j);
 		advance(o);
 		return;
 	}
-	job_free(j);
+	deliver(j);
 }
 
 void
@@ -622,10 +677,8 @@ output_flush(struct output *o)
 		return;
 	while (o->nheap > 0) {
 		struct held h = heap_pop(o);
-		if (h.job != NULL) {
-			print_all(h.job);
-			job_free(h.job);
-		}
+		if (h.job != NULL)
+			deliver(h.job);
 		if (h.seq >= o->next_seq)
 			o->next_seq = h.seq + 1;
 	}

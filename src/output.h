@@ -37,8 +37,16 @@ unsigned long long output_job_bytes(const struct output_job *j, int stream);
 /* The attempt will be retried: drop its output; for keep_order the seq
  * stays pending. Frees j. */
 void output_job_discard(struct output_job *j);
-/* The attempt is final: print now, or when its turn comes. Frees j. */
-void output_job_finish(struct output_job *j);
+/* Called once for a final attempt, right after the last of its output was
+ * written to out_fd and err_fd (so the caller can record the job as done
+ * only then); whole is false when some of it was lost on the way: a spill
+ * file or results file that could not be written or read back, a write
+ * to out_fd or err_fd that failed. Never called for output that is still
+ * held back when pfan dies. */
+typedef void output_done_fn(void *arg, bool whole);
+/* The attempt is final: print now, or when its turn comes; then
+ * done(arg, whole) if done is not NULL (at once when j is NULL). Frees j. */
+void output_job_finish(struct output_job *j, output_done_fn *done, void *arg);
 /* keep_order: seq will print nothing (skipped by --resume, bad input). */
 void output_seq_skip(struct output *o, unsigned long long seq);
 /* keep_order: no seq after `last` will come; print what is held back. */

@@ -11,12 +11,18 @@
  *
  * Job states: QUEUED (made, waiting for a slot) -> STARTING (given to an
  * executor, which may still be opening a channel) -> RUNNING -> DONE (the
- * executor reported the end: record written, then retried, requeued or
- * final). One setter checks every transition.
+ * executor reported the end: retried or requeued, its record written, or
+ * final, recorded once printed). One setter checks every transition.
  *
- * Every finished attempt is appended to the joblog before its slot is
- * given to another job, so the joblog never lags behind what pfan saw.
- * The joblog is fdatasync'ed at most once a second and at the end.
+ * An attempt that will run again is appended to the joblog as it ends,
+ * before its slot is given to another job. A final attempt's record waits
+ * in its job until output.c says the output is written out (with -k,
+ * after the slower jobs before it): the joblog never says a job is done
+ * whose output a SIGKILL could still lose. Output lost on the way makes
+ * the record output_lost and pfan's exit 255. At any normal end, even
+ * Ctrl-C twice, sched_run prints what is held back, so those records are
+ * written too. The joblog is fdatasync'ed at most once a second and at
+ * the end.
  */
 #include <errno.h>
 #include <poll.h>
@@ -56,6 +62,7 @@ struct job {
 	struct loop_timer *timeout_timer;
 	bool timed_out, killed;
 	struct host_set failed_on; /* hosts this job failed on */
+	struct joblog_record rec;  /* a final attempt's, until its output is out */
 	struct job *next;
 };
 
@@ -190,32 +197,39 @@ on_sync_timer(void *arg)
 	}
 }
 
+/* The attempt's record, kept in j->rec until it is written. */
 static void
-write_record(struct sched *s, struct job *j, enum job_status st,
-    const struct exec_result *r, double runtime, bool will_retry)
+fill_record(struct job *j, enum job_status st, const struct exec_result *r,
+    double runtime, bool will_retry)
 {
-	struct joblog_record rec;
+	struct joblog_record *rec = &j->rec;
+
+	memset(rec, 0, sizeof *rec);
+	rec->seq = j->seq;
+	rec->attempt = j->attempt;
+	rec->host = j->host->name;
+	rec->slot = j->slot;
+	rec->cmd = j->cmd;
+	rec->nargs = j->args.n;
+	rec->args = j->args.v;
+	rec->start = j->start_wall;
+	rec->runtime = runtime;
+	rec->exit_code = r != NULL && r->end == EXEC_EXITED ? r->exit_code : -1;
+	rec->signal = r != NULL && r->end == EXEC_SIGNALED ? r->signal : 0;
+	rec->status = st;
+	rec->will_retry = will_retry;
+	rec->stdout_bytes = j->out != NULL ? output_job_bytes(j->out, 1) : 0;
+	rec->stderr_bytes = j->out != NULL ? output_job_bytes(j->out, 2) : 0;
+}
+
+static void
+write_record(struct sched *s, const struct joblog_record *rec)
+{
 	char *cause = NULL;
 
 	if (s->joblog == NULL)
 		return;
-	memset(&rec, 0, sizeof rec);
-	rec.seq = j->seq;
-	rec.attempt = j->attempt;
-	rec.host = j->host->name;
-	rec.slot = j->slot;
-	rec.cmd = j->cmd;
-	rec.nargs = j->args.n;
-	rec.args = j->args.v;
-	rec.start = j->start_wall;
-	rec.runtime = runtime;
-	rec.exit_code = r != NULL && r->end == EXEC_EXITED ? r->exit_code : -1;
-	rec.signal = r != NULL && r->end == EXEC_SIGNALED ? r->signal : 0;
-	rec.status = st;
-	rec.will_retry = will_retry;
-	rec.stdout_bytes = j->out != NULL ? output_job_bytes(j->out, 1) : 0;
-	rec.stderr_bytes = j->out != NULL ? output_job_bytes(j->out, 2) : 0;
-	if (joblog_append(s->joblog, &rec, &cause) != PFAN_OK) {
+	if (joblog_append(s->joblog, rec, &cause) != PFAN_OK) {
 		/* The joblog is the run's durable state: without it a resume
 		 * could run finished jobs again. Stop starting new ones. */
 		log_error("%s; starting no new jobs", cause);
@@ -308,7 +322,27 @@ job_next_step(struct sched *s, struct job *j, enum job_status st,
 	return STEP_FINAL;
 }
 
-/* After its record is written: back to the queue, or print and count. */
+/* A final attempt's output is out: only now may the joblog say so. */
+static void
+on_output_done(void *arg, bool whole)
+{
+	struct job *j = arg;
+	struct sched *s = j->host->s;
+
+	if (!whole) {
+		/* Lost output is pfan's failure, and the job is not done: a
+		 * --resume runs it again. */
+		s->fatal = true;
+		if (j->rec.status == JOB_OK) {
+			j->rec.status = JOB_OUTPUT_LOST;
+			s->nok--;
+		}
+	}
+	write_record(s, &j->rec);
+	job_free(j);
+}
+
+/* Back to the queue (its record written), or count and print. */
 static void
 job_settle(struct sched *s, struct job *j, enum job_status st, enum next_step step)
 {
@@ -321,13 +355,12 @@ job_settle(struct sched *s, struct job *j, enum job_status st, enum next_step st
 		pending_push(s, j, true);
 		return;
 	}
-	output_job_finish(j->out);
-	j->out = NULL;
 	if (st == JOB_OK)
 		s->nok++;
 	else
 		s->nfailed++;
-	job_free(j);
+	/* Records and frees j, now or once its output's turn comes. */
+	output_job_finish(j->out, on_output_done, j);
 	check_halt(s);
 }
 
@@ -348,7 +381,9 @@ on_job_done(void *arg, const struct exec_result *r)
 		log_error("job %llu on %s: %s", j->seq, h->name, r->cause);
 	job_set_state(j, JOB_DONE);
 	step = job_next_step(s, j, st, r);
-	write_record(s, j, st, r, runtime, step != STEP_FINAL);
+	fill_record(j, st, r, runtime, step != STEP_FINAL);
+	if (step != STEP_FINAL)
+		write_record(s, &j->rec);
 	schedhost_release_slot(h, j->slot);
 	running_del(s, j);
 	job_settle(s, j, st, step);
@@ -668,6 +703,9 @@ sched_free(struct sched *s)
 {
 	if (s == NULL)
 		return;
+	/* Jobs held back by -k are ours until printed (normally done by
+	 * sched_run already). */
+	output_flush(s->out);
 	for (size_t i = 0; i < s->nhosts; i++) {
 		struct sched_host *h = s->hosts[i];
 		bool shared = false;

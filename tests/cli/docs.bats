@@ -82,7 +82,7 @@ help_gnu_only() {
 @test "docs: the man page documents every replacement string and exit status" {
 	sed 's/\\-/-/g' "$MAN" >man.txt
 	for s in '{}' '{.}' '{/}' '{//}' '{/.}' '{#}' '{%}' '{host}' '<>' '{= s/RE/REPL/flags =}' \
-	    PFAN_SEQ PFAN_SLOT PFAN_HOST TMPDIR 'EXIT STATUS' '101' '255' 'host_lost'; do
+	    PFAN_SEQ PFAN_SLOT PFAN_HOST TMPDIR 'EXIT STATUS' '101' '255' 'host_lost' 'output_lost'; do
 		grep -qF -- "$s" man.txt || { echo "man page lacks $s" >&2; return 1; }
 	done
 }

@@ -10,6 +10,17 @@ setup() {
 
 teardown() {
 	pfan_teardown
+	[ -z "${SMALL:-}" ] || umount "$SMALL"
+}
+
+# A 64 KiB tmpfs at $T/small (sets SMALL), or a loud skip where this
+# machine does not let us mount one.
+small_tmpfs() {
+	mkdir small
+	[ "$(id -u)" = 0 ] || skip "needs root to mount a 64k tmpfs"
+	mount -t tmpfs -o size=64k tmpfs small 2>/dev/null ||
+		skip "mount -t tmpfs is not allowed here"
+	SMALL=$T/small
 }
 
 # A job that prints 1000 lines of its id in 4 chunks with sleeps between.
@@ -105,4 +116,35 @@ CHUNKY='for c in 1 2 3 4; do i=0; while [ $i -lt 250 ]; do echo {}; i=$((i+1)); 
 	run --separate-stderr bash -c "'$PFAN' echo {} ::: a b >/dev/full"
 	assert_pfan_error "$stderr" "cannot write job output.*No space left"
 	assert_status 255
+}
+
+@test "output: output lost to a full \$TMPDIR: the job is output_lost, pfan exits 255, --resume runs it again" {
+	need jq
+	small_tmpfs
+	job='yes 123456789 | head -c 1000000; : {}'
+	# Past 64 KiB a job's output spills to $TMPDIR, which is full here.
+	TMPDIR=$SMALL "$PFAN" --joblog jl "$job" ::: 1 >out 2>err && rc=0 || rc=$?
+	cat err
+	[ "$rc" = 255 ]
+	assert_pfan_error "$(cat err)" "job 1: stdout: .*No space left on device; output lost"
+	[ "$(jl_count jl '.status == "output_lost" and .exit == 0 and .stdout_bytes == 1000000')" = 1 ]
+	[ "$(jl_count jl '.status == "ok"')" = 0 ]
+	# With room to spill, the resume runs it again, whole this time.
+	mkdir tmp
+	TMPDIR=$T/tmp "$PFAN" --resume jl "$job" ::: 1 >out 2>err
+	[ "$(wc -c <out)" = 1000000 ]
+	[ "$(jl_count jl '.status == "ok"')" = 1 ]
+}
+
+@test "output: a --results file on a full disk: the job is output_lost, pfan exits 255" {
+	need jq
+	small_tmpfs
+	"$PFAN" -j1 --joblog jl --results small/res 'yes 123456789 | head -c {}' ::: 10 1000000 \
+		>out 2>err && rc=0 || rc=$?
+	cat err
+	[ "$rc" = 255 ]
+	assert_pfan_error "$(cat err)" "job 2: stdout: cannot write small/res/2/stdout: No space left on device"
+	[ "$(wc -c <out)" = 1000010 ]
+	[ "$(jl_count jl '.seq == 1 and .status == "ok"')" = 1 ]
+	[ "$(jl_count jl '.seq == 2 and .status == "output_lost"')" = 1 ]
 }

@@ -205,3 +205,42 @@ header() {
 	run -0 --separate-stderr "$PFAN" -j3 -k --resume jl 'sleep 0.$((RANDOM % 3)); echo {}' ::: a b c d e
 	[ "$output" = "$(printf 'a\nc\ne')" ]
 }
+
+@test "resume: -k SIGKILLed at random, resumed until done: every job's output reached the file exactly once" {
+	# With -k a finished job waits for the slower ones before it. It is
+	# recorded ok only once its output is printed: a SIGKILL before then
+	# loses that output, and the resume must run the job again.
+	cat >job <<-'SH'
+	#!/bin/sh
+	case $1 in *[05]) sleep 0.4 ;; *) sleep 0.02 ;; esac
+	echo "out $1"
+	touch "$MD/$1"
+	SH
+	chmod +x job
+	seq 40 >in
+	: >results
+	last=12
+	for round in $(seq "$last"); do
+		MD=$T/m$round
+		mkdir "$MD"
+		export MD
+		if [ "$round" = 1 ]; then log=--joblog; else log=--resume; fi
+		"$PFAN" -j4 -k "$log" jl "./job {}; : $MARK" :::: in >>results 2>>err &
+		pid=$!
+		if [ "$round" -lt "$last" ]; then
+			# Kill once some jobs (1 to 6) of this round have ended.
+			want=$((RANDOM % 6 + 1))
+			wait_for "[ \$(ls '$MD' | wc -l) -ge $want ] || ! kill -0 $pid 2>/dev/null" 60
+			kill -KILL "$pid" 2>/dev/null || :
+		fi
+		wait "$pid" && rc=0 || rc=$?
+		[ "$rc" = 0 ] && break
+		[ "$rc" = 137 ] || { echo "round $round: pfan exited $rc" >&2; cat err >&2; false; }
+	done
+	[ "$rc" = 0 ]
+	# Every job's line is in the file, exactly once.
+	sed 's/^out //' results | sort -n >got
+	seq 40 >want
+	diff -u want got
+	[ "$(jq -r 'select(has("seq") and .status == "ok") | .cmd' jl | sort | uniq -d)" = "" ]
+}

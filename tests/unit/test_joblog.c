@@ -193,11 +193,11 @@ static void
 test_status_names(void **state)
 {
 	static const char *names[] = { "ok", "failed", "timeout", "killed",
-		"host_lost", "skipped" };
+		"host_lost", "skipped", "output_lost" };
 	enum job_status s;
 
 	(void)state;
-	for (int i = JOB_OK; i <= JOB_SKIPPED; i++) {
+	for (int i = JOB_OK; i <= JOB_OUTPUT_LOST; i++) {
 		assert_string_equal(job_status_name((enum job_status)i), names[i]);
 		assert_int_equal(job_status_parse(names[i], &s), PFAN_OK);
 		assert_int_equal(s, i);
@@ -767,6 +767,7 @@ test_resume_statuses(void **state)
 		{ JOB_KILLED, false },
 		{ JOB_HOST_LOST, false },
 		{ JOB_SKIPPED, false },
+		{ JOB_OUTPUT_LOST, false },
 	};
 
 	(void)state;

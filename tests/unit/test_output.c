@@ -182,11 +182,11 @@ test_group_interleaved(void **state)
 	assert_int_equal(output_job_bytes(a, 2), 6);
 	assert_int_equal(output_job_bytes(c, 2), 14);
 	assert_fd(f->out, "");
-	output_job_finish(b);
+	output_job_finish(b, NULL, NULL);
 	assert_fd(f->out, "b1 b2\n");
 	assert_fd(f->err, "");
-	output_job_finish(c);
-	output_job_finish(a);
+	output_job_finish(c, NULL, NULL);
+	output_job_finish(a, NULL, NULL);
 	assert_fd(f->out, "b1 b2\nc1\na1 a2\n");
 	assert_fd(f->err, "c-err1 c-err2\na-err ");
 }
@@ -207,8 +207,8 @@ test_stdout_then_stderr_same_fd(void **state)
 	put(a, 1, "a-o1\n");
 	put(a, 2, "a-e2\n");
 	put(a, 1, "a-o2\n");
-	output_job_finish(a);
-	output_job_finish(b);
+	output_job_finish(a, NULL, NULL);
+	output_job_finish(b, NULL, NULL);
 	assert_fd(f->out, "a-o1\na-o2\na-e1\na-e2\nb-o\n");
 }
 
@@ -228,17 +228,17 @@ test_keep_order(void **state)
 		snprintf(s, sizeof s, "e%d\n", i);
 		put(j[i], 2, s);
 	}
-	output_job_finish(j[3]);
+	output_job_finish(j[3], NULL, NULL);
 	assert_fd(f->out, "");
-	output_job_finish(j[1]);
+	output_job_finish(j[1], NULL, NULL);
 	assert_fd(f->out, "o1\n");
 	assert_fd(f->err, "e1\n");
-	output_job_finish(j[5]);
+	output_job_finish(j[5], NULL, NULL);
 	assert_fd(f->out, "o1\n");
-	output_job_finish(j[2]);
+	output_job_finish(j[2], NULL, NULL);
 	assert_fd(f->out, "o1\no2\no3\n");
 	assert_fd(f->err, "e1\ne2\ne3\n");
-	output_job_finish(j[4]);
+	output_job_finish(j[4], NULL, NULL);
 	assert_fd(f->out, "o1\no2\no3\no4\no5\n");
 	assert_fd(f->err, "e1\ne2\ne3\ne4\ne5\n");
 }
@@ -258,15 +258,15 @@ test_keep_order_skips(void **state)
 	put(j5, 1, "5\n");
 	put(j6, 1, "6\n");
 	output_seq_skip(f->o, 2);       /* ahead of its turn */
-	output_job_finish(j5);
-	output_job_finish(j3);
+	output_job_finish(j5, NULL, NULL);
+	output_job_finish(j3, NULL, NULL);
 	assert_fd(f->out, "");
 	output_seq_skip(f->o, 1);       /* in turn: 2 skipped, 3 printed */
 	assert_fd(f->out, "3\n");
 	output_seq_skip(f->o, 4);
 	assert_fd(f->out, "3\n5\n");
 	output_seq_skip(f->o, 2);       /* already past: ignored */
-	output_job_finish(j6);
+	output_job_finish(j6, NULL, NULL);
 	assert_fd(f->out, "3\n5\n6\n");
 }
 
@@ -285,13 +285,13 @@ test_discard_retry(void **state)
 	put(b, 1, "two\n");
 	output_job_discard(a);
 	assert_fd(f->out, "");
-	output_job_finish(b);
+	output_job_finish(b, NULL, NULL);
 	assert_fd(f->out, "");          /* seq 1 still pending */
 	a = start(f, 1);
 	put(a, 1, "second attempt\n");
 	assert_int_equal(output_job_bytes(a, 1), 15);
 	assert_int_equal(output_job_bytes(a, 2), 0);
-	output_job_finish(a);
+	output_job_finish(a, NULL, NULL);
 	assert_fd(f->out, "second attempt\ntwo\n");
 	assert_fd(f->err, "");
 }
@@ -312,15 +312,15 @@ test_flush_with_gaps(void **state)
 	put(j2, 1, "2\n");
 	put(j4, 1, "4\n");
 	put(j6, 1, "6\n");
-	output_job_finish(j4);
+	output_job_finish(j4, NULL, NULL);
 	output_seq_skip(f->o, 5);
-	output_job_finish(j2);
+	output_job_finish(j2, NULL, NULL);
 	assert_fd(f->out, "");
 	output_flush(f->o);
 	assert_fd(f->out, "2\n4\n");
-	output_job_finish(j6);          /* after the flush: at once */
+	output_job_finish(j6, NULL, NULL);          /* after the flush: at once */
 	assert_fd(f->out, "2\n4\n6\n");
-	output_job_finish(j1);
+	output_job_finish(j1, NULL, NULL);
 	assert_fd(f->out, "2\n4\n6\n1\n");
 }
 
@@ -335,7 +335,7 @@ test_free_prints_held(void **state)
 	open_output(f);
 	j2 = start(f, 2);
 	put(j2, 1, "2\n");
-	output_job_finish(j2);
+	output_job_finish(j2, NULL, NULL);
 	assert_fd(f->out, "");
 	output_free(f->o);
 	f->o = NULL;
@@ -366,9 +366,9 @@ test_spill_small_limit(void **state)
 	/* At most 16 bytes per stream stay in memory. */
 	assert_true(spill_size() >= 1000 - 16 + 100 - 16 + 46 - 16);
 	assert_int_equal(output_job_bytes(a, 1), 1000);
-	output_job_finish(a);
+	output_job_finish(a, NULL, NULL);
 	assert_fd(f->out, want);
-	output_job_finish(b);
+	output_job_finish(b, NULL, NULL);
 	snprintf(want_b, sizeof want_b, "short\n%.40s", want);
 	{
 		size_t n;
@@ -420,10 +420,10 @@ test_spill_space_released(void **state)
 	}
 	assert_true(spill_stat(&st));
 	assert_true((long long)st.st_blocks * 512 >= 2LL * PIECE * PIECES - 2 * PIECE);
-	output_job_finish(a);
+	output_job_finish(a, NULL, NULL);
 	assert_true(spill_stat(&st));
 	assert_true((long long)st.st_blocks * 512 <= (long long)PIECE * (PIECES + 2));
-	output_job_finish(b);
+	output_job_finish(b, NULL, NULL);
 	assert_int_equal(spill_size(), 0);
 	free(piece);
 }
@@ -448,10 +448,10 @@ test_spill_held_jobs(void **state)
 		strcat(want, s);
 	}
 	for (int i = 200; i >= 2; i--)
-		output_job_finish(j[i]);
+		output_job_finish(j[i], NULL, NULL);
 	assert_fd(f->out, "");
 	assert_true(spill_size() > 1000);
-	output_job_finish(j[1]);
+	output_job_finish(j[1], NULL, NULL);
 	assert_fd(f->out, want);
 	assert_int_equal(spill_size(), 0);
 }
@@ -480,8 +480,8 @@ test_spill_unwritable(void **state)
 	    PFAN_E_SYS);
 	put(b, 1, "b\n");               /* others go on */
 	assert_int_equal(output_job_bytes(a, 1), 46);
-	output_job_finish(a);
-	output_job_finish(b);
+	output_job_finish(a, NULL, NULL);
+	output_job_finish(b, NULL, NULL);
 	assert_fd(f->out, "0123456789b\n");
 }
 
@@ -502,9 +502,9 @@ test_tag(void **state)
 	put(a, 2, "err");
 	/* As `parallel --tag printf {} ::: 'a\nb'`: no newline added. */
 	put(b, 1, "a\nb");
-	output_job_finish(a);
-	output_job_finish(b);
-	output_job_finish(c);
+	output_job_finish(a, NULL, NULL);
+	output_job_finish(b, NULL, NULL);
+	output_job_finish(c, NULL, NULL);
 	assert_fd(f->out, "x y\tone\nx y\ttwo\nx y\t\nx y\tthree\n"
 	    "a\\nb\ta\na\\nb\tb");
 	assert_fd(f->err, "x y\terr");
@@ -535,7 +535,7 @@ test_tag_spilled(void **state)
 	put(a, 1, "end");
 	strcat(want, "T\tend");
 	assert_true(spill_size() > 1000);
-	output_job_finish(a);
+	output_job_finish(a, NULL, NULL);
 	assert_fd(f->out, want);
 	free(want);
 }
@@ -562,9 +562,9 @@ test_line_buffer(void **state)
 	assert_fd(f->out, "a1\nb1\nb2\n");
 	put(a, 1, " still\na3");
 	assert_fd(f->out, "a1\nb1\nb2\na2 more still\n");
-	output_job_finish(a);
+	output_job_finish(a, NULL, NULL);
 	assert_fd(f->out, "a1\nb1\nb2\na2 more still\na3");
-	output_job_finish(b);
+	output_job_finish(b, NULL, NULL);
 	assert_fd(f->err, "b-err\nb-");
 }
 
@@ -587,7 +587,7 @@ test_line_buffer_tag(void **state)
 	put(a, 1, "cccccccccccccccccccccccccccccc");
 	put(a, 1, "c\nd\ne");
 	assert_fd(f->out, "X\ta\nX\tbccccccccccccccccccccccccccccccc\nX\td\n");
-	output_job_finish(a);
+	output_job_finish(a, NULL, NULL);
 	assert_fd(f->out, "X\ta\nX\tbccccccccccccccccccccccccccccccc\nX\td\nX\te");
 }
 
@@ -608,14 +608,14 @@ test_line_buffer_keep_order(void **state)
 	put(c, 1, "c1\n");
 	put(a, 1, "a1\n");
 	assert_fd(f->out, "a1\n");
-	output_job_finish(c);
+	output_job_finish(c, NULL, NULL);
 	put(a, 1, "a2");
 	assert_fd(f->out, "a1\n");
-	output_job_finish(a);           /* b becomes live: its lines so far */
+	output_job_finish(a, NULL, NULL);           /* b becomes live: its lines so far */
 	assert_fd(f->out, "a1\na2b1\n");
 	put(b, 1, "2\n");
 	assert_fd(f->out, "a1\na2b1\nb2\n");
-	output_job_finish(b);
+	output_job_finish(b, NULL, NULL);
 	assert_fd(f->out, "a1\na2b1\nb2\nc1\n");
 }
 
@@ -641,8 +641,8 @@ test_results(void **state)
 	a = start(f, 1);
 	assert_file(path, "");                          /* retry truncates */
 	put(a, 1, "two\n");
-	output_job_finish(a);
-	output_job_finish(b);
+	output_job_finish(a, NULL, NULL);
+	output_job_finish(b, NULL, NULL);
 	assert_file(path, "two\n");
 	snprintf(path, sizeof path, "%s/1/stderr", dir);
 	assert_file(path, "");
@@ -676,7 +676,7 @@ test_results_unwritable(void **state)
 	assert_int_equal(close(open(dir, O_CREAT | O_WRONLY, 0600)), 0);
 	a = start(f, 1);
 	assert_int_equal(output_job_data(a, 1, "x\n", 2), PFAN_E_SYS);
-	output_job_finish(a);
+	output_job_finish(a, NULL, NULL);
 	assert_fd(f->out, "x\n");
 }
 
@@ -700,9 +700,9 @@ test_bad_calls(void **state)
 	assert_int_equal(output_job_data(NULL, 1, "x", 1), PFAN_E_INPUT);
 	assert_int_equal(output_job_bytes(a, 3), 0);
 	assert_int_equal(output_job_data(a, 1, NULL, 0), PFAN_OK);
-	output_job_finish(NULL);
+	output_job_finish(NULL, NULL, NULL);
 	output_job_discard(NULL);
-	output_job_finish(a);
+	output_job_finish(a, NULL, NULL);
 	assert_fd(f->out, "");
 	output_free(NULL);
 }
@@ -740,7 +740,7 @@ test_nonblocking_pipe(void **state)
 	open_output(f);
 	a = start(f, 1);
 	assert_int_equal(output_job_data(a, 1, data, N), PFAN_OK);
-	output_job_finish(a);
+	output_job_finish(a, NULL, NULL);
 	output_free(f->o);
 	f->o = NULL;
 	close(p[1]);
@@ -792,7 +792,7 @@ test_writes_whole_lines(void **state)
 	assert_int_equal(output_job_data(a, 1, data, LINES * LEN - 50), PFAN_OK);
 	assert_int_equal(output_job_data(a, 1, data + LINES * LEN - 50, 50),
 	    PFAN_OK);
-	output_job_finish(a);
+	output_job_finish(a, NULL, NULL);
 	output_free(f->o);
 	f->o = NULL;
 	close(sv[0]);
@@ -867,9 +867,9 @@ test_50mb(void **state)
 		}
 	}
 	assert_int_equal(output_job_bytes(b, 1), TOTAL);
-	output_job_finish(b);           /* held behind a */
+	output_job_finish(b, NULL, NULL);           /* held behind a */
 	assert_true(spill_size() >= 2LL * TOTAL - (2 << 16));
-	output_job_finish(a);
+	output_job_finish(a, NULL, NULL);
 	{
 		long r = rss_kib();
 		peak = r > peak ? r : peak;
@@ -890,6 +890,159 @@ test_50mb(void **state)
 	}
 	free(chunk);
 	free(back);
+}
+
+/* What a done callback saw: how often it came, in which order, whether
+ * the output was whole and how much out_fd held by then. */
+struct seen {
+	int fd;
+	int *clock;
+	int calls, order;
+	bool whole;
+	off_t printed;
+};
+
+static void
+on_done(void *arg, bool whole)
+{
+	struct seen *s = arg;
+	struct stat st;
+
+	assert_int_equal(fstat(s->fd, &st), 0);
+	s->calls++;
+	s->order = ++*s->clock;
+	s->whole = whole;
+	s->printed = st.st_size;
+}
+
+/* A finished job is reported done only once its output is written: with
+ * -k, a job held behind a slower one is not done until that one ends. */
+static void
+test_done_after_printed(void **state)
+{
+	struct fix *f = *state;
+	struct output_job *j[5];
+	struct seen seen[5];
+	int clock = 0;
+
+	memset(seen, 0, sizeof seen);
+	f->cfg.keep_order = true;
+	open_output(f);
+	for (int i = 1; i <= 4; i++) {
+		seen[i].fd = f->out;
+		seen[i].clock = &clock;
+		j[i] = start(f, (unsigned long long)i);
+		put(j[i], 1, "ab\n");
+	}
+	output_job_finish(j[2], on_done, &seen[2]);
+	output_job_finish(j[3], on_done, &seen[3]);
+	output_job_finish(j[4], on_done, &seen[4]);
+	assert_int_equal(clock, 0);     /* held behind 1: not done */
+	output_job_finish(j[1], on_done, &seen[1]);
+	for (int i = 1; i <= 4; i++) {
+		assert_int_equal(seen[i].calls, 1);
+		assert_int_equal(seen[i].order, i);
+		assert_true(seen[i].whole);
+		assert_int_equal(seen[i].printed, 3 * i);
+	}
+
+	/* Held jobs are done when a flush prints them; no owner: at once. */
+	j[1] = start(f, 6);
+	put(j[1], 1, "six\n");
+	memset(&seen[1], 0, sizeof seen[1]);
+	seen[1].fd = f->out;
+	seen[1].clock = &clock;
+	output_job_finish(j[1], on_done, &seen[1]);
+	assert_int_equal(seen[1].calls, 0);
+	output_flush(f->o);
+	assert_int_equal(seen[1].calls, 1);
+	assert_int_equal(seen[1].printed, 16);
+	memset(&seen[0], 0, sizeof seen[0]);
+	seen[0].fd = f->out;
+	seen[0].clock = &clock;
+	output_job_finish(NULL, on_done, &seen[0]);
+	assert_int_equal(seen[0].calls, 1);
+	assert_true(seen[0].whole);
+}
+
+/* Output lost on the way (spill file, results file, out_fd) is reported:
+ * the job must not be recorded ok. */
+static void
+test_done_not_whole(void **state)
+{
+	struct fix *f = *state;
+	struct output_job *a, *b, *c;
+	struct seen sa = { .fd = f->out }, sb = { .fd = f->out }, sc = { .fd = f->out };
+	int clock = 0;
+	const char *old = getenv("TMPDIR");
+	char *saved = old != NULL ? strdup(old) : NULL;
+	char dir[128];
+
+	sa.clock = sb.clock = sc.clock = &clock;
+	strcpy(f->tmp, "/tmp/pfan-test-output-XXXXXX");
+	assert_non_null(mkdtemp(f->tmp));
+	snprintf(dir, sizeof dir, "%s/res", f->tmp);
+	f->cfg.results_dir = dir;
+	f->cfg.mem_limit = 16;
+	setenv("TMPDIR", "/nonexistent/pfan-test", 1);
+	open_output(f);
+	if (saved != NULL)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+	/* a: past mem_limit, and the spill file can't be made. */
+	a = start(f, 1);
+	put(a, 1, "0123456789");
+	assert_int_equal(output_job_data(a, 1, "abcdefghij", 10), PFAN_E_SYS);
+	output_job_finish(a, on_done, &sa);
+	assert_int_equal(sa.calls, 1);
+	assert_false(sa.whole);
+	/* b: its results directory is gone; c: small output, all well. */
+	snprintf(dir, sizeof dir, "%s/res/2", f->tmp);
+	assert_int_equal(close(open(dir, O_CREAT | O_WRONLY, 0600)), 0);
+	b = start(f, 2);
+	c = start(f, 3);
+	put(c, 1, "c\n");
+	assert_int_equal(output_job_data(b, 1, "b\n", 2), PFAN_E_SYS);
+	output_job_finish(b, on_done, &sb);
+	output_job_finish(c, on_done, &sc);
+	assert_false(sb.whole);
+	assert_true(sc.whole);
+	assert_fd(f->out, "0123456789b\nc\n");
+}
+
+/* A job printed to a broken stdout lost its output; one with nothing to
+ * print there lost nothing. */
+static void
+test_done_broken_stdout(void **state)
+{
+	struct fix *f = *state;
+	struct output_job *a, *b, *c;
+	struct seen sa = { .fd = f->err }, sb = { .fd = f->err }, sc = { .fd = f->err };
+	int clock = 0;
+
+	sa.clock = sb.clock = sc.clock = &clock;
+	f->cfg.out_fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	if (f->cfg.out_fd == -1)
+		skip();
+	f->cfg.line_buffer = true;
+	open_output(f);
+	a = start(f, 1);
+	b = start(f, 2);
+	c = start(f, 3);
+	put(b, 2, "to stderr only\n");
+	put(c, 1, "live line\n");      /* printed live, and lost */
+	put(a, 1, "x");
+	output_job_finish(b, on_done, &sb);
+	output_job_finish(c, on_done, &sc);
+	output_job_finish(a, on_done, &sa);
+	assert_true(output_failed(f->o));
+	assert_false(sa.whole);
+	assert_true(sb.whole);
+	assert_false(sc.whole);
+	assert_fd(f->err, "to stderr only\n");
+	close(f->cfg.out_fd);
 }
 
 int
@@ -918,6 +1071,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_nonblocking_pipe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writes_whole_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_50mb, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_done_after_printed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_done_not_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_done_broken_stdout, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,6 +57,7 @@ struct fake {
 	size_t nruns;
 	outcome_fn *outcome;
 	double duration;
+	const char *slow_cmd;     /* this one runs 100 times longer */
 	int lost_once_host;       /* -1: none */
 	bool lost_done;
 };
@@ -103,7 +104,9 @@ fake_start(void *impl, const struct exec_request *req, struct exec_task **out, c
 	h->slot_busy[req->slot] = true;
 	if (++h->running > h->peak)
 		h->peak = h->running;
-	t->timer = loop_timer_add(h->f->loop, h->f->duration, fake_finish, t);
+	t->timer = loop_timer_add(h->f->loop, h->f->duration *
+	    (h->f->slow_cmd != NULL && strcmp(req->cmd, h->f->slow_cmd) == 0 ? 100 : 1),
+	    fake_finish, t);
 	*out = t;
 	t->ops->started(t->job);
 	return PFAN_OK;
@@ -265,6 +268,56 @@ world_free(struct world *w)
 	resume_free(w->resume);
 	loop_free(w->loop);
 	unlink(w->logpath);
+}
+
+/* A new output for the world: keep_order, and a memory limit (0: the
+ * default) with its spill file in tmpdir (NULL: $TMPDIR). */
+static void
+world_output(struct world *w, bool keep_order, size_t mem_limit, const char *tmpdir)
+{
+	struct output_config oc;
+	const char *old = getenv("TMPDIR");
+	char *saved = old != NULL ? xstrdup(old) : NULL;
+	char *cause = NULL;
+
+	output_free(w->out);
+	memset(&oc, 0, sizeof oc);
+	oc.out_fd = open("/dev/null", O_WRONLY);
+	oc.err_fd = oc.out_fd;
+	oc.keep_order = keep_order;
+	oc.mem_limit = mem_limit;
+	w->o.keep_order = keep_order;
+	if (tmpdir != NULL)
+		setenv("TMPDIR", tmpdir, 1);
+	assert_int_equal(output_new(&w->out, &oc, &cause), PFAN_OK);
+	if (saved != NULL)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+}
+
+/* The joblog's text. */
+static char *
+joblog_text(const struct world *w)
+{
+	FILE *fp = fopen(w->logpath, "r");
+	char *text = xcalloc(1, 1 << 16);
+
+	assert_non_null(fp);
+	assert_true(fread(text, 1, (1 << 16) - 1, fp) < (1 << 16) - 1);
+	fclose(fp);
+	return text;
+}
+
+static size_t
+count_in(const char *text, const char *what)
+{
+	size_t n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	return n;
 }
 
 static size_t
@@ -523,6 +576,57 @@ test_resume_skips_jobs_the_joblog_has_done(void **state)
 	world_free(&w);
 }
 
+/* With -k, jobs 2..6 end long before job 1, but their output waits for
+ * it: their records are written only once it is printed, so the joblog
+ * holds them in seq order, after job 1's. */
+static void
+test_keep_order_records_wait_for_the_output(void **state)
+{
+	struct world w;
+	char *text, *p;
+
+	(void)state;
+	world_init(&w, 6, all_ok);
+	world_output(&w, true, 0, NULL);
+	w.f.slow_cmd = "job 1";
+	world_start(&w);
+	add_host(&w, 0, "a", 3);
+	assert_int_equal(sched_run(w.s), 0);
+	/* Started together, job 2's deadline is before job 1's. */
+	assert_string_not_equal(w.f.runs[0].cmd, "job 1");
+	text = joblog_text(&w);
+	p = text;
+	for (int i = 1; i <= 6; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "\"seq\":%d,", i);
+		assert_non_null(p = strstr(p, want));
+	}
+	assert_int_equal(count_in(text, "\"status\":\"ok\""), 6);
+	free(text);
+	world_free(&w);
+}
+
+/* Output that could not be kept (no spill file) is not ok: the record
+ * says output_lost, a --resume runs the job again, and pfan exits 255. */
+static void
+test_lost_output_is_not_ok(void **state)
+{
+	struct world w;
+	char *text;
+
+	(void)state;
+	world_init(&w, 4, all_ok);
+	world_output(&w, false, 2, "/nonexistent/pfan-test");
+	world_start(&w);
+	add_host(&w, 0, "a", 2);
+	assert_int_equal(sched_run(w.s), 255);
+	text = joblog_text(&w);
+	assert_int_equal(count_in(text, "\"status\":\"output_lost\""), 4);
+	assert_int_equal(count_in(text, "\"status\":\"ok\""), 0);
+	free(text);
+	world_free(&w);
+}
+
 int
 main(void)
 {
@@ -539,6 +643,8 @@ main(void)
 		cmocka_unit_test(test_host_lost_requeues_without_using_a_retry),
 		cmocka_unit_test(test_halt_now_kills_the_running_jobs),
 		cmocka_unit_test(test_resume_skips_jobs_the_joblog_has_done),
+		cmocka_unit_test(test_keep_order_records_wait_for_the_output),
+		cmocka_unit_test(test_lost_output_is_not_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
