@@ -28,8 +28,11 @@
  * scheduler starts nothing more here, then every task gets done with
  * EXEC_LOST; the first connection retries after 1 s, then 2 s, and after
  * three losses in a row with no job finishing in between the host is
- * given up (hops->lost with given_up). A refused host key or
- * authentication gives up at once.
+ * given up (hops->lost with given_up). Only the server's answer gives up
+ * at once: a refused host key, every key refused. A connection that fails
+ * before it is ready (EOF, a socket error, a timeout, even in the middle
+ * of authentication, as when sshd restarts or sheds connections over
+ * MaxStartups) is a loss like any other.
  */
 #include <errno.h>
 #include <netdb.h>
