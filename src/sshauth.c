@@ -408,6 +408,24 @@ fatal_error(int rc)
 	    rc == LIBSSH2_ERROR_SOCKET_TIMEOUT || rc == LIBSSH2_ERROR_BAD_SOCKET;
 }
 
+/* As ssh does: a key file its owner lets others read or write is not
+ * used (sshkey_perm_ok in OpenSSH). False, with the reason noted, then. */
+static bool
+key_file_private(struct sshauth *a, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || st.st_uid != getuid() || (st.st_mode & 077) == 0)
+		return true;
+	if (a->why.len > 0)
+		buf_adds(&a->why, "; ");
+	buf_addf(&a->why, "key %s: UNPROTECTED PRIVATE KEY FILE: permissions %04o "
+	    "are too open, others may read it; ssh ignores such a key, and so "
+	    "does pfan; fix with: chmod 600 %s", path,
+	    (unsigned)(st.st_mode & 07777), path);
+	return false;
+}
+
 static int
 fail(struct sshauth *a, char **cause, const char *what)
 {
@@ -519,6 +537,11 @@ sshauth_step(struct sshauth *a, LIBSSH2_SESSION *s, char **cause)
 			break;
 		case AUTH_FILE: {
 			const char *path = a->m[a->next].path;
+			if (!key_file_private(a, path)) {
+				a->next++;
+				a->state = AUTH_NEXT;
+				break;
+			}
 			rc = libssh2_userauth_publickey_fromfile_ex(s, a->spec->user,
 			    (unsigned)strlen(a->spec->user), NULL, path, "");
 			if (rc == LIBSSH2_ERROR_EAGAIN)

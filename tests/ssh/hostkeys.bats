@@ -145,3 +145,41 @@ node1_hostfile() {
 	[ "$status" -eq 0 ]
 	[ "$output" = b ]
 }
+
+@test "an identity file others may read is refused as ssh refuses it, with the chmod that fixes it" {
+	cp "$SSH_KEY" "$T/openkey"
+	chmod 644 "$T/openkey"
+	node1_hostfile "$SSH_KNOWN_HOSTS" "$T/openkey"
+	run --separate-stderr "$PFAN" -H hosts.yaml --host-wait 1 'echo {}' ::: a
+	echo "$stderr"
+	[ "$status" -ne 0 ]
+	[ -z "$output" ]
+	grep -qF "node1: authentication as $SSH_USER failed: key $T/openkey: UNPROTECTED PRIVATE KEY FILE: permissions 0644 are too open" <<<"$stderr"
+	grep -qF "fix with: chmod 600 $T/openkey" <<<"$stderr"
+	# fixed, it is used
+	chmod 600 "$T/openkey"
+	run "$PFAN" -H hosts.yaml 'echo {}' ::: b
+	[ "$status" -eq 0 ]
+	[ "$output" = b ]
+}
+
+@test "a hostfile or known_hosts that anyone may write gets a warning naming it" {
+	cp "$SSH_KNOWN_HOSTS" kh
+	# two hosts with the one known_hosts file
+	ssh_write_hostfile hosts.yaml 1 1
+	sed -i -e "s|known_hosts: .*|known_hosts: $T/kh|" hosts.yaml
+	chmod 666 kh hosts.yaml
+	run --separate-stderr "$PFAN" -H hosts.yaml 'echo {}' ::: a b
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(sort <<<"$output")" = "$(printf 'a\nb')" ]
+	grep -qF "pfan: warning: hosts.yaml: writable by anyone on this machine (mode 0666)" <<<"$stderr"
+	grep -qF "fix with: chmod o-w hosts.yaml" <<<"$stderr"
+	grep -qF "pfan: warning: $T/kh: known_hosts writable by anyone on this machine (mode 0666)" <<<"$stderr"
+	# once each, however many hosts use it
+	[ "$(grep -c "known_hosts writable" <<<"$stderr")" -eq 1 ]
+	chmod 644 kh hosts.yaml
+	run --separate-stderr "$PFAN" -H hosts.yaml 'echo {}' ::: a
+	[ "$status" -eq 0 ]
+	! grep -q "writable" <<<"$stderr"
+}
