@@ -410,6 +410,13 @@ read_all(const char *path, char **text, size_t *len, char **cause)
 		close(fd);
 		return PFAN_E_SYS;
 	}
+	/* It says where to connect and as whom, with which key: anyone who
+	 * may write it may send our jobs, and our key, elsewhere. */
+	if (st.st_mode & S_IWOTH)
+		log_warn("%s: writable by anyone on this machine (mode %04o): "
+		    "anyone could change the hosts, users and keys pfan uses; "
+		    "fix with: chmod o-w %s", path, (unsigned)(st.st_mode & 07777),
+		    path);
 	do {
 		buf_reserve(&b, 65536);
 		r = read(fd, b.data + b.len, 65536);

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "errors.h"
 #include "hostrange.h"
 #include "hosts.h"
+#include "log.h"
 #include "sshconfig.h"
 #include "xalloc.h"
 
@@ -386,6 +388,30 @@ out:
 
 /* ---- ~/.ssh/config and the last defaults ---- */
 
+/* Anyone who may write a known_hosts file may vouch for any host key:
+ * warn once for each such file the hosts use. */
+static void
+warn_writable_known_hosts(const struct host_list *hl)
+{
+	for (size_t i = 0; i < hl->n; i++) {
+		const char *path = hl->v[i].known_hosts;
+		struct stat st;
+		bool seen = false;
+
+		if (hl->v[i].local || path == NULL)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !hl->v[j].local && hl->v[j].known_hosts != NULL &&
+			    strcmp(hl->v[j].known_hosts, path) == 0;
+		if (seen || stat(path, &st) != 0 || !(st.st_mode & S_IWOTH))
+			continue;
+		log_warn("%s: known_hosts writable by anyone on this machine "
+		    "(mode %04o): anyone could make pfan trust any host key; "
+		    "fix with: chmod o-w %s", path, (unsigned)(st.st_mode & 07777),
+		    path);
+	}
+}
+
 int
 hosts_apply_ssh_config(struct host_list *hl, const char *config_path, char **cause)
 {
@@ -426,6 +452,7 @@ hosts_apply_ssh_config(struct host_list *hl, const char *config_path, char **cau
 		if (h->known_hosts == NULL)
 			h->known_hosts = xasprintf("%s/.ssh/known_hosts", home);
 	}
+	warn_writable_known_hosts(hl);
 	free(home);
 	free(luser);
 	sshconfig_free(cfg);

@@ -142,13 +142,13 @@ reap(struct resolve *r, bool kill_first)
 }
 
 static void
-finish(struct resolve *r, struct addrinfo *ai, const char *error)
+finish(struct resolve *r, struct addrinfo *ai, const char *error, bool temporary)
 {
 	resolve_fn *fn = r->fn;
 	void *arg = r->arg;
 
 	r->fn = NULL;
-	fn(arg, ai, error);
+	fn(arg, ai, error, temporary);
 }
 
 static void
@@ -208,18 +208,19 @@ answer(struct resolve *r)
 	struct addrinfo *ai;
 
 	if (!take_int(&p, end, &rc) || !take_int(&p, end, &err)) {
-		finish(r, NULL, "the resolver process died before it answered");
+		finish(r, NULL, "the resolver process died before it answered", false);
 		return;
 	}
 	if (rc != 0) {
-		finish(r, NULL, rc == EAI_SYSTEM ? strerror(err) : gai_strerror(rc));
+		finish(r, NULL, rc == EAI_SYSTEM ? strerror(err) : gai_strerror(rc),
+		    rc == EAI_AGAIN);
 		return;
 	}
 	if ((ai = decode_addrs(p, end)) == NULL) {
-		finish(r, NULL, "the resolver's answer was torn");
+		finish(r, NULL, "the resolver's answer was torn", false);
 		return;
 	}
-	finish(r, ai, NULL);
+	finish(r, ai, NULL, false);
 }
 
 /* Reads what the pipe has. False at its end (EOF or an error), or when
@@ -258,7 +259,7 @@ on_readable(void *arg, int fd, short revents)
 	close_pipe(r);
 	reap(r, r->too_long);
 	if (r->too_long)
-		finish(r, NULL, "the resolver's answer is too long");
+		finish(r, NULL, "the resolver's answer is too long", false);
 	else
 		answer(r);
 	resolve_cancel(r);
@@ -273,7 +274,7 @@ on_known(void *arg)
 
 	r->known = NULL;
 	if (r->error != NULL)
-		finish(r, NULL, r->error);
+		finish(r, NULL, r->error, false);
 	else
 		answer(r);
 	resolve_cancel(r);

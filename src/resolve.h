@@ -11,6 +11,7 @@
  * cancel it from inside the callback. */
 #ifndef PFAN_RESOLVE_H
 #define PFAN_RESOLVE_H
+#include <stdbool.h>
 
 #include "loop.h"
 
@@ -19,8 +20,11 @@ struct resolve;
 
 /* On success ai is a list the callee owns (free with resolve_free_addrs)
  * and error is NULL; on failure ai is NULL and error says why, e.g.
- * "Name or service not known". */
-typedef void resolve_fn(void *arg, struct addrinfo *ai, const char *error);
+ * "Name or service not known". temporary: the name server could not
+ * answer now (EAI_AGAIN), so asking again later may do; false for a name
+ * that does not exist, and on success. */
+typedef void resolve_fn(void *arg, struct addrinfo *ai, const char *error,
+    bool temporary);
 
 /* Looks up host (a name or a numeric address) for TCP on port. */
 struct resolve *resolve_start(struct loop *loop, const char *host,

@@ -1,9 +1,14 @@
 /* sshauth.c: host key check and user authentication for a new session.
  *
  * Host keys: known_hosts is read line by line through libssh2 (a line it
- * cannot parse, such as @cert-authority or an sk- key, is skipped rather
- * than failing the whole file, which libssh2_knownhost_readfile would do),
- * from the host's file and then /etc/ssh/ssh_known_hosts. The name looked
+ * cannot parse, such as an sk- key, is skipped rather than failing the
+ * whole file, which libssh2_knownhost_readfile would do), from the host's
+ * file and then /etc/ssh/ssh_known_hosts. libssh2 1.10 knows no markers:
+ * lines with one go to knownhosts.c. As in OpenSSH, a key listed
+ * @revoked for the host is refused before anything else. A host vouched
+ * for only by an @cert-authority line is refused too, whatever the
+ * options: libssh2 1.10 cannot check host certificates, and recording the
+ * plain key the server offers would trust what the CA never signed. The name looked
  * up is what OpenSSH writes: `addr` on port 22, else `[addr]:port`, passed
  * with port -1 so that libssh2 does not also accept a plain `addr` entry
  * for another port. Hashed names match: libssh2 hashes what we pass. A key
@@ -27,6 +32,7 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "knownhosts.h"
 #include "log.h"
 #include "sshauth.h"
 #include "xalloc.h"
@@ -53,9 +59,11 @@ known_hosts_path(const struct host_spec *spec)
 	return xasprintf("%s/.ssh/known_hosts", home_dir());
 }
 
-/* Feeds each line libssh2 understands; a missing file is an empty one. */
+/* Feeds each line libssh2 understands, and the marker lines to marks; a
+ * missing file is an empty one. */
 static void
-read_known_hosts(LIBSSH2_KNOWNHOSTS *kh, const char *path)
+read_known_hosts(LIBSSH2_KNOWNHOSTS *kh, struct knownhosts_marks *marks,
+    const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
@@ -75,6 +83,12 @@ read_known_hosts(LIBSSH2_KNOWNHOSTS *kh, const char *path)
 		const char *p = line + strspn(line, " \t");
 		if (*p == '\0' || *p == '#')
 			continue;
+		if (*p == '@') {
+			if (!knownhosts_marks_add(marks, path, lineno, p))
+				log_debug("%s:%u: skipped (a marker pfan does not know)",
+				    path, lineno);
+			continue;
+		}
 		if (libssh2_knownhost_readline(kh, p, strlen(p),
 		    LIBSSH2_KNOWNHOST_FILE_OPENSSH) != 0)
 			log_debug("%s:%u: skipped (libssh2 cannot read it)", path, lineno);
@@ -198,12 +212,16 @@ sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
 	int typemask = LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | kh_type;
 	char *path = known_hosts_path(spec);
 	const char *addr = spec->address != NULL ? spec->address : spec->name;
-	char *names[2] = { lookup_name(addr, spec->port), NULL };
+	char *names[3] = { lookup_name(addr, spec->port), NULL, NULL };
+	char port_str[16];
 	struct buf fp = BUF_INIT;
 	LIBSSH2_KNOWNHOSTS *kh = NULL;
+	struct knownhosts_marks *marks = knownhosts_marks_new();
 	int check = LIBSSH2_KNOWNHOST_CHECK_NOTFOUND;
+	const char *revoked, *ca;
 
 	fingerprint(&fp, s);
+	snprintf(port_str, sizeof port_str, "%u", spec->port);
 	if (key == NULL) {
 		*cause = xstrdup("the server sent no host key");
 		rc = PFAN_E_SSH;
@@ -214,8 +232,17 @@ sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
 	kh = libssh2_knownhost_init(s);
 	if (kh == NULL)
 		fatal("libssh2_knownhost_init failed");
-	read_known_hosts(kh, path);
-	read_known_hosts(kh, GLOBAL_KNOWN_HOSTS);
+	read_known_hosts(kh, marks, path);
+	read_known_hosts(kh, marks, GLOBAL_KNOWN_HOSTS);
+	revoked = knownhosts_revoked(marks, s, (const char *const *)names, key,
+	    keylen, kh_type);
+	if (revoked != NULL) {
+		*cause = xasprintf("REVOKED HOST KEY DETECTED: the %s key of %s "
+		    "(%s) is REVOKED in %s; refusing to connect", tname, names[0],
+		    buf_cstr(&fp), revoked);
+		rc = PFAN_E_SSH;
+		goto out;
+	}
 	for (int i = 0; i < 2 && names[i] != NULL; i++) {
 		int c = libssh2_knownhost_checkp(kh, names[i], -1, key, keylen,
 		    typemask, NULL);
@@ -239,6 +266,20 @@ sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
 		rc = PFAN_E_SSH;
 		break;
 	default:
+		ca = knownhosts_cert_authority(marks, s, (const char *const *)names,
+		    key, keylen, kh_type);
+		if (ca != NULL) {
+			*cause = xasprintf("%s is trusted through a certificate authority "
+			    "(@cert-authority in %s), and pfan cannot check host "
+			    "certificates (libssh2 %s); not accepting its plain %s key "
+			    "(%s), with or without --accept-new-hostkeys. If that key is "
+			    "right, add it to %s with: ssh-keyscan%s%s %s >> %s", names[0],
+			    ca, LIBSSH2_VERSION, tname, buf_cstr(&fp), path,
+			    spec->port != 22 && spec->port != 0 ? " -p " : "",
+			    spec->port != 22 && spec->port != 0 ? port_str : "", addr, path);
+			rc = PFAN_E_SSH;
+			break;
+		}
 		if (accept_new) {
 			rc = record_key(kh, path, names[0], key, keylen, typemask, cause);
 			if (rc == PFAN_OK)
@@ -260,6 +301,7 @@ sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
 		break;
 	}
 out:
+	knownhosts_marks_free(marks);
 	libssh2_knownhost_free(kh);
 	free(names[0]);
 	free(names[1]);
@@ -364,6 +406,24 @@ fatal_error(int rc)
 	return rc == LIBSSH2_ERROR_SOCKET_SEND || rc == LIBSSH2_ERROR_SOCKET_RECV ||
 	    rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_TIMEOUT ||
 	    rc == LIBSSH2_ERROR_SOCKET_TIMEOUT || rc == LIBSSH2_ERROR_BAD_SOCKET;
+}
+
+/* As ssh does: a key file its owner lets others read or write is not
+ * used (sshkey_perm_ok in OpenSSH). False, with the reason noted, then. */
+static bool
+key_file_private(struct sshauth *a, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || st.st_uid != getuid() || (st.st_mode & 077) == 0)
+		return true;
+	if (a->why.len > 0)
+		buf_adds(&a->why, "; ");
+	buf_addf(&a->why, "key %s: UNPROTECTED PRIVATE KEY FILE: permissions %04o "
+	    "are too open, others may read it; ssh ignores such a key, and so "
+	    "does pfan; fix with: chmod 600 %s", path,
+	    (unsigned)(st.st_mode & 07777), path);
+	return false;
 }
 
 static int
@@ -477,6 +537,11 @@ sshauth_step(struct sshauth *a, LIBSSH2_SESSION *s, char **cause)
 			break;
 		case AUTH_FILE: {
 			const char *path = a->m[a->next].path;
+			if (!key_file_private(a, path)) {
+				a->next++;
+				a->state = AUTH_NEXT;
+				break;
+			}
 			rc = libssh2_userauth_publickey_fromfile_ex(s, a->spec->user,
 			    (unsigned)strlen(a->spec->user), NULL, path, "");
 			if (rc == LIBSSH2_ERROR_EAGAIN)

@@ -10,8 +10,9 @@
 #include "hosts.h"
 
 /* Checks the session's host key. PFAN_OK, or PFAN_E_SSH with a cause for
- * the user: unknown key (how to add it), changed key (loudly). With
- * accept_new an unknown key is appended to the known_hosts file. */
+ * the user: unknown key (how to add it), changed or revoked key (loudly),
+ * a host known only through @cert-authority. With accept_new an unknown
+ * key is appended to the known_hosts file. */
 int sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
     bool accept_new, char **cause);
 

@@ -159,10 +159,15 @@ conn_fail_ssh(struct sshconn *c, const char *what)
 {
 	char *why;
 
-	if (c->io.rx_error == -1)
+	if (c->io.disconnected)
+		why = xasprintf("%s: the server disconnected: %s", what,
+		    *c->io.peer_said ? c->io.peer_said : "(no reason given)");
+	else if (c->io.rx_error == -1)
 		why = xasprintf("%s: connection closed by the server", what);
 	else if (c->io.rx_error > 0)
 		why = xasprintf("%s: %s", what, strerror(c->io.rx_error));
+	else if (c->io.tx_error > 0)
+		why = xasprintf("%s: %s", what, strerror(c->io.tx_error));
 	else
 		why = session_error(c->s, what);
 	conn_lost(c, why, false);
@@ -247,7 +252,13 @@ st_auth(struct sshconn *c)
 		return;
 	}
 	if (rc != PFAN_OK) {
-		conn_lost(c, cause, !transient_auth_error(c->s));
+		/* Only the server's answer gives the host up. libssh2 tells a
+		 * connection dropped while a key is tried as that key refused
+		 * ("Waiting for USERAUTH response"): the socket knows better. */
+		if (sshsess_broken(&c->io) || transient_auth_error(c->s))
+			conn_fail_ssh(c, "authentication");
+		else
+			conn_lost(c, cause, true);
 		free(cause);
 		return;
 	}

@@ -36,7 +36,9 @@ int sshhost_new(struct sshhost **out, struct loop *loop,
     const struct host_spec *spec, const struct ssh_options *o,
     const struct exec_host_ops *hops, void *host_arg, char **cause);
 /* Looks the address up, then connects; returns at once. A name that does
- * not resolve gives the host up (hops->lost with given_up). */
+ * not exist gives the host up (hops->lost with given_up); a name server
+ * that cannot answer now is asked again with backoff, as a lost
+ * connection is retried. */
 void sshhost_start(struct sshhost *h);
 /* The executor; its ops->free frees h. */
 struct executor sshhost_executor(struct sshhost *h);

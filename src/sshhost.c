@@ -14,8 +14,11 @@
  *
  * Start: the host's address is looked up first, in a child process
  * (resolve.c) so that a slow name server stalls nothing; a name that does
- * not resolve, or no answer within the connect timeout, gives the host up.
- * The addresses are kept for every later connection.
+ * not exist gives the host up. A name server that cannot answer now
+ * (EAI_AGAIN), or no answer within the connect timeout, is a loss like a
+ * dropped connection: looked up again with the same backoff, and given up
+ * after as many losses in a row. The addresses are kept for every later
+ * connection.
  *
  * The first connection that is READY makes the host ready: hops->ready with
  * the slot count, which for `slots: auto` first needs the answer of
@@ -28,8 +31,11 @@
  * scheduler starts nothing more here, then every task gets done with
  * EXEC_LOST; the first connection retries after 1 s, then 2 s, and after
  * three losses in a row with no job finishing in between the host is
- * given up (hops->lost with given_up). A refused host key or
- * authentication gives up at once.
+ * given up (hops->lost with given_up). Only the server's answer gives up
+ * at once: a refused host key, every key refused. A connection that fails
+ * before it is ready (EOF, a socket error, a timeout, even in the middle
+ * of authentication, as when sshd restarts or sheds connections over
+ * MaxStartups) is a loss like any other.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -59,6 +65,7 @@ struct sshhost {
 	struct addrinfo *ai;          /* from resolve.c, NULL until known */
 	struct resolve *resolving;
 	struct loop_timer *resolve_deadline;
+	struct loop_timer *resolve_retry;
 	struct sshconn **conns;
 	size_t nconns;
 	struct sshchan_list pending;
@@ -75,6 +82,13 @@ struct sshhost {
 };
 
 static void host_announce(struct sshhost *h);
+
+/* Seconds before trying again after the nth loss in a row. */
+static double
+loss_backoff(unsigned losses)
+{
+	return 1.0 * (1u << (losses - 1 < 5 ? losses - 1 : 5));
+}
 
 static bool
 any_ready(const struct sshhost *h, const struct sshconn *except)
@@ -159,7 +173,7 @@ sshhost_conn_lost(struct sshhost *h, struct sshconn *c,
 		for (size_t i = 0; i < h->nconns; i++)
 			sshconn_close(h->conns[i]);   /* none has tasks: none is READY */
 	} else {
-		double delay = 1.0 * (1u << (h->losses - 1 < 5 ? h->losses - 1 : 5));
+		double delay = loss_backoff(h->losses);
 		log_debug("%s; reconnecting in %g s", why, delay);
 		sshconn_backoff(c, delay);
 	}
@@ -364,6 +378,7 @@ host_free(void *impl)
 	buf_free(&h->probe_out);
 	resolve_cancel(h->resolving);
 	loop_timer_del(h->loop, h->resolve_deadline);
+	loop_timer_del(h->loop, h->resolve_retry);
 	resolve_free_addrs(h->ai);
 	free(h->spec.name);
 	free(h->spec.address);
@@ -420,18 +435,36 @@ sshhost_new(struct sshhost **out, struct loop *loop, const struct host_spec *spe
 }
 
 static void
-resolve_failed(struct sshhost *h, const char *error)
+on_resolve_retry(void *arg)
+{
+	struct sshhost *h = arg;
+
+	h->resolve_retry = NULL;
+	sshhost_start(h);
+}
+
+static void
+resolve_failed(struct sshhost *h, const char *error, bool temporary)
 {
 	char *why = xasprintf("cannot resolve %s: %s", h->spec.address, error);
+	bool give_up = !temporary || ++h->losses >= LOSSES_TO_GIVE_UP;
+	bool tell = !h->reported_down || give_up;
 
-	h->given_up = true;
 	h->reported_down = true;
-	h->hops->lost(h->host_arg, why, true);
+	if (give_up) {
+		h->given_up = true;
+	} else {
+		double delay = loss_backoff(h->losses);
+		log_debug("%s; looking it up again in %g s", why, delay);
+		h->resolve_retry = loop_timer_add(h->loop, delay, on_resolve_retry, h);
+	}
+	if (tell)
+		h->hops->lost(h->host_arg, why, give_up);
 	free(why);
 }
 
 static void
-on_resolved(void *arg, struct addrinfo *ai, const char *error)
+on_resolved(void *arg, struct addrinfo *ai, const char *error, bool temporary)
 {
 	struct sshhost *h = arg;
 
@@ -439,7 +472,7 @@ on_resolved(void *arg, struct addrinfo *ai, const char *error)
 	loop_timer_del(h->loop, h->resolve_deadline);
 	h->resolve_deadline = NULL;
 	if (ai == NULL) {
-		resolve_failed(h, error);
+		resolve_failed(h, error, temporary);
 		return;
 	}
 	h->ai = ai;
@@ -455,14 +488,15 @@ on_resolve_deadline(void *arg)
 	h->resolve_deadline = NULL;
 	resolve_cancel(h->resolving);
 	h->resolving = NULL;
-	resolve_failed(h, error);
+	resolve_failed(h, error, true);
 	free(error);
 }
 
 void
 sshhost_start(struct sshhost *h)
 {
-	if (h->nconns > 0 || h->resolving != NULL || h->given_up)
+	if (h->nconns > 0 || h->resolving != NULL || h->resolve_retry != NULL ||
+	    h->given_up)
 		return;
 	h->resolving = resolve_start(h->loop, h->spec.address, h->spec.port,
 	    on_resolved, h);

@@ -8,8 +8,11 @@
  *
  * I/O: libssh2 never says that a keepalive went unanswered, so recv counts
  * arrivals (any byte shows the host is alive); it also keeps the last
- * error, since libssh2 reports a dead socket only as "transport read".
- * send passes MSG_NOSIGNAL: a peer gone must not raise SIGPIPE.
+ * error, since libssh2 reports a dead socket only as "transport read", or,
+ * during authentication, as a refused key ("Waiting for USERAUTH
+ * response", LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED): a connection dropped
+ * there must not pass for a refused login. send passes MSG_NOSIGNAL: a
+ * peer gone must not raise SIGPIPE.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -96,11 +99,36 @@ static LIBSSH2_RECV_FUNC(sess_recv)
 
 static LIBSSH2_SEND_FUNC(sess_send)
 {
-	ssize_t n;
+	struct sshsess_io *io = *abstract;
+	ssize_t n = send(socket, buffer, length, flags | MSG_NOSIGNAL);
 
-	(void)abstract;
-	n = send(socket, buffer, length, flags | MSG_NOSIGNAL);
-	return n < 0 ? -errno : n;
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			io->tx_error = errno;
+		return -errno;
+	}
+	return n;
+}
+
+static LIBSSH2_DISCONNECT_FUNC(sess_disconnect)
+{
+	struct sshsess_io *io = *abstract;
+	int len = message_len;
+
+	(void)session;
+	(void)reason;
+	(void)language;
+	(void)language_len;
+	io->disconnected = true;
+	if (message == NULL || len < 0)
+		len = 0;
+	if ((size_t)len >= sizeof io->peer_said)
+		len = (int)sizeof io->peer_said - 1;
+	memcpy(io->peer_said, message != NULL ? message : "", (size_t)len);
+	io->peer_said[len] = '\0';
+	for (char *p = io->peer_said; *p != '\0'; p++)
+		if ((unsigned char)*p < ' ')
+			*p = ' ';
 }
 
 /* OpenSSH's own order, so the key type ssh recorded is the one we get.
@@ -146,9 +174,14 @@ sshsess_new(struct sshsess_io *io)
 	if (s == NULL)
 		fatal("libssh2_session_init failed");
 	io->rx_error = 0;
+	io->tx_error = 0;
 	io->rx_bytes = 0;
+	io->disconnected = false;
+	io->peer_said[0] = '\0';
 	libssh2_session_callback_set(s, LIBSSH2_CALLBACK_RECV, (void *)sess_recv);
 	libssh2_session_callback_set(s, LIBSSH2_CALLBACK_SEND, (void *)sess_send);
+	libssh2_session_callback_set(s, LIBSSH2_CALLBACK_DISCONNECT,
+	    (void *)sess_disconnect);
 	libssh2_session_set_blocking(s, 0);
 	set_hostkey_pref(s);
 	return s;
@@ -170,4 +203,10 @@ sshsess_free(LIBSSH2_SESSION *s, int fd, struct sshsess_io *io)
 		n++;
 	}
 	return n;
+}
+
+bool
+sshsess_broken(const struct sshsess_io *io)
+{
+	return io->rx_error != 0 || io->tx_error != 0 || io->disconnected;
 }

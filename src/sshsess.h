@@ -1,9 +1,12 @@
 /* sshsess.h: the plumbing of one libssh2 session, for sshconn.c: its
  * memory, freed with it even where libssh2 forgets; its socket I/O,
  * counted (a keepalive's answer is any byte at all) and with the last
- * error kept for the message; host key algorithms in OpenSSH's order. */
+ * errors and the server's DISCONNECT kept (for the message, and because
+ * libssh2 tells a dropped connection as a refused key); host key
+ * algorithms in OpenSSH's order. */
 #ifndef PFAN_SSHSESS_H
 #define PFAN_SSHSESS_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <libssh2.h>
 
@@ -19,6 +22,9 @@ struct sshsess_io {
 	double last_rx;             /* mono_now() when bytes last arrived */
 	unsigned long long rx_bytes;   /* received since the session began */
 	int rx_error;               /* what recv said last: 0, -1 EOF, or errno */
+	int tx_error;               /* a send that failed: its errno, else 0 */
+	bool disconnected;          /* the server sent SSH_MSG_DISCONNECT */
+	char peer_said[128];        /* its description, cut short */
 	union sshsess_block blocks; /* ring of the session's live blocks */
 };
 
@@ -29,5 +35,8 @@ LIBSSH2_SESSION *sshsess_new(struct sshsess_io *io);
 /* Shuts fd down (so that nothing libssh2 still sends can block), frees s
  * and then every block it left behind; returns how many those were. */
 unsigned sshsess_free(LIBSSH2_SESSION *s, int fd, struct sshsess_io *io);
+/* Did the connection itself fail (EOF, a socket error, the server's
+ * DISCONNECT), whatever libssh2 made of it? */
+bool sshsess_broken(const struct sshsess_io *io);
 
 #endif

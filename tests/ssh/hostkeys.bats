@@ -91,3 +91,95 @@ node1_hostfile() {
 	[ "$status" -ne 0 ]
 	grep -q "key $T/nosuchkey: .*Unable to open private key file" <<<"$stderr"
 }
+
+@test "a host key marked @revoked is refused loudly, even when a plain line lists it" {
+	local k
+	k=$(cut -d' ' -f1-2 "$SSH_DIR/sshd1/host_ed25519.pub")
+	{
+		echo "[127.0.0.2]:${SSH_PORT[1]} $k"
+		echo "# revoked since"
+		echo "@revoked [127.0.0.2]:${SSH_PORT[1]} $k"
+	} >kh
+	node1_hostfile "$T/kh"
+	run --separate-stderr "$PFAN" -H hosts.yaml --host-wait 1 'echo {}' ::: a
+	echo "$stderr"
+	[ "$status" -ne 0 ]
+	[ -z "$output" ]
+	grep -qF "node1: REVOKED HOST KEY DETECTED: the ssh-ed25519 key of [127.0.0.2]:${SSH_PORT[1]} (SHA256:" <<<"$stderr"
+	grep -qF "is REVOKED in $T/kh:3; refusing to connect" <<<"$stderr"
+}
+
+@test "a key revoked for every host (@revoked *) is never recorded by --accept-new-hostkeys" {
+	local k
+	k=$(cut -d' ' -f1-2 "$SSH_DIR/sshd1/host_ed25519.pub")
+	# another host's key, and a line whose patterns exclude node1's port
+	# (under both names pfan looks it up by), do not count
+	echo "@revoked * $(cut -d' ' -f1-2 "$SSH_DIR/sshd2/host_ed25519.pub")" >kh
+	echo "@revoked !*]:${SSH_PORT[1]},* $k" >>kh
+	echo "@revoked * $k old node1" >>kh
+	cp kh kh.before
+	node1_hostfile "$T/kh"
+	run --separate-stderr "$PFAN" -H hosts.yaml --accept-new-hostkeys --host-wait 1 'echo {}' ::: a
+	echo "$stderr"
+	[ "$status" -ne 0 ]
+	[ -z "$output" ]
+	grep -qF "is REVOKED in $T/kh:3; refusing to connect" <<<"$stderr"
+	cmp kh kh.before
+}
+
+@test "a host known only through @cert-authority is refused: certificates cannot be checked, and --accept-new-hostkeys does not record its key" {
+	ssh-keygen -q -t ed25519 -N '' -f "$T/ca"
+	echo "@cert-authority [127.0.0.*]:* $(cut -d' ' -f1-2 "$T/ca.pub")" >kh
+	cp kh kh.before
+	node1_hostfile "$T/kh"
+	run --separate-stderr "$PFAN" -H hosts.yaml --accept-new-hostkeys --host-wait 1 'echo {}' ::: a
+	echo "$stderr"
+	[ "$status" -ne 0 ]
+	[ -z "$output" ]
+	grep -qF "node1: [127.0.0.2]:${SSH_PORT[1]} is trusted through a certificate authority (@cert-authority in $T/kh:1), and pfan cannot check host certificates" <<<"$stderr"
+	grep -qF "ssh-keyscan -p ${SSH_PORT[1]} 127.0.0.2 >> $T/kh" <<<"$stderr"
+	cmp kh kh.before
+	# with its plain key known as well, the host is used
+	cat "$SSH_KNOWN_HOSTS" >>kh
+	run "$PFAN" -H hosts.yaml 'echo {}' ::: b
+	[ "$status" -eq 0 ]
+	[ "$output" = b ]
+}
+
+@test "an identity file others may read is refused as ssh refuses it, with the chmod that fixes it" {
+	cp "$SSH_KEY" "$T/openkey"
+	chmod 644 "$T/openkey"
+	node1_hostfile "$SSH_KNOWN_HOSTS" "$T/openkey"
+	run --separate-stderr "$PFAN" -H hosts.yaml --host-wait 1 'echo {}' ::: a
+	echo "$stderr"
+	[ "$status" -ne 0 ]
+	[ -z "$output" ]
+	grep -qF "node1: authentication as $SSH_USER failed: key $T/openkey: UNPROTECTED PRIVATE KEY FILE: permissions 0644 are too open" <<<"$stderr"
+	grep -qF "fix with: chmod 600 $T/openkey" <<<"$stderr"
+	# fixed, it is used
+	chmod 600 "$T/openkey"
+	run "$PFAN" -H hosts.yaml 'echo {}' ::: b
+	[ "$status" -eq 0 ]
+	[ "$output" = b ]
+}
+
+@test "a hostfile or known_hosts that anyone may write gets a warning naming it" {
+	cp "$SSH_KNOWN_HOSTS" kh
+	# two hosts with the one known_hosts file
+	ssh_write_hostfile hosts.yaml 1 1
+	sed -i -e "s|known_hosts: .*|known_hosts: $T/kh|" hosts.yaml
+	chmod 666 kh hosts.yaml
+	run --separate-stderr "$PFAN" -H hosts.yaml 'echo {}' ::: a b
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(sort <<<"$output")" = "$(printf 'a\nb')" ]
+	grep -qF "pfan: warning: hosts.yaml: writable by anyone on this machine (mode 0666)" <<<"$stderr"
+	grep -qF "fix with: chmod o-w hosts.yaml" <<<"$stderr"
+	grep -qF "pfan: warning: $T/kh: known_hosts writable by anyone on this machine (mode 0666)" <<<"$stderr"
+	# once each, however many hosts use it
+	[ "$(grep -c "known_hosts writable" <<<"$stderr")" -eq 1 ]
+	chmod 644 kh hosts.yaml
+	run --separate-stderr "$PFAN" -H hosts.yaml 'echo {}' ::: a
+	[ "$status" -eq 0 ]
+	! grep -q "writable" <<<"$stderr"
+}

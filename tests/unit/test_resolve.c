@@ -1,7 +1,7 @@
 /* test_resolve.c: lookups in a child process (resolve.c). getaddrinfo is
  * wrapped (-Wl,--wrap=getaddrinfo) so that names under .test answer as we
  * say, without a name server: slow.test takes a second, fail.test does not
- * exist, fds.test answers 127.0.0.N for N descriptors open in the
+ * exist, again.test finds the name server unable to answer (EAI_AGAIN), fds.test answers 127.0.0.N for N descriptors open in the
  * resolver, anything else goes to the real getaddrinfo. The wrapper runs in
  * the resolver process, which is what is under test. */
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,8 @@ __wrap_getaddrinfo(const char *node, const char *service,
 		return __real_getaddrinfo(node, service, hints, res);
 	if (strcmp(node, "fail.test") == 0)
 		return EAI_NONAME;
+	if (strcmp(node, "again.test") == 0)
+		return EAI_AGAIN;
 	if (strcmp(node, "slow.test") == 0) {
 		sleep(1);
 		int fd = open(marker, O_WRONLY | O_CREAT, 0600);
@@ -76,14 +79,16 @@ struct answer {
 	char addr[64];
 	unsigned port;
 	char error[256];
+	bool temporary;
 };
 
 static void
-on_answer(void *arg, struct addrinfo *ai, const char *error)
+on_answer(void *arg, struct addrinfo *ai, const char *error, bool temporary)
 {
 	struct answer *a = arg;
 
 	a->order = ++*a->answered;
+	a->temporary = temporary;
 	if (ai != NULL) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)ai->ai_addr;
 		assert_int_equal(ai->ai_family, AF_INET);
@@ -144,6 +149,26 @@ test_unknown_name(void **state)
 	loop_run(loop);
 	assert_int_equal(a.order, 1);
 	assert_string_equal(a.error, gai_strerror(EAI_NONAME));
+	assert_false(a.temporary);
+	loop_free(loop);
+}
+
+/* A name server that cannot answer now is told apart from a name that
+ * does not exist: the host is looked up again, not given up. */
+static void
+test_temporary_failure(void **state)
+{
+	struct loop *loop = loop_new();
+	int answered = 0;
+	struct answer a = { .loop = loop, .answered = &answered, .stop_after = 1 };
+
+	(void)state;
+	resolve_start(loop, "again.test", 22, on_answer, &a);
+	loop_timer_add(loop, 20, on_guard, loop);   /* loop_free frees it */
+	loop_run(loop);
+	assert_int_equal(a.order, 1);
+	assert_string_equal(a.error, gai_strerror(EAI_AGAIN));
+	assert_true(a.temporary);
 	loop_free(loop);
 }
 
@@ -219,6 +244,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numeric_address),
 		cmocka_unit_test(test_unknown_name),
+		cmocka_unit_test(test_temporary_failure),
 		cmocka_unit_test(test_lookups_run_side_by_side),
 		cmocka_unit_test(test_cancel_kills_the_resolver),
 		cmocka_unit_test(test_resolver_holds_no_descriptors),
