@@ -391,12 +391,12 @@ take_extra(void *data, int id, int start, int end, char **cause)
 	if (!replay_may_change(id)) {
 		if (strncmp(x->argv[start], "--", 2) == 0 || id >= 256)
 			*cause = xasprintf("--%s: cannot be given with --resume FILE alone: "
-			    "FILE's header sets the run's input and command (to change them, "
-			    "give the whole command line with --resume FILE)", opt_name(id));
+			    "it would change the run FILE records (to change it, give the "
+			    "whole command line with --resume FILE)", opt_name(id));
 		else
 			*cause = xasprintf("-%c: cannot be given with --resume FILE alone: "
-			    "FILE's header sets the run's input and command (to change them, "
-			    "give the whole command line with --resume FILE)", id);
+			    "it would change the run FILE records (to change it, give the "
+			    "whole command line with --resume FILE)", id);
 		return PFAN_E_INPUT;
 	}
 	/* A bundle calls once per option: add its words once. */

@@ -73,11 +73,6 @@ replay_setup(struct replay **out, struct pfan_opts *o,
 		    "to take one from", path);
 		return PFAN_E_INPUT;
 	}
-	if (o->input.nsources > 0) {
-		*cause = xasprintf("%s: ::: and :::: need a command: give the whole "
-		    "command line with --resume FILE, or neither", path);
-		return PFAN_E_INPUT;
-	}
 	if (h->cwd == NULL || h->cwd[0] == '\0') {
 		*cause = xasprintf("%s: the header does not record the run's directory: "
 		    "not replaying it elsewhere (give the command with --resume FILE)",
@@ -89,6 +84,11 @@ replay_setup(struct replay **out, struct pfan_opts *o,
 		return PFAN_E_INPUT;
 	*out = xcalloc(1, sizeof **out);
 	(*out)->argv = argv;
+	if (o->input.nsources > 0) {
+		*cause = xasprintf("%s: ::: and :::: need a command: give the whole "
+		    "command line with --resume FILE, or neither", path);
+		return PFAN_E_INPUT;
+	}
 	options_free(o);
 	if (options_parse(o, argc, argv, cause) != PFAN_OK) {
 		char *why = *cause;
@@ -177,6 +177,8 @@ replay_say_plan(const struct pfan_opts *o, const struct resume *r)
 	if (!input_total(&o->input, &total))
 		log_info("resume: %llu job%s already done; running the rest of the input",
 		    done, done == 1 ? "" : "s");
+	else if (done == total && total > 0)
+		log_info("resume: all %llu jobs already done; nothing to run", total);
 	else if (done <= total)
 		log_info("resume: %llu of %llu jobs already done; running the rest",
 		    done, total);
