@@ -32,6 +32,7 @@ struct joblog {
 	bool dirty;      /* written since the last fdatasync */
 	bool sync_dir;   /* we created the file: its directory entry must be synced once */
 	bool was_empty;  /* nothing in it at open: our header is its first */
+	bool readable;   /* opened read-write, not write-only */
 };
 
 static const char *const status_names[] = {
@@ -293,13 +294,14 @@ open_locked(struct joblog **out, const char *path, int create, char **cause)
 {
 	struct joblog *jl;
 	struct stat st;
-	bool existed;
+	bool existed, readable;
 	int fd;
 
 	*out = NULL;
 	existed = stat(path, &st) == 0;
 	/* Read too: --resume reads the file through the locked fd. */
 	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | create, 0644);
+	readable = fd >= 0;
 	if (fd < 0 && errno == EACCES)
 		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | create, 0644);
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -318,6 +320,7 @@ open_locked(struct joblog **out, const char *path, int create, char **cause)
 	jl->regular = S_ISREG(st.st_mode);
 	jl->sync_dir = jl->regular && !existed;
 	jl->was_empty = jl->regular && st.st_size == 0;
+	jl->readable = readable;
 	if (jl->regular && st.st_size > 0)
 		jl->need_nl = !ends_in_newline(fd, st.st_size);
 	*out = jl;
@@ -339,7 +342,7 @@ joblog_open_existing(struct joblog **out, const char *path, char **cause)
 int
 joblog_fd(const struct joblog *jl)
 {
-	return jl->fd;
+	return jl->readable ? jl->fd : -1;
 }
 
 bool

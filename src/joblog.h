@@ -55,9 +55,9 @@ struct joblog;
 int joblog_open(struct joblog **out, const char *path, char **cause);
 /* The same, for a file that must exist already. */
 int joblog_open_existing(struct joblog **out, const char *path, char **cause);
-/* The locked fd, readable unless the file is write-only: read the joblog
- * through it (resume_load_fd), as closing another fd of the file would
- * drop the lock. */
+/* The locked fd, to read the joblog through (resume_load_fd), as closing
+ * another fd of the file would drop the lock; -1 when the file could only
+ * be opened write-only. */
 int joblog_fd(const struct joblog *jl);
 /* Whether the file was empty at open (so the header written is its first,
  * the one `pfan --resume FILE` alone replays). */

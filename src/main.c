@@ -67,7 +67,10 @@ replay_header(struct run *r, char **cause)
 	if (!r->opts.dry_run) {
 		if (joblog_open_existing(&r->joblog, path, cause) != PFAN_OK)
 			return PFAN_E_INPUT;
-		fd = joblog_fd(r->joblog);
+		if ((fd = joblog_fd(r->joblog)) < 0) {
+			*cause = xasprintf("%s: %s", path, strerror(EACCES));
+			return PFAN_E_INPUT;
+		}
 	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		*cause = xasprintf("%s: %s", path, strerror(errno));
 		return PFAN_E_INPUT;
@@ -103,7 +106,8 @@ load_resume(struct run *r, char **cause)
 		return PFAN_OK;
 	/* Through the locked fd: opening and closing the file again would
 	 * release the lock. */
-	if (r->joblog != NULL && joblog_is_file(r->joblog, path))
+	if (r->joblog != NULL && joblog_fd(r->joblog) >= 0 &&
+	    joblog_is_file(r->joblog, path))
 		return resume_load_fd(&r->resume, joblog_fd(r->joblog), path, cause);
 	return resume_load(&r->resume, path, cause);
 }
