@@ -31,6 +31,8 @@ struct joblog {
 	bool need_nl;    /* the file ends in a torn line: start the next write with \n */
 	bool dirty;      /* written since the last fdatasync */
 	bool sync_dir;   /* we created the file: its directory entry must be synced once */
+	bool was_empty;  /* nothing in it at open: our header is its first */
+	bool readable;   /* opened read-write, not write-only */
 };
 
 static const char *const status_names[] = {
@@ -251,48 +253,113 @@ joblog_encode_header(const struct joblog_header *h)
  * permission), say no: an extra '\n' only makes an empty line, which
  * readers skip, while a missing one would glue two records together. */
 static bool
-ends_in_newline(const char *path, off_t size)
+ends_in_newline(int fd, off_t size)
 {
 	char c;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 
-	if (fd < 0)
-		return false;
-	n = pread(fd, &c, 1, size - 1);
-	close(fd);
-	return n == 1 && c == '\n';
+	return pread(fd, &c, 1, size - 1) == 1 && c == '\n';
 }
 
-int
-joblog_open(struct joblog **out, const char *path, char **cause)
+/* One writer per joblog: a second pfan appending to the same file would run
+ * the same jobs again (each read the file before the other wrote). A POSIX
+ * record lock, because F_GETLK names the holder's pid (flock and OFD locks
+ * cannot), and because it is never inherited: the guard, the resolver and
+ * the jobs pfan forks hold none of it, and a child closing its copy of the
+ * fd does not release the parent's. It vanishes with pfan, however pfan
+ * dies. Its one trap: pfan closing *any* fd of this file releases it, so
+ * --resume reads the file through this fd (joblog_fd) and never reopens it. */
+static int
+lock_file(int fd, const char *path, char **cause)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	if (fcntl(fd, F_SETLK, &fl) == 0)
+		return PFAN_OK;
+	if (errno != EAGAIN && errno != EACCES) {
+		/* No locks here (an NFS mount without lockd): run unguarded,
+		 * as before, rather than not at all. */
+		log_warn("%s: cannot lock the joblog (%s): nothing stops another "
+		    "pfan from writing it at the same time", path, strerror(errno));
+		return PFAN_OK;
+	}
+	fl = (struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK && fl.l_pid > 0)
+		*cause = xasprintf("%s: in use by pfan (pid %ld)", path, (long)fl.l_pid);
+	else
+		*cause = xasprintf("%s: in use by another pfan", path);
+	return PFAN_E_INPUT;
+}
+
+static int
+open_locked(struct joblog **out, const char *path, int create, char **cause)
 {
 	struct joblog *jl;
 	struct stat st;
-	bool existed;
+	bool existed, readable;
 	int fd;
 
 	*out = NULL;
 	existed = stat(path, &st) == 0;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0) {
+	/* Read too: --resume reads the file through the locked fd. */
+	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | create, 0644);
+	readable = fd >= 0;
+	if (fd < 0 && errno == EACCES)
+		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | create, 0644);
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		set_cause(cause, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return PFAN_E_SYS;
 	}
-	if (fstat(fd, &st) < 0) {
-		set_cause(cause, path, strerror(errno));
+	if (lock_file(fd, path, cause) != PFAN_OK) {
 		close(fd);
-		return PFAN_E_SYS;
+		return PFAN_E_INPUT;
 	}
 	jl = xcalloc(1, sizeof *jl);
 	jl->path = xstrdup(path);
 	jl->fd = fd;
 	jl->regular = S_ISREG(st.st_mode);
 	jl->sync_dir = jl->regular && !existed;
+	jl->was_empty = jl->regular && st.st_size == 0;
+	jl->readable = readable;
 	if (jl->regular && st.st_size > 0)
-		jl->need_nl = !ends_in_newline(path, st.st_size);
+		jl->need_nl = !ends_in_newline(fd, st.st_size);
 	*out = jl;
 	return PFAN_OK;
+}
+
+int
+joblog_open(struct joblog **out, const char *path, char **cause)
+{
+	return open_locked(out, path, O_CREAT, cause);
+}
+
+int
+joblog_open_existing(struct joblog **out, const char *path, char **cause)
+{
+	return open_locked(out, path, 0, cause);
+}
+
+int
+joblog_fd(const struct joblog *jl)
+{
+	return jl->readable ? jl->fd : -1;
+}
+
+bool
+joblog_was_empty(const struct joblog *jl)
+{
+	return jl->was_empty;
+}
+
+bool
+joblog_is_file(const struct joblog *jl, const char *path)
+{
+	struct stat a, b;
+
+	/* stat, not open: closing a second fd would drop the lock. */
+	return stat(path, &a) == 0 && fstat(jl->fd, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* One write() per line, so that a crash tears at most the last line and

@@ -50,8 +50,21 @@ struct joblog_header {
 
 struct joblog;
 
-/* Opens (creating, appending) path. PFAN_E_SYS with cause on error. */
+/* Opens (creating, appending) path and locks it for this process: while
+ * pfan runs, no other pfan opens it (PFAN_E_INPUT, "PATH: in use by pfan
+ * (pid N)"). PFAN_E_SYS with cause on other errors. */
 int joblog_open(struct joblog **out, const char *path, char **cause);
+/* The same, for a file that must exist already. */
+int joblog_open_existing(struct joblog **out, const char *path, char **cause);
+/* The locked fd, to read the joblog through (resume_load_fd), as closing
+ * another fd of the file would drop the lock; -1 when the file could only
+ * be opened write-only. */
+int joblog_fd(const struct joblog *jl);
+/* Whether the file was empty at open (so the header written is its first,
+ * the one `pfan --resume FILE` alone replays). */
+bool joblog_was_empty(const struct joblog *jl);
+/* Whether path names the file jl writes. */
+bool joblog_is_file(const struct joblog *jl, const char *path);
 int joblog_write_header(struct joblog *jl, const struct joblog_header *h, char **cause);
 int joblog_append(struct joblog *jl, const struct joblog_record *r, char **cause);
 /* fdatasync if anything was written since the last sync. */

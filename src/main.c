@@ -1,5 +1,6 @@
 /* main.c: wires the pieces together and nothing else. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "loop.h"
 #include "options.h"
 #include "output.h"
+#include "replay.h"
 #include "resume.h"
 #include "sched.h"
 #include "sshconn.h"
@@ -25,7 +27,8 @@
 
 struct run {
 	struct pfan_opts opts;
-	char **replay_argv;          /* --resume FILE alone: the header's argv */
+	const char *given_resume;    /* --resume FILE as the user typed it */
+	struct replay *replay;       /* --resume FILE alone */
 	char *resume_path;           /* and FILE's absolute path */
 	struct resume *resume;
 	struct template *tmpl;
@@ -46,71 +49,77 @@ fail(char *cause)
 	return PFAN_EXIT_ERROR;
 }
 
-static bool
-reads_stdin(const struct pfan_opts *o)
-{
-	if (o->input.nsources == 0)
-		return true;
-	for (size_t i = 0; i < o->input.nsources; i++)
-		if (o->input.sources[i].kind == INPUT_FILE &&
-		    strcmp(o->input.sources[i].path, "-") == 0)
-			return true;
-	return false;
-}
-
 /* `pfan --resume FILE` with no command: run the header's command line
- * again, resuming from FILE. */
+ * again, resuming from FILE. FILE is locked before it is read, so no other
+ * pfan appends between our reading and our writing. */
 static int
 replay_header(struct run *r, char **cause)
 {
-	const struct joblog_header *h = resume_header(r->resume);
 	/* The run goes back to its own directory: keep FILE where it is. */
 	char *path = realpath(r->opts.resume, NULL);
-	int verbose = r->opts.verbose;
+	int fd, rc;
 
-	if (path == NULL)
-		path = xstrdup(r->opts.resume);
+	if (path == NULL) {
+		*cause = xasprintf("%s: %s", r->opts.resume, strerror(errno));
+		return PFAN_E_INPUT;
+	}
 	r->resume_path = path;
-	if (h == NULL || h->argc < 2) {
-		*cause = xasprintf("%s: no command given, and the joblog has no header "
-		    "to take one from", path);
+	if (!r->opts.dry_run) {
+		if (joblog_open_existing(&r->joblog, path, cause) != PFAN_OK)
+			return PFAN_E_INPUT;
+		if ((fd = joblog_fd(r->joblog)) < 0) {
+			*cause = xasprintf("%s: %s", path, strerror(EACCES));
+			return PFAN_E_INPUT;
+		}
+	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
 		return PFAN_E_INPUT;
 	}
-	r->replay_argv = xcalloc((size_t)h->argc + 1, sizeof *r->replay_argv);
-	for (int i = 0; i < h->argc; i++)
-		r->replay_argv[i] = h->argv[i];
-	options_free(&r->opts);
-	if (options_parse(&r->opts, h->argc, r->replay_argv, cause) != PFAN_OK)
-		return PFAN_E_INPUT;
-	if (r->opts.ntemplate == 0) {
-		*cause = xasprintf("%s: the header's command line has no command", path);
-		return PFAN_E_INPUT;
-	}
-	r->opts.resume = path;
-	r->opts.joblog = path;
-	r->opts.verbose = verbose;
-	if (h->cwd != NULL && chdir(h->cwd) != 0)
-		log_warn("%s: can't go back to the run's directory %s: %s", path, h->cwd,
-		    strerror(errno));
-	if (reads_stdin(&r->opts) && isatty(STDIN_FILENO)) {
-		*cause = xasprintf("%s: that run read its input from stdin: pipe the same "
-		    "input again (pfan --resume %s < INPUT)", path, path);
-		return PFAN_E_INPUT;
-	}
-	return PFAN_OK;
+	rc = replay_check_file(fd, path, cause);
+	if (rc == PFAN_OK)
+		rc = resume_load_fd(&r->resume, fd, path, cause);
+	if (r->joblog == NULL)
+		close(fd);
+	if (rc == PFAN_OK)
+		rc = replay_setup(&r->replay, &r->opts, resume_header(r->resume), path,
+		    cause);
+	return rc;
+}
+
+/* Opens and locks the joblog before --resume reads it. */
+static int
+open_joblog(struct run *r, char **cause)
+{
+	const char *path = r->opts.joblog != NULL ? r->opts.joblog : r->opts.resume;
+
+	if (path == NULL || r->opts.dry_run || r->joblog != NULL)
+		return PFAN_OK;
+	return joblog_open(&r->joblog, path, cause);
 }
 
 static int
-open_joblog(struct run *r, int argc, char **argv, char **cause)
+load_resume(struct run *r, char **cause)
 {
-	const char *path = r->opts.joblog != NULL ? r->opts.joblog : r->opts.resume;
+	const char *path = r->opts.resume;
+
+	if (path == NULL || r->resume != NULL)
+		return PFAN_OK;
+	/* Through the locked fd: opening and closing the file again would
+	 * release the lock. */
+	if (r->joblog != NULL && joblog_fd(r->joblog) >= 0 &&
+	    joblog_is_file(r->joblog, path))
+		return resume_load_fd(&r->resume, joblog_fd(r->joblog), path, cause);
+	return resume_load(&r->resume, path, cause);
+}
+
+static int
+write_header(struct run *r, int argc, char **argv, char **cause)
+{
 	char cwd[PATH_MAX];
 	struct joblog_header h;
 
-	if (path == NULL || r->opts.dry_run)
+	if (r->joblog == NULL)
 		return PFAN_OK;
-	if (joblog_open(&r->joblog, path, cause) != PFAN_OK)
-		return PFAN_E_SYS;
 	h.version = PACKAGE_VERSION;
 	h.argc = argc;
 	h.argv = argv;
@@ -154,14 +163,13 @@ setup(struct run *r, int argc, char **argv)
 	struct output_config oc;
 	char *cause = NULL;
 
-	if (o->resume != NULL &&
-	    resume_load(&r->resume, o->resume, &cause) != PFAN_OK)
-		return fail(cause);
+	r->given_resume = o->resume;
 	if (o->ntemplate == 0 && o->resume != NULL) {
 		if (replay_header(r, &cause) != PFAN_OK)
 			return fail(cause);
 		argc = o->argc;
 		argv = o->argv;
+		log_set_verbosity(o->verbose);
 	}
 	if (o->ntemplate == 0)
 		return fail(xstrdup("no command given (see pfan --help)"));
@@ -181,8 +189,11 @@ setup(struct run *r, int argc, char **argv)
 	oc.err_fd = STDERR_FILENO;
 	if (output_new(&r->output, &oc, &cause) != PFAN_OK)
 		return fail(cause);
-	if (open_joblog(r, argc, argv, &cause) != PFAN_OK)
+	if (open_joblog(r, &cause) != PFAN_OK || load_resume(r, &cause) != PFAN_OK ||
+	    write_header(r, argc, argv, &cause) != PFAN_OK)
 		return fail(cause);
+	if (r->resume != NULL)
+		replay_say_plan(o, r->resume);
 	return PFAN_OK;
 }
 
@@ -261,7 +272,7 @@ teardown(struct run *r)
 	template_free(r->tmpl);
 	resume_free(r->resume);
 	options_free(&r->opts);
-	free(r->replay_argv);
+	replay_free(r->replay);
 	free(r->resume_path);
 }
 
@@ -306,9 +317,18 @@ main(int argc, char **argv)
 	r.sched = sched_new(&deps);
 	if ((status = add_hosts(&r)) == PFAN_OK)
 		status = sched_run(r.sched);
-	if (input_was_empty_stdin_file(r.input))
+	if (r.resume != NULL && status == 0 &&
+	    replay_check_input(&r.opts, r.resume, r.given_resume, &cause) != PFAN_OK)
+		status = fail(cause);
+	else if (input_was_empty_stdin_file(r.input))
 		log_warn("no input: stdin is an empty file (an unquoted <> in the command "
 		    "is a shell redirection; quote it: '<>')");
+	if (r.joblog != NULL && ((status > 128 && status < PFAN_EXIT_ERROR) ||
+	    sched_halted(r.sched)))
+		replay_say_continue(&r.opts, r.replay != NULL ? r.given_resume :
+		    r.opts.joblog != NULL ? r.opts.joblog : r.opts.resume,
+		    sched_halted(r.sched),
+		    r.replay != NULL || joblog_was_empty(r.joblog));
 out:
 	teardown(&r);
 	return status;

@@ -396,12 +396,52 @@ parse_positional(struct pfan_opts *o, int argc, char **argv, int i, char **cause
 	return PFAN_OK;
 }
 
+/* getopt_long's two tables, from opt_table. */
+struct getopt_tables {
+	struct option longopts[NOPTS + 1];
+	char shortopts[3 * NOPTS + 2 * NSHORT_ALIAS + 3];
+};
+
+static void
+getopt_tables(struct getopt_tables *t)
+{
+	size_t ns = 0;
+
+	t->shortopts[ns++] = '+';   /* stop at the template: its options are its own */
+	t->shortopts[ns++] = ':';
+	for (size_t i = 0; i < NOPTS; i++) {
+		t->longopts[i].name = opt_table[i].name;
+		t->longopts[i].has_arg = opt_table[i].has_arg ? required_argument : no_argument;
+		t->longopts[i].flag = NULL;
+		t->longopts[i].val = opt_table[i].id;
+		if (opt_table[i].id < 256 && !is_alias(i)) {
+			t->shortopts[ns++] = (char)opt_table[i].id;
+			if (opt_table[i].has_arg)
+				t->shortopts[ns++] = ':';
+		}
+	}
+	memset(&t->longopts[NOPTS], 0, sizeof t->longopts[NOPTS]);
+	for (size_t i = 0; i < NSHORT_ALIAS; i++) {
+		t->shortopts[ns++] = short_alias[i].c;
+		t->shortopts[ns++] = ':';
+	}
+	t->shortopts[ns] = '\0';
+}
+
+/* The table id of what getopt_long returned (a short alias is its row's). */
+static int
+canonical_id(int c)
+{
+	for (size_t i = 0; i < NSHORT_ALIAS; i++)
+		if (c == short_alias[i].c)
+			return short_alias[i].id;
+	return c;
+}
+
 int
 options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
 {
-	struct option longopts[NOPTS + 1];
-	char shortopts[3 * NOPTS + 2 * NSHORT_ALIAS + 2];
-	size_t ns = 0;
+	struct getopt_tables t;
 	int rc, c;
 
 	memset(o, 0, sizeof *o);
@@ -413,38 +453,19 @@ options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
 	o->connect_timeout = 10;
 	o->verbose = 1;
 	o->input.stdin_fd = 0;
-
-	shortopts[ns++] = '+';   /* stop at the template: its options are its own */
-	shortopts[ns++] = ':';
-	for (size_t i = 0; i < NOPTS; i++) {
-		longopts[i].name = opt_table[i].name;
-		longopts[i].has_arg = opt_table[i].has_arg ? required_argument : no_argument;
-		longopts[i].flag = NULL;
-		longopts[i].val = opt_table[i].id;
-		if (opt_table[i].id < 256 && !is_alias(i)) {
-			shortopts[ns++] = (char)opt_table[i].id;
-			if (opt_table[i].has_arg)
-				shortopts[ns++] = ':';
-		}
-	}
-	memset(&longopts[NOPTS], 0, sizeof longopts[NOPTS]);
-	for (size_t i = 0; i < NSHORT_ALIAS; i++) {
-		shortopts[ns++] = short_alias[i].c;
-		shortopts[ns++] = ':';
-	}
-	shortopts[ns] = '\0';
+	getopt_tables(&t);
 
 	optind = 1;
 	opterr = 0;
 	for (;;) {
 		int before = optind, li = -1;
-		if ((c = getopt_long(argc, argv, shortopts, longopts, &li)) == -1)
+		if ((c = getopt_long(argc, argv, t.shortopts, t.longopts, &li)) == -1)
 			break;
 		/* getopt_long takes any unambiguous prefix: --ssh would be
 		 * --sshlogin. Only whole names count, so that no GNU parallel
 		 * option is swallowed by one of pfan's. */
 		if (li >= 0 && c != '?' && strncmp(argv[before], "--", 2) == 0 &&
-		    strcspn(argv[before] + 2, "=") != strlen(longopts[li].name)) {
+		    strcspn(argv[before] + 2, "=") != strlen(t.longopts[li].name)) {
 			*cause = not_an_option(argv[before], 0);
 			return PFAN_E_INPUT;
 		}
@@ -463,13 +484,142 @@ options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
 			*cause = xasprintf("option %s needs a value", argv[optind - 1]);
 			return PFAN_E_INPUT;
 		}
-		for (size_t i = 0; i < NSHORT_ALIAS; i++)
-			if (c == short_alias[i].c)
-				c = short_alias[i].id;
-		if ((rc = apply(o, c, optarg, cause)) != PFAN_OK)
+		if ((rc = apply(o, canonical_id(c), optarg, cause)) != PFAN_OK)
 			return rc;
 	}
 	return parse_positional(o, argc, argv, optind, cause);
+}
+
+/* What may be given with `pfan --resume FILE` alone: how the recorded run
+ * runs (slots, hosts, output, limits), never which jobs it has (its input
+ * and command) or where it logs (FILE itself). */
+static bool
+replay_may_change(int id)
+{
+	static const int ok[] = {
+		OPT_JOBS, OPT_DRY_RUN, OPT_RETRIES, OPT_HALT, OPT_TIMEOUT,
+		OPT_KEEP_ORDER, OPT_LINE_BUFFER, OPT_TAG, OPT_RESULTS, OPT_HOSTFILE,
+		OPT_SSHLOGIN, OPT_ACCEPT_NEW, OPT_KEEPALIVE, OPT_CONNECT_TIMEOUT,
+		OPT_HOST_WAIT, OPT_VERBOSE, OPT_QUIET, OPT_NOOP,
+	};
+
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (ok[i] == id)
+			return true;
+	return false;
+}
+
+static const char *
+opt_name(int id)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opt_table[i].id == id)
+			return opt_table[i].name;
+	return "?";
+}
+
+/* Calls each(word index range) for every option group of argv (one word,
+ * or an option and its value, or a bundle like -kj4) and returns where
+ * the options end: the first template word, or the "--" before it. */
+typedef int (*group_fn)(void *data, int id, int start, int end, char **cause);
+
+static int
+walk_options(int argc, char **argv, group_fn each, void *data, int *end,
+    char **cause)
+{
+	struct getopt_tables t;
+	int start = 1, c;
+	int ids[NOPTS * 2], nids = 0;
+
+	getopt_tables(&t);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, t.shortopts, t.longopts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			*cause = xasprintf("%s: not an option pfan knows", argv[optind - 1]);
+			return PFAN_E_INPUT;
+		}
+		if (nids < (int)(sizeof ids / sizeof ids[0]))
+			ids[nids++] = canonical_id(c);
+		if (optind == start)
+			continue;   /* more of a bundle to come */
+		for (int i = 0; i < nids; i++)
+			if (each(data, ids[i], start, optind, cause) != PFAN_OK)
+				return PFAN_E_INPUT;
+		nids = 0;
+		start = optind;
+	}
+	*end = start < optind && strcmp(argv[start], "--") == 0 ? start : optind;
+	return PFAN_OK;
+}
+
+struct extra {
+	char **argv;
+	char **words;
+	int n;
+	int skip_until;   /* the words of --resume FILE */
+};
+
+static int
+take_extra(void *data, int id, int start, int end, char **cause)
+{
+	struct extra *x = data;
+
+	if (id == OPT_RESUME || id == OPT_RESUME_FAILED) {
+		x->skip_until = end;
+		return PFAN_OK;
+	}
+	if (!replay_may_change(id)) {
+		if (strncmp(x->argv[start], "--", 2) == 0 || id >= 256)
+			*cause = xasprintf("--%s: cannot be given with --resume FILE alone: "
+			    "it would change the run FILE records (to change it, give the "
+			    "whole command line with --resume FILE)", opt_name(id));
+		else
+			*cause = xasprintf("-%c: cannot be given with --resume FILE alone: "
+			    "it would change the run FILE records (to change it, give the "
+			    "whole command line with --resume FILE)", id);
+		return PFAN_E_INPUT;
+	}
+	/* A bundle calls once per option: add its words once. */
+	for (int i = start > x->skip_until ? start : x->skip_until; i < end; i++)
+		x->words[x->n++] = x->argv[i];
+	if (end > x->skip_until)
+		x->skip_until = end;
+	return PFAN_OK;
+}
+
+static int
+ignore_group(void *data, int id, int start, int end, char **cause)
+{
+	(void)data, (void)id, (void)start, (void)end, (void)cause;
+	return PFAN_OK;
+}
+
+int
+options_replay_argv(int rec_argc, char **rec_argv, int argc, char **argv,
+    int *out_argc, char ***out_argv, char **cause)
+{
+	struct extra x = { argv, xcalloc((size_t)argc + 1, sizeof (char *)), 0, 1 };
+	int end, ins, n = 0;
+	char **v;
+
+	if (walk_options(argc, argv, take_extra, &x, &end, cause) != PFAN_OK ||
+	    walk_options(rec_argc, rec_argv, ignore_group, NULL, &ins, cause) != PFAN_OK) {
+		free(x.words);
+		return PFAN_E_INPUT;
+	}
+	/* After the recorded options, so that a value given now wins. */
+	v = xcalloc((size_t)rec_argc + (size_t)x.n + 1, sizeof *v);
+	for (int i = 0; i < ins; i++)
+		v[n++] = rec_argv[i];
+	for (int i = 0; i < x.n; i++)
+		v[n++] = x.words[i];
+	for (int i = ins; i < rec_argc; i++)
+		v[n++] = rec_argv[i];
+	free(x.words);
+	*out_argc = n;
+	*out_argv = v;
+	return PFAN_OK;
 }
 
 void

@@ -49,6 +49,13 @@ struct pfan_opts {
 /* Fills o from argv. PFAN_OK, or PFAN_E_INPUT with cause ("--jobs: 'x' is
  * not a number"). The strings point into argv. */
 int options_parse(struct pfan_opts *o, int argc, char **argv, char **cause);
+/* `pfan --resume FILE` alone replays FILE's recorded command line rec_argv;
+ * argv is the one given now. The result (*out_argv, malloc'd, NULL-ended,
+ * its strings borrowed) is rec_argv with argv's options (but --resume FILE)
+ * added after the recorded ones, so that they win. PFAN_E_INPUT naming
+ * the first option of argv that would change the run's jobs. */
+int options_replay_argv(int rec_argc, char **rec_argv, int argc, char **argv,
+    int *out_argc, char ***out_argv, char **cause);
 void options_usage(FILE *fp);
 void options_free(struct pfan_opts *o);
 

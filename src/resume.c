@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -37,6 +38,8 @@ struct table {
 struct resume {
 	struct table t;
 	unsigned long long done;
+	unsigned long long records;   /* job records of any status */
+	unsigned long long asked;     /* resume_take_done calls: jobs of the new input */
 	bool have_header;
 	struct joblog_header header;
 	char *version;
@@ -332,6 +335,7 @@ take_object(struct resume *r, const json_t *o, const char *where, char **cause)
 	rc = check_fields(o, record_fields, NFIELDS(record_fields), where, cause);
 	if (rc != PFAN_OK)
 		return rc;
+	r->records++;
 	status = json_string_value(json_object_get(o, "status"));
 	if (job_status_parse(status, &st) != PFAN_OK) {
 		*cause = xasprintf("%s: unknown status \"%s\"", where, status);
@@ -349,28 +353,16 @@ take_object(struct resume *r, const json_t *o, const char *where, char **cause)
 /* A line that is not JSON is a torn write when nothing follows it (the
  * last line, without its '\n'), or when the next line is a header: the
  * writer of the next run sealed it with a '\n' before its own header. */
-int
-resume_load(struct resume **out, const char *path, char **cause)
+static int
+load(struct resume *r, FILE *f, const char *path, char **cause)
 {
-	struct resume *r = xcalloc(1, sizeof *r);
 	char *line = NULL, *where = NULL, *torn = NULL;
 	size_t cap = 0;
 	unsigned long lineno = 0, torn_line = 0;
 	bool torn_nl = false;
 	ssize_t n;
-	FILE *f;
 	int rc = PFAN_OK;
 
-	*out = NULL;
-	if ((f = fopen(path, "re")) == NULL) {
-		if (errno == ENOENT) {
-			*out = r;
-			return PFAN_OK;
-		}
-		*cause = xasprintf("%s: %s", path, strerror(errno));
-		resume_free(r);
-		return PFAN_E_SYS;
-	}
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		bool nl = n > 0 && line[n - 1] == '\n';
 		size_t len = (size_t)n - nl;
@@ -426,6 +418,67 @@ out:
 	free(torn);
 	free(where);
 	free(line);
+	return rc;
+}
+
+int
+resume_load(struct resume **out, const char *path, char **cause)
+{
+	struct resume *r = xcalloc(1, sizeof *r);
+	FILE *f;
+	int rc;
+
+	*out = NULL;
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT) {
+			*out = r;
+			return PFAN_OK;
+		}
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		resume_free(r);
+		return PFAN_E_SYS;
+	}
+	rc = load(r, f, path, cause);
+	fclose(f);
+	if (rc != PFAN_OK) {
+		resume_free(r);
+		return rc;
+	}
+	*out = r;
+	return PFAN_OK;
+}
+
+/* The stream over a locked joblog's fd: it reads with pread from offset 0
+ * and its fclose leaves the fd open (closing it would drop the lock). */
+struct fd_reader {
+	int fd;
+	off_t off;
+};
+
+static ssize_t
+fd_reader_read(void *cookie, char *p, size_t n)
+{
+	struct fd_reader *fr = cookie;
+	ssize_t k = pread(fr->fd, p, n, fr->off);
+
+	if (k > 0)
+		fr->off += k;
+	return k;
+}
+
+int
+resume_load_fd(struct resume **out, int fd, const char *path, char **cause)
+{
+	struct fd_reader fr = { fd, 0 };
+	cookie_io_functions_t io = { .read = fd_reader_read };
+	struct resume *r = xcalloc(1, sizeof *r);
+	FILE *f;
+	int rc;
+
+	*out = NULL;
+	if ((f = fopencookie(&fr, "r", io)) == NULL)
+		fatal("resume: out of memory");
+	rc = load(r, f, path, cause);
 	fclose(f);
 	if (rc != PFAN_OK) {
 		resume_free(r);
@@ -440,7 +493,10 @@ resume_take_done(struct resume *r, const char *cmd)
 {
 	struct entry *e;
 
-	if (r == NULL || r->t.cap == 0)
+	if (r == NULL)
+		return false;
+	r->asked++;
+	if (r->t.cap == 0)
 		return false;
 	e = table_find(&r->t, hash_str(cmd), cmd, 0);
 	if (e->cmd == NULL || e->n == 0)
@@ -459,6 +515,18 @@ unsigned long long
 resume_done_count(const struct resume *r)
 {
 	return r != NULL ? r->done : 0;
+}
+
+unsigned long long
+resume_record_count(const struct resume *r)
+{
+	return r != NULL ? r->records : 0;
+}
+
+unsigned long long
+resume_asked_count(const struct resume *r)
+{
+	return r != NULL ? r->asked : 0;
 }
 
 void

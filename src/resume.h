@@ -17,6 +17,9 @@ struct resume;
  * ignored with a warning; any other malformed line is PFAN_E_INPUT with
  * cause "PATH:LINE: what is wrong". A missing file is an empty joblog. */
 int resume_load(struct resume **out, const char *path, char **cause);
+/* The same, reading through fd from its start (a locked joblog, see
+ * joblog_fd); fd stays open. path names it in messages. */
+int resume_load_fd(struct resume **out, int fd, const char *path, char **cause);
 /* True (and consumes one match) when a job with this canonical command is
  * already done and must be skipped. */
 bool resume_take_done(struct resume *r, const char *cmd);
@@ -25,6 +28,11 @@ bool resume_take_done(struct resume *r, const char *cmd);
 const struct joblog_header *resume_header(const struct resume *r);
 /* How many done jobs the file holds (for the summary). */
 unsigned long long resume_done_count(const struct resume *r);
+/* How many job records (any status) the file holds. */
+unsigned long long resume_record_count(const struct resume *r);
+/* How many jobs of the new input were looked up: 0 after a run whose
+ * input was empty. */
+unsigned long long resume_asked_count(const struct resume *r);
 void resume_free(struct resume *r);
 
 #endif

@@ -83,6 +83,7 @@ struct sched {
 	unsigned long long nok, nfailed;
 	bool input_eof;
 	bool stopping;             /* start nothing new */
+	bool halted;               /* by --halt */
 	int interrupt_signo;       /* the signal that stopped us */
 	int interrupts;
 	bool fatal;                /* pfan's own error: exit 255 */
@@ -264,6 +265,7 @@ check_halt(struct sched *s)
 	if (o->halt_when == HALT_NEVER || s->stopping || n < o->halt_count)
 		return;
 	s->stopping = true;
+	s->halted = true;
 	if (o->halt_when == HALT_NOW) {
 		log_warn("--halt: %llu job%s %s; killing %zu running", n, n == 1 ? "" : "s",
 		    o->halt_on_success ? "succeeded" : "failed", s->nrunning);
@@ -696,6 +698,12 @@ sched_run(struct sched *s)
 	if (s->fatal || output_failed(s->out) || jobfeed_read_error(s->feed))
 		return PFAN_EXIT_ERROR;
 	return s->nfailed > 101 ? 101 : (int)s->nfailed;
+}
+
+bool
+sched_halted(const struct sched *s)
+{
+	return s->halted;
 }
 
 void

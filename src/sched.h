@@ -35,6 +35,8 @@ extern const struct exec_host_ops sched_host_ops;
 /* Runs every job to the end (or until interrupted, halted, or without a
  * host for --host-wait). Returns pfan's exit status. */
 int sched_run(struct sched *s);
+/* Whether --halt stopped the run before its end. */
+bool sched_halted(const struct sched *s);
 /* Frees the scheduler and every host's executor (a shared one once). */
 void sched_free(struct sched *s);
 

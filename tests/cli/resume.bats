@@ -244,3 +244,158 @@ header() {
 	diff -u want got
 	[ "$(jq -r 'select(has("seq") and .status == "ok") | .cmd' jl | sort | uniq -d)" = "" ]
 }
+
+# One writer per joblog: two resumes at once ran every job twice.
+@test "resume: a second pfan on the same joblog stops at once (in use by pfan (pid N), 255); the jobs ran once" {
+	# The first run's jobs wait for `go` (HOLD is set for it alone), so it
+	# holds the joblog while the second starts; the second's jobs would not wait.
+	c='echo {} >>ran; while [ -n "$HOLD" ] && [ ! -e go ]; do sleep 0.05; done'
+	HOLD=1 pfan_bg -j2 --joblog jl "$c; : $MARK" ::: $(seq 8)
+	wait_for '[ -s ran ]' 30
+	run --separate-stderr "$PFAN" --resume jl
+	assert_status 255
+	assert_pfan_error "$stderr" "jl: in use by pfan \(pid $PFAN_PID\)$"
+	# The same with the command given, and with --joblog.
+	run --separate-stderr "$PFAN" --resume jl "$c; : $MARK" ::: $(seq 8)
+	assert_status 255
+	assert_pfan_error "$stderr" "jl: in use by pfan \(pid $PFAN_PID\)$"
+	run --separate-stderr "$PFAN" --joblog jl "$c; : $MARK" ::: $(seq 8)
+	assert_status 255
+	touch go
+	pfan_bg_wait 60
+	[ "$BG_STATUS" = 0 ]
+	[ "$(sort -n ran | tr '\n' ' ')" = "$(seq 8 | tr '\n' ' ')" ]
+	[ "$(jl_count jl '.status == "ok"')" = 8 ]
+	# The lock went with the process: the joblog is free again.
+	run -0 --separate-stderr "$PFAN" --resume jl
+	[ "$(sort -n ran | tr '\n' ' ')" = "$(seq 8 | tr '\n' ' ')" ]
+}
+
+@test "resume: --resume FILE alone refuses a joblog that its group or others can write" {
+	"$PFAN" --joblog jl 'echo {} >>ran' ::: a b >/dev/null
+	grep -v '"seq"' jl >jl2
+	chmod 664 jl2
+	run --separate-stderr "$PFAN" --resume jl2
+	assert_status 255
+	assert_pfan_error "$stderr" "jl2: writable by its group \(mode 0664\): not running"
+	chmod 646 jl2
+	run --separate-stderr "$PFAN" --resume jl2
+	assert_status 255
+	assert_pfan_error "$stderr" "jl2: writable by others"
+	[ "$(wc -l <ran)" = 2 ]
+	chmod 644 jl2
+	run -0 --separate-stderr "$PFAN" --resume jl2
+	[ "$(wc -l <ran)" = 4 ]
+}
+
+@test "resume: --resume FILE alone refuses a joblog owned by another user" {
+	[ "$(id -u)" = 0 ] || skip "needs root to give a file to another user"
+	"$PFAN" --joblog jl 'echo {} >>ran' ::: a >/dev/null
+	grep -v '"seq"' jl >jl2
+	chown 65534 jl2
+	run --separate-stderr "$PFAN" --resume jl2
+	assert_status 255
+	assert_pfan_error "$stderr" "jl2: owned by another user \(uid 65534\)"
+	[ "$(wc -l <ran)" = 1 ]
+}
+
+@test "resume: --resume FILE alone says the command line it runs, shell-quoted, and where" {
+	mkdir work
+	(cd work && "$PFAN" --joblog ../jl 'echo {}; : x' ::: a b >/dev/null)
+	grep -v '"cmd":"echo a' jl >jl2
+	run -0 --separate-stderr "$PFAN" --resume jl2
+	[ "$output" = a ]
+	printf '%s\n' "$stderr" | grep -Fx -- "pfan: resuming: $PFAN --joblog ../jl 'echo {}; : x' ::: a b (in $T/work)"
+}
+
+@test "resume: --resume FILE alone stops when the run's directory is gone, never runs elsewhere" {
+	mkdir work
+	(cd work && "$PFAN" --joblog ../jl 'pwd >>../where; echo {}' ::: a >/dev/null)
+	grep -v '"seq"' jl >jl2
+	rm -r work
+	run --separate-stderr "$PFAN" --resume jl2
+	assert_status 255
+	assert_pfan_error "$stderr" "jl2: can't go back to the run's directory $T/work: No such file or directory: not running it elsewhere"
+	[ "$(wc -l <where)" = 1 ]
+}
+
+@test "resume: --dry-run with --resume FILE alone prints the jobs and runs nothing" {
+	"$PFAN" --joblog jl 'echo {} >>ran' ::: a b c >/dev/null
+	grep -v '"cmd":"echo b' jl >jl2
+	cp jl2 before
+	run -0 --separate-stderr "$PFAN" --resume jl2 --dry-run
+	[ "$output" = "echo b >>ran" ]
+	[ "$(wc -l <ran)" = 3 ]
+	cmp jl2 before
+}
+
+@test "resume: output options, -j and -H given with --resume FILE alone apply" {
+	"$PFAN" --joblog jl echo {} ::: a b c >/dev/null
+	grep -v '"seq"' jl >jl2
+	printf 'hosts:\n  - name: local\n    slots: 1\n' >hosts.yaml
+	run -0 --separate-stderr "$PFAN" --resume jl2 --tag -k -j1 -H hosts.yaml
+	[ "$output" = "$(printf 'a\ta\nb\tb\nc\tc')" ]
+	# The new header records the command line that ran.
+	[ "$(jq -c 'select(has("pfan")) | .argv[1:]' jl2 | tail -n 1)" = \
+	  '["--joblog","jl","--tag","-k","-j1","-H","hosts.yaml","echo","{}",":::","a","b","c"]' ]
+}
+
+@test "resume: options that would change the jobs are refused with --resume FILE alone, by name" {
+	"$PFAN" --joblog jl 'echo {} >>ran' ::: a >/dev/null
+	grep -v '"seq"' jl >jl2
+	for o in "--colsep ," "-a in" "--link" "-n 2" "--joblog other" "-0"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$PFAN" --resume jl2 $o
+		assert_status 255
+		assert_match "$stderr" "^pfan: ${o%% *}: cannot be given with --resume FILE alone"
+	done
+	run --separate-stderr "$PFAN" --resume jl2 ::: b
+	assert_status 255
+	assert_pfan_error "$stderr" "jl2: ::: and :::: need a command"
+	[ "$(wc -l <ran)" = 1 ]
+	[ ! -e other ]
+}
+
+@test "resume: says how many jobs are done and that it runs the rest" {
+	"$PFAN" --joblog jl echo {} ::: a b c d >/dev/null
+	grep -v '"cmd":"echo [bd]' jl >jl2
+	run -0 --separate-stderr "$PFAN" --resume jl2
+	[ "$(printf '%s\n' "$stderr" | grep -c '^pfan: resume: ')" = 1 ]
+	assert_match "$stderr" "^pfan: resume: 2 of 4 jobs already done; running the rest$"
+	# From stdin the total is not known up front.
+	printf 'a\nb\nc\n' >in
+	"$PFAN" --joblog jl3 echo {} <in >/dev/null
+	printf 'a\nb\nc\nd\n' >in
+	run -0 --separate-stderr "$PFAN" --resume jl3 echo {} <in
+	[ "$output" = d ]
+	assert_match "$stderr" "^pfan: resume: 3 jobs already done; running the rest of the input$"
+}
+
+@test "resume: an empty input (stdin /dev/null, an empty pipe) is an error, not a silent 0" {
+	printf 'a\nb\n' | "$PFAN" --joblog jl echo {} >/dev/null
+	grep -v '"cmd":"echo b' jl >jl2
+	run --separate-stderr "$PFAN" --resume jl2 </dev/null
+	assert_status 255
+	assert_pfan_error "$stderr" "resume: the input is empty, but jl2 records 1 job: nothing was checked or run \(that run read stdin"
+	run --separate-stderr bash -c ': | "$PFAN" --resume jl2'
+	assert_status 255
+	assert_pfan_error "$stderr" "resume: the input is empty"
+	printf 'a\nb\n' >in
+	run -0 --separate-stderr "$PFAN" --resume jl2 <in
+	[ "$output" = b ]
+}
+
+@test "resume: a run stopped by a signal or --halt says how to continue" {
+	pfan_bg --joblog jl "touch started.{}; sleep 30; : $MARK" ::: a
+	wait_for '[ -e started.a ]' 30
+	kill -TERM "$PFAN_PID"
+	pfan_bg_wait 30
+	[ "$BG_STATUS" = 143 ]
+	assert_match "$(cat bg.err)" "^pfan: interrupted; continue with: pfan --resume jl$"
+	run -1 --separate-stderr "$PFAN" -j1 --joblog jl2 --halt now,fail=1 'exit {}' ::: 0 1 0
+	assert_match "$stderr" "^pfan: halted \(--halt\); continue with: pfan --resume jl2$"
+	# A joblog that held another run's header first: --resume FILE alone
+	# would replay that one.
+	run -1 --separate-stderr "$PFAN" -j1 --joblog jl2 --halt now,fail=1 'exit {}; :' ::: 0 1 0
+	assert_match "$stderr" "^pfan: halted \(--halt\); continue with the same command line and --resume jl2$"
+}
