@@ -1,12 +1,7 @@
-/* fuzz_template.c: libFuzzer harness for template_parse + template_expand
+/* fuzz_template.c: libFuzzer target for template_parse + template_expand
  * and quote_shell. The input is NUL-separated: the template, then the
  * values. Besides crashes it checks that every value, quoted, reads back
- * as itself under POSIX sh's quoting rules. Not part of make check:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
- *     -Isrc tests/fuzz/fuzz_template.c src/template.c src/regsub.c src/tplplus.c src/quote.c \
- *     src/buf.c src/log.c src/xalloc.c src/args.c \
- *     $(pkg-config --cflags --libs libpcre2-8) -o /tmp/fuzz_template
- *   /tmp/fuzz_template -max_total_time=60 */
+ * as itself under POSIX sh's quoting rules. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
