@@ -19,6 +19,7 @@
  * The joblog is fdatasync'ed at most once a second and at the end.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -115,14 +116,15 @@ job_free(struct job *j)
 	free(j);
 }
 
-static unsigned
-free_slots(const struct sched *s)
+/* Not a sum: two hosts of -j 2147483648 slots added up to 0 in an
+ * unsigned, and the run waited for a free slot forever. */
+static bool
+any_free_slot(const struct sched *s)
 {
-	unsigned n = 0;
-
 	for (size_t i = 0; i < s->nhosts; i++)
-		n += schedhost_free_slots(s->hosts[i]);
-	return n;
+		if (schedhost_free_slots(s->hosts[i]) > 0)
+			return true;
+	return false;
 }
 
 static void
@@ -559,7 +561,7 @@ dispatch(void *arg)
 	struct sched *s = arg;
 
 	schedhost_review(s->hosts, s->nhosts);
-	while (!s->stopping && free_slots(s) > 0) {
+	while (!s->stopping && any_free_slot(s)) {
 		struct job *prev = NULL, *j;
 		struct sched_host *h = NULL;
 
@@ -640,7 +642,8 @@ sched_run(struct sched *s)
 	if (s->o->dry_run) {
 		unsigned total = 0;
 		for (size_t i = 0; i < s->nhosts; i++)
-			total += s->hosts[i]->slots;
+			total = s->hosts[i]->slots > UINT_MAX - total ? UINT_MAX :
+			    total + s->hosts[i]->slots;
 		jobfeed_set_dry_run_hosts(s->feed, total, s->nhosts ? s->hosts[0]->name : "local");
 	}
 	loop_signal(s->loop, SIGINT, on_signal, s);

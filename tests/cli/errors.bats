@@ -304,3 +304,22 @@ one_error_line() {
 	run_pfan 255 -H hosts.yaml true ::: a
 	one_error_line "hosts.yaml:1:107: nesting deeper than 100 levels"
 }
+
+@test "-j: memory follows the jobs running, not -j 4294967295" {
+	skip_if_sanitized
+	# Each slot had a flag: 4 GB of address space for one job.
+	run --separate-stderr bash -c 'ulimit -v 200000 && exec "$PFAN" -j 4294967295 "echo {%}" ::: a b' </dev/null
+	assert_no_crash "$status"
+	assert_status 0
+	# Both at once, in slots 1 and 2, finishing in either order.
+	[ "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" = "1 2 " ]
+}
+
+@test "-j: two hosts of 2147483648 slots each still run the job" {
+	# The free slots were summed in an unsigned: 2^32 wrapped to 0 and
+	# pfan waited for a free slot forever.
+	pfan_bg --dry-run -j 2147483648 -S a,b echo ::: 1
+	pfan_bg_wait 30
+	[ "$BG_STATUS" = 0 ]
+	[ "$(cat bg.out)" = "echo 1" ]
+}
