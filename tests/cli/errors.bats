@@ -323,3 +323,47 @@ one_error_line() {
 	[ "$BG_STATUS" = 0 ]
 	[ "$(cat bg.out)" = "echo 1" ]
 }
+
+@test "error: numbers are decimal digits: no hex, blanks, signs, inf or exponents" {
+	run_pfan 255 --timeout 0x10 true ::: a
+	one_error_line "--timeout: '0x10' is not a number of seconds"
+	run_pfan 255 --timeout inf true ::: a
+	one_error_line "--timeout: 'inf' is not a number of seconds"
+	run_pfan 255 --host-wait 1e3 true ::: a
+	one_error_line "--host-wait: '1e3' is not a number of seconds"
+	run_pfan 255 -j ' 3' true ::: a
+	one_error_line "--jobs: ' 3' is not a whole number"
+	run_pfan 255 --retries +1 true ::: a
+	one_error_line "--retries: '\\+1' is not a whole number"
+	run_pfan 255 --halt now,fail=0x1 true ::: a
+	one_error_line "--halt: '0x1' is not a whole number"
+	run_pfan 0 --timeout 2.5 echo ::: a
+	[ "$output" = a ]
+}
+
+@test "error: --keepalive 0 is refused (keepalives are how a lost host is found)" {
+	run_pfan 255 --keepalive 0 true ::: a
+	one_error_line "--keepalive: must be more than 0 seconds"
+}
+
+@test "error: --retries past a million, or past any integer, names the range" {
+	run_pfan 255 --retries 1000001 true ::: a
+	one_error_line "--retries: '1000001' is out of range \\(0 to 1000000\\)"
+	run_pfan 255 --retries 99999999999999999999999 true ::: a
+	one_error_line "--retries: '99999999999999999999999' is out of range \\(0 to 1000000\\)"
+	run_pfan 255 -j 4294967296 true ::: a
+	one_error_line "--jobs: '4294967296' is out of range \\(1 to 4294967295\\)"
+}
+
+@test "error: an empty command is refused, not the values run as commands" {
+	run_pfan 255 '' ::: 'touch x'
+	one_error_line "the command is empty"
+	run_pfan 255 ' ' '' ::: 'touch x'
+	one_error_line "the command is empty"
+	[ ! -e x ]
+}
+
+@test "error: -S '[::1' says the bracket is not closed" {
+	run_pfan 255 -S '[::1' true ::: a
+	one_error_line '-S: "\[::1": "\[" without "\]"'
+}
