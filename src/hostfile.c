@@ -1,6 +1,8 @@
-/* hostfile.c: the YAML hostfile (-H FILE). It is loaded whole with
- * libyaml's document API: hostfiles are small, and every node keeps its
- * position, so each mistake can be reported at its line and column. */
+/* hostfile.c: the YAML hostfile (-H FILE). It is loaded whole as a libyaml
+ * document (yamldoc.c): every node keeps its position, so each mistake can
+ * be reported at its line and column. A host is a mapping at level 3 and
+ * its tags a list at level 4, so nesting past MAX_DEPTH is refused before
+ * it costs anything. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,8 +21,10 @@
 #include "log.h"
 #include "sshconfig.h"
 #include "xalloc.h"
+#include "yamldoc.h"
 
 #define FILE_MAX (16u << 20)
+#define MAX_DEPTH 100
 
 enum field { F_NAME, F_ADDRESS, F_USER, F_PORT, F_IDENTITY, F_KNOWN_HOSTS,
 	F_SLOTS, F_TAGS, F_COUNT };
@@ -391,6 +395,24 @@ yaml_error(struct ctx *c, const yaml_parser_t *p)
 	return rc;
 }
 
+/* yamldoc_load, with its errors in words. */
+static int
+load(struct ctx *c, yaml_parser_t *p, yaml_document_t *doc)
+{
+	yaml_mark_t at;
+
+	switch (yamldoc_load(p, doc, MAX_DEPTH, &at)) {
+	case YAMLDOC_OK:
+		return PFAN_OK;
+	case YAMLDOC_TOO_DEEP:
+		return fail_at(c, at.line, at.column, "nesting deeper than %d levels", MAX_DEPTH);
+	case YAMLDOC_BAD_ALIAS:
+		return fail_at(c, at.line, at.column, "found undefined alias");
+	default:
+		return yaml_error(c, p);
+	}
+}
+
 static int
 read_all(const char *path, char **text, size_t *len, char **cause)
 {
@@ -455,17 +477,13 @@ hosts_load_file(struct host_list *hl, const char *path, char **cause)
 	c.home = sshconfig_home();
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		rc = yaml_error(&c, &parser);
+	if ((rc = load(&c, &parser, &doc)) != PFAN_OK)
 		goto out;
-	}
 	c.doc = &doc;
 	rc = parse_document(&c, hl);
 	if (rc == PFAN_OK) {
 		/* A second document is most likely a pasted hostfile. */
-		if (!yaml_parser_load(&parser, &extra)) {
-			rc = yaml_error(&c, &parser);
-		} else {
+		if ((rc = load(&c, &parser, &extra)) == PFAN_OK) {
 			yaml_node_t *r = yaml_document_get_root_node(&extra);
 			if (r != NULL)
 				rc = fail(&c, r, "a hostfile holds one YAML document, found a second");

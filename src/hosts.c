@@ -286,6 +286,10 @@ parse_sshlogin(struct host_list *hl, const char *item, char **cause)
 		}
 		s = at + 1;
 	}
+	if (s[0] == '[' && strchr(s, ']') == NULL) {
+		sshlogin_error(item, "\"[\" without \"]\" (an IPv6 address is written [::1])", cause);
+		goto out;
+	}
 	if (strcmp(s, ":") == 0) {
 		end = rest = s + 1;
 	} else if (s[0] == '[' && (end = strchr(s, ']')) != NULL &&

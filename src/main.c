@@ -39,6 +39,7 @@ struct run {
 	struct sched *sched;
 	struct host_list hosts;
 	struct local *local;         /* one for all local hosts: one SIGCHLD */
+	unsigned ncores;             /* 0 until asked: sysconf reads /sys each time */
 };
 
 static int
@@ -209,8 +210,10 @@ add_local_host(struct run *r, const char *name, unsigned slots)
 {
 	struct sched_host *h;
 
+	if (slots == 0 && !r->opts.jobs_given && r->ncores == 0)
+		r->ncores = ncores();
 	if (slots == 0)
-		slots = r->opts.jobs_given ? r->opts.jobs : ncores();
+		slots = r->opts.jobs_given ? r->opts.jobs : r->ncores;
 	if (r->local == NULL)
 		r->local = local_new(r->loop, r->opts.kill_grace);
 	h = sched_add_host(r->sched, name, slots, true);

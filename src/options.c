@@ -193,6 +193,9 @@ not_an_option(const char *tok, int shortopt)
 	return xasprintf("--%s is a GNU parallel option that pfan does not have", g[0]);
 }
 
+/* A million retries of one job is already more than anyone means. */
+#define RETRIES_MAX 1000000u
+
 void
 options_usage(FILE *fp)
 {
@@ -233,36 +236,63 @@ options_usage(FILE *fp)
 	    "errors; 128+N when interrupted by signal N. See pfan(1).\n", fp);
 }
 
-static int
-parse_uint(const char *opt, const char *s, unsigned min, unsigned *out, char **cause)
+/* The one way numbers are read: decimal digits only. strtoul and strtod
+ * alone also take leading blanks, a sign, "0x10", "inf" and "nan", and
+ * strtoul turns "-1" into ULONG_MAX. */
+static bool
+decimal(const char *s, bool fraction)
 {
-	char *end;
+	size_t digits = strspn(s, "0123456789");
+
+	if (fraction && s[digits] == '.') {
+		size_t more = strspn(s + digits + 1, "0123456789");
+		return digits + more > 0 && s[digits + 1 + more] == '\0';
+	}
+	return digits > 0 && s[digits] == '\0';
+}
+
+static int
+parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out,
+    char **cause)
+{
 	unsigned long v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v > UINT_MAX || *s == '-') {
+	if (!decimal(s, false)) {
 		*cause = xasprintf("--%s: '%s' is not a whole number", opt, s);
 		return PFAN_E_INPUT;
 	}
-	if (v < min) {
+	errno = 0;
+	v = strtoul(s, NULL, 10);
+	if (errno != ERANGE && v < min) {
 		*cause = xasprintf("--%s: must be at least %u", opt, min);
+		return PFAN_E_INPUT;
+	}
+	if (errno == ERANGE || v > max) {
+		*cause = xasprintf("--%s: '%s' is out of range (%u to %u)", opt, s, min, max);
 		return PFAN_E_INPUT;
 	}
 	*out = (unsigned)v;
 	return PFAN_OK;
 }
 
+/* nonzero: 0 is refused, where it could mean nothing useful. */
 static int
-parse_secs(const char *opt, const char *s, double *out, char **cause)
+parse_secs(const char *opt, const char *s, bool nonzero, double *out, char **cause)
 {
-	char *end;
 	double v;
 
+	if (!decimal(s, true)) {
+		*cause = xasprintf("--%s: '%s' is not a number of seconds (like 5 or 0.5)", opt, s);
+		return PFAN_E_INPUT;
+	}
 	errno = 0;
-	v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v) || v < 0) {
-		*cause = xasprintf("--%s: '%s' is not a number of seconds", opt, s);
+	v = strtod(s, NULL);
+	if (errno == ERANGE || !isfinite(v)) {
+		*cause = xasprintf("--%s: '%s' is out of range", opt, s);
+		return PFAN_E_INPUT;
+	}
+	if (nonzero && v <= 0) {
+		*cause = xasprintf("--%s: must be more than 0 seconds", opt);
 		return PFAN_E_INPUT;
 	}
 	*out = v;
@@ -293,7 +323,7 @@ parse_halt(struct pfan_opts *o, const char *s, char **cause)
 		o->halt_on_success = true;
 	else
 		goto bad;
-	return parse_uint("halt", strchr(cond, '=') + 1, 1, &o->halt_count, cause);
+	return parse_uint("halt", strchr(cond, '=') + 1, 1, UINT_MAX, &o->halt_count, cause);
 bad:
 	*cause = xasprintf("--halt: '%s': expected now|soon,fail=N|success=N (or never)", s);
 	return PFAN_E_INPUT;
@@ -324,17 +354,17 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	switch (id) {
 	case OPT_JOBS:
 		o->jobs_given = true;
-		return parse_uint("jobs", arg, 1, &o->jobs, cause);
+		return parse_uint("jobs", arg, 1, UINT_MAX, &o->jobs, cause);
 	case OPT_ARG_FILE: add_source(o, INPUT_FILE, arg); break;
 	case OPT_NULL: o->input.null_sep = true; break;
 	case OPT_COLSEP: o->input.colsep = arg; break;
 	case OPT_LINK: o->input.link = true; break;
-	case OPT_MAX_ARGS: return parse_uint("max-args", arg, 1, &o->input.max_args, cause);
+	case OPT_MAX_ARGS: return parse_uint("max-args", arg, 1, UINT_MAX, &o->input.max_args, cause);
 	case OPT_DRY_RUN: o->dry_run = true; break;
 	case OPT_PLUS: o->plus = true; break;
-	case OPT_RETRIES: return parse_uint("retries", arg, 0, &o->retries, cause);
+	case OPT_RETRIES: return parse_uint("retries", arg, 0, RETRIES_MAX, &o->retries, cause);
 	case OPT_HALT: return parse_halt(o, arg, cause);
-	case OPT_TIMEOUT: return parse_secs("timeout", arg, &o->timeout, cause);
+	case OPT_TIMEOUT: return parse_secs("timeout", arg, false, &o->timeout, cause);
 	case OPT_KEEP_ORDER: o->keep_order = true; break;
 	case OPT_LINE_BUFFER: o->line_buffer = true; break;
 	case OPT_TAG: o->tag = true; break;
@@ -345,16 +375,10 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_HOSTFILE: push_str(&o->hostfiles, &o->nhostfiles, arg); break;
 	case OPT_SSHLOGIN: push_str(&o->sshlogins, &o->nsshlogins, arg); break;
 	case OPT_ACCEPT_NEW: o->accept_new_hostkeys = true; break;
-	case OPT_KEEPALIVE: return parse_secs("keepalive", arg, &o->keepalive, cause);
-	case OPT_HOST_WAIT: return parse_secs("host-wait", arg, &o->host_wait, cause);
+	case OPT_KEEPALIVE: return parse_secs("keepalive", arg, true, &o->keepalive, cause);
+	case OPT_HOST_WAIT: return parse_secs("host-wait", arg, false, &o->host_wait, cause);
 	case OPT_CONNECT_TIMEOUT:
-		if (parse_secs("connect-timeout", arg, &o->connect_timeout, cause) != PFAN_OK)
-			return PFAN_E_INPUT;
-		if (o->connect_timeout <= 0) {
-			*cause = xstrdup("--connect-timeout: must be more than 0 seconds");
-			return PFAN_E_INPUT;
-		}
-		return PFAN_OK;
+		return parse_secs("connect-timeout", arg, true, &o->connect_timeout, cause);
 	case OPT_VERBOSE: o->verbose++; break;
 	case OPT_QUIET: o->verbose = 0; break;
 	case OPT_HELP: o->help = true; break;
@@ -362,6 +386,15 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_NOOP: break;
 	}
 	return PFAN_OK;
+}
+
+static bool
+blank_words(char **words, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (words[i][strspn(words[i], " \t\n")] != '\0')
+			return false;
+	return true;
 }
 
 /* Splits what follows the options: the template words, then `:::` lists
@@ -373,6 +406,12 @@ parse_positional(struct pfan_opts *o, int argc, char **argv, int i, char **cause
 	while (i < argc && strcmp(argv[i], ":::") != 0 && strcmp(argv[i], "::::") != 0)
 		i++;
 	o->ntemplate = (int)(&argv[i] - o->template);
+	if (o->ntemplate > 0 && blank_words(o->template, o->ntemplate)) {
+		/* GNU parallel runs the values themselves then: 'pfan "" ::: rm'
+		 * would run rm. A command must be said. */
+		*cause = xstrdup("the command is empty");
+		return PFAN_E_INPUT;
+	}
 	while (i < argc) {
 		bool files = strcmp(argv[i], "::::") == 0;
 		const char *sep = argv[i++];

@@ -34,7 +34,6 @@ schedhost_new(struct sched *s, const char *name, unsigned slots, bool ready, siz
 	h->name = xstrdup(name);
 	h->index = index;
 	h->slots = slots;
-	h->busy = xcalloc(slots ? slots : 1, sizeof *h->busy);
 	h->state = ready ? HOST_READY : HOST_CONNECTING;
 	return h;
 }
@@ -45,7 +44,7 @@ schedhost_free(struct sched_host *h)
 	if (h == NULL)
 		return;
 	free(h->name);
-	free(h->busy);
+	free(h->freed);
 	free(h);
 }
 
@@ -61,22 +60,47 @@ schedhost_free_slots(const struct sched_host *h)
 	return h->running < cap ? cap - h->running : 0;
 }
 
+/* Every freed slot is below top + 1, so the lowest free slot is the
+ * heap's least, or top + 1 when nothing came back. */
 unsigned
 schedhost_take_slot(struct sched_host *h)
 {
-	unsigned slot = 1;
+	unsigned slot, last;
+	size_t i = 0;
 
-	while (slot < h->slots && h->busy[slot - 1])
-		slot++;
-	h->busy[slot - 1] = true;
 	h->running++;
+	if (h->nfreed == 0)
+		return ++h->top;
+	slot = h->freed[0];
+	last = h->freed[--h->nfreed];
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= h->nfreed)
+			break;
+		if (c + 1 < h->nfreed && h->freed[c + 1] < h->freed[c])
+			c++;
+		if (last <= h->freed[c])
+			break;
+		h->freed[i] = h->freed[c];
+		i = c;
+	}
+	if (h->nfreed > 0)
+		h->freed[i] = last;
 	return slot;
 }
 
 void
 schedhost_release_slot(struct sched_host *h, unsigned slot)
 {
-	h->busy[slot - 1] = false;
+	size_t i;
+
+	if (h->nfreed == h->capfreed) {
+		h->capfreed = h->capfreed ? 2 * h->capfreed : 8;
+		h->freed = xreallocarray(h->freed, h->capfreed, sizeof *h->freed);
+	}
+	for (i = h->nfreed++; i > 0 && h->freed[(i - 1) / 2] > slot; i = (i - 1) / 2)
+		h->freed[i] = h->freed[(i - 1) / 2];
+	h->freed[i] = slot;
 	h->running--;
 }
 
@@ -154,8 +178,8 @@ host_ready(void *arg, unsigned slots)
 
 	if (slots > 0 && slots != h->slots && h->running == 0) {
 		h->slots = slots;
-		h->busy = xrealloc(h->busy, slots * sizeof *h->busy);
-		memset(h->busy, 0, slots * sizeof *h->busy);
+		h->top = 0;
+		h->nfreed = 0;
 	}
 	if (h->state != HOST_SUSPENDED)
 		h->state = HOST_READY;

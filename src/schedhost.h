@@ -22,7 +22,12 @@ struct sched_host {
 	char *name;
 	size_t index;
 	unsigned slots, running;
-	bool *busy;                 /* [slots] */
+	/* Slots 1..top have been handed out, and those in freed (a min-heap)
+	 * came back: memory follows the jobs run at once, not -j (an array
+	 * of -j 4294967295 flags took 4 GB of address space for one job). */
+	unsigned top;
+	unsigned *freed;
+	size_t nfreed, capfreed;
 	enum host_state state;
 	struct executor ex;
 	unsigned fail_streak;       /* failed attempts in a row here */

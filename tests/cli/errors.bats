@@ -316,3 +316,88 @@ one_error_line() {
 	assert_status 255
 	one_error_line "slurm"
 }
+
+@test "hosts: n[1-100000] (the most a range gives) loads in a dry run, every host counted" {
+	# --dry-run numbers {%} over every host's slots: with -j1 the job after
+	# the 100,000th slot is back at slot 1.
+	printf 'hosts:\n  - "n[1-100000]"\n' >hosts.yaml
+	seq 100001 >in
+	IN=in run_pfan 0 --dry-run -j1 -H hosts.yaml echo {%}
+	[ "$(printf '%s\n' "$output" | sed -n '100000p;100001p' | tr '\n' ' ')" = "echo 100000 echo 1 " ]
+	IN=in run_pfan 0 --dry-run -j1 -S 'n[1-100000]' echo {%}
+	[ "$(printf '%s\n' "$output" | tail -n 2 | tr '\n' ' ')" = "echo 100000 echo 1 " ]
+}
+
+@test "error: a hostfile nested too deep is refused at the level past the limit" {
+	{
+		printf 'hosts: '
+		head -c 1000 /dev/zero | tr '\0' '['
+		head -c 1000 /dev/zero | tr '\0' ']'
+		echo
+	} >hosts.yaml
+	run_pfan 255 -H hosts.yaml true ::: a
+	one_error_line "hosts.yaml:1:107: nesting deeper than 100 levels"
+}
+
+@test "-j: memory follows the jobs running, not -j 4294967295" {
+	skip_if_sanitized
+	# Each slot had a flag: 4 GB of address space for one job.
+	run --separate-stderr bash -c 'ulimit -v 200000 && exec "$PFAN" -j 4294967295 "echo {%}" ::: a b' </dev/null
+	assert_no_crash "$status"
+	assert_status 0
+	# Both at once, in slots 1 and 2, finishing in either order.
+	[ "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" = "1 2 " ]
+}
+
+@test "-j: two hosts of 2147483648 slots each still run the job" {
+	# The free slots were summed in an unsigned: 2^32 wrapped to 0 and
+	# pfan waited for a free slot forever.
+	pfan_bg --dry-run -j 2147483648 -S a,b echo ::: 1
+	pfan_bg_wait 30
+	[ "$BG_STATUS" = 0 ]
+	[ "$(cat bg.out)" = "echo 1" ]
+}
+
+@test "error: numbers are decimal digits: no hex, blanks, signs, inf or exponents" {
+	run_pfan 255 --timeout 0x10 true ::: a
+	one_error_line "--timeout: '0x10' is not a number of seconds"
+	run_pfan 255 --timeout inf true ::: a
+	one_error_line "--timeout: 'inf' is not a number of seconds"
+	run_pfan 255 --host-wait 1e3 true ::: a
+	one_error_line "--host-wait: '1e3' is not a number of seconds"
+	run_pfan 255 -j ' 3' true ::: a
+	one_error_line "--jobs: ' 3' is not a whole number"
+	run_pfan 255 --retries +1 true ::: a
+	one_error_line "--retries: '\\+1' is not a whole number"
+	run_pfan 255 --halt now,fail=0x1 true ::: a
+	one_error_line "--halt: '0x1' is not a whole number"
+	run_pfan 0 --timeout 2.5 echo ::: a
+	[ "$output" = a ]
+}
+
+@test "error: --keepalive 0 is refused (keepalives are how a lost host is found)" {
+	run_pfan 255 --keepalive 0 true ::: a
+	one_error_line "--keepalive: must be more than 0 seconds"
+}
+
+@test "error: --retries past a million, or past any integer, names the range" {
+	run_pfan 255 --retries 1000001 true ::: a
+	one_error_line "--retries: '1000001' is out of range \\(0 to 1000000\\)"
+	run_pfan 255 --retries 99999999999999999999999 true ::: a
+	one_error_line "--retries: '99999999999999999999999' is out of range \\(0 to 1000000\\)"
+	run_pfan 255 -j 4294967296 true ::: a
+	one_error_line "--jobs: '4294967296' is out of range \\(1 to 4294967295\\)"
+}
+
+@test "error: an empty command is refused, not the values run as commands" {
+	run_pfan 255 '' ::: 'touch x'
+	one_error_line "the command is empty"
+	run_pfan 255 ' ' '' ::: 'touch x'
+	one_error_line "the command is empty"
+	[ ! -e x ]
+}
+
+@test "error: -S '[::1' says the bracket is not closed" {
+	run_pfan 255 -S '[::1' true ::: a
+	one_error_line '-S: "\[::1": "\[" without "\]"'
+}

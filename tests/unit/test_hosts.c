@@ -155,6 +155,36 @@ test_example_file(void **state)
 	free(kh);
 }
 
+/* Anchors and aliases still work with the depth-limited loader, and many
+ * of them are found by hashing (libyaml's loader compared each new anchor
+ * with every earlier one). */
+static void
+test_anchors(void **state)
+{
+	struct host_list hl = HOST_LIST_INIT;
+	char *path = xasprintf("%s/anchors.yaml", home), *cause = NULL;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	buf_adds(&b, "defaults: &d {port: 2222}\nhosts:\n"
+	    "  - {name: a, tags: &t [gpu, bigmem]}\n"
+	    "  - {name: b, tags: *t}\n");
+	for (int i = 0; i < 20000; i++)
+		buf_addf(&b, "  - {name: &n%d h%d}\n", i, i);
+	write_file(path, buf_cstr(&b));
+	assert_int_equal(hosts_load_file(&hl, path, &cause), PFAN_OK);
+	assert_null(cause);
+	assert_int_equal(hl.n, 20002);
+	assert_int_equal(hl.v[1].port, 2222);
+	assert_int_equal(hl.v[1].ntags, 2);
+	assert_string_equal(hl.v[1].tags[1], "bigmem");
+	assert_string_equal(hl.v[20001].name, "h19999");
+	host_list_free(&hl);
+	buf_free(&b);
+	unlink(path);
+	free(path);
+}
+
 static char *
 expected_message(const char *dir, const char *name, const char *path)
 {
@@ -678,6 +708,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_anchors),
 		cmocka_unit_test(test_unreadable_files),
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_range_lists),
