@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,22 +25,8 @@
 #include "buf.h"
 #include "errors.h"
 #include "input.h"
+#include "reader.h"
 #include "xalloc.h"
-
-#define INPUT_CHUNK 65536
-
-struct reader {
-	int fd;
-	bool own;               /* we opened it: close it */
-	bool regular;           /* read() cannot block: skip poll() */
-	bool eof;
-	char sep;
-	struct buf buf;
-	size_t pos;             /* start of the unread records in buf */
-	size_t scanned;         /* bytes after pos known to hold no sep */
-	unsigned long recno;    /* records taken, for messages */
-	char *name;             /* "stdin" or the path */
-};
 
 struct source {
 	struct args *recs;      /* each record's columns */
@@ -76,116 +61,6 @@ struct input {
 	size_t npending, pending_i;
 	bool stdin_empty_file;
 };
-
-static void
-reader_init(struct reader *r, int fd, bool own, char sep, const char *name)
-{
-	struct stat st;
-
-	memset(r, 0, sizeof *r);
-	r->fd = fd;
-	r->own = own;
-	r->sep = sep;
-	r->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-	buf_init(&r->buf);
-	r->name = xstrdup(name);
-}
-
-static void
-reader_free(struct reader *r)
-{
-	if (r->own && r->fd >= 0)
-		close(r->fd);
-	r->fd = -1;
-	buf_free(&r->buf);
-	free(r->name);
-	r->name = NULL;
-}
-
-/* A source that cannot be read is over: report it once, then EOF. */
-static int
-reader_error(struct reader *r, char **cause)
-{
-	*cause = xasprintf("%s: %s", r->name, strerror(errno));
-	r->eof = true;
-	r->pos = r->buf.len = r->scanned = 0;
-	return PFAN_E_SYS;
-}
-
-/* One read() of up to a chunk. Without block, a pipe with nothing to read
- * gives PFAN_AGAIN; with it (at open only) we wait, even on O_NONBLOCK. */
-static int
-reader_fill(struct reader *r, bool block, char **cause)
-{
-	struct pollfd p = { .fd = r->fd, .events = POLLIN };
-	ssize_t n;
-
-	if (r->pos > 0) {
-		memmove(r->buf.data, r->buf.data + r->pos, r->buf.len - r->pos);
-		r->buf.len -= r->pos;
-		r->pos = 0;
-	}
-	for (;;) {
-		if (!r->regular && !block) {
-			int k = poll(&p, 1, 0);
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k == 0)
-				return PFAN_AGAIN;
-			if (k < 0)
-				return reader_error(r, cause);
-		}
-		buf_reserve(&r->buf, INPUT_CHUNK);
-		n = read(r->fd, r->buf.data + r->buf.len, INPUT_CHUNK);
-		if (n > 0) {
-			r->buf.len += (size_t)n;
-			r->buf.data[r->buf.len] = '\0';
-			return PFAN_OK;
-		}
-		if (n == 0) {
-			r->eof = true;
-			return PFAN_OK;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (!block)
-				return PFAN_AGAIN;
-			(void)poll(&p, 1, -1);
-			continue;
-		}
-		return reader_error(r, cause);
-	}
-}
-
-/* The next record in *rec, *len: valid until the next call. */
-static int
-reader_next(struct reader *r, bool block, const char **rec, size_t *len,
-    char **cause)
-{
-	for (;;) {
-		size_t avail = r->buf.len - r->pos;
-		char *start = r->buf.data != NULL ? r->buf.data + r->pos : NULL;
-		char *end = NULL;
-
-		if (avail > r->scanned)
-			end = memchr(start + r->scanned, r->sep, avail - r->scanned);
-		if (end != NULL || (r->eof && avail > 0)) {
-			*rec = start;
-			*len = end != NULL ? (size_t)(end - start) : avail;
-			r->pos += end != NULL ? *len + 1 : avail;
-			r->scanned = 0;
-			r->recno++;
-			return PFAN_OK;
-		}
-		if (r->eof)
-			return PFAN_EOF;
-		r->scanned = avail;
-		int rc = reader_fill(r, block, cause);
-		if (rc != PFAN_OK)
-			return rc;
-	}
-}
 
 static bool
 is_space(char c)
