@@ -15,7 +15,8 @@
 #define INPUT_CHUNK 65536
 
 void
-reader_init(struct reader *r, int fd, bool own, char sep, const char *name)
+reader_init(struct reader *r, int fd, bool own, const char *sep, size_t seplen,
+    const char *name)
 {
 	struct stat st;
 
@@ -23,6 +24,7 @@ reader_init(struct reader *r, int fd, bool own, char sep, const char *name)
 	r->fd = fd;
 	r->own = own;
 	r->sep = sep;
+	r->seplen = seplen;
 	r->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	buf_init(&r->buf);
 	r->name = xstrdup(name);
@@ -105,19 +107,23 @@ reader_next(struct reader *r, bool block, const char **rec, size_t *len,
 		char *start = r->buf.data != NULL ? r->buf.data + r->pos : NULL;
 		char *end = NULL;
 
-		if (avail > r->scanned)
-			end = memchr(start + r->scanned, r->sep, avail - r->scanned);
+		if (avail > r->scanned && r->seplen == 1)
+			end = memchr(start + r->scanned, r->sep[0], avail - r->scanned);
+		else if (avail > r->scanned)
+			end = memmem(start + r->scanned, avail - r->scanned, r->sep,
+			    r->seplen);
 		if (end != NULL || (r->eof && avail > 0)) {
 			*rec = start;
 			*len = end != NULL ? (size_t)(end - start) : avail;
-			r->pos += end != NULL ? *len + 1 : avail;
+			r->pos += end != NULL ? *len + r->seplen : avail;
 			r->scanned = 0;
 			r->recno++;
 			return PFAN_OK;
 		}
 		if (r->eof)
 			return PFAN_EOF;
-		r->scanned = avail;
+		/* A separator may straddle this chunk and the next. */
+		r->scanned = avail >= r->seplen ? avail - (r->seplen - 1) : 0;
 		int rc = reader_fill(r, block, cause);
 		if (rc != PFAN_OK)
 			return rc;

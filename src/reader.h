@@ -1,4 +1,4 @@
-/* reader.h: records (lines, or NUL-terminated) from one file descriptor,
+/* reader.h: records (lines, NUL-terminated, or ending in any -d string) from one file descriptor,
  * without blocking the loop. A reader keeps at most one record plus one
  * chunk in memory; on pipes and terminals it reads only what poll() says
  * is there and answers PFAN_AGAIN otherwise. input.c embeds one per lazy
@@ -15,7 +15,8 @@ struct reader {
 	bool own;               /* we opened it: close it */
 	bool regular;           /* read() cannot block: skip poll() */
 	bool eof;
-	char sep;
+	const char *sep;        /* the record separator (not owned) */
+	size_t seplen;          /* 1 or more bytes */
 	struct buf buf;
 	size_t pos;             /* start of the unread records in buf */
 	size_t scanned;         /* bytes after pos known to hold no sep */
@@ -23,7 +24,9 @@ struct reader {
 	char *name;             /* "stdin" or the path */
 };
 
-void reader_init(struct reader *r, int fd, bool own, char sep, const char *name);
+/* sep (seplen bytes, NUL allowed) must outlive the reader. */
+void reader_init(struct reader *r, int fd, bool own, const char *sep,
+    size_t seplen, const char *name);
 /* Closes the fd if the reader opened it; a freed reader has fd -1. */
 void reader_free(struct reader *r);
 /* One read() of up to a chunk. Without block, a pipe with nothing to read
