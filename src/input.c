@@ -354,10 +354,10 @@ input_open(struct input **out, const struct input_config *cfg, char **cause)
 	for (size_t i = 0; i < in->nsrc; i++)
 		if ((rc = open_source(in, cfg, &srcs[i], i, cause)) != PFAN_OK)
 			goto fail;
-	for (size_t i = in->nsrc; i-- > 1;)
+	/* Under --link every source is linked already (and wraps). */
+	for (size_t i = in->nsrc; !in->link && i-- > 1;)
 		if (in->srcs[i].linked)
 			merge_linked(in, i);
-	in->link = in->link && in->nsrc > 1;
 	for (size_t i = 0; i < in->nsrc; i++)
 		if (in->srcs[i].n > 0)
 			in->any_nonempty = true;

@@ -33,6 +33,15 @@ struct template_ctx {
  * (unterminated {=, unknown {= =} expression, bad regex with PCRE2's
  * message and offset, {0}). */
 int template_parse(struct template **out, int nwords, char *const words[], char **cause);
+/* What -I and -X change: rpl stands for {} (and then {}, {n} and <> are
+ * plain text, as in GNU parallel); with context, a word (between blanks)
+ * holding {} or {= =} is repeated once per value, each copy given one. */
+struct template_opts {
+	const char *rpl;
+	bool context;
+};
+int template_parse_opts(struct template **out, int nwords, char *const words[],
+    const struct template_opts *opts, char **cause);
 /* Appends the command for one job to out. The canonical form (slot 0, host
  * NULL) is the job's identity in the joblog and for --resume. Fails with
  * PFAN_E_INPUT and cause, out as it was, only when a {= =} regex fails at
