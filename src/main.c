@@ -59,8 +59,8 @@ reads_stdin(const struct pfan_opts *o)
 	return false;
 }
 
-/* `pfan --resume FILE` with no command: run the header's command line
- * again, resuming from FILE. */
+/* `pfan --resume FILE` with no command and no input source: run the
+ * header's command line again, resuming from FILE. */
 static int
 replay_header(struct run *r, char **cause)
 {
@@ -83,10 +83,6 @@ replay_header(struct run *r, char **cause)
 	options_free(&r->opts);
 	if (options_parse(&r->opts, h->argc, r->replay_argv, cause) != PFAN_OK)
 		return PFAN_E_INPUT;
-	if (r->opts.ntemplate == 0) {
-		*cause = xasprintf("%s: the header's command line has no command", path);
-		return PFAN_E_INPUT;
-	}
 	r->opts.resume = path;
 	r->opts.joblog = path;
 	r->opts.verbose = verbose;
@@ -218,7 +214,9 @@ setup(struct run *r, int argc, char **argv)
 	if (o->resume != NULL &&
 	    resume_load(&r->resume, o->resume, &cause) != PFAN_OK)
 		return fail(cause);
-	if (o->ntemplate == 0 && o->resume != NULL) {
+	/* No command and no ::: / :::: / -a: replay FILE's run (which may
+	 * itself have had no command: then its values are the commands). */
+	if (o->ntemplate == 0 && o->resume != NULL && o->input.nsources == 0) {
 		if (replay_header(r, &cause) != PFAN_OK)
 			return fail(cause);
 		argc = o->argc;

@@ -83,8 +83,10 @@ options_usage(FILE *fp)
 	fputs("Usage: pfan [OPTION]... COMMAND [ARG]... [::: VALUES...] [:::: FILES...]\n"
 	    "Run COMMAND once per input record, in parallel, here or on hosts over SSH.\n"
 	    "Records come from stdin, or from ::: lists and :::: files (their cartesian\n"
-	    "product). {} {.} {/} {//} {/.} {#} {%} {host} {N} and {= s/RE/REPL/ =} in\n"
-	    "COMMAND are replaced, shell-quoted; without them the values are appended.\n\n", fp);
+	    "product; :::+ and ::::+ pair a source with the one before). {} {.} {/} {//}\n"
+	    "{/.} {#} {%} {host} {N} and {= s/RE/REPL/ =} in COMMAND are replaced,\n"
+	    "shell-quoted; without them the values are appended. Without COMMAND each\n"
+	    "value or line is a command.\n\n", fp);
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct opt_def *d = &opt_table[i];
 		char left[64];

@@ -205,3 +205,15 @@ header() {
 	run -0 --separate-stderr "$PFAN" -j3 -k --resume jl 'sleep 0.$((RANDOM % 3)); echo {}' ::: a b c d e
 	[ "$output" = "$(printf 'a\nc\ne')" ]
 }
+
+@test "resume: a run without a command resumes with its values as commands" {
+	run -1 --separate-stderr "$PFAN" --joblog jl ::: 'echo a' false
+	[ "$output" = a ]
+	run -1 --separate-stderr "$PFAN" --resume jl ::: 'echo a' false 'echo c'
+	[ "$output" = c ]
+	printf 'echo x\necho y\n' >in
+	run -0 --separate-stderr "$PFAN" --joblog jl2 <in
+	printf 'echo x\necho y\necho z\n' >in
+	run -0 --separate-stderr "$PFAN" --resume jl2 <in
+	[ "$output" = z ]
+}
