@@ -84,7 +84,9 @@ record_rules_init(struct record_rules *r, const struct input_config *cfg,
 	r->eof_str = cfg->eof_str;
 	r->trim = cfg->trim;
 	if (r->trim == TRIM_DEFAULT)
-		r->trim = colsep != NULL ? TRIM_BOTH : TRIM_NONE;
+		/* GNU trims by default only when --colsep is given, not for
+		 * the TAB split that --header implies. */
+		r->trim = cfg->colsep != NULL ? TRIM_BOTH : TRIM_NONE;
 	if (colsep == NULL)
 		return PFAN_OK;
 	r->re = pcre2_compile((PCRE2_SPTR)colsep, PCRE2_ZERO_TERMINATED, 0,
