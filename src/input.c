@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "group.h"
 #include "input.h"
 #include "reader.h"
 #include "record.h"
@@ -34,11 +35,9 @@ struct source {
 
 struct input {
 	bool link;
-	unsigned max_args;      /* records per job; 0 with -m/-X: no count */
 	bool grouping;          /* -n, -N, -m or -X: jobs take several records */
 	bool no_args;           /* -N0 */
-	size_t max_chars, value_extra;
-	unsigned spread;
+	struct group group;
 	struct record_rules rules;
 	unsigned header;        /* records of each source that are its header */
 	char **names;           /* --header: a name per column, in order */
@@ -58,14 +57,6 @@ struct input {
 	bool have_first;
 	size_t *idx;            /* product: odometer over srcs[1..] */
 	size_t link_i, link_n;
-
-	struct args *grecs;     /* grouping: records gathered, oldest first */
-	size_t ngrecs, grecs_cap, gchars;
-	struct args carry;      /* -m/-X: the record that did not fit */
-	bool have_carry;
-	bool grp_eof;
-	bool emitted;           /* some group was handed out */
-	size_t spread_n;        /* -m/-X: records per job once input ended */
 
 	char **pending;         /* bad records of eager sources, reported first */
 	size_t npending, pending_i;
@@ -89,17 +80,6 @@ add_pending(struct input *in, char *cause)
 	in->pending = xreallocarray(in->pending, in->npending + 1,
 	    sizeof *in->pending);
 	in->pending[in->npending++] = cause;
-}
-
-/* Move src's values to the end of dst. */
-static void
-move_values(struct args *dst, struct args *src)
-{
-	dst->v = xreallocarray(dst->v, dst->n + src->n, sizeof *dst->v);
-	memcpy(dst->v + dst->n, src->v, src->n * sizeof *src->v);
-	dst->n += src->n;
-	free(src->v);
-	args_init(src);
 }
 
 /* A source's header record: its columns name the values. GNU parallel
@@ -260,7 +240,7 @@ merge_linked(struct input *in, size_t i)
 	size_t n = a->n < b->n ? a->n : b->n;
 
 	for (size_t k = 0; k < n; k++)
-		move_values(&a->recs[k], &b->recs[k]);
+		args_move(&a->recs[k], &b->recs[k]);
 	for (size_t k = n; k < a->n; k++)
 		args_free(&a->recs[k]);
 	for (size_t k = 0; k < b->n; k++)
@@ -311,21 +291,15 @@ input_setup(struct input *in, const struct input_config *cfg,
 {
 	in->link = cfg->link && in->nsrc > 1;
 	in->no_args = cfg->no_args;
-	in->max_chars = cfg->max_chars;
-	in->value_extra = cfg->value_extra;
-	in->spread = cfg->spread;
-	if (cfg->max_args > 0)
-		in->max_args = cfg->max_args;
-	else
-		in->max_args = cfg->max_chars > 0 ? 0 : 1;
-	in->grouping = in->max_args != 1;
+	group_init(&in->group, cfg->max_args, cfg->max_chars, cfg->value_extra,
+	    cfg->spread);
+	in->grouping = cfg->max_args > 1 || cfg->max_chars > 0;
 	in->header = header_records(cfg->header);
 	in->lazy = srcs[0].kind != INPUT_LIST && !in->link &&
 	    !(in->nsrc > 1 && srcs[1].linked);
 	in->srcs = xcalloc(in->nsrc, sizeof *in->srcs);
 	in->idx = xcalloc(in->nsrc, sizeof *in->idx);
 	args_init(&in->first);
-	args_init(&in->carry);
 }
 
 int
@@ -494,99 +468,10 @@ next_record(struct input *in, struct args *a, char **cause)
 	return in->link ? next_link(in, a) : next_product(in, a, cause);
 }
 
-/* -m/-X: what a record adds to the command line (see pfan(1)). */
-static size_t
-record_chars(const struct input *in, const struct args *rec)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < rec->n; i++)
-		n += strlen(rec->v[i]) + 1 + in->value_extra;
-	return n;
-}
-
-static bool
-group_full(const struct input *in)
-{
-	return in->max_args > 0 && in->ngrecs >= in->max_args;
-}
-
-static void
-group_push(struct input *in, struct args *rec)
-{
-	if (in->ngrecs == in->grecs_cap) {
-		in->grecs_cap = in->grecs_cap ? 2 * in->grecs_cap : 16;
-		in->grecs = xreallocarray(in->grecs, in->grecs_cap,
-		    sizeof *in->grecs);
-	}
-	in->gchars += record_chars(in, rec);
-	in->grecs[in->ngrecs++] = *rec;
-	args_init(rec);
-}
-
-/* Gathers records until the group is full (-n count, or -m/-X length),
- * the input ends, or it would block. */
 static int
-group_fill(struct input *in, char **cause)
+group_source(void *in, struct args *rec, char **cause)
 {
-	struct args rec;
-	int rc;
-
-	if (in->have_carry) {
-		in->have_carry = false;
-		group_push(in, &in->carry);
-	}
-	while (!in->grp_eof && !group_full(in)) {
-		rc = next_record(in, &rec, cause);
-		if (rc == PFAN_EOF) {
-			in->grp_eof = true;
-			break;
-		}
-		if (rc != PFAN_OK)
-			return rc;
-		if (in->max_chars > 0 && in->ngrecs > 0 &&
-		    in->gchars + record_chars(in, &rec) > in->max_chars) {
-			in->carry = rec;
-			in->have_carry = true;
-			break;
-		}
-		group_push(in, &rec);
-	}
-	return PFAN_OK;
-}
-
-/* -m/-X: input that ended before the first job was full is shared evenly
- * by the job slots, as GNU parallel does (10 values, -j3: 4, 4, 2). */
-static size_t
-group_take(struct input *in)
-{
-	if (in->max_chars > 0 && in->grp_eof && !in->emitted && in->spread > 1 &&
-	    in->spread_n == 0)
-		in->spread_n = (in->ngrecs + in->spread - 1) / in->spread;
-	if (in->spread_n > 0 && in->spread_n < in->ngrecs)
-		return in->spread_n;
-	return in->ngrecs;
-}
-
-static int
-next_group(struct input *in, struct args *a, char **cause)
-{
-	size_t k;
-	int rc;
-
-	if ((rc = group_fill(in, cause)) != PFAN_OK)
-		return rc;
-	if (in->ngrecs == 0)
-		return PFAN_EOF;
-	k = group_take(in);
-	for (size_t i = 0; i < k; i++) {
-		in->gchars -= record_chars(in, &in->grecs[i]);
-		move_values(a, &in->grecs[i]);
-	}
-	in->ngrecs -= k;
-	memmove(in->grecs, in->grecs + k, in->ngrecs * sizeof *in->grecs);
-	in->emitted = true;
-	return PFAN_OK;
+	return next_record(in, rec, cause);
 }
 
 int
@@ -600,7 +485,10 @@ input_next(struct input *in, struct args *a, char **cause)
 		in->pending[in->pending_i++] = NULL;
 		return PFAN_E_INPUT;
 	}
-	rc = in->grouping ? next_group(in, a, cause) : next_record(in, a, cause);
+	if (in->grouping)
+		rc = group_next(&in->group, group_source, in, a, cause);
+	else
+		rc = next_record(in, a, cause);
 	if (rc == PFAN_OK && in->no_args)
 		args_free(a);
 	return rc;
@@ -639,10 +527,7 @@ input_free(struct input *in)
 	free(in->idx);
 	reader_free(&in->rd);
 	args_free(&in->first);
-	args_free(&in->carry);
-	for (size_t i = 0; i < in->ngrecs; i++)
-		args_free(&in->grecs[i]);
-	free(in->grecs);
+	group_free(&in->group);
 	for (size_t i = 0; i < in->nnames; i++)
 		free(in->names[i]);
 	free(in->names);
