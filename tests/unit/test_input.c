@@ -1,6 +1,6 @@
 /* test_input.c: the input iterator against GNU parallel's behaviour
- * (20221122): product order, --link, -0, --colsep (cases in
- * tests/data/input_colsep.txt), -n, bad records, and lazy non-blocking
+ * (20221122): product order, --link, :::+, -0, -d, -E, -r, --trim, --colsep (cases in
+ * tests/data/input_colsep.txt), -n, -N0, -m, --header, bad records, and lazy non-blocking
  * reading from a pipe. */
 #include <stdarg.h>
 #include <stddef.h>
