@@ -1,7 +1,7 @@
 /* test_input.c: the input iterator against GNU parallel's behaviour
- * (20221122): product order, --link, :::+, -0, -d, -E, -r, --trim, --colsep (cases in
- * tests/data/input_colsep.txt), -n, -N0, -m, --header, bad records, and lazy non-blocking
- * reading from a pipe. */
+ * (20221122): product order, --link, :::+, -0, -d, -E, -r, --trim,
+ * --colsep (cases in tests/data/input_colsep.txt), -n, -N0, -m, --header,
+ * bad records, and lazy non-blocking reading from a pipe. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
