@@ -20,8 +20,15 @@ _pfan_load_help() {
 	declare -gA _pfan_argname=()
 	# "  -j, --jobs N          help" or "      --colsep REGEX    help"
 	re='^ +(-([[:alnum:]]), +)?(--[[:alnum:]-]+)( ([A-Z]+)( |$))?'
+	# "  -X                   help" or "  -I STR               help": short only
+	local re1='^ +-([[:alnum:]])( ([A-Z_]+))?( |$)'
 	while IFS= read -r line; do
-		[[ $line =~ $re ]] || continue
+		if ! [[ $line =~ $re ]]; then
+			[[ $line =~ $re1 ]] || continue
+			_pfan_opts+=("-${BASH_REMATCH[1]}")
+			[ -z "${BASH_REMATCH[3]}" ] || _pfan_argname[-${BASH_REMATCH[1]}]=${BASH_REMATCH[3]}
+			continue
+		fi
 		short=${BASH_REMATCH[2]:+-${BASH_REMATCH[2]}}
 		long=${BASH_REMATCH[3]}
 		arg=${BASH_REMATCH[5]}
@@ -86,11 +93,12 @@ _pfan() {
 		# In the command, or in the ::: / :::: lists after it.
 		for ((i = cmd_at; i < COMP_CWORD; i++)); do
 			case ${COMP_WORDS[i]} in
-			:::|::::) sep=${COMP_WORDS[i]} ;;
+			:::|:::+) sep=::: ;;
+			::::|::::+) sep=:::: ;;
 			esac
 		done
 		case $cur in
-		:::*) COMPREPLY=($(compgen -W '::: ::::' -- "$cur")); return 0 ;;
+		:::*) COMPREPLY=($(compgen -W '::: :::+ :::: ::::+' -- "$cur")); return 0 ;;
 		esac
 		[ "$sep" = ::: ] && return 0
 		_pfan_files "$cur"

@@ -28,6 +28,16 @@ args_copy(struct args *dst, const struct args *src)
 }
 
 void
+args_move(struct args *dst, struct args *src)
+{
+	dst->v = xreallocarray(dst->v, dst->n + src->n, sizeof *dst->v);
+	memcpy(dst->v + dst->n, src->v, src->n * sizeof *src->v);
+	dst->n += src->n;
+	free(src->v);
+	args_init(src);
+}
+
+void
 args_free(struct args *a)
 {
 	for (size_t i = 0; i < a->n; i++)

@@ -13,6 +13,7 @@ struct args {
 void args_init(struct args *a);
 void args_push(struct args *a, const char *s, size_t len);  /* copies */
 void args_copy(struct args *dst, const struct args *src);
+void args_move(struct args *dst, struct args *src);          /* appends; src empty after */
 void args_free(struct args *a);                              /* a is empty after */
 
 #endif

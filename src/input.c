@@ -1,65 +1,53 @@
-/* input.c: the job arguments as a lazy iterator over records (lines or
- * NUL-terminated), combined as GNU parallel combines its input sources.
+/* input.c: the job arguments as a lazy iterator over records, combined as
+ * GNU parallel combines its input sources.
  *
- * The first source is read through a reader that keeps at most one record
- * plus one chunk in memory and, on pipes and terminals, reads only what
- * poll() says is there. Every other source (and, with --link, every
- * source) is read whole at open into records already split into columns.
- * Where GNU parallel's behaviour is odd but observable we follow it, so
- * that scripts move over unchanged: \r is kept, --colsep splits like
- * Perl's split(/RE/, $line, -1) and trims white space around each column,
- * and an empty source in a product counts as one empty value unless every
- * source is empty.
+ * The first source is read through a reader (reader.c) that keeps at most
+ * one record plus one chunk in memory and, on pipes and terminals, reads
+ * only what poll() says is there. Every other source (and, with --link or
+ * a :::+ after it, the first too) is read whole at open into records
+ * already split into columns (record.c). A linked source (:::+) is merged
+ * into the one before it at open, record by record, so the product below
+ * never sees it. An empty source in a product counts as one empty value
+ * unless every source is empty (GNU parallel does that too).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include "buf.h"
 #include "errors.h"
+#include "group.h"
 #include "input.h"
+#include "reader.h"
+#include "record.h"
 #include "xalloc.h"
-
-#define INPUT_CHUNK 65536
-
-struct reader {
-	int fd;
-	bool own;               /* we opened it: close it */
-	bool regular;           /* read() cannot block: skip poll() */
-	bool eof;
-	char sep;
-	struct buf buf;
-	size_t pos;             /* start of the unread records in buf */
-	size_t scanned;         /* bytes after pos known to hold no sep */
-	unsigned long recno;    /* records taken, for messages */
-	char *name;             /* "stdin" or the path */
-};
 
 struct source {
 	struct args *recs;      /* each record's columns */
 	size_t n, cap;
+	bool linked;            /* :::+: to be merged into the one before */
+	bool ended;             /* -E: its end-of-file string came */
+	unsigned header_left;   /* --header records still to take */
 };
 
 struct input {
-	bool null_sep;
 	bool link;
-	unsigned max_args;
-	pcre2_code *re;
-	pcre2_match_data *md;
-	uint32_t ngroups;       /* capturing groups: Perl's split keeps them */
+	bool grouping;          /* -n, -N, -m or -X: jobs take several records */
+	bool no_args;           /* -N0 */
+	struct group group;
+	struct record_rules rules;
+	unsigned header;        /* records of each source that are its header */
+	char **names;           /* --header: a name per column, in order */
+	size_t nnames;
 
 	struct source *srcs;
 	size_t nsrc;
 	bool lazy;              /* srcs[0] is read through rd */
 	struct reader rd;
+	unsigned long lazy_given; /* records the lazy source gave */
 	size_t first_i;         /* next record of an eager srcs[0] */
 	bool any_nonempty;      /* some source had a record: pad empty ones */
 	bool padded;
@@ -68,202 +56,12 @@ struct input {
 	struct args first;      /* product: current value of srcs[0] */
 	bool have_first;
 	size_t *idx;            /* product: odometer over srcs[1..] */
-	struct args group;      /* -n: values gathered so far */
-	unsigned ngroup;
 	size_t link_i, link_n;
 
 	char **pending;         /* bad records of eager sources, reported first */
 	size_t npending, pending_i;
 	bool stdin_empty_file;
 };
-
-static void
-reader_init(struct reader *r, int fd, bool own, char sep, const char *name)
-{
-	struct stat st;
-
-	memset(r, 0, sizeof *r);
-	r->fd = fd;
-	r->own = own;
-	r->sep = sep;
-	r->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-	buf_init(&r->buf);
-	r->name = xstrdup(name);
-}
-
-static void
-reader_free(struct reader *r)
-{
-	if (r->own && r->fd >= 0)
-		close(r->fd);
-	r->fd = -1;
-	buf_free(&r->buf);
-	free(r->name);
-	r->name = NULL;
-}
-
-/* A source that cannot be read is over: report it once, then EOF. */
-static int
-reader_error(struct reader *r, char **cause)
-{
-	*cause = xasprintf("%s: %s", r->name, strerror(errno));
-	r->eof = true;
-	r->pos = r->buf.len = r->scanned = 0;
-	return PFAN_E_SYS;
-}
-
-/* One read() of up to a chunk. Without block, a pipe with nothing to read
- * gives PFAN_AGAIN; with it (at open only) we wait, even on O_NONBLOCK. */
-static int
-reader_fill(struct reader *r, bool block, char **cause)
-{
-	struct pollfd p = { .fd = r->fd, .events = POLLIN };
-	ssize_t n;
-
-	if (r->pos > 0) {
-		memmove(r->buf.data, r->buf.data + r->pos, r->buf.len - r->pos);
-		r->buf.len -= r->pos;
-		r->pos = 0;
-	}
-	for (;;) {
-		if (!r->regular && !block) {
-			int k = poll(&p, 1, 0);
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k == 0)
-				return PFAN_AGAIN;
-			if (k < 0)
-				return reader_error(r, cause);
-		}
-		buf_reserve(&r->buf, INPUT_CHUNK);
-		n = read(r->fd, r->buf.data + r->buf.len, INPUT_CHUNK);
-		if (n > 0) {
-			r->buf.len += (size_t)n;
-			r->buf.data[r->buf.len] = '\0';
-			return PFAN_OK;
-		}
-		if (n == 0) {
-			r->eof = true;
-			return PFAN_OK;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (!block)
-				return PFAN_AGAIN;
-			(void)poll(&p, 1, -1);
-			continue;
-		}
-		return reader_error(r, cause);
-	}
-}
-
-/* The next record in *rec, *len: valid until the next call. */
-static int
-reader_next(struct reader *r, bool block, const char **rec, size_t *len,
-    char **cause)
-{
-	for (;;) {
-		size_t avail = r->buf.len - r->pos;
-		char *start = r->buf.data != NULL ? r->buf.data + r->pos : NULL;
-		char *end = NULL;
-
-		if (avail > r->scanned)
-			end = memchr(start + r->scanned, r->sep, avail - r->scanned);
-		if (end != NULL || (r->eof && avail > 0)) {
-			*rec = start;
-			*len = end != NULL ? (size_t)(end - start) : avail;
-			r->pos += end != NULL ? *len + 1 : avail;
-			r->scanned = 0;
-			r->recno++;
-			return PFAN_OK;
-		}
-		if (r->eof)
-			return PFAN_EOF;
-		r->scanned = avail;
-		int rc = reader_fill(r, block, cause);
-		if (rc != PFAN_OK)
-			return rc;
-	}
-}
-
-static bool
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
-	    c == '\r';
-}
-
-/* GNU parallel trims Perl's \s from both ends when --colsep is given. */
-static void
-push_trimmed(struct args *a, const char *s, size_t len)
-{
-	while (len > 0 && is_space(*s)) {
-		s++;
-		len--;
-	}
-	while (len > 0 && is_space(s[len - 1]))
-		len--;
-	args_push(a, s, len);
-}
-
-/* Perl's split(/RE/, $line, -1): a match may not be empty where the last
- * one ended (Perl's minend of 1), captured groups are fields too, and the
- * rest after the last match is a field even when empty. */
-static int
-split_columns(struct input *in, const char *rec, size_t len, struct args *out,
-    char **why)
-{
-	size_t s = 0;
-
-	while (s < len) {
-		int rc = pcre2_match(in->re, (PCRE2_SPTR)rec, len, s,
-		    PCRE2_NOTEMPTY_ATSTART, in->md, NULL);
-		if (rc == PCRE2_ERROR_NOMATCH)
-			break;
-		if (rc < 0) {
-			PCRE2_UCHAR msg[256];
-			pcre2_get_error_message(rc, msg, sizeof msg);
-			*why = xasprintf("--colsep: %s", (char *)msg);
-			return PFAN_E_INPUT;
-		}
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(in->md);
-		push_trimmed(out, rec + s, ov[0] - s);
-		for (uint32_t g = 1; g <= in->ngroups; g++) {
-			if (g >= (uint32_t)rc || ov[2 * g] == PCRE2_UNSET)
-				args_push(out, "", 0);
-			else
-				push_trimmed(out, rec + ov[2 * g],
-				    ov[2 * g + 1] - ov[2 * g]);
-		}
-		s = ov[1];
-	}
-	push_trimmed(out, rec + s, len - s);
-	return PFAN_OK;
-}
-
-/* A record into its values; on a bad record *out is empty and *cause says
- * where. */
-static int
-record_values(struct input *in, const char *name, unsigned long recno,
-    const char *rec, size_t len, struct args *out, char **cause)
-{
-	char *why = NULL;
-
-	args_init(out);
-	if (!in->null_sep && memchr(rec, '\0', len) != NULL)
-		why = xstrdup("NUL byte in input line "
-		    "(use -0 for NUL-separated input)");
-	else if (in->re == NULL)
-		args_push(out, rec, len);
-	else if (split_columns(in, rec, len, out, &why) != PFAN_OK)
-		args_free(out);
-	if (why == NULL)
-		return PFAN_OK;
-	*cause = xasprintf("%s:%lu: %s", name, recno, why);
-	free(why);
-	return PFAN_E_INPUT;
-}
 
 static void
 source_add(struct source *src, struct args *rec)
@@ -284,6 +82,23 @@ add_pending(struct input *in, char *cause)
 	in->pending[in->npending++] = cause;
 }
 
+/* A source's header record: its columns name the values. GNU parallel
+ * takes names from the first header record only. */
+static void
+take_header(struct input *in, struct source *src, struct args *vals)
+{
+	if (src->header_left-- == in->header) {
+		in->names = xreallocarray(in->names, in->nnames + vals->n,
+		    sizeof *in->names);
+		memcpy(in->names + in->nnames, vals->v, vals->n * sizeof *vals->v);
+		in->nnames += vals->n;
+		free(vals->v);
+		args_init(vals);
+	}
+	args_free(vals);
+}
+
+/* A record of an eager source: kept, skipped, or the end of its source. */
 static void
 add_record(struct input *in, struct source *src, const char *name,
     unsigned long recno, const char *rec, size_t len)
@@ -291,10 +106,21 @@ add_record(struct input *in, struct source *src, const char *name,
 	struct args vals;
 	char *cause = NULL;
 
-	if (record_values(in, name, recno, rec, len, &vals, &cause) == PFAN_OK)
-		source_add(src, &vals);
-	else
+	if (src->ended)
+		return;
+	if (src->header_left == 0) {
+		enum record_verdict v = record_check(&in->rules, rec, len);
+		if (v == RECORD_END)
+			src->ended = true;
+		if (v != RECORD_KEEP)
+			return;
+	}
+	if (record_values(&in->rules, name, recno, rec, len, &vals, &cause) != PFAN_OK)
 		add_pending(in, cause);
+	else if (src->header_left > 0)
+		take_header(in, src, &vals);
+	else
+		source_add(src, &vals);
 }
 
 static int
@@ -305,8 +131,11 @@ read_whole(struct input *in, struct source *src, struct reader *r,
 	size_t len;
 	int rc;
 
-	while ((rc = reader_next(r, true, &rec, &len, cause)) == PFAN_OK)
+	while (!src->ended &&
+	    (rc = reader_next(r, true, &rec, &len, cause)) == PFAN_OK)
 		add_record(in, src, r->name, r->recno, rec, len);
+	if (src->ended)
+		return PFAN_OK;
 	if (rc == PFAN_E_SYS)
 		rc = PFAN_E_INPUT;
 	return rc == PFAN_EOF ? PFAN_OK : rc;
@@ -325,10 +154,15 @@ open_file(const struct input_config *cfg, const struct input_source *s,
 {
 	struct stat st;
 	int fd;
-	char sep = cfg->null_sep ? '\0' : '\n';
+	const char *sep = cfg->null_sep ? "" : "\n";
+	size_t seplen = 1;
 
+	if (cfg->delim != NULL && cfg->delim_len > 0) {
+		sep = cfg->delim;
+		seplen = cfg->delim_len;
+	}
 	if (is_stdin(s)) {
-		reader_init(r, cfg->stdin_fd, false, sep, "stdin");
+		reader_init(r, cfg->stdin_fd, false, sep, seplen, "stdin");
 		return PFAN_OK;
 	}
 	fd = open(s->path, O_RDONLY | O_CLOEXEC);
@@ -341,7 +175,29 @@ open_file(const struct input_config *cfg, const struct input_source *s,
 		close(fd);
 		return PFAN_E_INPUT;
 	}
-	reader_init(r, fd, true, sep, s->path);
+	reader_init(r, fd, true, sep, seplen, s->path);
+	return PFAN_OK;
+}
+
+/* The lazy source's header is read now, waiting if need be: the template
+ * needs the names before the first job. */
+static int
+read_lazy_header(struct input *in, char **cause)
+{
+	struct source *src = &in->srcs[0];
+	const char *rec;
+	size_t len;
+	int rc;
+
+	while (src->header_left > 0) {
+		rc = reader_next(&in->rd, true, &rec, &len, cause);
+		if (rc == PFAN_EOF)
+			break;
+		if (rc != PFAN_OK)
+			return rc == PFAN_E_SYS ? PFAN_E_INPUT : rc;
+		add_record(in, src, in->rd.name, in->rd.recno, rec, len);
+	}
+	src->header_left = 0;
 	return PFAN_OK;
 }
 
@@ -352,40 +208,47 @@ open_source(struct input *in, const struct input_config *cfg,
 	struct reader r;
 	int rc;
 
+	in->srcs[i].linked = s->linked && i > 0;
+	in->srcs[i].header_left = in->header;
 	if (s->kind == INPUT_LIST) {
 		for (size_t k = 0; k < s->nitems; k++)
 			add_record(in, &in->srcs[i], ":::", k + 1, s->items[k],
 			    strlen(s->items[k]));
+		in->srcs[i].header_left = 0;
 		return PFAN_OK;
 	}
-	if (i == 0 && in->lazy)
-		return open_file(cfg, s, &in->rd, cause);
+	if (i == 0 && in->lazy) {
+		if ((rc = open_file(cfg, s, &in->rd, cause)) != PFAN_OK)
+			return rc;
+		return read_lazy_header(in, cause);
+	}
 	rc = open_file(cfg, s, &r, cause);
 	if (rc != PFAN_OK)
 		return rc;
 	rc = read_whole(in, &in->srcs[i], &r, cause);
 	reader_free(&r);
+	in->srcs[i].header_left = 0;
 	return rc;
 }
 
-static int
-compile_colsep(struct input *in, const char *pattern, char **cause)
+/* :::+ — pairs srcs[i] with srcs[i-1] record by record, up to the
+ * shorter (GNU parallel drops the rest), and removes srcs[i]. */
+static void
+merge_linked(struct input *in, size_t i)
 {
-	int err;
-	PCRE2_SIZE off;
+	struct source *a = &in->srcs[i - 1], *b = &in->srcs[i];
+	size_t n = a->n < b->n ? a->n : b->n;
 
-	in->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0,
-	    &err, &off, NULL);
-	if (in->re == NULL) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(err, msg, sizeof msg);
-		*cause = xasprintf("--colsep: regex error at offset %zu: %s",
-		    (size_t)off, (char *)msg);
-		return PFAN_E_INPUT;
-	}
-	in->md = pcre2_match_data_create_from_pattern(in->re, NULL);
-	pcre2_pattern_info(in->re, PCRE2_INFO_CAPTURECOUNT, &in->ngroups);
-	return PFAN_OK;
+	for (size_t k = 0; k < n; k++)
+		args_move(&a->recs[k], &b->recs[k]);
+	for (size_t k = n; k < a->n; k++)
+		args_free(&a->recs[k]);
+	for (size_t k = 0; k < b->n; k++)
+		args_free(&b->recs[k]);
+	a->n = n;
+	free(b->recs);
+	memmove(b, b + 1, (in->nsrc - i - 1) * sizeof *b);
+	in->nsrc--;
 }
 
 /* GNU parallel gives an empty source one empty value as soon as another
@@ -407,13 +270,46 @@ pad_empty_sources(struct input *in)
 	}
 }
 
+/* --header: ":" or a regex take one record, a number that many. */
+static unsigned
+header_records(const char *h)
+{
+	char *end;
+	unsigned long n;
+
+	if (h == NULL)
+		return 0;
+	n = strtoul(h, &end, 10);
+	if (*h >= '0' && *h <= '9' && *end == '\0')
+		return n > 1000000 ? 1000000 : (unsigned)n;
+	return 1;
+}
+
+static void
+input_setup(struct input *in, const struct input_config *cfg,
+    const struct input_source *srcs)
+{
+	in->link = cfg->link && in->nsrc > 1;
+	in->no_args = cfg->no_args;
+	group_init(&in->group, cfg->max_args, cfg->max_chars, cfg->value_extra,
+	    cfg->spread);
+	in->grouping = cfg->max_args > 1 || cfg->max_chars > 0;
+	in->header = header_records(cfg->header);
+	in->lazy = srcs[0].kind != INPUT_LIST && !in->link &&
+	    !(in->nsrc > 1 && srcs[1].linked);
+	in->srcs = xcalloc(in->nsrc, sizeof *in->srcs);
+	in->idx = xcalloc(in->nsrc, sizeof *in->idx);
+	args_init(&in->first);
+}
+
 int
 input_open(struct input **out, const struct input_config *cfg, char **cause)
 {
-	const struct input_source stdin_source = { INPUT_STDIN, "-", NULL, 0 };
+	const struct input_source stdin_source = { INPUT_STDIN, "-", NULL, 0, false };
 	const struct input_source *srcs = cfg->sources;
+	const char *colsep = cfg->colsep;
 	struct input *in;
-	int rc;
+	int rc = PFAN_E_INPUT;
 
 	*out = NULL;
 	in = xcalloc(1, sizeof *in);
@@ -423,34 +319,29 @@ input_open(struct input **out, const struct input_config *cfg, char **cause)
 		srcs = &stdin_source;
 		in->nsrc = 1;
 	}
-	in->null_sep = cfg->null_sep;
-	in->link = cfg->link && in->nsrc > 1;
-	in->max_args = cfg->max_args > 0 ? cfg->max_args : 1;
-	in->lazy = srcs[0].kind != INPUT_LIST && !in->link;
-	in->srcs = xcalloc(in->nsrc, sizeof *in->srcs);
-	in->idx = xcalloc(in->nsrc, sizeof *in->idx);
-	args_init(&in->first);
-	args_init(&in->group);
-	rc = PFAN_E_INPUT;
-	if (in->max_args > 1 && in->nsrc > 1) {
-		*cause = xstrdup("-n with several input sources is not supported");
+	input_setup(in, cfg, srcs);
+	/* GNU parallel: a header is split at TABs unless --colsep says. */
+	if (colsep == NULL && cfg->header != NULL)
+		colsep = "\t";
+	if (record_rules_init(&in->rules, cfg, colsep, cause) != PFAN_OK)
 		goto fail;
-	}
-	if (cfg->colsep != NULL && compile_colsep(in, cfg->colsep, cause) != PFAN_OK)
-		goto fail;
-	for (size_t i = 0; i < in->nsrc; i++) {
+	for (size_t i = 0; i < in->nsrc; i++)
 		if ((rc = open_source(in, cfg, &srcs[i], i, cause)) != PFAN_OK)
 			goto fail;
+	/* Under --link every source is linked already (and wraps). */
+	for (size_t i = in->nsrc; !in->link && i-- > 1;)
+		if (in->srcs[i].linked)
+			merge_linked(in, i);
+	for (size_t i = 0; i < in->nsrc; i++)
 		if (in->srcs[i].n > 0)
 			in->any_nonempty = true;
-	}
-	if (in->lazy && in->rd.regular) {
+	if (in->lazy && in->rd.regular && !in->rd.eof) {
 		/* A regular file never blocks; a first chunk now tells main
 		 * whether `pfan cmd < empty` was meant. */
 		if ((rc = reader_fill(&in->rd, true, cause)) != PFAN_OK)
 			goto fail;
 		in->stdin_empty_file = in->nsrc == 1 && is_stdin(&srcs[0]) &&
-		    in->rd.eof && in->rd.buf.len == 0;
+		    in->rd.eof && in->rd.buf.len == 0 && in->rd.recno == 0;
 	}
 	if (in->any_nonempty)
 		pad_empty_sources(in);
@@ -460,18 +351,40 @@ input_open(struct input **out, const struct input_config *cfg, char **cause)
 	*out = in;
 	return PFAN_OK;
 fail:
-	if (rc == PFAN_E_SYS)
+	if (rc == PFAN_E_SYS || rc == PFAN_OK)
 		rc = PFAN_E_INPUT;
 	input_free(in);
 	return rc;
+}
+
+/* The lazy source's next kept record, or PFAN_EOF after -E's string. */
+static int
+lazy_next(struct input *in, struct args *out, char **cause)
+{
+	const char *rec;
+	size_t len;
+	int rc;
+
+	for (;;) {
+		if (in->srcs[0].ended)
+			return PFAN_EOF;
+		rc = reader_next(&in->rd, false, &rec, &len, cause);
+		if (rc != PFAN_OK)
+			return rc;
+		enum record_verdict v = record_check(&in->rules, rec, len);
+		if (v == RECORD_END)
+			in->srcs[0].ended = true;
+		if (v == RECORD_KEEP)
+			break;
+	}
+	return record_values(&in->rules, in->rd.name, in->rd.recno, rec, len,
+	    out, cause);
 }
 
 /* The first source's next value, from the reader or from memory. */
 static int
 first_next(struct input *in, struct args *out, char **cause)
 {
-	const char *rec;
-	size_t len;
 	int rc;
 
 	args_init(out);
@@ -482,8 +395,8 @@ first_next(struct input *in, struct args *out, char **cause)
 		args_init(&in->srcs[0].recs[in->first_i++]);
 		return PFAN_OK;
 	}
-	rc = reader_next(&in->rd, false, &rec, &len, cause);
-	if (rc == PFAN_EOF && in->nsrc > 1 && in->rd.recno == 0 &&
+	rc = lazy_next(in, out, cause);
+	if (rc == PFAN_EOF && in->nsrc > 1 && in->lazy_given == 0 &&
 	    in->any_nonempty && !in->first_padded) {
 		in->first_padded = true;
 		args_push(out, "", 0);
@@ -491,9 +404,7 @@ first_next(struct input *in, struct args *out, char **cause)
 	}
 	if (rc != PFAN_OK)
 		return rc;
-	rc = record_values(in, in->rd.name, in->rd.recno, rec, len, out, cause);
-	if (rc != PFAN_OK)
-		return rc;
+	in->lazy_given++;
 	pad_empty_sources(in);
 	return PFAN_OK;
 }
@@ -503,17 +414,6 @@ append_values(struct args *dst, const struct args *src)
 {
 	for (size_t i = 0; i < src->n; i++)
 		args_push(dst, src->v[i], strlen(src->v[i]));
-}
-
-/* Move src's values to the end of dst. */
-static void
-move_values(struct args *dst, struct args *src)
-{
-	dst->v = xreallocarray(dst->v, dst->n + src->n, sizeof *dst->v);
-	memcpy(dst->v + dst->n, src->v, src->n * sizeof *src->v);
-	dst->n += src->n;
-	free(src->v);
-	args_init(src);
 }
 
 static int
@@ -526,29 +426,6 @@ next_link(struct input *in, struct args *a)
 		append_values(a, &src->recs[in->link_i % src->n]);
 	}
 	in->link_i++;
-	return PFAN_OK;
-}
-
-static int
-next_group(struct input *in, struct args *a, char **cause)
-{
-	struct args vals;
-	int rc = PFAN_OK;
-
-	while (in->ngroup < in->max_args) {
-		rc = first_next(in, &vals, cause);
-		if (rc != PFAN_OK)
-			break;
-		move_values(&in->group, &vals);
-		in->ngroup++;
-	}
-	if (rc != PFAN_OK && rc != PFAN_EOF)
-		return rc;
-	if (in->ngroup == 0)
-		return PFAN_EOF;
-	*a = in->group;
-	args_init(&in->group);
-	in->ngroup = 0;
 	return PFAN_OK;
 }
 
@@ -583,26 +460,51 @@ next_product(struct input *in, struct args *a, char **cause)
 	return PFAN_OK;
 }
 
+/* One record: a product tuple, or a --link tuple. */
+static int
+next_record(struct input *in, struct args *a, char **cause)
+{
+	args_init(a);
+	return in->link ? next_link(in, a) : next_product(in, a, cause);
+}
+
+static int
+group_source(void *in, struct args *rec, char **cause)
+{
+	return next_record(in, rec, cause);
+}
+
 int
 input_next(struct input *in, struct args *a, char **cause)
 {
+	int rc;
+
 	args_init(a);
 	if (in->pending_i < in->npending) {
 		*cause = in->pending[in->pending_i];
 		in->pending[in->pending_i++] = NULL;
 		return PFAN_E_INPUT;
 	}
-	if (in->link)
-		return next_link(in, a);
-	if (in->max_args > 1)
-		return next_group(in, a, cause);
-	return next_product(in, a, cause);
+	if (in->grouping)
+		rc = group_next(&in->group, group_source, in, a, cause);
+	else
+		rc = next_record(in, a, cause);
+	if (rc == PFAN_OK && in->no_args)
+		args_free(a);
+	return rc;
+}
+
+void
+input_names(const struct input *in, char *const **names, size_t *n)
+{
+	*names = in->names;
+	*n = in->nnames;
 }
 
 int
 input_fd(const struct input *in)
 {
-	return in->lazy && !in->rd.eof ? in->rd.fd : -1;
+	return in->lazy && !in->rd.eof && !in->srcs[0].ended ? in->rd.fd : -1;
 }
 
 bool
@@ -625,11 +527,13 @@ input_free(struct input *in)
 	free(in->idx);
 	reader_free(&in->rd);
 	args_free(&in->first);
-	args_free(&in->group);
+	group_free(&in->group);
+	for (size_t i = 0; i < in->nnames; i++)
+		free(in->names[i]);
+	free(in->names);
 	for (size_t i = 0; i < in->npending; i++)
 		free(in->pending[i]);
 	free(in->pending);
-	pcre2_match_data_free(in->md);
-	pcre2_code_free(in->re);
+	record_rules_free(&in->rules);
 	free(in);
 }

@@ -3,8 +3,12 @@
  * Sources: stdin lines (or NUL-separated with -0), `::: a b c` lists,
  * `:::: FILE` and `-a FILE` files (`-` is stdin). Several sources combine
  * as a cartesian product, the last varying fastest (as GNU parallel), or
- * pairwise with --link (shorter sources wrap around). --colsep REGEX
- * splits each record into columns (PCRE2). -n N puts N values in one job.
+ * pairwise with --link (shorter sources wrap around); a source marked
+ * linked (:::+, ::::+) is paired with the one before it, up to the shorter
+ * of the two. --colsep REGEX splits each record into columns (PCRE2).
+ * -n N puts N records in one job; -m/-X as many as max_chars allows (a
+ * short input shared evenly by `spread` jobs, as GNU parallel does).
+ * -d, -E, -r, --trim and --header shape the records (options.c says how).
  * Only the first source is read lazily; the others are read whole at open
  * (a product needs them again and again). Reading never blocks: when the
  * lazy source is a pipe or terminal with no complete record buffered,
@@ -22,7 +26,10 @@ struct input_source {
 	const char *path;        /* INPUT_FILE: file name, "-" = stdin */
 	char **items;            /* INPUT_LIST: the ::: values */
 	size_t nitems;
+	bool linked;             /* :::+ / ::::+: paired with the source before */
 };
+
+enum input_trim { TRIM_DEFAULT, TRIM_NONE, TRIM_LEFT, TRIM_RIGHT, TRIM_BOTH };
 
 struct input_config {
 	struct input_source *sources;   /* none: stdin */
@@ -31,6 +38,16 @@ struct input_config {
 	const char *colsep;             /* PCRE2 pattern, or NULL */
 	bool link;                      /* --link instead of the product */
 	unsigned max_args;              /* -n: values per job (0 = 1) */
+	bool no_args;                   /* -N0: one record per job, no values */
+	const char *delim;              /* -d: record separator (delim_len bytes) */
+	size_t delim_len;
+	const char *eof_str;            /* -E: a record equal to it ends its source */
+	bool skip_blank;                /* -r: drop records of white space only */
+	enum input_trim trim;           /* --trim; default: both with --colsep */
+	const char *header;             /* --header: ":", N lines, or a regex */
+	size_t max_chars;               /* -m/-X: values' bytes per job (0: off) */
+	size_t value_extra;             /* -X: bytes each value adds besides itself */
+	unsigned spread;                /* -m/-X: job slots to share short input */
 	int stdin_fd;                   /* normally 0; tests pass a pipe */
 };
 
@@ -46,6 +63,9 @@ int input_open(struct input **out, const struct input_config *cfg, char **cause)
  * line (use -0 for NUL-separated input)"), after which the iterator has
  * moved past the record and may be called again. */
 int input_next(struct input *in, struct args *a, char **cause);
+/* --header: the column names (NULL where a column has none), n of them;
+ * the i-th name is the value {i+1}. */
+void input_names(const struct input *in, char *const **names, size_t *n);
 /* The fd to poll when input_next says PFAN_AGAIN; -1 if none. */
 int input_fd(const struct input *in);
 /* True when the input came from an empty regular file on stdin and

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "errors.h"
+#include "header.h"
 #include "hosts.h"
 #include "input.h"
 #include "joblog.h"
@@ -157,6 +158,67 @@ load_hosts(struct run *r, char **cause)
 	return PFAN_OK;
 }
 
+/* -m/-X: GNU parallel's "maximal usable size of command" on Linux; a
+ * job's values fill what the command leaves of it (see pfan(1)). */
+#define XARGS_MAX_CHARS 63664
+
+static unsigned
+ncores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* -m/-X: how much of a command line the values may take, and how many
+ * jobs share a short input. */
+static void
+xargs_limits(struct pfan_opts *o)
+{
+	const char *rpl = o->replace_str != NULL ? o->replace_str : "{}";
+	size_t fixed = 0, extra = 0;
+
+	for (int i = 0; i < o->ntemplate; i++) {
+		size_t len = strlen(o->template[i]) + 1;
+		fixed += len;
+		/* -X repeats the word around {} for every value. */
+		if (o->xargs == XARGS_X && strstr(o->template[i], rpl) != NULL)
+			extra += len - strlen(rpl);
+	}
+	o->input.max_chars = fixed < XARGS_MAX_CHARS / 2 ?
+	    XARGS_MAX_CHARS - fixed : XARGS_MAX_CHARS / 2;
+	o->input.value_extra = extra;
+	/* GNU's --xargs fills one job; -m and -X share a short input. */
+	o->input.spread = o->xargs == XARGS_XARGS ? 1 :
+	    o->jobs_given ? o->jobs : ncores();
+}
+
+/* --header names become positions ({name} is {N}), then the template is
+ * parsed with -I's string and -X's (or -N's) context replace. */
+static int
+open_template(struct run *r, char **cause)
+{
+	struct pfan_opts *o = &r->opts;
+	struct template_opts to = { o->replace_str,
+	    o->xargs == XARGS_X ||
+	    (o->max_args_given && o->xargs == XARGS_NONE),
+	    o->plus ? TEMPLATE_PLUS : 0 };
+	char *const *names;
+	size_t nnames;
+	char **words = NULL;
+	int rc;
+
+	input_names(r->input, &names, &nnames);
+	if (nnames > 0) {
+		words = header_rewrite(o->ntemplate, o->template, names, nnames);
+		rc = template_parse_opts(&r->tmpl, o->ntemplate, words, &to, cause);
+		for (int i = 0; i < o->ntemplate; i++)
+			free(words[i]);
+		free(words);
+		return rc;
+	}
+	return template_parse_opts(&r->tmpl, o->ntemplate, o->template, &to, cause);
+}
+
 static int
 setup(struct run *r, int argc, char **argv)
 {
@@ -165,21 +227,23 @@ setup(struct run *r, int argc, char **argv)
 	char *cause = NULL;
 
 	r->given_resume = o->resume;
-	if (o->ntemplate == 0 && o->resume != NULL) {
+	/* No command and no ::: / :::: / -a: replay FILE's run (which may
+	 * itself have had no command: then its values are the commands). */
+	if (o->ntemplate == 0 && o->resume != NULL && o->input.nsources == 0) {
 		if (replay_header(r, &cause) != PFAN_OK)
 			return fail(cause);
 		argc = o->argc;
 		argv = o->argv;
 		log_set_verbosity(o->verbose);
 	}
-	if (o->ntemplate == 0)
-		return fail(xstrdup("no command given (see pfan --help)"));
-	if (template_parse(&r->tmpl, o->ntemplate, o->template,
-	    o->plus ? TEMPLATE_PLUS : 0, &cause) != PFAN_OK)
+	if (o->xargs != XARGS_NONE)
+		xargs_limits(o);
+	/* No command: each value (or line) is a command, as GNU parallel. */
+	if (input_open(&r->input, &o->input, &cause) != PFAN_OK)
+		return fail(cause);
+	if (open_template(r, &cause) != PFAN_OK)
 		return fail(cause);
 	if (load_hosts(r, &cause) != PFAN_OK)
-		return fail(cause);
-	if (input_open(&r->input, &o->input, &cause) != PFAN_OK)
 		return fail(cause);
 	memset(&oc, 0, sizeof oc);
 	oc.keep_order = o->keep_order;
@@ -196,13 +260,6 @@ setup(struct run *r, int argc, char **argv)
 	if (r->resume != NULL)
 		replay_say_plan(o, r->resume);
 	return PFAN_OK;
-}
-
-static unsigned
-ncores(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (unsigned)n : 1;
 }
 
 static void

@@ -1,5 +1,6 @@
 /* options.c: the command line. One table drives getopt_long and --help
  * (and through --help, the bash completion and the man page test). */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -19,6 +20,10 @@ enum opt_id {
 	OPT_TIMEOUT, OPT_LINE_BUFFER, OPT_TAG, OPT_RESULTS, OPT_JOBLOG,
 	OPT_RESUME, OPT_RESUME_FAILED, OPT_ACCEPT_NEW, OPT_KEEPALIVE,
 	OPT_HOST_WAIT, OPT_CONNECT_TIMEOUT, OPT_QUIET, OPT_PLUS, OPT_NOOP,
+	OPT_MAX_REPLACE_ARGS = 'N', OPT_XARGS_M = 'm', OPT_XARGS_X = 'X',
+	OPT_DELIMITER = 'd', OPT_EOF = 'E', OPT_NO_RUN_IF_EMPTY = 'r',
+	OPT_REPLACE = 'I', OPT_TRIM = 300, OPT_ARG_SEP, OPT_ARG_FILE_SEP,
+	OPT_HEADER, OPT_XARGS,
 };
 
 struct opt_def {
@@ -37,6 +42,18 @@ static const struct opt_def opt_table[] = {
 	{ "link", OPT_LINK, 0, NULL, "pair input sources instead of their cartesian product" },
 	{ "max-args", OPT_MAX_ARGS, 1, "N", "put N arguments in one job" },
 	{ "plus", OPT_PLUS, 0, NULL, "also GNU parallel's --plus replacement strings: {..} {+.} {%RE} {/RE/S} {:-TEXT} ..." },
+	{ "max-replace-args", OPT_MAX_REPLACE_ARGS, 1, "N", "like -n, {1}..{N} are the N arguments; -N0: one job per argument, none given" },
+	{ NULL, OPT_XARGS_M, 0, NULL, "put as many arguments in one job as fit in a command line" },
+	{ "xargs", OPT_XARGS, 0, NULL, "like -m, but a short input is not shared among the job slots" },
+	{ NULL, OPT_XARGS_X, 0, NULL, "like -m, and the word around {} is repeated for each argument" },
+	{ "delimiter", OPT_DELIMITER, 1, "DELIM", "input records end with DELIM (\\n \\t \\0 \\NNN \\xHH escapes)" },
+	{ NULL, OPT_EOF, 1, "EOF_STR", "a record equal to EOF_STR ends its input source" },
+	{ "no-run-if-empty", OPT_NO_RUN_IF_EMPTY, 0, NULL, "skip input records of white space only" },
+	{ "trim", OPT_TRIM, 1, "WHERE", "n|l|r|lr|rl: trim white space from values (default lr with --colsep, else n)" },
+	{ NULL, OPT_REPLACE, 1, "STR", "use STR instead of {} in the command" },
+	{ "arg-sep", OPT_ARG_SEP, 1, "SEP", "use SEP instead of ::: (and SEP+ instead of :::+)" },
+	{ "arg-file-sep", OPT_ARG_FILE_SEP, 1, "SEP", "use SEP instead of :::: (and SEP+ instead of ::::+)" },
+	{ "header", OPT_HEADER, 1, "REGEX", "the first record of each source names its columns: {name} (\":\": one line; N: N lines)" },
 	{ "dry-run", OPT_DRY_RUN, 0, NULL, "print the commands, run nothing" },
 	{ "retries", OPT_RETRIES, 1, "N", "retry a failed job up to N times, on another host when there is one" },
 	{ "halt", OPT_HALT, 1, "WHEN", "now|soon,fail=N|success=N: stop after N failures (or successes)" },
@@ -88,7 +105,8 @@ exact_long(const char *tok)
 	size_t len = strcspn(tok + 2, "=");
 
 	for (size_t i = 0; i < NOPTS; i++)
-		if (strlen(opt_table[i].name) == len && strncmp(opt_table[i].name, tok + 2, len) == 0)
+		if (opt_table[i].name != NULL && strlen(opt_table[i].name) == len &&
+		    strncmp(opt_table[i].name, tok + 2, len) == 0)
 			return true;
 	return false;
 }
@@ -148,7 +166,7 @@ static const struct { const char *name; const char *instead; } gnu_only[] = {
 	{ "plain", NULL }, { "retry-failed", "--resume-failed FILE" },
 	{ "exit", NULL }, { "filter", NULL }, { "max-chars", NULL },
 	{ "max-line-length-allowed", NULL }, { "max-lines", NULL },
-	{ "max-replace-args", NULL }, { "output-as-files", NULL },
+	{ "output-as-files", NULL },
 	{ "outputasfiles", NULL }, { "process-slot-var", "{%} or $PFAN_SLOT" },
 	{ "seqreplace", NULL }, { "slotreplace", NULL }, { "basenamereplace", NULL },
 	{ "bnr", NULL }, { "dirnamereplace", NULL }, { "dnr", NULL },
@@ -202,12 +220,17 @@ options_usage(FILE *fp)
 	fputs("Usage: pfan [OPTION]... COMMAND [ARG]... [::: VALUES...] [:::: FILES...]\n"
 	    "Run COMMAND once per input record, in parallel, here or on hosts over SSH.\n"
 	    "Records come from stdin, or from ::: lists and :::: files (their cartesian\n"
-	    "product). {} {.} {/} {//} {/.} {#} {%} {host} {N} and {= s/RE/REPL/ =} in\n"
-	    "COMMAND are replaced, shell-quoted; without them the values are appended.\n\n", fp);
+	    "product; :::+ and ::::+ pair a source with the one before). {} {.} {/} {//}\n"
+	    "{/.} {#} {%} {host} {N} and {= s/RE/REPL/ =} in COMMAND are replaced,\n"
+	    "shell-quoted; without them the values are appended. Without COMMAND each\n"
+	    "value or line is a command.\n\n", fp);
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct opt_def *d = &opt_table[i];
 		char left[64];
-		if (d->id < 256 && !is_alias(i))
+		if (d->name == NULL)
+			snprintf(left, sizeof left, "-%c%s%s", d->id,
+			    d->argname ? " " : "", d->argname ? d->argname : "");
+		else if (d->id < 256 && !is_alias(i))
 			snprintf(left, sizeof left, "-%c, --%s%s%s", d->id, d->name,
 			    d->argname ? " " : "", d->argname ? d->argname : "");
 		else
@@ -329,6 +352,79 @@ bad:
 	return PFAN_E_INPUT;
 }
 
+/* -d's escapes, as printf(1) reads them: \n \t \r \a \b \f \v \\,
+ * \NNN octal (so \0 is NUL) and \xHH. */
+static int
+parse_delim(struct pfan_opts *o, const char *s, char **cause)
+{
+	static const char esc[] = "n\nt\tr\ra\ab\bf\fv\v\\\\";
+	char *d = xmalloc(strlen(s) + 1);
+	size_t n = 0;
+
+	for (const char *p = s; *p != '\0'; p++) {
+		const char *e;
+		if (*p != '\\' || p[1] == '\0') {
+			d[n++] = *p;
+		} else if (p[1] >= '0' && p[1] <= '7') {
+			int v = 0, k;
+			for (k = 1; k <= 3 && p[k] >= '0' && p[k] <= '7'; k++)
+				v = v * 8 + (p[k] - '0');
+			d[n++] = (char)v;
+			p += k - 1;
+		} else if (p[1] == 'x' && isxdigit((unsigned char)p[2])) {
+			int k = isxdigit((unsigned char)p[3]) ? 2 : 1;
+			char hex[3] = { p[2], k == 2 ? p[3] : '\0', '\0' };
+			d[n++] = (char)strtol(hex, NULL, 16);
+			p += k + 1;
+		} else if ((e = strchr(esc, p[1])) != NULL && (e - esc) % 2 == 0) {
+			d[n++] = e[1];
+			p++;
+		} else {
+			d[n++] = *p;
+		}
+	}
+	if (n == 0) {
+		free(d);
+		*cause = xstrdup("--delimiter: must not be empty");
+		return PFAN_E_INPUT;
+	}
+	free(o->delim_buf);
+	o->delim_buf = d;
+	o->input.delim = d;
+	o->input.delim_len = n;
+	return PFAN_OK;
+}
+
+static int
+parse_trim(struct pfan_opts *o, const char *s, char **cause)
+{
+	static const struct { const char *name; enum input_trim trim; } t[] = {
+		{ "n", TRIM_NONE }, { "l", TRIM_LEFT }, { "r", TRIM_RIGHT },
+		{ "lr", TRIM_BOTH }, { "rl", TRIM_BOTH },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (strcmp(s, t[i].name) == 0) {
+			o->input.trim = t[i].trim;
+			return PFAN_OK;
+		}
+	*cause = xasprintf("--trim: '%s': expected n, l, r, lr or rl", s);
+	return PFAN_E_INPUT;
+}
+
+static int
+parse_max_replace(struct pfan_opts *o, const char *s, char **cause)
+{
+	unsigned n;
+
+	if (parse_uint("max-replace-args", s, 0, &n, cause) != PFAN_OK)
+		return PFAN_E_INPUT;
+	o->input.no_args = n == 0;
+	o->input.max_args = n > 0 ? n : 1;
+	o->max_args_given = true;
+	return PFAN_OK;
+}
+
 static void
 push_str(char ***v, size_t *n, char *s)
 {
@@ -379,6 +475,24 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_HOST_WAIT: return parse_secs("host-wait", arg, false, &o->host_wait, cause);
 	case OPT_CONNECT_TIMEOUT:
 		return parse_secs("connect-timeout", arg, true, &o->connect_timeout, cause);
+	case OPT_MAX_REPLACE_ARGS: return parse_max_replace(o, arg, cause);
+	case OPT_XARGS: o->xargs = XARGS_XARGS; break;
+	case OPT_XARGS_M: o->xargs = XARGS_M; break;
+	case OPT_XARGS_X: o->xargs = XARGS_X; break;
+	case OPT_DELIMITER: return parse_delim(o, arg, cause);
+	case OPT_EOF: o->input.eof_str = arg; break;
+	case OPT_NO_RUN_IF_EMPTY: o->input.skip_blank = true; break;
+	case OPT_TRIM: return parse_trim(o, arg, cause);
+	case OPT_REPLACE:
+		if (*arg == '\0') {
+			*cause = xstrdup("-I: the replacement string must not be empty");
+			return PFAN_E_INPUT;
+		}
+		o->replace_str = arg;
+		break;
+	case OPT_ARG_SEP: o->arg_sep = arg; break;
+	case OPT_ARG_FILE_SEP: o->arg_file_sep = arg; break;
+	case OPT_HEADER: o->input.header = arg; break;
 	case OPT_VERBOSE: o->verbose++; break;
 	case OPT_QUIET: o->verbose = 0; break;
 	case OPT_HELP: o->help = true; break;
@@ -397,13 +511,35 @@ blank_words(char **words, int n)
 	return true;
 }
 
-/* Splits what follows the options: the template words, then `:::` lists
- * and `::::` files in order. */
+/* Which separator argv[i] is: 0 none, 1 ::: (values), 2 :::: (files);
+ * *linked for the :::+ and ::::+ forms. */
+static int
+separator(const struct pfan_opts *o, const char *w, bool *linked)
+{
+	const char *seps[2] = { o->arg_sep ? o->arg_sep : ":::",
+	    o->arg_file_sep ? o->arg_file_sep : "::::" };
+
+	for (int k = 0; k < 2; k++) {
+		size_t n = strlen(seps[k]);
+		if (strncmp(w, seps[k], n) != 0)
+			continue;
+		if (w[n] == '\0' || (w[n] == '+' && w[n + 1] == '\0')) {
+			*linked = w[n] == '+';
+			return k + 1;
+		}
+	}
+	return 0;
+}
+
+/* Splits what follows the options: the template words, then ::: lists
+ * and :::: files in order (their + forms link to the source before). */
 static int
 parse_positional(struct pfan_opts *o, int argc, char **argv, int i, char **cause)
 {
+	bool linked;
+
 	o->template = &argv[i];
-	while (i < argc && strcmp(argv[i], ":::") != 0 && strcmp(argv[i], "::::") != 0)
+	while (i < argc && separator(o, argv[i], &linked) == 0)
 		i++;
 	o->ntemplate = (int)(&argv[i] - o->template);
 	if (o->ntemplate > 0 && blank_words(o->template, o->ntemplate)) {
@@ -413,23 +549,27 @@ parse_positional(struct pfan_opts *o, int argc, char **argv, int i, char **cause
 		return PFAN_E_INPUT;
 	}
 	while (i < argc) {
-		bool files = strcmp(argv[i], "::::") == 0;
+		int kind = separator(o, argv[i], &linked);
 		const char *sep = argv[i++];
 		int start = i;
-		while (i < argc && strcmp(argv[i], ":::") != 0 && strcmp(argv[i], "::::") != 0)
+		bool l;
+		while (i < argc && separator(o, argv[i], &l) == 0)
 			i++;
 		if (i == start) {
 			*cause = xasprintf("no values after %s", sep);
 			return PFAN_E_INPUT;
 		}
-		if (files) {
-			for (int k = start; k < i; k++)
+		if (kind == 2) {
+			for (int k = start; k < i; k++) {
 				add_source(o, INPUT_FILE, argv[k]);
+				o->input.sources[o->input.nsources - 1].linked = linked;
+			}
 		} else {
 			add_source(o, INPUT_LIST, NULL);
 			struct input_source *src = &o->input.sources[o->input.nsources - 1];
 			src->items = &argv[start];
 			src->nitems = (size_t)(i - start);
+			src->linked = linked;
 		}
 	}
 	return PFAN_OK;
@@ -448,18 +588,25 @@ getopt_tables(struct getopt_tables *t)
 
 	t->shortopts[ns++] = '+';   /* stop at the template: its options are its own */
 	t->shortopts[ns++] = ':';
+	size_t nl = 0;
+
 	for (size_t i = 0; i < NOPTS; i++) {
-		t->longopts[i].name = opt_table[i].name;
-		t->longopts[i].has_arg = opt_table[i].has_arg ? required_argument : no_argument;
-		t->longopts[i].flag = NULL;
-		t->longopts[i].val = opt_table[i].id;
+		/* A row without a name is a short option only (-m, -X, -E, -I:
+		 * GNU has no long name for them). */
+		if (opt_table[i].name != NULL) {
+			t->longopts[nl].name = opt_table[i].name;
+			t->longopts[nl].has_arg = opt_table[i].has_arg ?
+			    required_argument : no_argument;
+			t->longopts[nl].flag = NULL;
+			t->longopts[nl++].val = opt_table[i].id;
+		}
 		if (opt_table[i].id < 256 && !is_alias(i)) {
 			t->shortopts[ns++] = (char)opt_table[i].id;
 			if (opt_table[i].has_arg)
 				t->shortopts[ns++] = ':';
 		}
 	}
-	memset(&t->longopts[NOPTS], 0, sizeof t->longopts[NOPTS]);
+	memset(&t->longopts[nl], 0, sizeof t->longopts[nl]);
 	for (size_t i = 0; i < NSHORT_ALIAS; i++) {
 		t->shortopts[ns++] = short_alias[i].c;
 		t->shortopts[ns++] = ':';
@@ -665,6 +812,7 @@ void
 options_free(struct pfan_opts *o)
 {
 	free(o->input.sources);
+	free(o->delim_buf);
 	free(o->hostfiles);
 	free(o->sshlogins);
 	memset(o, 0, sizeof *o);

@@ -16,6 +16,11 @@ struct pfan_opts {
 	int ntemplate;            /* the command words (may be 0: --resume) */
 	char **template;
 	struct input_config input;
+	const char *replace_str;  /* -I: stands for {} in the template */
+	enum { XARGS_NONE, XARGS_M, XARGS_X, XARGS_XARGS } xargs;  /* -m, -X, --xargs */
+	bool max_args_given;      /* -N: implies -X unless -m */
+	const char *arg_sep, *arg_file_sep;  /* ::: and :::: unless renamed */
+	char *delim_buf;          /* -d after its escapes (input.delim) */
 
 	unsigned jobs;            /* -j: 0 = one per core */
 	bool jobs_given;

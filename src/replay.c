@@ -96,10 +96,7 @@ replay_setup(struct replay **out, struct pfan_opts *o,
 		free(why);
 		return PFAN_E_INPUT;
 	}
-	if (o->ntemplate == 0) {
-		*cause = xasprintf("%s: the header's command line has no command", path);
-		return PFAN_E_INPUT;
-	}
+	/* No command is a run of its own (the values are the commands). */
 	o->resume = path;
 	o->joblog = path;
 	/* Never elsewhere: relative paths in the command would name other

@@ -60,6 +60,8 @@ struct template {
 	bool append;       /* no replacement string: values go at the end */
 	bool raw;          /* no words: the values are the command, as GNU does */
 	bool plus;         /* --plus */
+	const char *rpl;   /* -I: the string that stands for {} */
+	bool context;      /* -X: words with {} repeat per value */
 	struct buf *scratch; /* a transformed value before quoting */
 };
 
@@ -174,6 +176,12 @@ scan_token(struct template *t, size_t off, struct tok *tk, char **cause)
 	long pos = 0;
 
 	memset(tk, 0, sizeof *tk);
+	if (t->rpl != NULL && strncmp(s, t->rpl, strlen(t->rpl)) == 0) {
+		tk->kind = TOK_VAL;
+		tk->off = off;
+		tk->len = strlen(t->rpl);
+		return 1;
+	}
 	if (s[0] == '{' && avail > 1 && s[1] == '=')
 		return parse_subst(t, off, tk, cause) == PFAN_OK ? 1 : PFAN_E_INPUT;
 	if (s[0] != '{' && s[0] != '<')
@@ -184,6 +192,9 @@ scan_token(struct template *t, size_t off, struct tok *tk, char **cause)
 		size_t restlen = strlen(rest);
 
 		if (rpl_table[i].text[0] != s[0] || (used > 0 && !rpl_table[i].positional))
+			continue;
+		if (t->rpl != NULL && (strcmp(rpl_table[i].text, "{}") == 0 ||
+		    strcmp(rpl_table[i].text, "<>") == 0))
 			continue;
 		if (avail - 1 - used < restlen || memcmp(s + 1 + used, rest, restlen) != 0)
 			continue;
@@ -199,11 +210,27 @@ scan_token(struct template *t, size_t off, struct tok *tk, char **cause)
 	return t->plus && s[0] == '{' ? scan_plus(t, off, used, pos, tk, cause) : 0;
 }
 
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* With -X a run of blanks is a literal of its own: it ends a word. */
 static void
 push_lit(struct template *t, size_t from, size_t to)
 {
 	struct tok tk = { .kind = TOK_LIT, .off = from, .len = to - from };
 
+	while (t->context && from < to) {
+		size_t e = from + 1;
+		while (e < to && is_blank(t->text[e]) == is_blank(t->text[from]))
+			e++;
+		tk.off = from;
+		tk.len = e - from;
+		tok_push(t, &tk);
+		from = e;
+	}
 	if (to > from)
 		tok_push(t, &tk);
 }
@@ -211,6 +238,15 @@ push_lit(struct template *t, size_t from, size_t to)
 int
 template_parse(struct template **out, int nwords, char *const words[],
     unsigned flags, char **cause)
+{
+	struct template_opts o = { NULL, false, flags };
+
+	return template_parse_opts(out, nwords, words, &o, cause);
+}
+
+int
+template_parse_opts(struct template **out, int nwords, char *const words[],
+    const struct template_opts *opts, char **cause)
 {
 	struct template *t = xcalloc(1, sizeof *t);
 	struct buf b = BUF_INIT;
@@ -227,8 +263,12 @@ template_parse(struct template **out, int nwords, char *const words[],
 	t->text = buf_steal(&b);
 	t->scratch = xcalloc(1, sizeof *t->scratch);
 	t->raw = nwords <= 0;
-	t->plus = (flags & TEMPLATE_PLUS) != 0;
 	t->append = !t->raw;
+	if (opts != NULL) {
+		t->rpl = opts->rpl;
+		t->context = opts->context;
+		t->plus = (opts->flags & TEMPLATE_PLUS) != 0;
+	}
 	for (i = 0; i < t->text_len;) {
 		struct tok tk;
 
@@ -421,6 +461,48 @@ emit_values(const struct template *t, const struct tok *tk,
 	return PFAN_OK;
 }
 
+static bool
+tok_blank(const struct template *t, const struct tok *tk)
+{
+	return tk->kind == TOK_LIT && is_blank(t->text[tk->off]);
+}
+
+static int expand_toks(const struct template *t, size_t from, size_t to,
+    const struct args *a, const struct template_ctx *ctx, struct buf *out,
+    char **cause);
+
+/* -X: toks [from, to) are one word; if it holds an all-values token, the
+ * word is written once per value (GNU parallel's context replace). */
+static int
+expand_word(const struct template *t, size_t from, size_t to,
+    const struct args *a, const struct template_ctx *ctx, struct buf *out,
+    char **cause)
+{
+	bool all = false;
+	int rc = PFAN_OK;
+
+	for (size_t i = from; i < to; i++)
+		if ((t->toks[i].kind == TOK_VAL || t->toks[i].kind == TOK_SUBST) &&
+		    t->toks[i].pos == 0)
+			all = true;
+	if (!all || a->n <= 1)
+		return expand_toks(t, from, to, a, ctx, out, cause);
+	for (size_t v = 0; v < a->n && rc == PFAN_OK; v++) {
+		struct args one = { 1, &a->v[v] };
+		if (v > 0)
+			buf_addc(out, ' ');
+		for (size_t i = from; i < to && rc == PFAN_OK; i++) {
+			const struct tok *tk = &t->toks[i];
+			if ((tk->kind == TOK_VAL || tk->kind == TOK_SUBST) &&
+			    tk->pos == 0)
+				rc = emit_values(t, tk, &one, out, cause);
+			else
+				rc = expand_toks(t, i, i + 1, a, ctx, out, cause);
+		}
+	}
+	return rc;
+}
+
 int
 template_expand(const struct template *t, const struct args *a,
     const struct template_ctx *ctx, struct buf *out, char **cause)
@@ -436,7 +518,38 @@ template_expand(const struct template *t, const struct args *a,
 		}
 		return PFAN_OK;
 	}
-	for (i = 0; i < t->ntoks && rc == PFAN_OK; i++) {
+	if (!t->context)
+		rc = expand_toks(t, 0, t->ntoks, a, ctx, out, cause);
+	for (i = 0; t->context && i < t->ntoks && rc == PFAN_OK;) {
+		size_t e = i + 1;
+		if (!tok_blank(t, &t->toks[i]))
+			while (e < t->ntoks && !tok_blank(t, &t->toks[e]))
+				e++;
+		rc = expand_word(t, i, e, a, ctx, out, cause);
+		i = e;
+	}
+	if (t->append) {
+		for (i = 0; i < a->n; i++) {
+			buf_addc(out, ' ');
+			quote_shell(out, a->v[i], strlen(a->v[i]));
+		}
+	}
+	if (rc != PFAN_OK) {
+		out->len = start;
+		if (out->data != NULL)
+			out->data[start] = '\0';
+	}
+	return rc;
+}
+
+static int
+expand_toks(const struct template *t, size_t from, size_t to,
+    const struct args *a, const struct template_ctx *ctx, struct buf *out,
+    char **cause)
+{
+	int rc = PFAN_OK;
+
+	for (size_t i = from; i < to && rc == PFAN_OK; i++) {
 		const struct tok *tk = &t->toks[i];
 
 		switch (tk->kind) {
@@ -464,17 +577,6 @@ template_expand(const struct template *t, const struct args *a,
 				quote_shell(out, ctx->host, strlen(ctx->host));
 			break;
 		}
-	}
-	if (t->append) {
-		for (i = 0; i < a->n; i++) {
-			buf_addc(out, ' ');
-			quote_shell(out, a->v[i], strlen(a->v[i]));
-		}
-	}
-	if (rc != PFAN_OK) {
-		out->len = start;
-		if (out->data != NULL)
-			out->data[start] = '\0';
 	}
 	return rc;
 }

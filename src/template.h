@@ -36,6 +36,17 @@ struct template_ctx {
 #define TEMPLATE_PLUS 1u  /* --plus: the strings of tplplus.h too */
 int template_parse(struct template **out, int nwords, char *const words[],
     unsigned flags, char **cause);
+/* What -I and -X change: rpl stands for {} (and then {}, {n} and <> are
+ * plain text, as in GNU parallel); with context, a word (between blanks)
+ * holding {} or {= =} is repeated once per value, each copy given one.
+ * flags as for template_parse. */
+struct template_opts {
+	const char *rpl;
+	bool context;
+	unsigned flags;
+};
+int template_parse_opts(struct template **out, int nwords, char *const words[],
+    const struct template_opts *opts, char **cause);
 /* Appends the command for one job to out. The canonical form (slot 0, host
  * NULL) is the job's identity in the joblog and for --resume. Fails with
  * PFAN_E_INPUT and cause, out as it was, only when a {= =} regex fails at

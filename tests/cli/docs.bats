@@ -67,7 +67,7 @@ help_gnu_only() {
 @test "docs: every short option of --help is in the man page" {
 	sed 's/\\-/-/g' "$MAN" >man.txt
 	missing=
-	for o in $("$PFAN" --help | grep -oE '^ +-[[:alnum:]],' | tr -d ' ,'); do
+	for o in $("$PFAN" --help | grep -oE '^ +-[[:alnum:]]([, ]|$)' | tr -d ' ,'); do
 		grep -qE -- "(^|[^[:alnum:]-])$o([^[:alnum:]-]|$)" man.txt || missing="$missing $o"
 	done
 	[ -z "$missing" ] || { echo "not in man/pfan.1:$missing" >&2; return 1; }

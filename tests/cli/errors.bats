@@ -99,14 +99,28 @@ one_error_line() {
 	one_error_line "--timeout: '-1' is not a number of seconds"
 }
 
-@test "error: no command at all" {
-	run_pfan 255
-	one_error_line "no command given"
+# GNU parallel runs each value as a command when none is given; with no
+# input either there is nothing to run (parallel_diff.bats compares).
+@test "error: no command and no input is no error" {
+	run_pfan 0
+	[ -z "$output" ] && [ -z "$stderr" ]
 }
 
-@test "error: no command before :::" {
-	run_pfan 255 ::: a b
-	one_error_line "no command given"
+@test "error: no command: values that are not commands are failed jobs" {
+	run_pfan 2 ::: no-such-command-pfan-a no-such-command-pfan-b
+}
+
+@test "error: bad values for the input options" {
+	run_pfan 255 --trim x true ::: a
+	one_error_line "--trim: 'x': expected n, l, r, lr or rl"
+	run_pfan 255 -N x true ::: a
+	one_error_line "--max-replace-args: 'x' is not a whole number"
+	run_pfan 255 -d '' true ::: a
+	one_error_line "--delimiter: must not be empty"
+	run_pfan 255 -I '' true ::: a
+	one_error_line "-I: the replacement string must not be empty"
+	run_pfan 255 echo :::+
+	one_error_line "no values after :::[+]$"
 }
 
 @test "error: ::: with no values" {
@@ -176,11 +190,6 @@ one_error_line() {
 @test "error: -a file that does not exist" {
 	run_pfan 255 -a nope echo
 	one_error_line "nope: No such file or directory"
-}
-
-@test "error: -n with several sources" {
-	run_pfan 255 -n 2 echo ::: a ::: b
-	one_error_line "-n"
 }
 
 @test "error: malformed joblog on resume names the line, runs nothing" {

@@ -347,3 +347,42 @@ plus_names() {
 	run -255 "$PFAN" --plus echo '{#}/{##}' ::: a b
 	[[ $output == *"{##}: pfan reads its input as the jobs run"* ]]
 }
+
+# The input-side options, as cases in tests/data/input_parallel.txt (its
+# header says the format). Every case runs; all that differ are listed.
+@test "diff: input options (tests/data/input_parallel.txt)" {
+	need_parallel
+	local data=$PFAN_SRCDIR/tests/data/input_parallel.txt
+	local kind rest in failed=0 n=0
+	in=/dev/null
+	while IFS= read -r line; do
+		case $line in '' | '#'*) continue ;; esac
+		kind=${line%% *}
+		rest=${line#* }
+		[ "$kind" != "$line" ] || rest=
+		case $kind in
+		file)
+			# shellcheck disable=SC2059
+			printf "${rest#* }" >"${rest%% *}"
+			continue ;;
+		stdin)
+			# shellcheck disable=SC2059
+			printf "$rest" >case.in
+			in=case.in
+			continue ;;
+		exact | sorted) ;;
+		*) echo "input_parallel.txt: unknown line: $line" >&2; return 1 ;;
+		esac
+		eval "set -- $rest"
+		n=$((n + 1))
+		local how=--exact
+		[ "$kind" = exact ] || how=
+		if ! pfan_vs_parallel $how --stdin "$in" "$@"; then
+			echo "FAILED: $kind $rest" >&2
+			failed=$((failed + 1))
+		fi
+		in=/dev/null
+	done <"$data"
+	[ "$n" -ge 70 ]
+	[ "$failed" -eq 0 ]
+}

@@ -399,3 +399,15 @@ header() {
 	run -1 --separate-stderr "$PFAN" -j1 --joblog jl2 --halt now,fail=1 'exit {}; :' ::: 0 1 0
 	assert_match "$stderr" "^pfan: halted \(--halt\); continue with the same command line and --resume jl2$"
 }
+
+@test "resume: a run without a command resumes with its values as commands" {
+	run -1 --separate-stderr "$PFAN" --joblog jl ::: 'echo a' false
+	[ "$output" = a ]
+	run -1 --separate-stderr "$PFAN" --resume jl ::: 'echo a' false 'echo c'
+	[ "$output" = c ]
+	printf 'echo x\necho y\n' >in
+	run -0 --separate-stderr "$PFAN" --joblog jl2 <in
+	printf 'echo x\necho y\necho z\n' >in
+	run -0 --separate-stderr "$PFAN" --resume jl2 <in
+	[ "$output" = z ]
+}

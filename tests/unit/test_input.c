@@ -1,7 +1,7 @@
 /* test_input.c: the input iterator against GNU parallel's behaviour
- * (20221122): product order, --link, -0, --colsep (cases in
- * tests/data/input_colsep.txt), -n, bad records, and lazy non-blocking
- * reading from a pipe. */
+ * (20221122): product order, --link, :::+, -0, -d, -E, -r, --trim,
+ * --colsep (cases in tests/data/input_colsep.txt), -n, -N0, -m, --header,
+ * bad records, and lazy non-blocking reading from a pipe. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,7 +77,7 @@ expect_open_error(const struct input_config *cfg, const char *want)
 static struct input_source
 list(char **items)
 {
-	struct input_source s = { INPUT_LIST, NULL, items, 0 };
+	struct input_source s = { INPUT_LIST, NULL, items, 0, false };
 
 	while (items[s.nitems] != NULL)
 		s.nitems++;
@@ -87,7 +87,7 @@ list(char **items)
 static struct input_source
 file(const char *path)
 {
-	struct input_source s = { INPUT_FILE, path, NULL, 0 };
+	struct input_source s = { INPUT_FILE, path, NULL, 0, false };
 
 	return s;
 }
@@ -387,7 +387,144 @@ test_max_args(void **state)
 	cfg.sources = two;
 	cfg.nsources = 2;
 	cfg.max_args = 2;
-	expect_open_error(&cfg, "-n with several input sources is not supported");
+	/* parallel -n2 echo ::: a b c ::: 1 2: tuples are grouped whole */
+	expect_jobs(&cfg, "<a><1><a><2>|<b><1><b><2>|<c><1><c><2>");
+}
+
+/* parallel echo ::: a b c :::+ 1 2 ::: x y (and ::::+): the linked source
+ * pairs with the one before it up to the shorter; the rest is a product. */
+static void
+test_linked_sources(void **state)
+{
+	char *abc[] = { "a", "b", "c", NULL }, *n12[] = { "1", "2", NULL };
+	char *xy[] = { "x", "y", NULL }, *pq[] = { "P", "Q", "R", NULL };
+	struct input_source s[] = { list(abc), list(n12), list(xy), list(pq) };
+	struct input_config cfg = { .sources = s, .nsources = 3 };
+
+	(void)state;
+	s[1].linked = true;
+	expect_jobs(&cfg, "<a><1><x>|<a><1><y>|<b><2><x>|<b><2><y>");
+	s[1].linked = false;
+	s[2].linked = true;
+	expect_jobs(&cfg, "<a><1><x>|<a><2><y>|<b><1><x>|<b><2><y>|"
+	    "<c><1><x>|<c><2><y>");
+	/* A chain: a :::+ 1 :::+ x :::+ P, the shortest wins. */
+	s[1].linked = s[2].linked = s[3].linked = true;
+	cfg.nsources = 4;
+	expect_jobs(&cfg, "<a><1><x><P>|<b><2><y><Q>");
+	/* The first source on stdin is read whole when linked. */
+	struct input_source st[] = { file("-"), list(xy) };
+	struct input_config in = { .sources = st, .nsources = 2 };
+	st[1].linked = true;
+	expect_stdin(&in, "1\n2\n3\n", 6, "<1><x>|<2><y>");
+}
+
+/* -d, -E, -r and --trim against GNU parallel 20221122. */
+static void
+test_record_rules(void **state)
+{
+	char *vals[] = { "a", " ", "", "STOP", "b", NULL };
+	struct input_source l[] = { list(vals) };
+	struct input_config cfg = { .sources = l, .nsources = 1 };
+
+	(void)state;
+	/* parallel -r echo ::: a ' ' '' STOP b */
+	cfg.skip_blank = true;
+	expect_jobs(&cfg, "<a>|<STOP>|<b>");
+	/* parallel -E STOP: the source ends at its end-of-file string */
+	cfg.eof_str = "STOP";
+	expect_jobs(&cfg, "<a>");
+
+	struct input_config in = { .delim = "ab", .delim_len = 2 };
+	expect_stdin(&in, "xabyabz", 7, "<x>|<y>|<z>");
+	/* A two-byte separator split across reads is still found. */
+	expect_stdin(&in, "xaaby", 5, "<xa>|<y>");
+	in.delim = "";
+	in.delim_len = 1;
+	expect_stdin(&in, "p q\0r\n\0", 7, "<p q>|<r\n>");
+	struct input_config e = { .eof_str = "STOP", .skip_blank = true };
+	expect_stdin(&e, "a\n\n \nb\nSTOP\nc\n", 14, "<a>|<b>");
+
+	struct input_config t = { .trim = TRIM_LEFT };
+	expect_stdin(&t, "  a b  \n", 8, "<a b  >");
+	t.trim = TRIM_RIGHT;
+	expect_stdin(&t, "  a b  \n", 8, "<  a b>");
+	t.trim = TRIM_BOTH;
+	expect_stdin(&t, "  a b  \n", 8, "<a b>");
+	/* --colsep trims both ends unless --trim says otherwise. */
+	t.colsep = ",";
+	t.trim = TRIM_NONE;
+	expect_stdin(&t, " a , b \n", 8, "< a >< b >");
+	t.trim = TRIM_DEFAULT;
+	expect_stdin(&t, " a , b \n", 8, "<a><b>");
+}
+
+/* -N0, and -m/-X sharing a short input among the job slots. */
+static void
+test_no_args_and_xargs(void **state)
+{
+	char *abc[] = { "a", "b", "c", NULL };
+	char *ten[] = { "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", NULL };
+	struct input_source l[] = { list(abc) };
+	struct input_config cfg = { .sources = l, .nsources = 1, .no_args = true };
+
+	struct input *in = NULL;
+	struct args a;
+	char *cause = NULL;
+	int jobs = 0;
+
+	(void)state;
+	/* parallel -N0 echo hi ::: a b c: three jobs, none with a value */
+	assert_int_equal(input_open(&in, &cfg, &cause), PFAN_OK);
+	while (input_next(in, &a, &cause) == PFAN_OK) {
+		assert_int_equal(a.n, 0);
+		jobs++;
+	}
+	assert_int_equal(jobs, 3);
+	input_free(in);
+	/* seq 10 | parallel -j3 -m echo: 4, 4, 2 */
+	struct input_source t[] = { list(ten) };
+	struct input_config m = { .sources = t, .nsources = 1,
+	    .max_chars = 1000, .spread = 3 };
+	expect_jobs(&m, "<1><2><3><4>|<5><6><7><8>|<9><10>");
+	m.spread = 1;
+	expect_jobs(&m, "<1><2><3><4><5><6><7><8><9><10>");
+	/* Past the length limit a job ends; no spreading then. */
+	m.max_chars = 8;
+	m.spread = 2;
+	expect_jobs(&m, "<1><2><3><4>|<5><6><7><8>|<9><10>");
+	m.value_extra = 2;
+	expect_jobs(&m, "<1><2>|<3><4>|<5><6>|<7><8>|<9>|<10>");
+}
+
+/* --header: the first record of each source names its columns. */
+static void
+test_header(void **state)
+{
+	char *f1[] = { "f1", "A", "B", NULL }, *f2[] = { "f2", "1", NULL };
+	struct input_source l[] = { list(f1), list(f2) };
+	struct input_config cfg = { .sources = l, .nsources = 2, .header = ":" };
+	struct input *in = NULL;
+	char *cause = NULL;
+	char *const *names;
+	size_t n;
+
+	(void)state;
+	expect_jobs(&cfg, "<A><1>|<B><1>");
+	assert_int_equal(input_open(&in, &cfg, &cause), PFAN_OK);
+	input_names(in, &names, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "f1");
+	assert_string_equal(names[1], "f2");
+	input_free(in);
+
+	/* Without --colsep a header is split at TABs. */
+	struct input_config st = { .header = ":" };
+	expect_stdin(&st, "name\tage\nbob\t3\n", 15, "<bob><3>");
+	st.colsep = ",";
+	expect_stdin(&st, "name,age\nbob,3\nann,5\n", 21, "<bob><3>|<ann><5>");
+	st.header = "2";
+	expect_stdin(&st, "name,age\nx,y\nbob,3\n", 19, "<bob><3>");
 }
 
 static void
@@ -620,6 +757,10 @@ main(void)
 		cmocka_unit_test(test_colsep_sources),
 		cmocka_unit_test(test_bad_regex),
 		cmocka_unit_test(test_max_args),
+		cmocka_unit_test(test_linked_sources),
+		cmocka_unit_test(test_record_rules),
+		cmocka_unit_test(test_no_args_and_xargs),
+		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_lazy_pipe),
 		cmocka_unit_test(test_lazy_group),
 		cmocka_unit_test(test_long_line),

@@ -485,6 +485,37 @@ test_parse_failure_leaves_nothing(void **state)
 	template_free(NULL);
 }
 
+/* -I and -X, as GNU parallel 20221122 expands them:
+ * parallel -I XX echo XX-{} {1} '{1.}' ::: a.x   -> a.x-{} {1} a
+ * parallel -j1 -X echo 'x{}y' '{1}' ::: a b c     -> xay xby xcy a */
+static void
+test_opts_rpl_and_context(void **state)
+{
+	char *w1[] = { "echo", "XX-{}", "{1}", "<>", "{1.}" };
+	char *w2[] = { "echo", "x{}y", "{1}", "'{= s/a/A/ =}'", "p" };
+	char *a_x[] = { "a.x" }, *abc[] = { "a", "b", "c" };
+	struct args one = { 1, a_x }, three = { 3, abc };
+	struct template_opts rpl = { "XX", false }, ctx = { NULL, true };
+	struct template *t = NULL;
+	char *cause = NULL, *got;
+
+	(void)state;
+	assert_int_equal(template_parse_opts(&t, 5, w1, &rpl, &cause), PFAN_OK);
+	got = expand1(t, &one, 0, NULL);
+	assert_string_equal(got, "echo a.x-{} {1} <> a");
+	free(got);
+	template_free(t);
+	assert_int_equal(template_parse_opts(&t, 5, w2, &ctx, &cause), PFAN_OK);
+	got = expand1(t, &three, 0, NULL);
+	assert_string_equal(got, "echo xay xby xcy a 'A' 'b' 'c' p");
+	free(got);
+	/* One value: the word once, as without -X. */
+	got = expand1(t, &one, 0, NULL);
+	assert_string_equal(got, "echo xa.xy a.x 'A.x' p");
+	free(got);
+	template_free(t);
+}
+
 int
 main(void)
 {
@@ -497,6 +528,7 @@ main(void)
 		cmocka_unit_test(test_canonical_and_slot),
 		cmocka_unit_test(test_large_values),
 		cmocka_unit_test(test_parse_failure_leaves_nothing),
+		cmocka_unit_test(test_opts_rpl_and_context),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
