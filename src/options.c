@@ -417,7 +417,7 @@ parse_max_replace(struct pfan_opts *o, const char *s, char **cause)
 {
 	unsigned n;
 
-	if (parse_uint("max-replace-args", s, 0, &n, cause) != PFAN_OK)
+	if (parse_uint("max-replace-args", s, 0, UINT_MAX, &n, cause) != PFAN_OK)
 		return PFAN_E_INPUT;
 	o->input.no_args = n == 0;
 	o->input.max_args = n > 0 ? n : 1;
