@@ -84,11 +84,6 @@ replay_setup(struct replay **out, struct pfan_opts *o,
 		return PFAN_E_INPUT;
 	*out = xcalloc(1, sizeof **out);
 	(*out)->argv = argv;
-	if (o->input.nsources > 0) {
-		*cause = xasprintf("%s: ::: and :::: need a command: give the whole "
-		    "command line with --resume FILE, or neither", path);
-		return PFAN_E_INPUT;
-	}
 	options_free(o);
 	if (options_parse(o, argc, argv, cause) != PFAN_OK) {
 		char *why = *cause;
