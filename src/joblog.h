@@ -13,6 +13,7 @@ enum job_status {
 	JOB_KILLED,      /* killed by pfan: Ctrl-C twice, SIGTERM, --halt now */
 	JOB_HOST_LOST,   /* its host or connection went away; requeued */
 	JOB_SKIPPED,     /* never started: --halt, or could not be started */
+	JOB_NO_STATUS,   /* ended without an exit status too often: given up */
 };
 
 const char *job_status_name(enum job_status s);
