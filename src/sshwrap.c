@@ -12,10 +12,10 @@
  *   (while read -r _ <&3; do :; done; trap '' TERM; kill -TERM 0;
  *    sleep GRACE; kill -KILL 0) >/dev/null 2>&1 &
  *   __pfan_w=$!
- *   (eval 'JOB') 3<&-             or, for a simple job: eval 'JOB'
+ *   "${SHELL:-/bin/sh}" -c 'JOB' sh 3<&-    or, for a plain job: eval 'JOB' 3<&-
  *   __pfan_s=$?
- *   kill $__pfan_w 2>/dev/null
- *   [ $__pfan_s -ne 0 ] && exit $__pfan_s
+ *   kill "$__pfan_w" 2>/dev/null
+ *   [ "$__pfan_s" -ne 0 ] && exit "$__pfan_s"
  *   trap - USR1; kill -s USR1 $$; exit 0
  *
  * The watcher (a background subshell, in the job's process group) blocks
@@ -39,23 +39,35 @@
  * "USR1"; any other status is sent as exit-status. pfan reads exit-signal
  * USR1 as "exited 0", another signal as "the wrapper was killed" (cancel,
  * or someone on the host), a non-zero exit-status as that status, and a
- * zero status with no signal as "no status came back" (EXEC_LOST), never
+ * zero status with no signal as "no status came back" (EXEC_NO_STATUS), never
  * as success. The wrapper traps USR1 (`trap :`) while the job runs, so a
  * stray USR1 to the group cannot pass for success: the job's programs get
  * the default action back (exec resets a caught signal), and a foreground
- * wait is not interrupted by a trapped signal. If sshd's session already ignores USR1, the self-kill
- * does nothing, the wrapper exits 0, and pfan reports every job lost with a
- * cause saying so rather than guessing.
+ * wait is not interrupted by a trapped signal. If sshd's session already
+ * ignores USR1, the self-kill does nothing, the wrapper exits 0, and pfan
+ * reports the job's end without a status, with a cause saying so rather
+ * than guessing (sched.c gives a job up after 3 such ends).
  *
- * The job runs in a subshell, so that nothing it does (exec, exit, trap,
- * set -e, wait, which would wait for the watcher) can upset the lines
- * after it. That subshell is a fork and a wait on every job's critical
- * path: on a loopback sshd it cost ~10% of the throughput of tiny jobs
- * (bench/ssh_overhead.sh). So a job whose text has none of the words that
- * could do those things (sshwrap_inline_ok) runs in the wrapper's shell
- * itself (its programs then also inherit fd 3, which nothing writes). A word list errs one way only: a job it wrongly lets through can
- * at worst be reported lost (its exit 0 unseen) or hang on `wait`; honest
- * commands do not spell `exec` as "ex"ec.
+ * The job runs in a shell of its own: the login shell again ($SHELL, which
+ * sshd sets), as `sh -c` runs a local job. Nothing it does to that shell
+ * (IFS, a function named kill or wait, set -e/-u/-n, traps, aliases,
+ * readonly or unset variables, exec, closing fds) can reach the wrapper's
+ * lines after it, and $$, $0 and its traps are its own as they are for a
+ * local job (a subshell would share the wrapper's $$: `kill -USR1 $$`
+ * would hit the wrapper's trap). That child shell is a fork and an exec on
+ * every job's critical path: on a loopback sshd it cost ~25% of the
+ * throughput of tiny jobs (bench/ssh_overhead.sh). So a plain job, one
+ * that provably cannot touch the shell running it (sshwrap_inline_ok),
+ * runs in the wrapper's shell itself. Plain: only unquoted words of
+ * letters, digits and _./,:+-@%=~*?[]^, the operators ; & | && || and
+ * newline, and redirections ([N]< > >> <& >& <> >|, no here-document);
+ * and no command word (the first word of a simple command that is not a
+ * redirection) holds =, a glob or %, or is a reserved word or builtin of
+ * a shell the wrapper supports, bar true, false, echo, test, pwd, sleep
+ * and the like. A shell's state changes only through assignments (NAME=,
+ * ${..=}, $((..=)), bash's {NAME}>), builtins, reserved words, functions
+ * and aliases (which need a builtin or parentheses to define), none of
+ * which a plain job can spell.
  *
  * A job killed by a signal looks to sh like exit 128+N, so remote jobs
  * report such exits as EXEC_EXITED 128+N; EXEC_SIGNALED means the wrapper

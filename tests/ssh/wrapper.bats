@@ -27,7 +27,7 @@ verdict() {
 		rm -f here.jsonl there.jsonl
 		# `: {};` keeps the input value out of the job's own text
 		run "$PFAN" --joblog here.jsonl ": {}; $cmd" ::: x </dev/null
-		run "$PFAN" -H hosts.yaml --joblog there.jsonl ": {}; $cmd" ::: x </dev/null
+		run timeout 60 "$PFAN" -H hosts.yaml --joblog there.jsonl ": {}; $cmd" ::: x </dev/null
 		here=$(verdict here.jsonl)
 		there=$(verdict there.jsonl)
 		if [ "$here" != "$there" ] || [ -z "$here" ]; then
