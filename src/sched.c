@@ -48,6 +48,7 @@ struct job {
 	unsigned attempt;          /* attempts so far, all kinds */
 	unsigned failures;         /* counted against --retries */
 	unsigned no_status;        /* attempts that ended without an exit status */
+	unsigned long long host_oks;  /* its host's successes when it started */
 	struct sched_host *host;
 	unsigned slot;
 	struct exec_task *task;
@@ -261,22 +262,26 @@ check_halt(struct sched *s)
 		    o->halt_on_success ? "succeeded" : "failed", s->nrunning);
 }
 
-/* Attempts of one job that may end without an exit status (its channel
- * closed without one, or its connection was lost under it) before the job
+/* Attempts of one job that may end without an exit status before the job
  * is given up as no_status: a job that kills its own wrapper or sshd
- * would otherwise be rerun forever, each run a host_lost record. */
+ * would otherwise be rerun forever, each run a host_lost record. Counted:
+ * a channel that closed without a status, and a connection lost under the
+ * job while other jobs succeeded on that host (the host works, not for
+ * this job). A host that fails everyone is sshhost.c's to give up: its
+ * jobs are not to blame and run again. */
 #define NO_STATUS_LIMIT 3
 
 static bool
-no_status(const struct exec_result *r)
+no_status(const struct job *j, const struct exec_result *r)
 {
-	return r->end == EXEC_LOST || r->end == EXEC_NO_STATUS;
+	return r->end == EXEC_NO_STATUS ||
+	    (r->end == EXEC_LOST && j->host->oks > j->host_oks);
 }
 
 static enum job_status
 status_of(const struct job *j, const struct exec_result *r)
 {
-	if (no_status(r))
+	if (r->end == EXEC_LOST || r->end == EXEC_NO_STATUS)
 		return j->no_status >= NO_STATUS_LIMIT ? JOB_NO_STATUS : JOB_HOST_LOST;
 	if (j->timed_out)
 		return JOB_TIMEOUT;
@@ -365,7 +370,7 @@ on_job_done(void *arg, const struct exec_result *r)
 	j->timeout_timer = NULL;
 	if (r->cause != NULL)
 		log_error("job %llu on %s: %s", j->seq, h->name, r->cause);
-	if (no_status(r))
+	if (no_status(j, r))
 		j->no_status++;
 	st = status_of(j, r);
 	if (st == JOB_NO_STATUS)
@@ -432,6 +437,7 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 
 	slot = schedhost_take_slot(h);
 	j->host = h;
+	j->host_oks = h->oks;
 	j->slot = slot;
 	j->attempt++;
 	j->start_wall = j->start_mono = 0;
