@@ -4,7 +4,7 @@
 #   pfan          -H hostfile with P slots (connect and auth included)
 #   raw loop      bench/raw_libssh2.c: one session, bare exec channels
 #   raw+wrapper   the raw loop running pfan's remote wrapper around `true`
-#                 (inline and subshell forms, sshwrap.c): the wrapper's cost
+#                 (inline and child-shell forms, sshwrap.c): the wrapper's cost
 #   GNU parallel  --sshlogin over ssh with a ControlMaster
 # in alternating rounds; prints the median rate of each and the ratios.
 # Targets: pfan >= 10x GNU parallel, >= 0.9x the raw loop. Not a test: the
@@ -108,7 +108,7 @@ echo "ssh_overhead: $N tiny jobs, $P at a time, one loopback sshd, median of $RO
 printf '  %-34s %8s\n' "pfan -H (connect included)" "$pf"
 printf '  %-34s %8s\n' "raw libssh2 loop (connect incl.)" "$raw"
 printf '  %-34s %8s\n' "raw loop + wrapper, inline" "$(median "${R[raw_inline]}")"
-printf '  %-34s %8s\n' "raw loop + wrapper, subshell" "$(median "${R[raw_subshell]}")"
+printf '  %-34s %8s\n' "raw loop + wrapper, child shell" "$(median "${R[raw_subshell]}")"
 if [ -n "$have_parallel" ]; then
 	gp=$(median "${R[parallel]}")
 	printf '  %-34s %8s\n' "GNU parallel --sshlogin (ControlMaster)" "$gp"

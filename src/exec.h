@@ -24,13 +24,14 @@ enum exec_end {
 	EXEC_SIGNALED,      /* signal is valid */
 	EXEC_LOST,          /* the host or connection went away first */
 	EXEC_START_FAILED,  /* never ran: spawn error, command too long, … */
+	EXEC_NO_STATUS,     /* its channel closed without an exit status */
 };
 
 struct exec_result {
 	enum exec_end end;
 	int exit_code;
 	int signal;
-	const char *cause;  /* LOST, START_FAILED: for the user; else NULL */
+	const char *cause;  /* LOST, START_FAILED, NO_STATUS: for the user */
 };
 
 struct exec_job_ops {

@@ -43,6 +43,7 @@ static const char *const status_names[] = {
 	[JOB_HOST_LOST] = "host_lost",
 	[JOB_SKIPPED] = "skipped",
 	[JOB_OUTPUT_LOST] = "output_lost",
+	[JOB_NO_STATUS] = "no_status",
 };
 #define NSTATUS (sizeof status_names / sizeof status_names[0])
 

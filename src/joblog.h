@@ -11,9 +11,10 @@ enum job_status {
 	JOB_FAILED,      /* exited non-zero, or killed by a signal it got elsewhere */
 	JOB_TIMEOUT,     /* killed by pfan after --timeout */
 	JOB_KILLED,      /* killed by pfan: Ctrl-C twice, SIGTERM, --halt now */
-	JOB_HOST_LOST,   /* its host or connection went away; requeued */
+	JOB_HOST_LOST,   /* its host or connection went away, or no exit status; requeued */
 	JOB_SKIPPED,     /* never started: --halt, or could not be started */
 	JOB_OUTPUT_LOST, /* exited 0, but its output could not be kept whole */
+	JOB_NO_STATUS,   /* ended without an exit status too often: given up */
 };
 
 const char *job_status_name(enum job_status s);

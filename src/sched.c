@@ -56,6 +56,8 @@ struct job {
 	enum job_state state;
 	unsigned attempt;          /* attempts so far, all kinds */
 	unsigned failures;         /* counted against --retries */
+	unsigned no_status;        /* attempts that ended without an exit status */
+	unsigned long long host_oks;  /* its host's successes when it started */
 	struct sched_host *host;
 	unsigned slot;
 	struct exec_task *task;
@@ -278,11 +280,27 @@ check_halt(struct sched *s)
 		    o->halt_on_success ? "succeeded" : "failed", s->nrunning);
 }
 
+/* Attempts of one job that may end without an exit status before the job
+ * is given up as no_status: a job that kills its own wrapper or sshd
+ * would otherwise be rerun forever, each run a host_lost record. Counted:
+ * a channel that closed without a status, and a connection lost under the
+ * job while other jobs succeeded on that host (the host works, not for
+ * this job). A host that fails everyone is sshhost.c's to give up: its
+ * jobs are not to blame and run again. */
+#define NO_STATUS_LIMIT 3
+
+static bool
+no_status(const struct job *j, const struct exec_result *r)
+{
+	return r->end == EXEC_NO_STATUS ||
+	    (r->end == EXEC_LOST && j->host->oks > j->host_oks);
+}
+
 static enum job_status
 status_of(const struct job *j, const struct exec_result *r)
 {
-	if (r->end == EXEC_LOST)
-		return JOB_HOST_LOST;
+	if (r->end == EXEC_LOST || r->end == EXEC_NO_STATUS)
+		return j->no_status >= NO_STATUS_LIMIT ? JOB_NO_STATUS : JOB_HOST_LOST;
 	if (j->timed_out)
 		return JOB_TIMEOUT;
 	if (j->killed)
@@ -305,6 +323,11 @@ job_next_step(struct sched *s, struct job *j, enum job_status st,
 	if (st == JOB_OK) {
 		schedhost_credit(s->hosts, s->nhosts, h, &j->failed_on);
 		return STEP_FINAL;
+	}
+	if (r->end == EXEC_NO_STATUS && st != JOB_NO_STATUS) {
+		/* h's sshd may be to blame (ChannelTimeout): try elsewhere */
+		schedhost_no_status(s->hosts, s->nhosts, h);
+		host_set_add(&j->failed_on, h->index);
 	}
 	if (st == JOB_HOST_LOST)
 		return s->stopping ? STEP_FINAL : STEP_RERUN;
@@ -375,7 +398,7 @@ on_job_done(void *arg, const struct exec_result *r)
 	struct job *j = arg;
 	struct sched_host *h = j->host;
 	struct sched *s = h->s;
-	enum job_status st = status_of(j, r);
+	enum job_status st;
 	double runtime = j->start_mono > 0 ? mono_now() - j->start_mono : 0;
 	enum next_step step;
 
@@ -384,6 +407,13 @@ on_job_done(void *arg, const struct exec_result *r)
 	j->timeout_timer = NULL;
 	if (r->cause != NULL)
 		log_error("job %llu on %s: %s", j->seq, h->name, r->cause);
+	if (no_status(j, r))
+		j->no_status++;
+	st = status_of(j, r);
+	if (st == JOB_NO_STATUS)
+		log_error("job %llu on %s: ended without an exit status %u times "
+		    "(its wrapper or connection killed?); recorded no_status, not "
+		    "run again", j->seq, h->name, j->no_status);
 	job_set_state(j, JOB_DONE);
 	step = job_next_step(s, j, st, r);
 	fill_record(j, st, r, runtime, step != STEP_FINAL);
@@ -446,6 +476,7 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 
 	slot = schedhost_take_slot(h);
 	j->host = h;
+	j->host_oks = h->oks;
 	j->slot = slot;
 	j->attempt++;
 	j->start_wall = j->start_mono = 0;

@@ -240,6 +240,21 @@ flawless_other(struct sched_host *const *hosts, size_t n, const struct sched_hos
 	return NULL;
 }
 
+void
+schedhost_no_status(struct sched_host *const *hosts, size_t n, struct sched_host *h)
+{
+	const struct sched_host *good;
+
+	h->no_status_streak++;
+	if (h->no_status_streak >= STREAK_LIMIT && (good = flawless_other(hosts, n, h)) != NULL) {
+		char why[256];
+		snprintf(why, sizeof why, "%u jobs in a row here ended without an exit "
+		    "status (sshd ChannelTimeout?), none on %s", h->no_status_streak,
+		    good->name);
+		suspend(h, why);
+	}
+}
+
 bool
 schedhost_blame(struct sched_host *const *hosts, size_t n, struct sched_host *h,
     int exit_code, const struct host_set *failed)
@@ -248,6 +263,7 @@ schedhost_blame(struct sched_host *const *hosts, size_t n, struct sched_host *h,
 
 	h->fail_streak++;
 	h->fails++;
+	h->no_status_streak = 0;
 	if (!elsewhere_possible(hosts, n, h, failed))
 		return false;
 	if (exit_code == 126 || exit_code == 127) {
@@ -269,6 +285,7 @@ schedhost_credit(struct sched_host *const *hosts, size_t n, struct sched_host *h
     const struct host_set *failed)
 {
 	h->fail_streak = 0;
+	h->no_status_streak = 0;
 	h->oks++;
 	for (size_t i = 0; i < failed->n; i++) {
 		size_t k = failed->v[i];

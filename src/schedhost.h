@@ -31,6 +31,7 @@ struct sched_host {
 	enum host_state state;
 	struct executor ex;
 	unsigned fail_streak;       /* failed attempts in a row here */
+	unsigned no_status_streak;  /* attempts in a row here ending without one */
 	unsigned suspect;           /* exits 126/127 here: program missing? */
 	bool paused;                /* suspect and another host is not */
 	unsigned long long oks, fails;
@@ -66,6 +67,9 @@ bool schedhost_any_in(struct sched_host *const *hosts, size_t n, enum host_state
  * without charging --retries. May suspend h. */
 bool schedhost_blame(struct sched_host *const *hosts, size_t n, struct sched_host *h,
     int exit_code, const struct host_set *failed);
+/* An attempt on h whose channel closed without an exit status: after 5
+ * in a row while another host never fails, h is suspended. */
+void schedhost_no_status(struct sched_host *const *hosts, size_t n, struct sched_host *h);
 /* A success on h of a job that failed on the hosts in `failed`: a host
  * there whose failures were 126/127 is suspended for the run. */
 void schedhost_credit(struct sched_host *const *hosts, size_t n, struct sched_host *h,

@@ -350,7 +350,7 @@ collect_exit(struct exec_task *t, LIBSSH2_SESSION *s)
 		t->result.end = EXEC_EXITED;
 		t->result.exit_code = status;
 	} else {
-		t->result.end = EXEC_LOST;
+		t->result.end = EXEC_NO_STATUS;
 		t->cause = xstrdup("the channel closed without the job's exit status "
 		    "(sshd ChannelTimeout, or a remote shell that ignores SIGUSR1?)");
 		t->result.cause = t->cause;

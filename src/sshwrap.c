@@ -12,10 +12,10 @@
  *   (while read -r _ <&3; do :; done; trap '' TERM; kill -TERM 0;
  *    sleep GRACE; kill -KILL 0) >/dev/null 2>&1 &
  *   __pfan_w=$!
- *   (eval 'JOB') 3<&-             or, for a simple job: eval 'JOB'
+ *   "${SHELL:-/bin/sh}" -c 'JOB' sh 3<&-    or, for a plain job: eval 'JOB' 3<&-
  *   __pfan_s=$?
- *   kill $__pfan_w 2>/dev/null
- *   [ $__pfan_s -ne 0 ] && exit $__pfan_s
+ *   kill "$__pfan_w" 2>/dev/null
+ *   [ "$__pfan_s" -ne 0 ] && exit "$__pfan_s"
  *   trap - USR1; kill -s USR1 $$; exit 0
  *
  * The watcher (a background subshell, in the job's process group) blocks
@@ -39,28 +39,41 @@
  * "USR1"; any other status is sent as exit-status. pfan reads exit-signal
  * USR1 as "exited 0", another signal as "the wrapper was killed" (cancel,
  * or someone on the host), a non-zero exit-status as that status, and a
- * zero status with no signal as "no status came back" (EXEC_LOST), never
+ * zero status with no signal as "no status came back" (EXEC_NO_STATUS), never
  * as success. The wrapper traps USR1 (`trap :`) while the job runs, so a
  * stray USR1 to the group cannot pass for success: the job's programs get
  * the default action back (exec resets a caught signal), and a foreground
- * wait is not interrupted by a trapped signal. If sshd's session already ignores USR1, the self-kill
- * does nothing, the wrapper exits 0, and pfan reports every job lost with a
- * cause saying so rather than guessing.
+ * wait is not interrupted by a trapped signal. If sshd's session already
+ * ignores USR1, the self-kill does nothing, the wrapper exits 0, and pfan
+ * reports the job's end without a status, with a cause saying so rather
+ * than guessing (sched.c gives a job up after 3 such ends).
  *
- * The job runs in a subshell, so that nothing it does (exec, exit, trap,
- * set -e, wait, which would wait for the watcher) can upset the lines
- * after it. That subshell is a fork and a wait on every job's critical
- * path: on a loopback sshd it cost ~10% of the throughput of tiny jobs
- * (bench/ssh_overhead.sh). So a job whose text has none of the words that
- * could do those things (sshwrap_inline_ok) runs in the wrapper's shell
- * itself (its programs then also inherit fd 3, which nothing writes). A word list errs one way only: a job it wrongly lets through can
- * at worst be reported lost (its exit 0 unseen) or hang on `wait`; honest
- * commands do not spell `exec` as "ex"ec.
+ * The job runs in a shell of its own: the login shell again ($SHELL, which
+ * sshd sets), as `sh -c` runs a local job. Nothing it does to that shell
+ * (IFS, a function named kill or wait, set -e/-u/-n, traps, aliases,
+ * readonly or unset variables, exec, closing fds) can reach the wrapper's
+ * lines after it, and $$, $0 and its traps are its own as they are for a
+ * local job (a subshell would share the wrapper's $$: `kill -USR1 $$`
+ * would hit the wrapper's trap). That child shell is a fork and an exec on
+ * every job's critical path: on a loopback sshd it cost ~25% of the
+ * throughput of tiny jobs (bench/ssh_overhead.sh). So a plain job, one
+ * that provably cannot touch the shell running it (sshwrap_inline_ok),
+ * runs in the wrapper's shell itself. Plain: only unquoted words of
+ * letters, digits and _./,:+-@%=~*?[]^, the operators ; & | && || and
+ * newline, and redirections ([N]< > >> <& >& <> >|, no here-document);
+ * and no command word (the first word of a simple command that is not a
+ * redirection) holds =, a glob or %, or is a reserved word or builtin of
+ * a shell the wrapper supports, bar true, false, echo, test, pwd, sleep
+ * and the like. A shell's state changes only through assignments (NAME=,
+ * ${..=}, $((..=)), bash's {NAME}>), builtins, reserved words, functions
+ * and aliases (which need a builtin or parentheses to define), none of
+ * which a plain job can spell.
  *
  * A job killed by a signal looks to sh like exit 128+N, so remote jobs
  * report such exits as EXEC_EXITED 128+N; EXEC_SIGNALED means the wrapper
  * itself was killed (TERM from the watcher after cancel).
  */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,41 +81,104 @@
 #include "quote.h"
 #include "sshwrap.h"
 
-/* Words after which the job must not run in the wrapper's own shell: they
- * replace it (exec), end it early (exit, return, and what eval or a dot
- * script might run), change its traps or options (trap, set), wait for
- * its watcher (wait), or reach around a name (command, builtin). */
-static const char *const unsafe_words[] = {
-	"exec", "exit", "return", "eval", ".", "source", "trap", "set", "wait",
-	"command", "builtin", "unset", "readonly", "shift", "local", "alias",
-	"jobs", "fg", "bg",
+/* Words that may not start a simple command run in the wrapper's shell:
+ * the reserved words and the builtins (and ksh's predefined aliases) of
+ * the shells a login shell may be (dash, bash, busybox ash, ksh93, mksh),
+ * except a few that touch no shell state. A builtin runs in the shell
+ * itself and may change it: exec, exit, set, trap, read, kill (%1 is the
+ * watcher), ulimit, enable -n, printf -v, typeset, alias, ... */
+static const char *const shell_words[] = {
+	"!", ".", "[[", "]]", "{", "}", "alias", "alarm", "autoload", "bg",
+	"bind", "break", "builtin", "builtins", "caller", "case", "cd", "chdir",
+	"command", "compgen", "complete", "compopt", "compound", "continue",
+	"coproc", "declare", "dirs", "disown", "do", "done", "elif", "else",
+	"enable", "enum", "esac", "eval", "exec", "exit", "export", "fc", "fg",
+	"fi", "float", "for", "function", "functions", "getopts", "global", "hash", "help",
+	"hist", "history", "if", "in", "integer", "jobs", "kill", "let", "local",
+	"login", "logout", "mapfile", "namespace", "nameref", "newgrp", "popd", "print",
+	"printf", "pushd", "r", "read", "readarray", "readonly", "redirect",
+	"rename", "return", "select", "set", "setvar", "shift", "shopt",
+	"source", "stop", "suspend", "then", "time", "times", "trap", "type",
+	"typeset", "ulimit", "umask", "unalias", "unset", "until", "vpath",
+	"wait", "whence", "while",
 };
 
 static bool
+is_shell_word(const char *w, size_t n)
+{
+	for (size_t i = 0; i < sizeof shell_words / sizeof shell_words[0]; i++)
+		if (strlen(shell_words[i]) == n && memcmp(w, shell_words[i], n) == 0)
+			return true;
+	return false;
+}
+
+/* Bytes of a plain word: no quoting, expansion ($, `), grouping, comment
+ * or brace ({fd}> assigns in bash). */
+static bool
 word_char(unsigned char c)
 {
-	return c > ' ' && strchr(";&|()<>'\"`${}", c) == NULL;
+	return isalnum(c) || (c != '\0' && strchr("_./,:+-@%=~*?[]^", c) != NULL);
+}
+
+static bool
+command_word_ok(const char *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)w[i]) && strchr("_./,:+-@~", w[i]) == NULL)
+			return false;   /* NAME=value, a glob, a %job */
+	return !is_shell_word(w, n);
 }
 
 bool
 sshwrap_inline_ok(const char *cmd)
 {
 	const char *p = cmd;
+	bool want_command = true;   /* the next plain word names the command */
+	bool need_more = false;     /* after && || |: a command must follow */
 
-	if (strchr(cmd, '\\') != NULL || strstr(cmd, "__pfan") != NULL)
-		return false;
-	while (*p != '\0') {
-		size_t n = 0;
-		while (*p != '\0' && !word_char((unsigned char)*p))
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
 			p++;
+		if (*p == '\0')
+			return !(want_command && need_more);
+		size_t n = strspn(p, "0123456789");
+		if (p[n] == '<' || p[n] == '>') {
+			/* a redirection: [N]op word, op one of < > >> <& >& <> >| */
+			const char *op = p + n;
+			size_t oplen = op[1] != '\0' && strchr(op[0] == '>' ? ">&|" : "&>",
+			    op[1]) != NULL ? 2 : 1;
+			if (op[0] == '<' && op[1] == '<')
+				return false;   /* a here-document */
+			p = op + oplen;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			n = 0;
+			while (word_char((unsigned char)p[n]))
+				n++;
+			if (n == 0)
+				return false;
+			p += n;
+			continue;
+		}
+		if (*p == ';' || *p == '&' || *p == '|' || *p == '\n') {
+			if (want_command)
+				return false;   /* an empty command: a syntax error */
+			n = (p[0] == '&' || p[0] == '|') && p[1] == p[0] ? 2 : 1;
+			need_more = p[0] == '|' || n == 2;
+			p += n;
+			want_command = true;
+			continue;
+		}
+		n = 0;
 		while (word_char((unsigned char)p[n]))
 			n++;
-		for (size_t i = 0; n > 0 && i < sizeof unsafe_words / sizeof unsafe_words[0]; i++)
-			if (strlen(unsafe_words[i]) == n && memcmp(p, unsafe_words[i], n) == 0)
-				return false;
+		if (n == 0)
+			return false;   /* a byte outside the plain set */
+		if (want_command && !command_word_ok(p, n))
+			return false;
+		want_command = false;
 		p += n;
 	}
-	return true;
 }
 
 void
@@ -118,12 +194,12 @@ sshwrap_command(struct buf *out, const struct exec_request *req)
 	    "(while read -r _ <&3; do :; done; trap '' TERM; kill -TERM 0; "
 	    "sleep %d; kill -KILL 0) >/dev/null 2>&1 &\n"
 	    "__pfan_w=$!\n", SSHWRAP_KILL_GRACE);
-	buf_adds(out, inl ? "eval " : "(eval ");
+	buf_adds(out, inl ? "eval " : "\"${SHELL:-/bin/sh}\" -c ");
 	quote_shell(out, req->cmd, strlen(req->cmd));
-	buf_adds(out, inl ? "\n" : ") 3<&-\n");
+	buf_adds(out, inl ? " 3<&-\n" : " sh 3<&-\n");
 	buf_adds(out, "__pfan_s=$?\n"
-	    "kill $__pfan_w 2>/dev/null\n"
-	    "[ $__pfan_s -ne 0 ] && exit $__pfan_s\n"
+	    "kill \"$__pfan_w\" 2>/dev/null\n"
+	    "[ \"$__pfan_s\" -ne 0 ] && exit \"$__pfan_s\"\n"
 	    "trap - " SSHWRAP_OK_SIGNAL "\n"
 	    "kill -s " SSHWRAP_OK_SIGNAL " $$\n"
 	    "exit 0\n");

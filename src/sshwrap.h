@@ -15,8 +15,8 @@
  * long after the job is gone, and sleep takes whole seconds only. */
 #define SSHWRAP_KILL_GRACE 1
 
-/* True when cmd can run in the wrapper's own shell (no subshell): it has
- * none of the words that could replace, end or disturb that shell. */
+/* True when cmd can run in the wrapper's own shell (no child shell): it is
+ * plain, so that it cannot change the state of the shell running it. */
 bool sshwrap_inline_ok(const char *cmd);
 /* Appends the remote command for req (its cmd, seq, slot, host) to out. */
 void sshwrap_command(struct buf *out, const struct exec_request *req);

@@ -1,7 +1,8 @@
 /* test_sshwrap.c: the remote wrapper (sshwrap.c) run by /bin/sh in a new
  * session with a pipe for stdin, as sshd runs it: its exit status or
  * signal for each case in tests/data/sshwrap_cases.txt, which jobs run
- * inline, and that closing stdin kills the job's whole process group. */
+ * inline, that the job's plain `/bin/sh -c` (a local job) ends the same
+ * way, and that closing stdin kills the job's whole process group. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,15 +29,20 @@ struct run {
 	int stdin_wr;
 };
 
+/* Starts the wrapper around cmd or, plain, cmd alone as a local job runs
+ * (/bin/sh -c, PFAN_* in its environment). */
 static struct run
-start(const char *cmd)
+start_as(const char *cmd, bool plain)
 {
 	struct exec_request req = { cmd, 7, 3, "node 1", NULL, NULL };
 	struct buf text = BUF_INIT;
 	int p[2];
 	struct run r;
 
-	sshwrap_command(&text, &req);
+	if (plain)
+		buf_adds(&text, cmd);
+	else
+		sshwrap_command(&text, &req);
 	assert_int_equal(pipe(p), 0);
 	r.pid = fork();
 	assert_true(r.pid >= 0);
@@ -48,8 +54,21 @@ start(const char *cmd)
 		signal(SIGQUIT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGUSR1, SIG_DFL);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		setsid();
+		/* sshd sets SHELL to the login shell: the test user's is sh */
+		setenv("SHELL", "/bin/sh", 1);
+		if (plain) {
+			setenv("PFAN_SEQ", "7", 1);
+			setenv("PFAN_SLOT", "3", 1);
+			setenv("PFAN_HOST", "node 1", 1);
+		}
 		dup2(p[0], 0);
+		if (plain)   /* a local job's stdin is at EOF */
+			dup2(open("/dev/null", O_RDONLY), 0);
 		dup2(null, 1);
 		dup2(null, 2);
 		close(p[0]);
@@ -61,6 +80,22 @@ start(const char *cmd)
 	r.stdin_wr = p[1];
 	buf_free(&text);
 	return r;
+}
+
+static struct run
+start(const char *cmd)
+{
+	return start_as(cmd, false);
+}
+
+/* The status pfan records, as 128+N for a signal N (the way a remote
+ * job's is reported): the wrapper's "ok" is 0. */
+static int
+as_code(int status, bool wrapper)
+{
+	if (WIFSIGNALED(status))
+		return wrapper && WTERMSIG(status) == SIGUSR1 ? 0 : 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
 }
 
 /* "ok", "exit N" or "signal N", as pfan would read the channel's end. */
@@ -113,6 +148,16 @@ test_cases(void **state)
 		describe(status, got, sizeof got);
 		if (strcmp(got, expect) != 0) {
 			print_error("%s: want %s, got %s\n", cmd, expect, got);
+			nfail++;
+		}
+		/* the same command as a local job: the same status */
+		int plain_status;
+		r = start_as(cmd, true);
+		assert_int_equal(waitpid(r.pid, &plain_status, 0), r.pid);
+		close(r.stdin_wr);
+		if (as_code(plain_status, false) != as_code(status, true)) {
+			print_error("%s: as a local job %d, in the wrapper %d\n", cmd,
+			    as_code(plain_status, false), as_code(status, true));
 			nfail++;
 		}
 		ncases++;
