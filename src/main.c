@@ -176,7 +176,7 @@ setup(struct run *r, int argc, char **argv)
 	oc.keep_order = o->keep_order;
 	oc.line_buffer = o->line_buffer;
 	oc.tag = o->tag;
-	oc.results_dir = o->results;
+	oc.results = o->results;
 	oc.out_fd = STDOUT_FILENO;
 	oc.err_fd = STDERR_FILENO;
 	if (output_new(&r->output, &oc, &cause) != PFAN_OK)

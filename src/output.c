@@ -45,10 +45,8 @@
  * turn. Lines printed live can't be taken back: if that attempt is then
  * discarded, its retry prints them again.
  *
- * results_dir: at each attempt's start DIR/<seq>/ is created (mkdir -p)
- * and DIR/<seq>/stdout and DIR/<seq>/stderr are opened with O_TRUNC, so a
- * retried attempt starts them afresh; each chunk is written there as it
- * arrives, before and independently of printing (untagged).
+ * results (results.c): each chunk is also saved there as it arrives,
+ * before and independently of printing (untagged).
  *
  * Delivery: output_job_finish takes a callback, called right after the
  * attempt's last byte was written to out_fd and err_fd: at once when
@@ -80,6 +78,7 @@
 #include "errors.h"
 #include "log.h"
 #include "output.h"
+#include "results.h"
 #include "spill.h"
 #include "xalloc.h"
 
@@ -90,9 +89,7 @@
 struct stream {
 	struct spillbuf buf;       /* stored, not yet printed */
 	uint64_t received;
-	int results_fd;            /* -1: none */
-	bool results_bad;          /* results file lost: report each drop */
-	bool store_logged, results_logged;
+	bool store_logged;
 	bool bol;                  /* the next byte printed starts a line */
 };
 
@@ -101,6 +98,7 @@ struct output_job {
 	unsigned long long seq;
 	char *tag;                 /* NULL without --tag */
 	struct stream s[2];
+	struct results_job *rj;    /* --results; NULL without */
 	struct output_job *prev, *next;   /* o->running, while linked */
 	bool linked;
 	size_t held_bytes;         /* memory counted in o->held_mem */
@@ -115,7 +113,8 @@ struct held {
 };
 
 struct output {
-	struct output_config cfg;  /* results_dir is our copy */
+	struct output_config cfg;
+	struct results *results;   /* NULL without --results */
 	size_t mem_limit;
 	size_t hold_budget;
 	size_t held_mem;
@@ -141,29 +140,6 @@ static int
 stream_fd(const struct output *o, int i)
 {
 	return i == 0 ? o->cfg.out_fd : o->cfg.err_fd;
-}
-
-static int
-mkdir_p(const char *path)
-{
-	char *p = xstrdup(path), *q;
-	struct stat st;
-	int rc = 0;
-
-	for (q = p + (*p == '/'); rc == 0 && (q = strchr(q, '/')) != NULL; q++) {
-		*q = '\0';
-		if (mkdir(p, 0777) == -1 && errno != EEXIST)
-			rc = -1;
-		*q = '/';
-	}
-	if (rc == 0 && mkdir(p, 0777) == -1 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	if (rc == 0 && stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		rc = -1;
-	}
-	return rc;
 }
 
 static void
@@ -321,75 +297,6 @@ store(struct output_job *j, int i, const char *p, size_t n)
 }
 
 static void
-results_open(struct output_job *j)
-{
-	struct output *o = j->o;
-	char *dir = xasprintf("%s/%llu", o->cfg.results_dir, j->seq);
-	char *path = NULL;
-	int i;
-
-	if (mkdir_p(dir) == -1) {
-		path = xstrdup(dir);
-		i = 0;
-		goto fail;
-	}
-	for (i = 0; i < 2; i++) {
-		path = xasprintf("%s/%s", dir, stream_names[i]);
-		j->s[i].results_fd = open(path,
-		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (j->s[i].results_fd == -1)
-			goto fail;
-		free(path);
-	}
-	free(dir);
-	return;
-fail:
-	report(j, i, &j->s[i].results_logged, "not saved",
-	    xasprintf("cannot create %s: %s", path, strerror(errno)));
-	for (i = 0; i < 2; i++) {
-		if (j->s[i].results_fd != -1)
-			close(j->s[i].results_fd);
-		j->s[i].results_fd = -1;
-		j->s[i].results_bad = true;
-		j->s[i].results_logged = true;
-	}
-	j->lost = true;
-	free(path);
-	free(dir);
-}
-
-static int
-results_write(struct output_job *j, int i, const char *p, size_t n)
-{
-	struct stream *s = &j->s[i];
-
-	if (s->results_bad)
-		return PFAN_E_SYS;
-	if (s->results_fd == -1)
-		return PFAN_OK;
-	while (n > 0) {
-		ssize_t w = write(s->results_fd, p, n);
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-		} else if (w == -1 && errno == EINTR)
-			continue;
-		else {
-			report(j, i, &s->results_logged, "not saved",
-			    xasprintf("cannot write %s/%llu/%s: %s",
-			    j->o->cfg.results_dir, j->seq, stream_names[i],
-			    w == 0 ? "short write" : strerror(errno)));
-			close(s->results_fd);
-			s->results_fd = -1;
-			s->results_bad = true;
-			j->lost = true;
-			return PFAN_E_SYS;
-		}
-	}
-	return PFAN_OK;
-}
-
-static void
 unlink_running(struct output_job *j)
 {
 	if (!j->linked)
@@ -411,11 +318,9 @@ job_free(struct output_job *j)
 
 	unlink_running(j);
 	o->held_mem -= j->held_bytes;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 2; i++)
 		spillbuf_free(o->spill, &j->s[i].buf);
-		if (j->s[i].results_fd != -1)
-			close(j->s[i].results_fd);
-	}
+	results_job_free(j->rj);
 	free(j->tag);
 	free(j);
 }
@@ -519,21 +424,19 @@ int
 output_new(struct output **out, const struct output_config *cfg, char **cause)
 {
 	struct output *o;
+	struct results *res;
 
 	*out = NULL;
 	if (cfg == NULL || cfg->out_fd < 0 || cfg->err_fd < 0) {
 		*cause = xstrdup("output: no file descriptor to print to");
 		return PFAN_E_INPUT;
 	}
-	if (cfg->results_dir != NULL && mkdir_p(cfg->results_dir) == -1) {
-		*cause = xasprintf("cannot create results directory '%s': %s",
-		    cfg->results_dir, strerror(errno));
+	if (results_new(&res, cfg->results, cause) != PFAN_OK)
 		return PFAN_E_SYS;
-	}
 	o = xcalloc(1, sizeof *o);
 	o->cfg = *cfg;
-	if (cfg->results_dir != NULL)
-		o->cfg.results_dir = xstrdup(cfg->results_dir);
+	o->cfg.results = NULL;
+	o->results = res;
 	o->mem_limit = cfg->mem_limit ? cfg->mem_limit : DEFAULT_MEM_LIMIT;
 	o->hold_budget = o->mem_limit <= SIZE_MAX / HOLD_FACTOR ?
 	    o->mem_limit * HOLD_FACTOR : SIZE_MAX;
@@ -557,17 +460,14 @@ output_job_start(struct output *o, unsigned long long seq, const char *tag)
 	j->seq = seq;
 	if (o->cfg.tag)
 		j->tag = xstrdup(tag != NULL ? tag : "");
-	for (int i = 0; i < 2; i++) {
-		j->s[i].results_fd = -1;
+	for (int i = 0; i < 2; i++)
 		j->s[i].bol = true;
-	}
 	j->next = o->running;
 	if (o->running != NULL)
 		o->running->prev = j;
 	o->running = j;
 	j->linked = true;
-	if (o->cfg.results_dir != NULL)
-		results_open(j);
+	j->rj = results_job_start(o->results, seq, &j->lost);
 	return j;
 }
 
@@ -583,7 +483,9 @@ output_job_data(struct output_job *j, int stream, const char *data, size_t len)
 		return PFAN_E_INPUT;
 	i = stream - 1;
 	j->s[i].received += len;
-	rc = results_write(j, i, data, len);
+	rc = results_job_data(j->rj, i, data, len);
+	if (rc != PFAN_OK)
+		j->lost = true;
 	if (len > 0 && is_live(j) && (nl = memrchr(data, '\n', len)) != NULL) {
 		/* The stored tail, then the new complete lines, in one go. */
 		size_t head = (size_t)(nl - data) + 1;
@@ -629,20 +531,8 @@ output_job_finish(struct output_job *j, output_done_fn *done, void *arg)
 	j->done = done;
 	j->done_arg = arg;
 	unlink_running(j);
-	for (int i = 0; i < 2; i++) {
-		struct stream *s = &j->s[i];
-
-		/* close() is where some file systems (NFS) report a write
-		 * that failed. */
-		if (s->results_fd != -1 && close(s->results_fd) == -1) {
-			report(j, i, &s->results_logged, "not saved",
-			    xasprintf("cannot write %s/%llu/%s: %s",
-			    o->cfg.results_dir, j->seq, stream_names[i],
-			    strerror(errno)));
-			j->lost = true;
-		}
-		s->results_fd = -1;
-	}
+	if (results_job_end(j->rj) != PFAN_OK)
+		j->lost = true;
 	/* A seq before next_seq is a duplicate: print it rather than lose it. */
 	if (o->ordered && j->seq > o->next_seq) {
 		hold(j);
@@ -703,7 +593,7 @@ output_free(struct output *o)
 	free(o->heap);
 	spill_free(o->spill);
 	buf_free(&o->obuf);
-	free((char *)o->cfg.results_dir);
+	results_free(o->results);
 	free(o);
 }
 

@@ -4,8 +4,8 @@
  * keep_order: printed in seq order; a finished job waits for the ones
  * before it. line_buffer: whole lines are printed as they arrive (still
  * never half a line of one job mixed into another's). tag: each line is
- * prefixed with the tag and a tab. results_dir: each job's streams are also
- * written to DIR/<seq>/stdout and DIR/<seq>/stderr.
+ * prefixed with the tag and a tab. results: each job's streams are also
+ * saved by results.c (DIR/<seq>/stdout and DIR/<seq>/stderr).
  * Memory is bounded: a stream past mem_limit bytes spills to an unlinked
  * temp file in $TMPDIR (default /tmp).
  */
@@ -18,7 +18,7 @@ struct output_config {
 	bool keep_order;
 	bool line_buffer;
 	bool tag;
-	const char *results_dir;   /* NULL: none */
+	const char *results;       /* --results DIR (results.h); NULL: none */
 	int out_fd, err_fd;        /* normally 1 and 2 */
 	size_t mem_limit;          /* per stream; 0: default 64 KiB */
 };

@@ -629,7 +629,7 @@ test_results(void **state)
 	strcpy(f->tmp, "/tmp/pfan-test-output-XXXXXX");
 	assert_non_null(mkdtemp(f->tmp));
 	snprintf(dir, sizeof dir, "%s/res/deep", f->tmp);
-	f->cfg.results_dir = dir;
+	f->cfg.results = dir;
 	open_output(f);
 	a = start(f, 1);
 	b = start(f, 12);
@@ -663,7 +663,7 @@ test_results_unwritable(void **state)
 	assert_non_null(mkdtemp(f->tmp));
 	snprintf(dir, sizeof dir, "%s/file", f->tmp);
 	assert_int_equal(close(open(dir, O_CREAT | O_WRONLY, 0600)), 0);
-	f->cfg.results_dir = dir;
+	f->cfg.results = dir;
 	assert_int_equal(output_new(&f->o, &f->cfg, &cause), PFAN_E_SYS);
 	assert_null(f->o);
 	assert_non_null(strstr(cause, "file"));
@@ -982,7 +982,7 @@ test_done_not_whole(void **state)
 	strcpy(f->tmp, "/tmp/pfan-test-output-XXXXXX");
 	assert_non_null(mkdtemp(f->tmp));
 	snprintf(dir, sizeof dir, "%s/res", f->tmp);
-	f->cfg.results_dir = dir;
+	f->cfg.results = dir;
 	f->cfg.mem_limit = 16;
 	setenv("TMPDIR", "/nonexistent/pfan-test", 1);
 	open_output(f);
