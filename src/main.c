@@ -29,6 +29,7 @@ struct run {
 	char *resume_path;           /* and FILE's absolute path */
 	struct resume *resume;
 	struct template *tmpl;
+	struct template *tagstring;  /* --tagstring */
 	struct input *input;
 	struct output *output;
 	struct joblog *joblog;
@@ -168,6 +169,10 @@ setup(struct run *r, int argc, char **argv)
 	if (template_parse(&r->tmpl, o->ntemplate, o->template,
 	    o->plus ? TEMPLATE_PLUS : 0, &cause) != PFAN_OK)
 		return fail(cause);
+	if (o->tagstring != NULL && template_parse(&r->tagstring, 1,
+	    (char *const *)&o->tagstring, TEMPLATE_TEXT | (o->plus ? TEMPLATE_PLUS : 0),
+	    &cause) != PFAN_OK)
+		return fail(cause);
 	if (load_hosts(r, &cause) != PFAN_OK)
 		return fail(cause);
 	if (input_open(&r->input, &o->input, &cause) != PFAN_OK)
@@ -176,6 +181,11 @@ setup(struct run *r, int argc, char **argv)
 	oc.keep_order = o->keep_order;
 	oc.line_buffer = o->line_buffer;
 	oc.tag = o->tag;
+	oc.tagstring = r->tagstring;
+	oc.ungroup = o->ungroup;
+	oc.print_cmd = o->print_cmd;
+	oc.files = o->files;
+	oc.tmpdir = o->tmpdir;
 	oc.results = o->results;
 	oc.out_fd = STDOUT_FILENO;
 	oc.err_fd = STDERR_FILENO;
@@ -259,6 +269,7 @@ teardown(struct run *r)
 	output_free(r->output);
 	input_free(r->input);
 	template_free(r->tmpl);
+	template_free(r->tagstring);
 	resume_free(r->resume);
 	options_free(&r->opts);
 	free(r->replay_argv);

@@ -80,6 +80,7 @@
 #include "output.h"
 #include "results.h"
 #include "spill.h"
+#include "template.h"
 #include "xalloc.h"
 
 #define OUT_CHUNK (64 * 1024)
@@ -99,6 +100,8 @@ struct output_job {
 	char *tag;                 /* NULL without --tag */
 	struct stream s[2];
 	struct results_job *rj;    /* --results; NULL without */
+	struct results_job *fj;    /* --files; NULL without */
+	struct results_end end;    /* output_job_ended */
 	struct output_job *prev, *next;   /* o->running, while linked */
 	bool linked;
 	size_t held_bytes;         /* memory counted in o->held_mem */
@@ -115,6 +118,7 @@ struct held {
 struct output {
 	struct output_config cfg;
 	struct results *results;   /* NULL without --results */
+	struct results *files;     /* NULL without --files */
 	size_t mem_limit;
 	size_t hold_budget;
 	size_t held_mem;
@@ -321,6 +325,7 @@ job_free(struct output_job *j)
 	for (int i = 0; i < 2; i++)
 		spillbuf_free(o->spill, &j->s[i].buf);
 	results_job_free(j->rj);
+	results_job_free(j->fj);
 	free(j->tag);
 	free(j);
 }
@@ -373,6 +378,21 @@ heap_pop(struct output *o)
 static void
 deliver(struct output_job *j)
 {
+	if (results_job_deliver(j->rj) != PFAN_OK)
+		j->lost = true;
+	if (j->fj != NULL) {
+		/* --files: the file's name is the job's stdout. */
+		struct emit_to to = { j, 0 };
+		const char *name = results_job_name(j->fj);
+
+		if (results_job_deliver(j->fj) != PFAN_OK || name == NULL)
+			j->lost = true;
+		if (name != NULL) {
+			emit(&to, name, strlen(name));
+			emit(&to, "\n", 1);
+			flush_job(j, 0);
+		}
+	}
 	print_all(j);
 	if (j->done != NULL)
 		j->done(j->done_arg, !j->lost);
@@ -386,6 +406,7 @@ hold(struct output_job *j)
 	struct output *o = j->o;
 
 	heap_push(o, j->seq, j);
+	results_job_to_disk(j->rj);
 	j->held_bytes = j->s[0].buf.mem.cap + j->s[1].buf.mem.cap;
 	o->held_mem += j->held_bytes;
 	if (o->held_mem <= o->hold_budget)
@@ -424,32 +445,66 @@ int
 output_new(struct output **out, const struct output_config *cfg, char **cause)
 {
 	struct output *o;
-	struct results *res;
+	struct results *res, *files = NULL;
 
 	*out = NULL;
 	if (cfg == NULL || cfg->out_fd < 0 || cfg->err_fd < 0) {
 		*cause = xstrdup("output: no file descriptor to print to");
 		return PFAN_E_INPUT;
 	}
-	if (results_new(&res, cfg->results, cause) != PFAN_OK)
+	if (results_new(&res, cfg->results, cfg->tmpdir, cfg->mem_limit,
+	    cause) != PFAN_OK)
 		return PFAN_E_SYS;
+	if (cfg->files && results_new_files(&files, cfg->tmpdir, cause) != PFAN_OK) {
+		results_free(res);
+		return PFAN_E_SYS;
+	}
 	o = xcalloc(1, sizeof *o);
 	o->cfg = *cfg;
 	o->cfg.results = NULL;
 	o->results = res;
+	o->files = files;
 	o->mem_limit = cfg->mem_limit ? cfg->mem_limit : DEFAULT_MEM_LIMIT;
 	o->hold_budget = o->mem_limit <= SIZE_MAX / HOLD_FACTOR ?
 	    o->mem_limit * HOLD_FACTOR : SIZE_MAX;
-	o->spill = spill_new(NULL);
-	o->ordered = cfg->keep_order;
+	o->spill = spill_new(cfg->tmpdir);
+	/* -u prints as it comes: there is nothing to order (GNU ignores -k). */
+	o->ordered = cfg->keep_order && !cfg->ungroup;
 	o->next_seq = 1;
 	buf_init(&o->obuf);
 	*out = o;
 	return PFAN_OK;
 }
 
+/* --tag: the values joined by spaces; --tagstring: the template,
+ * expanded unquoted. -u has none, as in GNU parallel. */
+static char *
+make_tag(struct output *o, const struct output_job_desc *d)
+{
+	struct template_ctx ctx = { d->seq, d->slot, d->host };
+	struct args none = { 0, NULL };
+	const struct args *a = d->args != NULL ? d->args : &none;
+	struct buf b = BUF_INIT;
+	char *cause = NULL;
+
+	if (o->cfg.ungroup || (!o->cfg.tag && o->cfg.tagstring == NULL))
+		return NULL;
+	if (o->cfg.tagstring != NULL &&
+	    template_expand(o->cfg.tagstring, a, &ctx, &b, &cause) != PFAN_OK) {
+		log_error("job %llu: --tagstring: %s", d->seq, cause);
+		free(cause);
+	}
+	for (size_t i = 0; o->cfg.tagstring == NULL && i < a->n; i++) {
+		if (i > 0)
+			buf_addc(&b, ' ');
+		buf_adds(&b, a->v[i]);
+	}
+	buf_cstr(&b);
+	return buf_steal(&b);
+}
+
 struct output_job *
-output_job_start(struct output *o, unsigned long long seq, const char *tag)
+output_job_start(struct output *o, const struct output_job_desc *d)
 {
 	struct output_job *j;
 
@@ -457,9 +512,9 @@ output_job_start(struct output *o, unsigned long long seq, const char *tag)
 		return NULL;
 	j = xcalloc(1, sizeof *j);
 	j->o = o;
-	j->seq = seq;
-	if (o->cfg.tag)
-		j->tag = xstrdup(tag != NULL ? tag : "");
+	j->seq = d->seq;
+	j->tag = make_tag(o, d);
+	j->end.exit_code = -1;
 	for (int i = 0; i < 2; i++)
 		j->s[i].bol = true;
 	j->next = o->running;
@@ -467,8 +522,28 @@ output_job_start(struct output *o, unsigned long long seq, const char *tag)
 		o->running->prev = j;
 	o->running = j;
 	j->linked = true;
-	j->rj = results_job_start(o->results, seq, &j->lost);
+	j->rj = results_job_start(o->results, d->seq, d->args, d->cmd, d->host,
+	    &j->lost);
+	j->fj = results_job_start(o->files, d->seq, NULL, NULL, NULL, &j->lost);
+	if (o->cfg.print_cmd && d->cmd != NULL) {
+		/* Part of the job's stdout everywhere, as in GNU parallel, but
+		 * not of the bytes the job wrote. */
+		(void)output_job_data(j, 1, d->cmd, strlen(d->cmd));
+		(void)output_job_data(j, 1, "\n", 1);
+		j->s[0].received = 0;
+	}
 	return j;
+}
+
+void
+output_job_ended(struct output_job *j, const struct output_job_end *e)
+{
+	if (j != NULL && e != NULL) {
+		j->end.start = e->start;
+		j->end.runtime = e->runtime;
+		j->end.exit_code = e->exit_code;
+		j->end.signal = e->signal;
+	}
 }
 
 int
@@ -486,6 +561,19 @@ output_job_data(struct output_job *j, int stream, const char *data, size_t len)
 	rc = results_job_data(j->rj, i, data, len);
 	if (rc != PFAN_OK)
 		j->lost = true;
+	if (j->o->cfg.ungroup) {
+		/* Through at once, whatever the line boundaries. */
+		write_all(j->o, stream_fd(j->o, i), data, len);
+		if (i == 0 ? j->o->out_broken : j->o->err_broken)
+			j->lost = true;
+		return rc;
+	}
+	if (j->fj != NULL && i == 0) {
+		src = results_job_data(j->fj, 0, data, len);
+		if (src != PFAN_OK)
+			j->lost = true;
+		return rc != PFAN_OK ? rc : src;
+	}
 	if (len > 0 && is_live(j) && (nl = memrchr(data, '\n', len)) != NULL) {
 		/* The stored tail, then the new complete lines, in one go. */
 		size_t head = (size_t)(nl - data) + 1;
@@ -531,7 +619,8 @@ output_job_finish(struct output_job *j, output_done_fn *done, void *arg)
 	j->done = done;
 	j->done_arg = arg;
 	unlink_running(j);
-	if (results_job_end(j->rj) != PFAN_OK)
+	if (results_job_end(j->rj, &j->end) != PFAN_OK ||
+	    results_job_end(j->fj, NULL) != PFAN_OK)
 		j->lost = true;
 	/* A seq before next_seq is a duplicate: print it rather than lose it. */
 	if (o->ordered && j->seq > o->next_seq) {
@@ -594,6 +683,7 @@ output_free(struct output *o)
 	spill_free(o->spill);
 	buf_free(&o->obuf);
 	results_free(o->results);
+	results_free(o->files);
 	free(o);
 }
 

@@ -60,6 +60,7 @@ struct template {
 	bool append;       /* no replacement string: values go at the end */
 	bool raw;          /* no words: the values are the command, as GNU does */
 	bool plus;         /* --plus */
+	bool as_text;      /* TEMPLATE_TEXT: values as they are, none appended */
 	struct buf *scratch; /* a transformed value before quoting */
 };
 
@@ -228,7 +229,8 @@ template_parse(struct template **out, int nwords, char *const words[],
 	t->scratch = xcalloc(1, sizeof *t->scratch);
 	t->raw = nwords <= 0;
 	t->plus = (flags & TEMPLATE_PLUS) != 0;
-	t->append = !t->raw;
+	t->as_text = (flags & TEMPLATE_TEXT) != 0;
+	t->append = !t->raw && !t->as_text;
 	for (i = 0; i < t->text_len;) {
 		struct tok tk;
 
@@ -393,7 +395,10 @@ emit_value(const struct template *t, const struct tok *tk, const char *v,
 		v = sb->data;
 		len = tk->xf == XF_BASE ? sb->len : noext_len(sb->data, sb->len);
 	}
-	quote_shell(out, v, len);
+	if (t->as_text)
+		buf_add(out, v, len);
+	else
+		quote_shell(out, v, len);
 	return PFAN_OK;
 }
 
@@ -460,6 +465,8 @@ template_expand(const struct template *t, const struct args *a,
 		case TOK_HOST:
 			if (ctx->host == NULL)
 				buf_add(out, t->text + tk->off, tk->len);
+			else if (t->as_text)
+				buf_adds(out, ctx->host);
 			else
 				quote_shell(out, ctx->host, strlen(ctx->host));
 			break;
