@@ -90,19 +90,6 @@ dry_run_print(struct jobfeed *f, unsigned long long seq, const struct args *a)
 	}
 }
 
-static char *
-join_args(const struct args *a)
-{
-	struct buf b = BUF_INIT;
-
-	for (size_t i = 0; i < a->n; i++) {
-		if (i > 0)
-			buf_addc(&b, ' ');
-		buf_adds(&b, a->v[i]);
-	}
-	return buf_steal(&b);
-}
-
 /* PFAN_OK when the record is a job to run; else it was accounted for. */
 static int
 take_record(struct jobfeed *f, unsigned long long seq, struct args *a)
@@ -165,7 +152,6 @@ jobfeed_next(struct jobfeed *f, struct jobfeed_item *item)
 		if (take_record(f, item->seq, &item->args) != PFAN_OK)
 			continue;
 		item->cmd = xstrndup(buf_cstr(&f->cmd), f->cmd.len);
-		item->tag = f->o->tag ? join_args(&item->args) : NULL;
 		return PFAN_OK;
 	}
 }

@@ -18,7 +18,6 @@ struct jobfeed_item {
 	unsigned long long seq;
 	struct args args;
 	char *cmd;          /* canonical command, malloc'd */
-	char *tag;          /* --tag text, or NULL */
 };
 
 struct jobfeed *jobfeed_new(const struct pfan_opts *o, struct loop *loop,

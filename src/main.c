@@ -33,6 +33,7 @@ struct run {
 	char *resume_path;           /* and FILE's absolute path */
 	struct resume *resume;
 	struct template *tmpl;
+	struct template *tagstring;  /* --tagstring */
 	struct input *input;
 	struct output *output;
 	struct joblog *joblog;
@@ -243,13 +244,22 @@ setup(struct run *r, int argc, char **argv)
 		return fail(cause);
 	if (open_template(r, &cause) != PFAN_OK)
 		return fail(cause);
+	if (o->tagstring != NULL && template_parse(&r->tagstring, 1,
+	    (char *const *)&o->tagstring, TEMPLATE_TEXT | (o->plus ? TEMPLATE_PLUS : 0),
+	    &cause) != PFAN_OK)
+		return fail(cause);
 	if (load_hosts(r, &cause) != PFAN_OK)
 		return fail(cause);
 	memset(&oc, 0, sizeof oc);
 	oc.keep_order = o->keep_order;
 	oc.line_buffer = o->line_buffer;
 	oc.tag = o->tag;
-	oc.results_dir = o->results;
+	oc.tagstring = r->tagstring;
+	oc.ungroup = o->ungroup;
+	oc.print_cmd = o->print_cmd;
+	oc.files = o->files;
+	oc.tmpdir = o->tmpdir;
+	oc.results = o->results;
 	oc.out_fd = STDOUT_FILENO;
 	oc.err_fd = STDERR_FILENO;
 	if (output_new(&r->output, &oc, &cause) != PFAN_OK)
@@ -330,6 +340,7 @@ teardown(struct run *r)
 	output_free(r->output);
 	input_free(r->input);
 	template_free(r->tmpl);
+	template_free(r->tagstring);
 	resume_free(r->resume);
 	options_free(&r->opts);
 	replay_free(r->replay);

@@ -24,6 +24,8 @@ enum opt_id {
 	OPT_DELIMITER = 'd', OPT_EOF = 'E', OPT_NO_RUN_IF_EMPTY = 'r',
 	OPT_REPLACE = 'I', OPT_TRIM = 300, OPT_ARG_SEP, OPT_ARG_FILE_SEP,
 	OPT_HEADER, OPT_XARGS,
+	OPT_UNGROUP = 'u', OPT_TAGSTRING = 320, OPT_FILES, OPT_TMPDIR, OPT_GROUP,
+	OPT_DEBUG,
 };
 
 struct opt_def {
@@ -61,7 +63,12 @@ static const struct opt_def opt_table[] = {
 	{ "keep-order", OPT_KEEP_ORDER, 0, NULL, "print output in input order" },
 	{ "line-buffer", OPT_LINE_BUFFER, 0, NULL, "print whole lines as they come" },
 	{ "tag", OPT_TAG, 0, NULL, "prefix each output line with the job's arguments and a tab" },
-	{ "results", OPT_RESULTS, 1, "DIR", "also write each job's output to DIR/SEQ/stdout and DIR/SEQ/stderr" },
+	{ "tagstring", OPT_TAGSTRING, 1, "STR", "prefix each output line with STR and a tab ({} {#} {%} ... replaced, unquoted)" },
+	{ "group", OPT_GROUP, 0, NULL, "print each job's output whole when it ends (the default)" },
+	{ "ungroup", OPT_UNGROUP, 0, NULL, "print output as it comes: lines of jobs may mix (no --tag, no -k)" },
+	{ "files", OPT_FILES, 0, NULL, "save each job's stdout to a file in the temp directory; print its name" },
+	{ "tmpdir", OPT_TMPDIR, 1, "DIR", "temp directory for spilled output and --files (default $TMPDIR, /tmp)" },
+	{ "results", OPT_RESULTS, 1, "DIR", "also write each job's output to DIR/SEQ/stdout and DIR/SEQ/stderr; DIR ending .csv .tsv .json: one file, a record per job (GNU's format)" },
 	{ "joblog", OPT_JOBLOG, 1, "FILE", "append a JSON line per finished attempt to FILE" },
 	{ "resume", OPT_RESUME, 1, "FILE", "skip the jobs FILE records ok, run the rest; append to FILE" },
 	{ "resume-failed", OPT_RESUME_FAILED, 1, "FILE", "the same as --resume (GNU parallel's name)" },
@@ -71,7 +78,8 @@ static const struct opt_def opt_table[] = {
 	{ "keepalive", OPT_KEEPALIVE, 1, "SECS", "SSH keepalive interval; a host is lost after 3 unanswered (default 5)" },
 	{ "connect-timeout", OPT_CONNECT_TIMEOUT, 1, "SECS", "give up on a host not connected and logged in within SECS (default 10)" },
 	{ "host-wait", OPT_HOST_WAIT, 1, "SECS", "with no host left, wait this long for one to come back (default 60)" },
-	{ "verbose", OPT_VERBOSE, 0, NULL, "say more (twice: debug)" },
+	{ "verbose", OPT_VERBOSE, 0, NULL, "print each job's command before its output (GNU parallel's -v)" },
+	{ "debug", OPT_DEBUG, 0, NULL, "pfan's debug messages: hosts, connections, every job's state changes" },
 	{ "quiet", OPT_QUIET, 0, NULL, "no warnings" },
 	{ "help", OPT_HELP, 0, NULL, "show this help" },
 	{ "version", OPT_VERSION, 0, NULL, "show the version" },
@@ -84,6 +92,8 @@ static const struct opt_def opt_table[] = {
 	{ "will-cite", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
 	{ "no-notice", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
 	{ "bibtex", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
+	{ "output-as-files", OPT_FILES, 0, NULL, "the same as --files" },
+	{ "outputasfiles", OPT_FILES, 0, NULL, "the same as --files" },
 };
 #define NOPTS (sizeof opt_table / sizeof opt_table[0])
 
@@ -138,7 +148,7 @@ static const struct { const char *name; const char *instead; } gnu_only[] = {
 	{ "shard", NULL }, { "bin", NULL }, { "group-by", NULL },
 	{ "ssh", "-S/-H with ~/.ssh/config (pfan speaks SSH itself)" },
 	{ "ssh-delay", NULL }, { "controlmaster", "nothing: pfan keeps one connection per host open already" },
-	{ "sshdelay", NULL }, { "filter-hosts", "pfan --check (planned) or -v" },
+	{ "sshdelay", NULL }, { "filter-hosts", "pfan --check (planned) or --debug" },
 	{ "rsync-opts", NULL }, { "sql", NULL }, { "sqlmaster", NULL },
 	{ "sql-master", NULL }, { "sqlandworker", NULL }, { "sql-and-worker", NULL },
 	{ "sqlworker", NULL }, { "sql-worker", NULL }, { "semaphore", NULL },
@@ -153,7 +163,7 @@ static const struct { const char *name; const char *instead; } gnu_only[] = {
 	{ "ctagstring", NULL }, { "compress", NULL }, { "compress-program", NULL },
 	{ "decompress-program", NULL }, { "latest-line", "--line-buffer" },
 	{ "ll", "--line-buffer" }, { "limit", NULL }, { "noswap", NULL },
-	{ "memsuspend", NULL }, { "group", NULL }, { "no-keep-order", NULL },
+	{ "memsuspend", NULL }, { "no-keep-order", NULL },
 	{ "keeporder", "--keep-order" }, { "record-env", NULL },
 	{ "parens", NULL }, { "rpl", NULL }, { "gnu", NULL }, { "minversion", NULL },
 	{ "number-of-cpus", NULL }, { "number-of-cores", NULL },
@@ -166,19 +176,17 @@ static const struct { const char *name; const char *instead; } gnu_only[] = {
 	{ "plain", NULL }, { "retry-failed", "--resume-failed FILE" },
 	{ "exit", NULL }, { "filter", NULL }, { "max-chars", NULL },
 	{ "max-line-length-allowed", NULL }, { "max-lines", NULL },
-	{ "output-as-files", NULL },
-	{ "outputasfiles", NULL }, { "process-slot-var", "{%} or $PFAN_SLOT" },
+	{ "process-slot-var", "{%} or $PFAN_SLOT" },
 	{ "seqreplace", NULL }, { "slotreplace", NULL }, { "basenamereplace", NULL },
 	{ "bnr", NULL }, { "dirnamereplace", NULL }, { "dnr", NULL },
 	{ "extensionreplace", NULL }, { "er", NULL },
 	{ "basenameextensionreplace", NULL }, { "bner", NULL },
-	{ "replace", NULL }, { "quote", NULL }, { "ungroup", NULL },
-	{ "tagstring", NULL }, { "files", NULL }, { "tmpdir", "the TMPDIR variable" },
+	{ "replace", NULL }, { "quote", NULL },
 	{ "delay", NULL }, { "nice", NULL }, { "shuf", NULL }, { "memfree", NULL },
 	{ "load", NULL }, { "sshloginfile", NULL }, { "slf", NULL },
 };
 #define NGNU_ONLY (sizeof gnu_only / sizeof gnu_only[0])
-static const char gnu_only_short[] = "JLMlpstxieuoq";
+static const char gnu_only_short[] = "JLMlpstxieoq";
 
 /* The gnu_only row for a long option name of len bytes, or NULL. */
 static const char *const *
@@ -493,7 +501,13 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_ARG_SEP: o->arg_sep = arg; break;
 	case OPT_ARG_FILE_SEP: o->arg_file_sep = arg; break;
 	case OPT_HEADER: o->input.header = arg; break;
-	case OPT_VERBOSE: o->verbose++; break;
+	case OPT_VERBOSE: o->print_cmd = true; break;
+	case OPT_DEBUG: o->verbose = 2; break;
+	case OPT_TAGSTRING: o->tagstring = arg; break;
+	case OPT_UNGROUP: o->ungroup = true; break;
+	case OPT_GROUP: o->ungroup = false; break;
+	case OPT_FILES: o->files = true; break;
+	case OPT_TMPDIR: o->tmpdir = arg; break;
 	case OPT_QUIET: o->verbose = 0; break;
 	case OPT_HELP: o->help = true; break;
 	case OPT_VERSION: o->version = true; break;
@@ -686,7 +700,8 @@ replay_may_change(int id)
 		OPT_JOBS, OPT_DRY_RUN, OPT_RETRIES, OPT_HALT, OPT_TIMEOUT,
 		OPT_KEEP_ORDER, OPT_LINE_BUFFER, OPT_TAG, OPT_RESULTS, OPT_HOSTFILE,
 		OPT_SSHLOGIN, OPT_ACCEPT_NEW, OPT_KEEPALIVE, OPT_CONNECT_TIMEOUT,
-		OPT_HOST_WAIT, OPT_VERBOSE, OPT_QUIET, OPT_NOOP,
+		OPT_HOST_WAIT, OPT_VERBOSE, OPT_QUIET, OPT_NOOP, OPT_DEBUG,
+		OPT_TAGSTRING, OPT_UNGROUP, OPT_GROUP, OPT_FILES, OPT_TMPDIR,
 	};
 
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)

@@ -32,6 +32,10 @@ struct pfan_opts {
 	double kill_grace;        /* TERM -> KILL, seconds */
 
 	bool keep_order, line_buffer, tag;
+	const char *tagstring;    /* --tagstring: a template, expanded unquoted */
+	bool ungroup, files;      /* -u, --files */
+	const char *tmpdir;       /* --tmpdir; NULL: $TMPDIR */
+	bool print_cmd;           /* -v: each command before its output */
 	const char *results;
 	const char *joblog;
 	const char *resume;       /* --resume / --resume-failed FILE */
@@ -47,7 +51,7 @@ struct pfan_opts {
 	double host_wait;
 	double connect_timeout;   /* lookup + connect + handshake + auth */
 
-	int verbose;
+	int verbose;              /* 0 --quiet, 1, 2 --debug */
 	bool help, version;
 };
 

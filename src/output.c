@@ -45,10 +45,8 @@
  * turn. Lines printed live can't be taken back: if that attempt is then
  * discarded, its retry prints them again.
  *
- * results_dir: at each attempt's start DIR/<seq>/ is created (mkdir -p)
- * and DIR/<seq>/stdout and DIR/<seq>/stderr are opened with O_TRUNC, so a
- * retried attempt starts them afresh; each chunk is written there as it
- * arrives, before and independently of printing (untagged).
+ * results (results.c): each chunk is also saved there as it arrives,
+ * before and independently of printing (untagged).
  *
  * Delivery: output_job_finish takes a callback, called right after the
  * attempt's last byte was written to out_fd and err_fd: at once when
@@ -80,7 +78,9 @@
 #include "errors.h"
 #include "log.h"
 #include "output.h"
+#include "results.h"
 #include "spill.h"
+#include "template.h"
 #include "xalloc.h"
 
 #define OUT_CHUNK (64 * 1024)
@@ -90,9 +90,7 @@
 struct stream {
 	struct spillbuf buf;       /* stored, not yet printed */
 	uint64_t received;
-	int results_fd;            /* -1: none */
-	bool results_bad;          /* results file lost: report each drop */
-	bool store_logged, results_logged;
+	bool store_logged;
 	bool bol;                  /* the next byte printed starts a line */
 };
 
@@ -101,6 +99,9 @@ struct output_job {
 	unsigned long long seq;
 	char *tag;                 /* NULL without --tag */
 	struct stream s[2];
+	struct results_job *rj;    /* --results; NULL without */
+	struct results_job *fj;    /* --files; NULL without */
+	struct results_end end;    /* output_job_ended */
 	struct output_job *prev, *next;   /* o->running, while linked */
 	bool linked;
 	size_t held_bytes;         /* memory counted in o->held_mem */
@@ -115,7 +116,9 @@ struct held {
 };
 
 struct output {
-	struct output_config cfg;  /* results_dir is our copy */
+	struct output_config cfg;
+	struct results *results;   /* NULL without --results */
+	struct results *files;     /* NULL without --files */
 	size_t mem_limit;
 	size_t hold_budget;
 	size_t held_mem;
@@ -141,29 +144,6 @@ static int
 stream_fd(const struct output *o, int i)
 {
 	return i == 0 ? o->cfg.out_fd : o->cfg.err_fd;
-}
-
-static int
-mkdir_p(const char *path)
-{
-	char *p = xstrdup(path), *q;
-	struct stat st;
-	int rc = 0;
-
-	for (q = p + (*p == '/'); rc == 0 && (q = strchr(q, '/')) != NULL; q++) {
-		*q = '\0';
-		if (mkdir(p, 0777) == -1 && errno != EEXIST)
-			rc = -1;
-		*q = '/';
-	}
-	if (rc == 0 && mkdir(p, 0777) == -1 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	if (rc == 0 && stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		rc = -1;
-	}
-	return rc;
 }
 
 static void
@@ -321,75 +301,6 @@ store(struct output_job *j, int i, const char *p, size_t n)
 }
 
 static void
-results_open(struct output_job *j)
-{
-	struct output *o = j->o;
-	char *dir = xasprintf("%s/%llu", o->cfg.results_dir, j->seq);
-	char *path = NULL;
-	int i;
-
-	if (mkdir_p(dir) == -1) {
-		path = xstrdup(dir);
-		i = 0;
-		goto fail;
-	}
-	for (i = 0; i < 2; i++) {
-		path = xasprintf("%s/%s", dir, stream_names[i]);
-		j->s[i].results_fd = open(path,
-		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (j->s[i].results_fd == -1)
-			goto fail;
-		free(path);
-	}
-	free(dir);
-	return;
-fail:
-	report(j, i, &j->s[i].results_logged, "not saved",
-	    xasprintf("cannot create %s: %s", path, strerror(errno)));
-	for (i = 0; i < 2; i++) {
-		if (j->s[i].results_fd != -1)
-			close(j->s[i].results_fd);
-		j->s[i].results_fd = -1;
-		j->s[i].results_bad = true;
-		j->s[i].results_logged = true;
-	}
-	j->lost = true;
-	free(path);
-	free(dir);
-}
-
-static int
-results_write(struct output_job *j, int i, const char *p, size_t n)
-{
-	struct stream *s = &j->s[i];
-
-	if (s->results_bad)
-		return PFAN_E_SYS;
-	if (s->results_fd == -1)
-		return PFAN_OK;
-	while (n > 0) {
-		ssize_t w = write(s->results_fd, p, n);
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-		} else if (w == -1 && errno == EINTR)
-			continue;
-		else {
-			report(j, i, &s->results_logged, "not saved",
-			    xasprintf("cannot write %s/%llu/%s: %s",
-			    j->o->cfg.results_dir, j->seq, stream_names[i],
-			    w == 0 ? "short write" : strerror(errno)));
-			close(s->results_fd);
-			s->results_fd = -1;
-			s->results_bad = true;
-			j->lost = true;
-			return PFAN_E_SYS;
-		}
-	}
-	return PFAN_OK;
-}
-
-static void
 unlink_running(struct output_job *j)
 {
 	if (!j->linked)
@@ -411,11 +322,10 @@ job_free(struct output_job *j)
 
 	unlink_running(j);
 	o->held_mem -= j->held_bytes;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 2; i++)
 		spillbuf_free(o->spill, &j->s[i].buf);
-		if (j->s[i].results_fd != -1)
-			close(j->s[i].results_fd);
-	}
+	results_job_free(j->rj);
+	results_job_free(j->fj);
 	free(j->tag);
 	free(j);
 }
@@ -468,6 +378,21 @@ heap_pop(struct output *o)
 static void
 deliver(struct output_job *j)
 {
+	if (results_job_deliver(j->rj) != PFAN_OK)
+		j->lost = true;
+	if (j->fj != NULL) {
+		/* --files: the file's name is the job's stdout. */
+		struct emit_to to = { j, 0 };
+		const char *name = results_job_name(j->fj);
+
+		if (results_job_deliver(j->fj) != PFAN_OK || name == NULL)
+			j->lost = true;
+		if (name != NULL) {
+			emit(&to, name, strlen(name));
+			emit(&to, "\n", 1);
+			flush_job(j, 0);
+		}
+	}
 	print_all(j);
 	if (j->done != NULL)
 		j->done(j->done_arg, !j->lost);
@@ -481,6 +406,7 @@ hold(struct output_job *j)
 	struct output *o = j->o;
 
 	heap_push(o, j->seq, j);
+	results_job_to_disk(j->rj);
 	j->held_bytes = j->s[0].buf.mem.cap + j->s[1].buf.mem.cap;
 	o->held_mem += j->held_bytes;
 	if (o->held_mem <= o->hold_budget)
@@ -519,34 +445,66 @@ int
 output_new(struct output **out, const struct output_config *cfg, char **cause)
 {
 	struct output *o;
+	struct results *res, *files = NULL;
 
 	*out = NULL;
 	if (cfg == NULL || cfg->out_fd < 0 || cfg->err_fd < 0) {
 		*cause = xstrdup("output: no file descriptor to print to");
 		return PFAN_E_INPUT;
 	}
-	if (cfg->results_dir != NULL && mkdir_p(cfg->results_dir) == -1) {
-		*cause = xasprintf("cannot create results directory '%s': %s",
-		    cfg->results_dir, strerror(errno));
+	if (results_new(&res, cfg->results, cfg->tmpdir, cfg->mem_limit,
+	    cause) != PFAN_OK)
+		return PFAN_E_SYS;
+	if (cfg->files && results_new_files(&files, cfg->tmpdir, cause) != PFAN_OK) {
+		results_free(res);
 		return PFAN_E_SYS;
 	}
 	o = xcalloc(1, sizeof *o);
 	o->cfg = *cfg;
-	if (cfg->results_dir != NULL)
-		o->cfg.results_dir = xstrdup(cfg->results_dir);
+	o->cfg.results = NULL;
+	o->results = res;
+	o->files = files;
 	o->mem_limit = cfg->mem_limit ? cfg->mem_limit : DEFAULT_MEM_LIMIT;
 	o->hold_budget = o->mem_limit <= SIZE_MAX / HOLD_FACTOR ?
 	    o->mem_limit * HOLD_FACTOR : SIZE_MAX;
-	o->spill = spill_new(NULL);
-	o->ordered = cfg->keep_order;
+	o->spill = spill_new(cfg->tmpdir);
+	/* -u prints as it comes: there is nothing to order (GNU ignores -k). */
+	o->ordered = cfg->keep_order && !cfg->ungroup;
 	o->next_seq = 1;
 	buf_init(&o->obuf);
 	*out = o;
 	return PFAN_OK;
 }
 
+/* --tag: the values joined by spaces; --tagstring: the template,
+ * expanded unquoted. -u has none, as in GNU parallel. */
+static char *
+make_tag(struct output *o, const struct output_job_desc *d)
+{
+	struct template_ctx ctx = { d->seq, d->slot, d->host };
+	struct args none = { 0, NULL };
+	const struct args *a = d->args != NULL ? d->args : &none;
+	struct buf b = BUF_INIT;
+	char *cause = NULL;
+
+	if (o->cfg.ungroup || (!o->cfg.tag && o->cfg.tagstring == NULL))
+		return NULL;
+	if (o->cfg.tagstring != NULL &&
+	    template_expand(o->cfg.tagstring, a, &ctx, &b, &cause) != PFAN_OK) {
+		log_error("job %llu: --tagstring: %s", d->seq, cause);
+		free(cause);
+	}
+	for (size_t i = 0; o->cfg.tagstring == NULL && i < a->n; i++) {
+		if (i > 0)
+			buf_addc(&b, ' ');
+		buf_adds(&b, a->v[i]);
+	}
+	buf_cstr(&b);
+	return buf_steal(&b);
+}
+
 struct output_job *
-output_job_start(struct output *o, unsigned long long seq, const char *tag)
+output_job_start(struct output *o, const struct output_job_desc *d)
 {
 	struct output_job *j;
 
@@ -554,21 +512,38 @@ output_job_start(struct output *o, unsigned long long seq, const char *tag)
 		return NULL;
 	j = xcalloc(1, sizeof *j);
 	j->o = o;
-	j->seq = seq;
-	if (o->cfg.tag)
-		j->tag = xstrdup(tag != NULL ? tag : "");
-	for (int i = 0; i < 2; i++) {
-		j->s[i].results_fd = -1;
+	j->seq = d->seq;
+	j->tag = make_tag(o, d);
+	j->end.exit_code = -1;
+	for (int i = 0; i < 2; i++)
 		j->s[i].bol = true;
-	}
 	j->next = o->running;
 	if (o->running != NULL)
 		o->running->prev = j;
 	o->running = j;
 	j->linked = true;
-	if (o->cfg.results_dir != NULL)
-		results_open(j);
+	j->rj = results_job_start(o->results, d->seq, d->args, d->cmd, d->host,
+	    &j->lost);
+	j->fj = results_job_start(o->files, d->seq, NULL, NULL, NULL, &j->lost);
+	if (o->cfg.print_cmd && d->cmd != NULL) {
+		/* Part of the job's stdout everywhere, as in GNU parallel, but
+		 * not of the bytes the job wrote. */
+		(void)output_job_data(j, 1, d->cmd, strlen(d->cmd));
+		(void)output_job_data(j, 1, "\n", 1);
+		j->s[0].received = 0;
+	}
 	return j;
+}
+
+void
+output_job_ended(struct output_job *j, const struct output_job_end *e)
+{
+	if (j != NULL && e != NULL) {
+		j->end.start = e->start;
+		j->end.runtime = e->runtime;
+		j->end.exit_code = e->exit_code;
+		j->end.signal = e->signal;
+	}
 }
 
 int
@@ -583,7 +558,22 @@ output_job_data(struct output_job *j, int stream, const char *data, size_t len)
 		return PFAN_E_INPUT;
 	i = stream - 1;
 	j->s[i].received += len;
-	rc = results_write(j, i, data, len);
+	rc = results_job_data(j->rj, i, data, len);
+	if (rc != PFAN_OK)
+		j->lost = true;
+	if (j->o->cfg.ungroup) {
+		/* Through at once, whatever the line boundaries. */
+		write_all(j->o, stream_fd(j->o, i), data, len);
+		if (i == 0 ? j->o->out_broken : j->o->err_broken)
+			j->lost = true;
+		return rc;
+	}
+	if (j->fj != NULL && i == 0) {
+		src = results_job_data(j->fj, 0, data, len);
+		if (src != PFAN_OK)
+			j->lost = true;
+		return rc != PFAN_OK ? rc : src;
+	}
 	if (len > 0 && is_live(j) && (nl = memrchr(data, '\n', len)) != NULL) {
 		/* The stored tail, then the new complete lines, in one go. */
 		size_t head = (size_t)(nl - data) + 1;
@@ -629,20 +619,9 @@ output_job_finish(struct output_job *j, output_done_fn *done, void *arg)
 	j->done = done;
 	j->done_arg = arg;
 	unlink_running(j);
-	for (int i = 0; i < 2; i++) {
-		struct stream *s = &j->s[i];
-
-		/* close() is where some file systems (NFS) report a write
-		 * that failed. */
-		if (s->results_fd != -1 && close(s->results_fd) == -1) {
-			report(j, i, &s->results_logged, "not saved",
-			    xasprintf("cannot write %s/%llu/%s: %s",
-			    o->cfg.results_dir, j->seq, stream_names[i],
-			    strerror(errno)));
-			j->lost = true;
-		}
-		s->results_fd = -1;
-	}
+	if (results_job_end(j->rj, &j->end) != PFAN_OK ||
+	    results_job_end(j->fj, NULL) != PFAN_OK)
+		j->lost = true;
 	/* A seq before next_seq is a duplicate: print it rather than lose it. */
 	if (o->ordered && j->seq > o->next_seq) {
 		hold(j);
@@ -703,7 +682,8 @@ output_free(struct output *o)
 	free(o->heap);
 	spill_free(o->spill);
 	buf_free(&o->obuf);
-	free((char *)o->cfg.results_dir);
+	results_free(o->results);
+	results_free(o->files);
 	free(o);
 }
 

@@ -4,8 +4,12 @@
  * keep_order: printed in seq order; a finished job waits for the ones
  * before it. line_buffer: whole lines are printed as they arrive (still
  * never half a line of one job mixed into another's). tag: each line is
- * prefixed with the tag and a tab. results_dir: each job's streams are also
- * written to DIR/<seq>/stdout and DIR/<seq>/stderr.
+ * prefixed with the tag (--tag: the values; --tagstring: the template)
+ * and a tab. ungroup: each chunk printed as it comes, untagged, lines of
+ * jobs mixed (GNU's -u). print_cmd: the command is the first line of the
+ * job's stdout (GNU's -v; not counted in output_job_bytes). files: stdout
+ * goes to a temp file whose name is printed instead. results: each job's
+ * streams are also saved by results.c.
  * Memory is bounded: a stream past mem_limit bytes spills to an unlinked
  * temp file in $TMPDIR (default /tmp).
  */
@@ -14,11 +18,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct template;
+struct args;
+
 struct output_config {
 	bool keep_order;
 	bool line_buffer;
 	bool tag;
-	const char *results_dir;   /* NULL: none */
+	const struct template *tagstring;  /* --tagstring (TEMPLATE_TEXT); NULL: none */
+	bool ungroup;              /* -u: passed through as it comes, untagged */
+	bool print_cmd;            /* -v: the command, first in its stdout */
+	bool files;                /* --files: stdout to a temp file, named */
+	const char *results;       /* --results (results.h); NULL: none */
+	const char *tmpdir;        /* spill and --files; NULL: $TMPDIR, /tmp */
 	int out_fd, err_fd;        /* normally 1 and 2 */
 	size_t mem_limit;          /* per stream; 0: default 64 KiB */
 };
@@ -27,9 +39,23 @@ struct output;
 struct output_job;
 
 int output_new(struct output **out, const struct output_config *cfg, char **cause);
-/* A new attempt of job seq. tag: the text for --tag (values joined by a
- * space), copied. */
-struct output_job *output_job_start(struct output *o, unsigned long long seq, const char *tag);
+/* What output.c needs to know of an attempt at its start; copied. */
+struct output_job_desc {
+	unsigned long long seq;
+	const struct args *args;   /* --tag, --tagstring, --results' V1..Vn */
+	const char *cmd;           /* as run: -v, --results' Command */
+	unsigned slot;             /* {%} in --tagstring; 0: unknown */
+	const char *host;          /* {host} in --tagstring, --results' Host */
+};
+/* A new attempt; NULL when o is NULL. */
+struct output_job *output_job_start(struct output *o, const struct output_job_desc *d);
+/* How the attempt ended, for --results' CSV/JSON record (before finish).
+ * exit_code -1: none; signal 0: none. */
+struct output_job_end {
+	double start, runtime;
+	int exit_code, signal;
+};
+void output_job_ended(struct output_job *j, const struct output_job_end *e);
 /* stream: 1 stdout, 2 stderr. PFAN_E_SYS with cause if a spill or results
  * file can't be written (the data is then dropped, the job goes on). */
 int output_job_data(struct output_job *j, int stream, const char *data, size_t len);

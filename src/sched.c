@@ -52,7 +52,6 @@ struct job {
 	unsigned long long seq;
 	struct args args;
 	char *cmd;                 /* canonical: the joblog's cmd */
-	char *tag;
 	enum job_state state;
 	unsigned attempt;          /* attempts so far, all kinds */
 	unsigned failures;         /* counted against --retries */
@@ -120,7 +119,6 @@ job_free(struct job *j)
 		return;
 	args_free(&j->args);
 	free(j->cmd);
-	free(j->tag);
 	host_set_free(&j->failed_on);
 	free(j);
 }
@@ -388,6 +386,9 @@ job_settle(struct sched *s, struct job *j, enum job_status st, enum next_step st
 	else
 		s->nfailed++;
 	/* Records and frees j, now or once its output's turn comes. */
+	struct output_job_end e = { j->rec.start, j->rec.runtime,
+	    j->rec.exit_code, j->rec.signal };
+	output_job_ended(j->out, &e);
 	output_job_finish(j->out, on_output_done, j);
 	check_halt(s);
 }
@@ -480,17 +481,19 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 	j->slot = slot;
 	j->attempt++;
 	j->start_wall = j->start_mono = 0;
-	j->out = output_job_start(s->out, j->seq, j->tag);
 	running_add(s, j);
 	job_set_state(j, JOB_STARTING);
 	if (template_per_slot(s->tmpl)) {
 		ctx.slot = slot;
 		ctx.host = h->name;
 		buf_reset(&s->cmdbuf);
-		if (template_expand(s->tmpl, &j->args, &ctx, &s->cmdbuf, &cause) != PFAN_OK)
-			goto failed;
-		cmd = buf_cstr(&s->cmdbuf);
+		if (template_expand(s->tmpl, &j->args, &ctx, &s->cmdbuf, &cause) == PFAN_OK)
+			cmd = buf_cstr(&s->cmdbuf);
 	}
+	struct output_job_desc od = { j->seq, &j->args, cmd, slot, h->name };
+	j->out = output_job_start(s->out, &od);
+	if (cause != NULL)
+		goto failed;
 	req.cmd = cmd;
 	req.seq = j->seq;
 	req.slot = slot;
@@ -524,7 +527,6 @@ next_fresh_job(struct sched *s)
 	j->seq = it.seq;
 	j->args = it.args;
 	j->cmd = it.cmd;
-	j->tag = it.tag;
 	j->state = JOB_QUEUED;
 	return j;
 }
@@ -548,7 +550,6 @@ count_unread(struct sched *s)
 			break;
 		args_free(&it.args);
 		free(it.cmd);
-		free(it.tag);
 		n++;
 	}
 	return n;

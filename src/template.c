@@ -62,6 +62,7 @@ struct template {
 	bool plus;         /* --plus */
 	const char *rpl;   /* -I: the string that stands for {} */
 	bool context;      /* -X: words with {} repeat per value */
+	bool as_text;      /* TEMPLATE_TEXT: values as they are, none appended */
 	struct buf *scratch; /* a transformed value before quoting */
 };
 
@@ -268,6 +269,8 @@ template_parse_opts(struct template **out, int nwords, char *const words[],
 		t->rpl = opts->rpl;
 		t->context = opts->context;
 		t->plus = (opts->flags & TEMPLATE_PLUS) != 0;
+		t->as_text = (opts->flags & TEMPLATE_TEXT) != 0;
+		t->append = !t->raw && !t->as_text;
 	}
 	for (i = 0; i < t->text_len;) {
 		struct tok tk;
@@ -433,7 +436,10 @@ emit_value(const struct template *t, const struct tok *tk, const char *v,
 		v = sb->data;
 		len = tk->xf == XF_BASE ? sb->len : noext_len(sb->data, sb->len);
 	}
-	quote_shell(out, v, len);
+	if (t->as_text)
+		buf_add(out, v, len);
+	else
+		quote_shell(out, v, len);
 	return PFAN_OK;
 }
 
@@ -573,6 +579,8 @@ expand_toks(const struct template *t, size_t from, size_t to,
 		case TOK_HOST:
 			if (ctx->host == NULL)
 				buf_add(out, t->text + tk->off, tk->len);
+			else if (t->as_text)
+				buf_adds(out, ctx->host);
 			else
 				quote_shell(out, ctx->host, strlen(ctx->host));
 			break;

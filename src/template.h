@@ -34,6 +34,7 @@ struct template_ctx {
  * (unterminated {=, unknown {= =} expression, bad regex with PCRE2's
  * message and offset, {0}). */
 #define TEMPLATE_PLUS 1u  /* --plus: the strings of tplplus.h too */
+#define TEMPLATE_TEXT 2u  /* not a command (--tagstring): values unquoted, none appended */
 int template_parse(struct template **out, int nwords, char *const words[],
     unsigned flags, char **cause);
 /* What -I and -X change: rpl stands for {} (and then {}, {n} and <> are

@@ -148,3 +148,28 @@ CHUNKY='for c in 1 2 3 4; do i=0; while [ $i -lt 250 ]; do echo {}; i=$((i+1)); 
 	[ "$(jl_count jl '.seq == 1 and .status == "ok"')" = 1 ]
 	[ "$(jl_count jl '.seq == 2 and .status == "output_lost"')" = 1 ]
 }
+
+@test "output: -v prints the command, not pfan's debug messages; --debug prints those" {
+	run -0 --separate-stderr "$PFAN" -v echo ::: a
+	[ "$output" = "echo a
+a" ]
+	! grep -q 'debug:' <<<"$stderr"
+	run -0 --separate-stderr "$PFAN" --debug echo ::: a
+	[ "$output" = a ]
+	grep -q 'debug: job 1: running -> done' <<<"$stderr"
+}
+
+@test "output: --files keeps stderr on stderr; a retried attempt's file is removed (one file left)" {
+	mkdir td
+	run -0 --separate-stderr "$PFAN" --files --tmpdir td --retries 1 \
+	    'echo out {}; echo err >&2; [ -e tried ] || { touch tried; exit 1; }' ::: a
+	[ "$stderr" = err ]
+	[ "$(ls td | wc -l)" -eq 1 ]
+	[ "$(cat "$output")" = "out a" ]
+}
+
+@test "output: --results x.csv on an unwritable path is pfan's error before any job" {
+	run -255 --separate-stderr "$PFAN" --results nodir/x.csv echo ::: a
+	grep -q "cannot create results file 'nodir/x.csv'" <<<"$stderr"
+	[ -z "$output" ]
+}

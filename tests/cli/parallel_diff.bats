@@ -386,3 +386,72 @@ plus_names() {
 	[ "$n" -ge 70 ]
 	[ "$failed" -eq 0 ]
 }
+
+# --results NAME.csv/.tsv/.json: the file GNU parallel writes, times and
+# the host name masked (pfan names the local host "local", GNU ":").
+results_vs_parallel() {
+	local name=$1
+	shift
+	need_parallel
+	local prc grc
+	"$PFAN" --results "pfan.$name" "$@" >/dev/null 2>pfan.err && prc=0 || prc=$?
+	PARALLEL_SHELL=/bin/sh parallel --will-cite --results "gnu.$name" "$@" >/dev/null 2>gnu.err && grc=0 || grc=$?
+	assert_no_crash "$prc"
+	[ "$prc" -eq "$grc" ]
+	for f in pfan gnu; do
+		sed -E 's/[0-9]{10}\.[0-9]{3}/T/g; s/\b[0-9]+\.[0-9]{3}\b/R/g;
+		    s/^([0-9]+)([,\t])(local|:)\2/\1\2H\2/;
+		    s/"Host": "(local|:)"/"Host": "H"/' "$f.$name" |
+		    { [ "${name##*.}" = json ] && LC_ALL=C sort || cat; } >"$f.norm"
+	done
+	diff -u gnu.norm pfan.norm
+}
+
+@test "diff: --results x.csv: header, quoting of quotes, spaces, newlines, stderr, exit" {
+	results_vs_parallel x.csv -j1 -k 'echo {1} {2}; echo err >&2; exit {1}' ::: 1 3 ::: a '"q"' 'x y'
+}
+
+@test "diff: --results x.tsv: tabs in values and output" {
+	results_vs_parallel x.tsv -j1 -k 'printf "%s\t%s\n" {}' ::: a 'b	c'
+}
+
+@test "diff: --results x.json: one object per job, escapes" {
+	results_vs_parallel x.json -j1 'printf "%s\n" {}; echo e >&2; exit 2' ::: a 'b"c' 'd\e'
+}
+
+@test "diff: --results x.csv with -n 2 and a short last job" {
+	results_vs_parallel x.csv -j1 -k -n 2 echo ::: a b c
+}
+
+@test "diff: --tagstring with replacement strings" {
+	pfan_vs_parallel -j2 -k --tagstring '{#}:{}:{.}' echo ::: a.x 'b c.y'
+}
+
+@test "diff: -v prints each command before its output" {
+	pfan_vs_parallel --exact -j2 -k -v 'echo {}; echo err >&2' ::: a b
+}
+
+@test "diff: -v with --tag tags the command line too" {
+	pfan_vs_parallel --exact -k -v --tag echo ::: a b
+}
+
+@test "diff: -u passes output through, untagged, ignoring -k" {
+	pfan_vs_parallel -j2 -u -k --tag 'echo {}; echo {}' ::: a b
+}
+
+@test "diff: --group is the default" {
+	pfan_vs_parallel --exact -k --group 'echo {}; echo {}' ::: a b
+}
+
+@test "diff: --files prints file names that hold each job's stdout (-v too)" {
+	need_parallel
+	mkdir p g
+	"$PFAN" -k --files --tmpdir p -v echo ::: a b >pfan.out
+	PARALLEL_SHELL=/bin/sh parallel --will-cite -k --files --tmpdir g -v echo ::: a b >gnu.out
+	[ "$(wc -l <pfan.out)" -eq 2 ] && [ "$(wc -l <gnu.out)" -eq 2 ]
+	for t in pfan gnu; do
+		while read -r f; do cat "$f"; done <$t.out >$t.cat
+	done
+	diff -u gnu.cat pfan.cat
+	grep -q '^p/' pfan.out
+}

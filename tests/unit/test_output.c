@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "args.h"
 #include "output.h"
 
 struct fix {
@@ -113,10 +114,29 @@ put(struct output_job *j, int stream, const char *s)
 	assert_int_equal(output_job_data(j, stream, s, strlen(s)), PFAN_OK);
 }
 
+/* A job whose values are the words of vals (NULL: none). */
+static struct output_job *
+start_v(struct fix *f, unsigned long long seq, const char *vals)
+{
+	struct args a;
+	struct output_job_desc d = { seq, &a, NULL, 0, NULL };
+	char *copy = strdup(vals != NULL ? vals : ""), *w, *save = NULL;
+	struct output_job *j;
+
+	args_init(&a);
+	for (w = strtok_r(copy, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save))
+		args_push(&a, w, strlen(w));
+	j = output_job_start(f->o, &d);
+	args_free(&a);
+	free(copy);
+	assert_non_null(j);
+	return j;
+}
+
 static struct output_job *
 start(struct fix *f, unsigned long long seq)
 {
-	struct output_job *j = output_job_start(f->o, seq, NULL);
+	struct output_job *j = start_v(f, seq, NULL);
 
 	assert_non_null(j);
 	return j;
@@ -493,9 +513,9 @@ test_tag(void **state)
 
 	f->cfg.tag = true;
 	open_output(f);
-	a = output_job_start(f->o, 1, "x y");
-	b = output_job_start(f->o, 2, "a\\nb");
-	c = output_job_start(f->o, 3, "empty");
+	a = start_v(f, 1, "x y");
+	b = start_v(f, 2, "a\\nb");
+	c = start_v(f, 3, "empty");
 	put(a, 1, "one\ntw");
 	put(a, 1, "o\n");
 	put(a, 1, "\nthree\n");
@@ -523,7 +543,7 @@ test_tag_spilled(void **state)
 	open_output(f);
 	want = calloc(1, 300 * 40);
 	assert_non_null(want);
-	a = output_job_start(f->o, 7, "T");
+	a = start_v(f, 7, "T");
 	for (int i = 0; i < 300; i++) {
 		int len = snprintf(line, sizeof line, "line %d\n", i);
 		/* Split each line so tags fall inside chunks and at edges. */
@@ -580,7 +600,7 @@ test_line_buffer_tag(void **state)
 	f->cfg.tag = true;
 	f->cfg.mem_limit = 16;
 	open_output(f);
-	a = output_job_start(f->o, 1, "X");
+	a = start_v(f, 1, "X");
 	put(a, 1, "a\nb");
 	assert_fd(f->out, "X\ta\n");
 	/* A tail longer than mem_limit spills and still comes back whole. */
@@ -629,7 +649,7 @@ test_results(void **state)
 	strcpy(f->tmp, "/tmp/pfan-test-output-XXXXXX");
 	assert_non_null(mkdtemp(f->tmp));
 	snprintf(dir, sizeof dir, "%s/res/deep", f->tmp);
-	f->cfg.results_dir = dir;
+	f->cfg.results = dir;
 	open_output(f);
 	a = start(f, 1);
 	b = start(f, 12);
@@ -663,7 +683,7 @@ test_results_unwritable(void **state)
 	assert_non_null(mkdtemp(f->tmp));
 	snprintf(dir, sizeof dir, "%s/file", f->tmp);
 	assert_int_equal(close(open(dir, O_CREAT | O_WRONLY, 0600)), 0);
-	f->cfg.results_dir = dir;
+	f->cfg.results = dir;
 	assert_int_equal(output_new(&f->o, &f->cfg, &cause), PFAN_E_SYS);
 	assert_null(f->o);
 	assert_non_null(strstr(cause, "file"));
@@ -982,7 +1002,7 @@ test_done_not_whole(void **state)
 	strcpy(f->tmp, "/tmp/pfan-test-output-XXXXXX");
 	assert_non_null(mkdtemp(f->tmp));
 	snprintf(dir, sizeof dir, "%s/res", f->tmp);
-	f->cfg.results_dir = dir;
+	f->cfg.results = dir;
 	f->cfg.mem_limit = 16;
 	setenv("TMPDIR", "/nonexistent/pfan-test", 1);
 	open_output(f);
