@@ -475,7 +475,12 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_RESULTS: o->results = arg; break;
 	case OPT_JOBLOG: o->joblog = arg; break;
 	case OPT_RESUME:
-	case OPT_RESUME_FAILED: o->resume = arg; break;
+	case OPT_RESUME_FAILED:
+		if (arg == NULL)
+			o->resume_flag = true;   /* GNU's form: the --joblog FILE */
+		else
+			o->resume = arg;
+		break;
 	case OPT_HOSTFILE: push_str(&o->hostfiles, &o->nhostfiles, arg); break;
 	case OPT_SSHLOGIN: push_str(&o->sshlogins, &o->nsshlogins, arg); break;
 	case OPT_ACCEPT_NEW: o->accept_new_hostkeys = true; break;
@@ -595,8 +600,10 @@ struct getopt_tables {
 	char shortopts[3 * NOPTS + 2 * NSHORT_ALIAS + 3];
 };
 
+/* gnu_resume: --resume and --resume-failed are flags, GNU parallel's
+ * form (--joblog FILE --resume), not pfan's --resume FILE. */
 static void
-getopt_tables(struct getopt_tables *t)
+getopt_tables(struct getopt_tables *t, bool gnu_resume)
 {
 	size_t ns = 0;
 
@@ -612,6 +619,9 @@ getopt_tables(struct getopt_tables *t)
 			t->longopts[nl].has_arg = opt_table[i].has_arg ?
 			    required_argument : no_argument;
 			t->longopts[nl].flag = NULL;
+			if (gnu_resume && (opt_table[i].id == OPT_RESUME ||
+			    opt_table[i].id == OPT_RESUME_FAILED))
+				t->longopts[nl].has_arg = no_argument;
 			t->longopts[nl++].val = opt_table[i].id;
 		}
 		if (opt_table[i].id < 256 && !is_alias(i)) {
@@ -638,8 +648,8 @@ canonical_id(int c)
 	return c;
 }
 
-int
-options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
+static int
+parse_pass(struct pfan_opts *o, int argc, char **argv, bool gnu_resume, char **cause)
 {
 	struct getopt_tables t;
 	int rc, c;
@@ -653,7 +663,7 @@ options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
 	o->connect_timeout = 10;
 	o->verbose = 1;
 	o->input.stdin_fd = 0;
-	getopt_tables(&t);
+	getopt_tables(&t, gnu_resume);
 
 	optind = 1;
 	opterr = 0;
@@ -687,7 +697,49 @@ options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
 		if ((rc = apply(o, canonical_id(c), optarg, cause)) != PFAN_OK)
 			return rc;
 	}
+	if (o->resume_flag)
+		o->resume = o->joblog;
 	return parse_positional(o, argc, argv, optind, cause);
+}
+
+/* GNU parallel's `--joblog FILE --resume` and pfan's `--resume FILE` are
+ * both read: when the first pass saw --joblog and --resume, the second
+ * reads --resume as GNU's flag (so `--joblog J --resume cmd` runs cmd, and
+ * never creates a joblog named after the next word). */
+int
+options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
+{
+	char *cause2 = NULL;
+	int rc1, rc2;
+	bool dashed;
+
+	/* pfan's form first. It fails on `--resume --joblog J` only when the
+	 * joblog would be named after an option: that is GNU's form too. */
+	rc1 = parse_pass(o, argc, argv, false, cause);
+	if (o->resume == NULL || (o->joblog == NULL && o->resume[0] != '-'))
+		return rc1;
+	dashed = o->resume[0] == '-';   /* a joblog named like an option */
+	options_free(o);
+	rc2 = parse_pass(o, argc, argv, true, &cause2);
+	if (rc2 == PFAN_OK && !(o->resume_flag && o->joblog == NULL)) {
+		if (rc1 != PFAN_OK) {
+			free(*cause);
+			*cause = NULL;
+		}
+		return PFAN_OK;
+	}
+	free(cause2);
+	if (rc1 != PFAN_OK || dashed) {
+		if (rc1 != PFAN_OK)
+			free(*cause);
+		*cause = xstrdup("--resume without a FILE needs --joblog FILE "
+		    "(GNU parallel's form), or give it one: --resume FILE");
+		return PFAN_E_INPUT;
+	}
+	/* --resume FILE ... --joblog OTHER: pfan's form, as the first pass
+	 * read it (and judged by the rest of pfan). */
+	options_free(o);
+	return parse_pass(o, argc, argv, false, cause);
 }
 
 /* What may be given with `pfan --resume FILE` alone: how the recorded run
@@ -732,7 +784,7 @@ walk_options(int argc, char **argv, group_fn each, void *data, int *end,
 	int start = 1, c;
 	int ids[NOPTS * 2], nids = 0;
 
-	getopt_tables(&t);
+	getopt_tables(&t, false);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, t.shortopts, t.longopts, NULL)) != -1) {

@@ -39,6 +39,7 @@ struct pfan_opts {
 	const char *results;
 	const char *joblog;
 	const char *resume;       /* --resume / --resume-failed FILE */
+	bool resume_flag;         /* GNU's --joblog FILE --resume: resume is FILE */
 	bool dry_run;
 	bool plus;                /* --plus replacement strings */
 
