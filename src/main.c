@@ -17,6 +17,7 @@
 #include "loop.h"
 #include "options.h"
 #include "output.h"
+#include "report.h"
 #include "resume.h"
 #include "sched.h"
 #include "sshconn.h"
@@ -291,6 +292,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	log_set_verbosity(r.opts.verbose);
+	if (report_wanted(&r.opts)) {
+		status = report_main(&r.opts);
+		goto out;
+	}
 	if ((status = setup(&r, argc, argv)) != PFAN_OK)
 		goto out;
 

@@ -32,6 +32,10 @@ struct pfan_opts {
 	const char *resume;       /* --resume / --resume-failed FILE */
 	bool dry_run;
 	bool plus;                /* --plus replacement strings */
+	const char *report;       /* --report JOBLOG: a mode of its own */
+	unsigned report_run;      /* --report-run N; 0: the last run */
+	const char *report_svg;   /* --svg FILE */
+	const char *report_html;  /* --html FILE */
 
 	char **hostfiles;         /* -H, in order */
 	size_t nhostfiles;
