@@ -2,8 +2,9 @@
  * of a finished run, on one screen. Jobs are counted by their last
  * attempt (seq identifies a job within a run); hosts by their attempts.
  * With many hosts, those that look alike (the same name but for a number,
- * and all clean or all with trouble) share a line, so a host that failed
- * stays visible among 100 that did not. */
+ * and all with about the run's share of trouble, or all with far more)
+ * share a line, so a host that fails most of its jobs stays visible among
+ * 100 whose failures are the jobs' own. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@
 #include "xalloc.h"
 
 #define FOLD_OVER 20       /* more hosts than this: fold them */
+#define LABEL_MAX 30       /* a longer range is cut: its count says the rest */
 #define PICTURE_W 1200.0
 
 struct hstat {
@@ -139,10 +141,22 @@ print_jobs(FILE *fp, const struct totals *t)
 	    t->lost_rerun, t->retried);
 }
 
-static bool
-troubled(const struct hstat *s)
+static unsigned long long
+troubles(const struct hstat *s)
 {
-	return s->failed + s->timeout + s->lost + s->other > 0;
+	return s->failed + s->timeout + s->lost + s->other;
+}
+
+/* More trouble than the run's share of it (share) explains: over the
+ * expected count by three standard deviations (binomial, roughly) and
+ * one more. Then the host, not the jobs, is the likely cause; with 100
+ * hosts, chance alone flags about none. */
+static bool
+troubled(const struct hstat *s, double share)
+{
+	double expect = share * (double)s->attempts;
+
+	return (double)troubles(s) > expect + 3 * sqrt(expect) + 1;
 }
 
 static void
@@ -174,9 +188,19 @@ by_first(const void *a, const void *b)
 }
 
 /* Folds the hosts of one class (troubled or not) into lines. */
+static char *
+fold_label(const struct hostfold_group *g)
+{
+	int len = (int)strlen(g->label);
+
+	if (len > LABEL_MAX)
+		return xasprintf("%.*s... (%zu)", LABEL_MAX - 3, g->label, g->n);
+	return g->n > 1 ? xasprintf("%s (%zu)", g->label, g->n) : xstrdup(g->label);
+}
+
 static void
-fold_class(const struct runlog *rl, const struct hstat *hs, bool bad,
-    struct line *lines, size_t *nl)
+fold_class(const struct runlog *rl, const struct hstat *hs, double share,
+    bool bad, struct line *lines, size_t *nl)
 {
 	size_t n = 0, ng;
 	size_t *which = xcalloc(rl->nhosts, sizeof *which);
@@ -184,7 +208,7 @@ fold_class(const struct runlog *rl, const struct hstat *hs, bool bad,
 	struct hostfold_group *g;
 
 	for (size_t h = 0; h < rl->nhosts; h++)
-		if (troubled(&hs[h]) == bad) {
+		if (troubled(&hs[h], share) == bad) {
 			which[n] = h;
 			names[n++] = rl->hosts[h].name;
 		}
@@ -193,8 +217,7 @@ fold_class(const struct runlog *rl, const struct hstat *hs, bool bad,
 		struct line *l = &lines[(*nl)++];
 		memset(l, 0, sizeof *l);
 		l->first = SIZE_MAX;
-		l->label = g[i].n > 1 ? xasprintf("%s (%zu)", g[i].label, g[i].n) :
-		    xstrdup(g[i].label);
+		l->label = fold_label(&g[i]);
 		for (size_t k = 0; k < g[i].n; k++) {
 			size_t h = which[g[i].members[k]];
 			add_stat(&l->s, &hs[h]);
@@ -215,10 +238,14 @@ print_hosts(FILE *fp, const struct runlog *rl, const struct hstat *hs,
 	size_t nl = 0;
 	int w = 4;
 	char d[32];
+	struct hstat all = { 0 };
 
+	for (size_t h = 0; h < rl->nhosts; h++)
+		add_stat(&all, &hs[h]);
 	if (rl->nhosts > fold_over) {
-		fold_class(rl, hs, false, lines, &nl);
-		fold_class(rl, hs, true, lines, &nl);
+		double share = all.attempts ? (double)troubles(&all) / (double)all.attempts : 0;
+		fold_class(rl, hs, share, false, lines, &nl);
+		fold_class(rl, hs, share, true, lines, &nl);
 		qsort(lines, nl, sizeof *lines, by_first);
 	} else
 		for (size_t h = 0; h < rl->nhosts; h++, nl++)
@@ -226,8 +253,8 @@ print_hosts(FILE *fp, const struct runlog *rl, const struct hstat *hs,
 	for (size_t i = 0; i < nl; i++)
 		if ((int)strlen(lines[i].label) > w)
 			w = (int)strlen(lines[i].label);
-	if (w > 40)
-		w = 40;
+	if (w > LABEL_MAX + 8)
+		w = LABEL_MAX + 8;
 	fprintf(fp, "\n%-*s %5s %8s %6s %6s %6s %6s %12s %5s\n", w, "host", "slots",
 	    "attempts", "ok", "failed", "tmout", "lost", "mean run", "util");
 	for (size_t i = 0; i < nl; i++) {

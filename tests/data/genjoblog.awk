@@ -2,9 +2,10 @@
 # run, for the --report tests: HOSTS hosts (node001...) of SLOTS slots,
 # ATTEMPTS attempts, mostly ok, with some failed, timed out, killed,
 # output_lost and host_lost ones (each lost job is rerun at once), and
-# commands full of characters XML must escape. Deterministic: its own
-# Park-Miller generator, whose products stay exact in an awk double.
-#   awk -v hosts=100 -v slots=12 -v attempts=10000 -f genjoblog.awk
+# commands full of characters XML must escape; host number BAD (if given)
+# fails half its jobs. Deterministic: its own Park-Miller generator, whose
+# products stay exact in an awk double.
+#   awk -v hosts=100 -v slots=12 -v attempts=10000 [-v bad=37] -f genjoblog.awk
 function rnd(n) { seed = (seed * 16807) % 2147483647; return seed % n }
 function rec(seq, att, h, s, st, ex, sig, fin,   t, rt) {
 	t = clock[h, s]; rt = (1 + rnd(400)) / 10
@@ -24,6 +25,7 @@ BEGIN {
 	while (n < attempts) {
 		seq++; k = seq % (hosts * slots); h = int(k / slots) + 1; s = k % slots + 1
 		r = rnd(1000)
+		if (h == bad && r >= 500) r = 20
 		if (r < 10 && n + 1 < attempts) {
 			rec(seq, 1, h, s, "host_lost", "null", "null", "false")
 			rec(seq, 2, h % hosts + 1, s, "ok", 0, "null", "true")

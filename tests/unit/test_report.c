@@ -278,8 +278,8 @@ test_summary(void **state)
 	free(s);
 }
 
-/* 30 clean hosts and a failing one in their midst: the failing one keeps
- * its own line. */
+/* 31 hosts of 4 jobs, one failed on n05; n17 fails all of its jobs: it
+ * keeps its own line, n05 is folded with the rest. */
 static void
 test_summary_folds(void **state)
 {
@@ -288,13 +288,13 @@ test_summary_folds(void **state)
 
 	(void)state;
 	buf_adds(&log, HDR(1));
-	for (int i = 1; i <= 31; i++)
+	for (int i = 0; i < 4 * 31; i++)
 		buf_addf(&log, "{\"seq\":%d,\"host\":\"n%02d\",\"slot\":1,\"cmd\":\"c\","
-		    "\"start\":1.0,\"runtime\":1.0,\"status\":\"%s\"}\n", i, i,
-		    i == 17 ? "failed" : "ok");
+		    "\"start\":%d.0,\"runtime\":1.0,\"status\":\"%s\"}\n", i + 1,
+		    i % 31 + 1, i / 31, i % 31 == 16 || i == 4 ? "failed" : "ok");
 	s = summary(buf_cstr(&log), 20);
-	assert_non_null(strstr(s, "\nn[01-16,18-31] (30)    30       30     30      0"));
-	assert_non_null(strstr(s, "\nn17                     1        1      0      1"));
+	assert_non_null(strstr(s, "\nn[01-16,18-31] (30)    30      120    119      1"));
+	assert_non_null(strstr(s, "\nn17                     1        4      0      4"));
 	assert_null(strstr(s, "\nn01 "));
 	free(s);
 	buf_free(&log);
