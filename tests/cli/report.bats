@@ -35,6 +35,15 @@ dom() {
 		--user-data-dir="$T/chrome" --dump-dom "file://$T/$1" 2>chromium.out
 }
 
+# no_parse_error DOM: Chromium read the file as well-formed XML.
+no_parse_error() {
+	if grep -q parsererror "$1"; then
+		echo "Chromium could not parse it:" >&2
+		grep -o 'parsererror.\{0,300\}' "$1" >&2
+		return 1
+	fi
+}
+
 # pixels PNG: its pixels as "rrggbb" lines, through a binary PPM (what
 # `convert FILE.png ppm:-` writes: three header lines, then RGB bytes).
 pixels() {
@@ -134,7 +143,7 @@ real_run() {
 	has_colour px E15759   # failed
 	has_colour px F28E2B   # timeout
 	dom run.svg >dom.txt
-	! grep -q parsererror dom.txt
+	no_parse_error dom.txt
 	[ "$(grep -o '<rect class="b ' dom.txt | wc -l)" -eq 7 ]
 	dom run.html >dom.txt
 	[ "$(grep -o '<rect class="b ' dom.txt | wc -l)" -eq 7 ]
@@ -145,7 +154,7 @@ real_run() {
 	run -0 "$PFAN" --joblog jl 'true {}' ::: '<b>"x" & '"'y'" "$(printf 'caf\351 \001')"
 	run -0 "$PFAN" --report jl --svg odd.svg
 	dom odd.svg >dom.txt
-	! grep -q parsererror dom.txt
+	no_parse_error dom.txt
 	[ "$(grep -o '<rect class="b ' dom.txt | wc -l)" -eq 2 ]
 	grep -q '&lt;b&gt;&quot;x&quot; &amp; ' odd.svg
 	# the Latin-1 byte and the control character became U+FFFD
@@ -164,6 +173,6 @@ real_run() {
 	[ "$c" -gt 20 ] || { echo "only $c colours: a blank picture?" >&2; return 1; }
 	has_colour px 59A14F
 	dom big.svg >dom.txt
-	! grep -q parsererror dom.txt
+	no_parse_error dom.txt
 	[ "$(grep -o '<rect class="b ' dom.txt | wc -l)" -eq 10000 ]
 }
