@@ -304,9 +304,9 @@ subtitle(const struct runlog *rl)
 	char *s;
 
 	count(rl, &t, hs);
-	s = xasprintf("%llu jobs (%llu ok), %llu attempts on %u slots of %zu hosts; "
+	s = xasprintf("%llu jobs (%llu ok), %llu attempts on %u slots of %zu host%s; "
 	    "makespan %s, ideal %s (%.0f%%)", t.jobs, t.by_status[JOB_OK], t.attempts,
-	    rl->slots, rl->nhosts, fmt_dur(a, sizeof a, t.makespan),
+	    rl->slots, rl->nhosts, rl->nhosts == 1 ? "" : "s", fmt_dur(a, sizeof a, t.makespan),
 	    fmt_dur(b, sizeof b, rl->slots ? t.busy / rl->slots : NAN),
 	    percent(rl->slots ? t.busy / rl->slots : 0, t.makespan));
 	free(hs);

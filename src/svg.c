@@ -153,8 +153,9 @@ put_header(FILE *fp, const struct runlog *rl, const struct timeline *tl,
 	}
 }
 
-/* Alternate shading per host, and its name where there is room: when
- * hosts are thinner than a line of text, only every k-th is named. */
+/* Alternate shading per host, then (over all of it) its name where there
+ * is room: when hosts are thinner than a line of text, only every k-th is
+ * named. */
 static void
 put_rows(FILE *fp, const struct runlog *rl, const struct timeline *tl)
 {
@@ -162,31 +163,30 @@ put_rows(FILE *fp, const struct runlog *rl, const struct timeline *tl)
 	/* Rows tall enough for text get their slot number too. */
 	bool slots = tl->row_h >= 11;
 
-	for (size_t r = 0, h = 0; r < tl->nrows; h++) {
-		size_t end = r;
-		double y0 = tl->rows[r].y, hh;
-		while (end < tl->nrows && tl->rows[end].host == tl->rows[r].host)
-			end++;
-		hh = (double)(end - r) * tl->row_h;
-		if (h % 2 == 0)
-			fprintf(fp, "<rect class=\"band\" x=\"0\" y=\"%.2f\" width=\"%.1f\" "
-			    "height=\"%.2f\"/>\n", y0, tl->width, hh);
-		if (y0 + hh / 2 - last_label >= 12) {
-			last_label = y0 + hh / 2;
-			fprintf(fp, "<text x=\"%.1f\" y=\"%.2f\" text-anchor=\"end\" "
-			    "dominant-baseline=\"central\">", tl->plot_x - (slots ? 22 : 6),
-			    last_label);
-			put_text(fp, rl->hosts[tl->rows[r].host].name, 24);
-			if (hh >= 24 || end - r == 1)
-				fprintf(fp, " (%zu)", end - r);
-			fputs("</text>\n", fp);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t r = 0, h = 0; r < tl->nrows; h++) {
+			size_t end = r;
+			double y0 = tl->rows[r].y, hh, mid;
+			while (end < tl->nrows && tl->rows[end].host == tl->rows[r].host)
+				end++;
+			hh = (double)(end - r) * tl->row_h;
+			mid = y0 + hh / 2;
+			if (pass == 0 && h % 2 == 0)
+				fprintf(fp, "<rect class=\"band\" x=\"0\" y=\"%.2f\" width=\"%.1f\" "
+				    "height=\"%.2f\"/>\n", y0, tl->width, hh);
+			if (pass == 1 && mid - last_label >= 14) {
+				last_label = mid;
+				fprintf(fp, "<text x=\"%.1f\" y=\"%.2f\" text-anchor=\"end\" "
+				    "dominant-baseline=\"central\">", tl->plot_x - (slots ? 22 : 6), mid);
+				put_text(fp, rl->hosts[tl->rows[r].host].name, 24);
+				fputs("</text>\n", fp);
+			}
+			for (size_t k = r; pass == 1 && slots && k < end; k++)
+				fprintf(fp, "<text class=\"slot\" x=\"%.1f\" y=\"%.2f\" "
+				    "text-anchor=\"end\" dominant-baseline=\"central\">%u</text>\n",
+				    tl->plot_x - 4, tl->rows[k].y + tl->row_h / 2, tl->rows[k].slot);
+			r = end;
 		}
-		for (size_t k = r; slots && k < end; k++)
-			fprintf(fp, "<text class=\"slot\" x=\"%.1f\" y=\"%.2f\" text-anchor=\"end\" "
-			    "dominant-baseline=\"central\">%u</text>\n", tl->plot_x - 4,
-			    tl->rows[k].y + tl->row_h / 2, tl->rows[k].slot);
-		r = end;
-	}
 }
 
 static void
