@@ -201,7 +201,8 @@ hostfold(char *const *names, size_t n, struct hostfold_group **out)
 		    b->members, b->n);
 	}
 	free(bk);
-	qsort(g, ng, sizeof *g, by_first_member);
+	if (ng > 1)
+		qsort(g, ng, sizeof *g, by_first_member);
 	free(sp);
 	*out = g;
 	return ng;

@@ -140,7 +140,8 @@ finish(struct runlog *rl)
 
 	for (size_t i = 0; i < rl->nhosts; i++)
 		names[i] = rl->hosts[i].name;
-	qsort(rl->hosts, rl->nhosts, sizeof *rl->hosts, by_name);
+	if (rl->nhosts > 1)
+		qsort(rl->hosts, rl->nhosts, sizeof *rl->hosts, by_name);
 	for (size_t i = 0; i < rl->nhosts; i++) {
 		for (size_t j = 0; j < rl->nhosts; j++)
 			if (rl->hosts[j].name == names[i])

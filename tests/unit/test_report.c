@@ -193,6 +193,23 @@ test_runlog_runs(void **state)
 	unlink(path);
 	free(path);
 
+	/* a run that never started a job: nothing to draw, but a picture */
+	path = tmp_text(HDR(1) REC(1, 1, "null", 0, null, null, "skipped", "true"));
+	assert_int_equal(runlog_load(&rl, path, 0, &cause), PFAN_OK);
+	assert_int_equal(rl->n, 1);
+	assert_int_equal(rl->nhosts, 0);
+	{
+		struct timeline tl;
+		timeline_layout(&tl, rl, 800);
+		assert_int_equal(tl.nrows, 0);
+		assert_int_equal(tl.nbars, 0);
+		assert_true(tl.height > tl.util_y);
+		timeline_free(&tl);
+	}
+	runlog_free(rl);
+	unlink(path);
+	free(path);
+
 	assert_int_equal(runlog_load(&rl, "/nonexistent/joblog", 0, &cause), PFAN_E_SYS);
 	assert_string_equal(cause, "/nonexistent/joblog: No such file or directory");
 	free(cause);
