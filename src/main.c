@@ -20,6 +20,7 @@
 #include "options.h"
 #include "output.h"
 #include "replay.h"
+#include "report.h"
 #include "resume.h"
 #include "sched.h"
 #include "sshconn.h"
@@ -373,6 +374,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	log_set_verbosity(r.opts.verbose);
+	if (report_wanted(&r.opts)) {
+		status = report_main(&r.opts);
+		goto out;
+	}
 	if ((status = setup(&r, argc, argv)) != PFAN_OK)
 		goto out;
 

@@ -26,6 +26,7 @@ enum opt_id {
 	OPT_HEADER, OPT_XARGS,
 	OPT_UNGROUP = 'u', OPT_TAGSTRING = 320, OPT_FILES, OPT_TMPDIR, OPT_GROUP,
 	OPT_DEBUG,
+	OPT_REPORT, OPT_REPORT_RUN, OPT_SVG, OPT_HTML,
 };
 
 struct opt_def {
@@ -72,6 +73,10 @@ static const struct opt_def opt_table[] = {
 	{ "joblog", OPT_JOBLOG, 1, "FILE", "append a JSON line per finished attempt to FILE" },
 	{ "resume", OPT_RESUME, 1, "FILE", "skip the jobs FILE records ok, run the rest; append to FILE" },
 	{ "resume-failed", OPT_RESUME_FAILED, 1, "FILE", "the same as --resume (GNU parallel's name)" },
+	{ "report", OPT_REPORT, 1, "FILE", "run nothing: summarise the last run in joblog FILE (jobs, hosts, makespan)" },
+	{ "report-run", OPT_REPORT_RUN, 1, "N", "with --report: the N-th run in the joblog instead (1 is the first)" },
+	{ "svg", OPT_SVG, 1, "FILE", "with --report: also draw the run's timeline to FILE as SVG" },
+	{ "html", OPT_HTML, 1, "FILE", "with --report: the same timeline as an HTML page with zoom" },
 	{ "hostfile", OPT_HOSTFILE, 1, "FILE", "run on the hosts in the YAML FILE (\"slurm\": the SLURM allocation)" },
 	{ "sshlogin", OPT_SSHLOGIN, 1, "SPEC", "run on [N/][user@]host[:port][,...] (\":\" is this machine)" },
 	{ "accept-new-hostkeys", OPT_ACCEPT_NEW, 0, NULL, "record the keys of hosts not yet in known_hosts" },
@@ -481,6 +486,10 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 		else
 			o->resume = arg;
 		break;
+	case OPT_REPORT: o->report = arg; break;
+	case OPT_REPORT_RUN: return parse_uint("report-run", arg, 1, UINT_MAX, &o->report_run, cause);
+	case OPT_SVG: o->report_svg = arg; break;
+	case OPT_HTML: o->report_html = arg; break;
 	case OPT_HOSTFILE: push_str(&o->hostfiles, &o->nhostfiles, arg); break;
 	case OPT_SSHLOGIN: push_str(&o->sshlogins, &o->nsshlogins, arg); break;
 	case OPT_ACCEPT_NEW: o->accept_new_hostkeys = true; break;

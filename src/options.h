@@ -42,6 +42,10 @@ struct pfan_opts {
 	bool resume_flag;         /* GNU's --joblog FILE --resume: resume is FILE */
 	bool dry_run;
 	bool plus;                /* --plus replacement strings */
+	const char *report;       /* --report JOBLOG: a mode of its own */
+	unsigned report_run;      /* --report-run N; 0: the last run */
+	const char *report_svg;   /* --svg FILE */
+	const char *report_html;  /* --html FILE */
 
 	char **hostfiles;         /* -H, in order */
 	size_t nhostfiles;
