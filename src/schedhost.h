@@ -28,6 +28,8 @@ struct sched_host {
 	unsigned fail_streak;       /* failed attempts in a row here */
 	unsigned suspect;           /* exits 126/127 here: program missing? */
 	bool paused;                /* suspect and another host is not */
+	bool local;                 /* this machine (--load applies) */
+	bool held;                  /* --load: no new job here for now */
 	unsigned long long oks, fails;
 };
 
