@@ -347,3 +347,14 @@ plus_names() {
 	run -255 "$PFAN" --plus echo '{#}/{##}' ::: a b
 	[[ $output == *"{##}: pfan reads its input as the jobs run"* ]]
 }
+
+@test "diff: scheduling options (tests/data/sched_diff.txt): output and exit status" {
+	local n=0 line
+	while IFS= read -r line; do
+		case $line in '#'* | '') continue ;; esac
+		eval "set -- $line"
+		pfan_vs_parallel --status "$@"
+		n=$((n + 1))
+	done <"$PFAN_SRCDIR/tests/data/sched_diff.txt"
+	[ "$n" -ge 25 ]
+}
