@@ -45,9 +45,9 @@ struct exec_request {
 	unsigned long long seq;
 	unsigned slot;          /* 1-based on its host */
 	const char *host;       /* the host's name */
-	int nice;               /* --nice: the job's niceness (0: as pfan's) */
 	void *job;              /* passed back to every exec_job_ops call */
 	const struct exec_job_ops *ops;
+	int nice;               /* --nice: the job's niceness (0: as pfan's) */
 };
 
 /* How a host-level executor tells the scheduler it can or cannot take

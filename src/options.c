@@ -356,6 +356,7 @@ bad:
 static int
 parse_jobs(struct pfan_opts *o, const char *s, char **cause)
 {
+	const char *given = s;
 	char *end;
 	double v;
 
@@ -377,7 +378,7 @@ parse_jobs(struct pfan_opts *o, const char *s, char **cause)
 	o->jobs = (unsigned)v;
 	return PFAN_OK;
 bad:
-	*cause = xasprintf("--jobs: '%s' is not N, +N, -N or N%%", s);
+	*cause = xasprintf("--jobs: '%s' is not N, +N, -N or N%%", given);
 	return PFAN_E_INPUT;
 }
 

@@ -674,7 +674,8 @@ dispatch(void *arg)
 
 	schedhost_review(s->hosts, s->nhosts);
 	throttle_hosts(s);
-	while (!s->stopping && free_slots(s) > 0 && throttle_may_start(s->thr)) {
+	while (!s->stopping && free_slots(s) > 0 && (s->pending != NULL || !s->input_eof) &&
+	    throttle_may_start(s->thr)) {
 		struct job *prev = NULL, *j;
 		struct sched_host *h = NULL;
 

@@ -5,7 +5,9 @@
  * --memfree SIZE: no job starts while MemAvailable (/proc/meminfo) is
  * under SIZE; under SIZE/2 the scheduler kills its youngest job and runs
  * it again later. At most one kill a second, so that the kill has time to
- * free its memory before the next look.
+ * free its memory before the next look. The look is taken at most ten
+ * times a second however busy the loop is, and at least once a second
+ * however idle.
  * --load MAX: no job starts on this machine while its 1-minute load
  * average (/proc/loadavg) is above MAX. Remote hosts are not asked.
  *
@@ -29,6 +31,7 @@ struct throttle {
 	struct loop *loop;
 	double last_start;          /* mono; 0: none yet */
 	double last_kill;
+	double last_look;           /* for the memory-critical check */
 	struct loop_timer *wake;
 	double wake_at;
 };
@@ -168,12 +171,15 @@ throttle_memory_critical(struct throttle *t)
 	if (t->o->memfree == 0)
 		return false;
 	now = mono_now();
+	wake_in(t, RECHECK_SECS);
 	if (t->last_kill > 0 && now - t->last_kill < RECHECK_SECS)
 		return false;
+	if (now - t->last_look < RECHECK_SECS / 10)
+		return false;
+	t->last_look = now;
 	avail = mem_available();
 	if (avail < 0 || (unsigned long long)avail >= t->o->memfree / 2)
 		return false;
 	t->last_kill = now;
-	wake_in(t, RECHECK_SECS);
 	return true;
 }
