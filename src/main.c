@@ -194,7 +194,7 @@ xargs_limits(struct pfan_opts *o)
 	o->input.value_extra = extra;
 	/* GNU's --xargs fills one job; -m and -X share a short input. */
 	o->input.spread = o->xargs == XARGS_XARGS ? 1 :
-	    o->jobs_given ? o->jobs : ncores();
+	    o->jobs_given ? options_jobs_slots(o, ncores()) : ncores();
 }
 
 /* --header names become positions ({name} is {N}), then the template is
@@ -281,7 +281,9 @@ add_local_host(struct run *r, const char *name, unsigned slots)
 {
 	struct sched_host *h;
 
-	if (slots == 0 && !r->opts.jobs_given && r->ncores == 0)
+	/* -j N alone needs no core count; +N, -N, N% and none do. */
+	if (slots == 0 && r->ncores == 0 &&
+	    !(r->opts.jobs_given && r->opts.jobs_kind == JOBS_ABS && r->opts.jobs > 0))
 		r->ncores = ncores();
 	if (slots == 0)
 		slots = r->opts.jobs_given ? options_jobs_slots(&r->opts, r->ncores) : r->ncores;

@@ -369,7 +369,7 @@ one_error_line() {
 
 @test "error: numbers are decimal digits: no hex, blanks, signs, inf or exponents" {
 	run_pfan 255 --timeout 0x10 true ::: a
-	one_error_line "--timeout: '0x10' is not a number of seconds"
+	one_error_line "--timeout: '0x10' is not a duration"
 	run_pfan 255 --timeout inf true ::: a
 	one_error_line "--timeout: 'inf' is not a number of seconds"
 	run_pfan 255 --host-wait 1e3 true ::: a
@@ -395,7 +395,7 @@ one_error_line() {
 	run_pfan 255 --retries 99999999999999999999999 true ::: a
 	one_error_line "--retries: '99999999999999999999999' is out of range \\(0 to 1000000\\)"
 	run_pfan 255 -j 4294967296 true ::: a
-	one_error_line "--jobs: '4294967296' is out of range \\(1 to 4294967295\\)"
+	one_error_line "--jobs: '4294967296' is out of range \\(0 to 4294967295\\)"
 }
 
 @test "error: an empty command is refused, not the values run as commands" {

@@ -161,7 +161,7 @@ a" ]
 
 @test "output: --files keeps stderr on stderr; a retried attempt's file is removed (one file left)" {
 	mkdir td
-	run -0 --separate-stderr "$PFAN" --files --tmpdir td --retries 1 \
+	run -0 --separate-stderr "$PFAN" --files --tmpdir td --retries 2 \
 	    'echo out {}; echo err >&2; [ -e tried ] || { touch tried; exit 1; }' ::: a
 	[ "$stderr" = err ]
 	[ "$(ls td | wc -l)" -eq 1 ]
