@@ -349,7 +349,8 @@ count_or_pct(const char *s, unsigned *count, double *pct)
 	char *end;
 	double v;
 
-	if (*s < '0' || *s > '9')
+	/* decimal only: strtod would take 0x1 and 1e2 */
+	if (*s < '0' || *s > '9' || s[strspn(s, "0123456789.%")] != '\0')
 		return false;
 	errno = 0;
 	v = strtod(s, &end);

@@ -371,15 +371,15 @@ one_error_line() {
 	run_pfan 255 --timeout 0x10 true ::: a
 	one_error_line "--timeout: '0x10' is not a duration"
 	run_pfan 255 --timeout inf true ::: a
-	one_error_line "--timeout: 'inf' is not a number of seconds"
+	one_error_line "--timeout: 'inf' is not a duration"
 	run_pfan 255 --host-wait 1e3 true ::: a
 	one_error_line "--host-wait: '1e3' is not a number of seconds"
 	run_pfan 255 -j ' 3' true ::: a
-	one_error_line "--jobs: ' 3' is not a whole number"
+	one_error_line "--jobs: ' 3' is not N, \\+N, -N or N%"
 	run_pfan 255 --retries +1 true ::: a
 	one_error_line "--retries: '\\+1' is not a whole number"
 	run_pfan 255 --halt now,fail=0x1 true ::: a
-	one_error_line "--halt: '0x1' is not a whole number"
+	one_error_line "--halt: 'now,fail=0x1': expected"
 	run_pfan 0 --timeout 2.5 echo ::: a
 	[ "$output" = a ]
 }
