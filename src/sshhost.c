@@ -1,4 +1,4 @@
-/* sshhost.c: the SSH executor for one host (sshconn.h): its connections,
+/* sshhost.c: the SSH executor for one host (sshhost.h): its connections,
  * the queue of jobs waiting for a channel, slots, loss and reconnection.
  *
  * Theory of operation. start() puts a task on the host's queue and kicks:
@@ -51,6 +51,7 @@
 #include "resolve.h"
 #include "sshchan.h"
 #include "sshconn.h"
+#include "sshhost.h"
 #include "xalloc.h"
 
 #define LOSSES_TO_GIVE_UP 3
@@ -82,6 +83,8 @@ struct sshhost {
 };
 
 static void host_announce(struct sshhost *h);
+static void host_kick(void *arg);
+static const struct sshconn_events conn_events;
 
 /* Seconds before trying again after the nth loss in a row. */
 static double
@@ -102,27 +105,31 @@ any_ready(const struct sshhost *h, const struct sshconn *except)
 static struct sshconn *
 add_conn(struct sshhost *h)
 {
-	struct sshconn *c = sshconn_new(h, (unsigned)h->nconns + 1, h->loop,
-	    &h->spec, &h->o, h->ai);
+	struct sshconn *c = sshconn_new((unsigned)h->nconns + 1, h->loop,
+	    &h->spec, &h->o, h->ai, &conn_events, h);
 
 	h->conns = xreallocarray(h->conns, h->nconns + 1, sizeof *h->conns);
 	h->conns[h->nconns++] = c;
 	return c;
 }
 
-void
-sshhost_conn_ready(struct sshhost *h, struct sshconn *c)
+static void
+conn_ready(void *arg, struct sshconn *c)
 {
+	struct sshhost *h = arg;
+
 	if (h->limit > 0)
 		sshconn_set_limit(c, h->limit);
 	h->extra_retries = 0;
 	host_announce(h);
-	sshhost_kick(h);
+	host_kick(h);
 }
 
-void
-sshhost_conn_retry(struct sshhost *h, struct sshconn *c)
+static void
+conn_retry(void *arg, struct sshconn *c)
 {
+	struct sshhost *h = arg;
+
 	/* The first connection always comes back; others when needed. */
 	if (h->given_up)
 		sshconn_close(c);
@@ -132,10 +139,11 @@ sshhost_conn_retry(struct sshhost *h, struct sshconn *c)
 		sshconn_set_down(c);
 }
 
-void
-sshhost_conn_lost(struct sshhost *h, struct sshconn *c,
-    struct sshchan_list *tasks, const char *why, bool permanent)
+static void
+conn_lost(void *arg, struct sshconn *c, struct sshchan_list *tasks,
+    const char *why, bool permanent)
 {
+	struct sshhost *h = arg;
 	struct sshchan_list lost = SSHCHAN_LIST_INIT;
 	bool other_ready = any_ready(h, c);
 
@@ -158,7 +166,7 @@ sshhost_conn_lost(struct sshhost *h, struct sshconn *c,
 		h->extra_retries++;
 		sshconn_backoff(c, delay);
 		sshchan_list_fail(&lost, EXEC_LOST, why);
-		sshhost_kick(h);
+		host_kick(h);
 		return;
 	}
 
@@ -183,10 +191,11 @@ sshhost_conn_lost(struct sshhost *h, struct sshconn *c,
 	sshchan_list_fail(&lost, EXEC_LOST, why);
 }
 
-void
-sshhost_conn_full(struct sshhost *h, struct sshconn *c, unsigned open,
+static void
+conn_full(void *arg, struct sshconn *c, unsigned open,
     struct sshchan_list *unopened)
 {
+	struct sshhost *h = arg;
 	struct sshchan_list q = SSHCHAN_LIST_INIT;
 
 	(void)c;
@@ -197,19 +206,25 @@ sshhost_conn_full(struct sshhost *h, struct sshconn *c, unsigned open,
 	sshchan_list_move(&q, &h->pending);
 	free(h->pending.v);
 	h->pending = q;
-	sshhost_kick(h);
+	host_kick(h);
 }
 
-void
-sshhost_task_done(struct sshhost *h, struct exec_task *t)
+static void
+conn_task_done(void *arg, struct sshconn *c, struct exec_task *t)
 {
+	struct sshhost *h = arg;
 	enum exec_end end = sshchan_end(t);
 
 	if (end == EXEC_EXITED || end == EXEC_SIGNALED)
 		h->losses = 0;
+	(void)c;
 	sshchan_finish(t);
-	sshhost_kick(h);
+	host_kick(h);
 }
+
+static const struct sshconn_events conn_events = {
+	conn_ready, conn_lost, conn_retry, conn_full, conn_task_done, host_kick,
+};
 
 static void
 probe_output(void *job, int stream, const char *data, size_t len)
@@ -331,9 +346,12 @@ on_kick(void *arg)
 			sshconn_service(h->conns[i]);
 }
 
-void
-sshhost_kick(struct sshhost *h)
+/* Work for the host at the next turn of the loop. */
+static void
+host_kick(void *arg)
 {
+	struct sshhost *h = arg;
+
 	if (h->kick == NULL)
 		h->kick = loop_timer_add(h->loop, 0, on_kick, h);
 }
@@ -351,7 +369,7 @@ host_start(void *impl, const struct exec_request *req, struct exec_task **task,
 	}
 	t = sshchan_new(req);
 	sshchan_list_push(&h->pending, t);
-	sshhost_kick(h);
+	host_kick(h);
 	*task = t;
 	return PFAN_OK;
 }
@@ -360,7 +378,7 @@ static void
 host_cancel(void *impl, struct exec_task *t)
 {
 	sshchan_cancel(t);
-	sshhost_kick(impl);
+	host_kick(impl);
 }
 
 static void
@@ -397,30 +415,26 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-int
-sshhost_new(struct sshhost **out, struct loop *loop, const struct host_spec *spec,
-    const struct ssh_options *o, const struct exec_host_ops *hops, void *host_arg,
-    char **cause)
+struct sshhost *
+sshhost_new(struct loop *loop, const struct host_spec *spec,
+    const struct ssh_options *o, const struct exec_host_ops *hops, void *host_arg)
 {
 	struct sshhost *h;
-	const char *addr = spec->address != NULL ? spec->address : spec->name;
-	const char *user = spec->user != NULL ? spec->user : getenv("USER");
 
-	*out = NULL;
-	if (user == NULL || *user == '\0') {
-		*cause = xasprintf("%s: no user name (set `user` or $USER)", spec->name);
-		return PFAN_E_INPUT;
-	}
+	/* The hosts layer decides every default (hosts_apply_ssh_config). */
+	if (spec->address == NULL || spec->user == NULL || *spec->user == '\0' ||
+	    spec->port == 0 || spec->known_hosts == NULL)
+		fatal("%s: incomplete host spec", spec->name);
 	h = xcalloc(1, sizeof *h);
 	if (libssh2_init(0) != 0)
 		fatal("libssh2_init failed");
 	h->loop = loop;
 	h->spec.name = xstrdup(spec->name);
-	h->spec.address = xstrdup(addr);
-	h->spec.user = xstrdup(user);
-	h->spec.port = spec->port != 0 ? spec->port : 22;
+	h->spec.address = xstrdup(spec->address);
+	h->spec.user = xstrdup(spec->user);
+	h->spec.port = spec->port;
 	h->spec.identity = dup_or_null(spec->identity);
-	h->spec.known_hosts = dup_or_null(spec->known_hosts);
+	h->spec.known_hosts = xstrdup(spec->known_hosts);
 	h->spec.slots = spec->slots;
 	h->slots = spec->slots;
 	h->o = *o;
@@ -430,8 +444,7 @@ sshhost_new(struct sshhost **out, struct loop *loop, const struct host_spec *spe
 		h->o.connect_timeout = 10;
 	h->hops = hops;
 	h->host_arg = host_arg;
-	*out = h;
-	return PFAN_OK;
+	return h;
 }
 
 static void
