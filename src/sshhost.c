@@ -36,6 +36,15 @@
  * before it is ready (EOF, a socket error, a timeout, even in the middle
  * of authentication, as when sshd restarts or sheds connections over
  * MaxStartups) is a loss like any other.
+ *
+ * The host's own states, every move through host_set_state:
+ *
+ *   NEW -> RESOLVING -> CONNECTING -> READY <-> DOWN
+ *   RESOLVING, CONNECTING, READY, DOWN -> GIVEN_UP
+ *   RESOLVING -> DOWN (a name server that cannot answer now)
+ *
+ * DOWN: hops->lost was said (and is not said again until READY); the
+ * address is being looked up again or a connection is retrying.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -47,6 +56,7 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "fsm.h"
 #include "log.h"
 #include "resolve.h"
 #include "sshchan.h"
@@ -57,7 +67,33 @@
 #define LOSSES_TO_GIVE_UP 3
 #define PROBE_CMD "getconf _NPROCESSORS_ONLN 2>/dev/null || nproc"
 
+enum host_state {
+	HOST_NEW,         /* before sshhost_start */
+	HOST_RESOLVING,   /* the first lookup of the address */
+	HOST_CONNECTING,  /* addresses known; no connection READY yet, or the slot probe runs */
+	HOST_READY,       /* hops->ready said: jobs may start */
+	HOST_DOWN,        /* hops->lost said; trying again */
+	HOST_GIVEN_UP,    /* for the rest of the run */
+};
+
+static const char *const host_state_names[] = {
+	"new", "resolving", "connecting", "ready", "down", "given up",
+};
+
+#define B(s) FSM_TO(s)
+static const unsigned host_next[] = {
+	[HOST_NEW] = B(HOST_RESOLVING),
+	[HOST_RESOLVING] = B(HOST_CONNECTING) | B(HOST_DOWN) | B(HOST_GIVEN_UP),
+	[HOST_CONNECTING] = B(HOST_READY) | B(HOST_DOWN) | B(HOST_GIVEN_UP),
+	[HOST_READY] = B(HOST_DOWN) | B(HOST_GIVEN_UP),
+	[HOST_DOWN] = B(HOST_READY) | B(HOST_GIVEN_UP),
+	[HOST_GIVEN_UP] = 0,
+};
+#undef B
+static const struct fsm_def host_fsm = FSM_DEF(host_state_names, host_next);
+
 struct sshhost {
+	enum host_state state;
 	struct loop *loop;
 	struct host_spec spec;
 	struct ssh_options o;
@@ -74,15 +110,19 @@ struct sshhost {
 	unsigned limit;               /* channels per connection, 0 unknown */
 	unsigned losses;              /* in a row */
 	unsigned extra_retries;       /* failed extra connections since one worked */
-	bool available;               /* ready() said, lost() not since */
-	bool reported_down;
-	bool given_up;
 	bool probing;
 	struct buf probe_out;
 	struct loop_timer *kick;
 };
 
 static void host_announce(struct sshhost *h);
+
+static void
+host_set_state(struct sshhost *h, enum host_state s)
+{
+	h->state = fsm_move(&host_fsm, h->state, s, "%s: host", h->spec.name);
+}
+
 static void host_kick(void *arg);
 static const struct sshconn_events conn_events;
 
@@ -131,7 +171,7 @@ conn_retry(void *arg, struct sshconn *c)
 	struct sshhost *h = arg;
 
 	/* The first connection always comes back; others when needed. */
-	if (h->given_up)
+	if (h->state == HOST_GIVEN_UP)
 		sshconn_close(c);
 	else if (sshconn_id(c) == 1 || h->pending.n > 0)
 		sshconn_connect(c);
@@ -150,7 +190,6 @@ conn_lost(void *arg, struct sshconn *c, struct sshchan_list *tasks,
 	for (size_t i = 0; i < tasks->n; i++) {
 		struct exec_task *t = tasks->v[i];
 		if (other_ready && !permanent && sshchan_queued(t)) {
-			sshchan_set_owner(t, NULL);
 			sshchan_list_push(&h->pending, t);
 		} else
 			sshchan_list_push(&lost, t);
@@ -173,11 +212,9 @@ conn_lost(void *arg, struct sshconn *c, struct sshchan_list *tasks,
 	/* The host is down. */
 	h->losses++;
 	bool give_up = permanent || h->losses >= LOSSES_TO_GIVE_UP;
-	bool tell = h->available || !h->reported_down || give_up;
-	h->available = false;
-	h->reported_down = true;
+	bool tell = h->state != HOST_DOWN || give_up;
+	host_set_state(h, give_up ? HOST_GIVEN_UP : HOST_DOWN);
 	if (give_up) {
-		h->given_up = true;
 		for (size_t i = 0; i < h->nconns; i++)
 			sshconn_close(h->conns[i]);   /* none has tasks: none is READY */
 	} else {
@@ -270,7 +307,7 @@ host_announce(struct sshhost *h)
 {
 	struct sshconn *ready = NULL;
 
-	if (h->available || h->given_up)
+	if (h->state == HOST_READY || h->state == HOST_GIVEN_UP)
 		return;
 	for (size_t i = 0; i < h->nconns && ready == NULL; i++)
 		if (sshconn_ready(h->conns[i]))
@@ -285,8 +322,7 @@ host_announce(struct sshhost *h)
 		}
 		return;
 	}
-	h->available = true;
-	h->reported_down = false;
+	host_set_state(h, HOST_READY);
 	h->hops->ready(h->host_arg, h->slots);
 }
 
@@ -318,7 +354,7 @@ host_dispatch(struct sshhost *h)
 		sshconn_add_task(best, h->pending.v[0]);
 		sshchan_list_remove(&h->pending, 0);
 	}
-	if (h->pending.n > 0 && h->available) {
+	if (h->pending.n > 0 && h->state == HOST_READY) {
 		struct sshconn *spare = NULL;
 		bool underway = false;
 		for (size_t i = 0; i < h->nconns; i++) {
@@ -363,7 +399,7 @@ host_start(void *impl, const struct exec_request *req, struct exec_task **task,
 	struct sshhost *h = impl;
 	struct exec_task *t;
 
-	if (h->given_up || !h->available) {
+	if (h->state != HOST_READY) {
 		*cause = xstrdup("the host is not connected");
 		return PFAN_E_SSH;
 	}
@@ -461,12 +497,10 @@ resolve_failed(struct sshhost *h, const char *error, bool temporary)
 {
 	char *why = xasprintf("cannot resolve %s: %s", h->spec.address, error);
 	bool give_up = !temporary || ++h->losses >= LOSSES_TO_GIVE_UP;
-	bool tell = !h->reported_down || give_up;
+	bool tell = h->state != HOST_DOWN || give_up;
 
-	h->reported_down = true;
-	if (give_up) {
-		h->given_up = true;
-	} else {
+	host_set_state(h, give_up ? HOST_GIVEN_UP : HOST_DOWN);
+	if (!give_up) {
 		double delay = loss_backoff(h->losses);
 		log_debug("%s; looking it up again in %g s", why, delay);
 		h->resolve_retry = loop_timer_add(h->loop, delay, on_resolve_retry, h);
@@ -489,6 +523,8 @@ on_resolved(void *arg, struct addrinfo *ai, const char *error, bool temporary)
 		return;
 	}
 	h->ai = ai;
+	if (h->state == HOST_RESOLVING)
+		host_set_state(h, HOST_CONNECTING);   /* after a loss it stays DOWN */
 	sshconn_connect(add_conn(h));
 }
 
@@ -509,8 +545,10 @@ void
 sshhost_start(struct sshhost *h)
 {
 	if (h->nconns > 0 || h->resolving != NULL || h->resolve_retry != NULL ||
-	    h->given_up)
+	    h->state == HOST_GIVEN_UP)
 		return;
+	if (h->state == HOST_NEW)
+		host_set_state(h, HOST_RESOLVING);   /* after a loss it stays DOWN */
 	h->resolving = resolve_start(h->loop, h->spec.address, h->spec.port,
 	    on_resolved, h);
 	h->resolve_deadline = loop_timer_add(h->loop, h->o.connect_timeout,

@@ -67,7 +67,6 @@ conn_refused(struct sshconn *c, size_t i)
 			continue;
 		sshchan_list_remove(&c->tasks, j--);
 		sshchan_requeue(q);
-		sshchan_set_owner(q, NULL);
 		sshchan_list_push(&back, q);
 	}
 	c->ev->full(c->owner, c, open, &back);
@@ -153,7 +152,6 @@ sshconn_add_task(struct sshconn *c, struct exec_task *t)
 		c->io.last_rx = mono_now();   /* idle until now: no stale loss */
 		c->ka_sent = 0;
 	}
-	sshchan_set_owner(t, c);
 	sshchan_list_push(&c->tasks, t);
 }
 
