@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "sched.h"
 #include "schedhost.h"
 #include "xalloc.h"
 
