@@ -453,10 +453,8 @@ hosts_apply_ssh_config(struct host_list *hl, const char *config_path, char **cau
 			t.port = h->port;
 			h->identity = sshconfig_expand(v.identity, &t);
 		}
-		if (h->known_hosts == NULL || *h->known_hosts == '\0') {
-			free(h->known_hosts);
+		if (h->known_hosts == NULL)
 			h->known_hosts = xasprintf("%s/.ssh/known_hosts", home);
-		}
 	}
 	warn_writable_known_hosts(hl);
 	free(home);
