@@ -23,7 +23,7 @@
 #include "report.h"
 #include "resume.h"
 #include "sched.h"
-#include "sshconn.h"
+#include "sshhost.h"
 #include "template.h"
 #include "xalloc.h"
 
@@ -293,8 +293,8 @@ add_local_host(struct run *r, const char *name, unsigned slots)
 	sched_host_set_executor(h, local_executor(r->local));
 }
 
-static int
-add_remote_host(struct run *r, struct host_spec *spec, char **cause)
+static void
+add_remote_host(struct run *r, struct host_spec *spec)
 {
 	struct ssh_options so;
 	struct sshhost *sh;
@@ -311,31 +311,26 @@ add_remote_host(struct run *r, struct host_spec *spec, char **cause)
 	so.keepalive = r->opts.keepalive;
 	so.connect_timeout = r->opts.connect_timeout;
 	h = sched_add_host(r->sched, spec->name, spec->slots, false);
-	if (sshhost_new(&sh, r->loop, spec, &so, &sched_host_ops, h, cause) != PFAN_OK)
-		return PFAN_E_INPUT;
+	sh = sshhost_new(r->loop, spec, &so, &sched_host_ops, h);
 	sched_host_set_executor(h, sshhost_executor(sh));
 	sshhost_start(sh);
-	return PFAN_OK;
 }
 
-static int
+static void
 add_hosts(struct run *r)
 {
-	char *cause = NULL;
-
 	if (r->hosts.n == 0) {
 		add_local_host(r, "local", 0);
-		return PFAN_OK;
+		return;
 	}
 	for (size_t i = 0; i < r->hosts.n; i++) {
 		struct host_spec *spec = &r->hosts.v[i];
 		/* A dry run connects nowhere: it only names the hosts. */
 		if (spec->local || r->opts.dry_run)
 			add_local_host(r, spec->name, spec->slots);
-		else if (add_remote_host(r, spec, &cause) != PFAN_OK)
-			return fail(cause);
+		else
+			add_remote_host(r, spec);
 	}
-	return PFAN_OK;
 }
 
 static void
@@ -398,8 +393,8 @@ main(int argc, char **argv)
 	deps.joblog = r.joblog;
 	deps.resume = r.resume;
 	r.sched = sched_new(&deps);
-	if ((status = add_hosts(&r)) == PFAN_OK)
-		status = sched_run(r.sched);
+	add_hosts(&r);
+	status = sched_run(r.sched);
 	if (r.resume != NULL && status == 0 &&
 	    replay_check_input(&r.opts, r.resume, r.given_resume, &cause) != PFAN_OK)
 		status = fail(cause);

@@ -26,7 +26,8 @@
  * job tries it.
  *
  * Policy (when to reconnect, when the host is lost or given up, where a
- * task goes) is sshhost.c's: a connection only reports.
+ * task goes) is the owner's (sshhost.c): a connection only reports, through
+ * struct sshconn_events.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -224,7 +225,7 @@ st_ready(struct sshconn *c)
 	libssh2_keepalive_config(c->s, 1, 1);
 	c->timer = loop_timer_add(c->loop, c->o->keepalive, on_keepalive, c);
 	conn_update_io(c);
-	sshhost_conn_ready(c->h, c);
+	c->ev->ready(c->owner, c);
 }
 
 static bool
@@ -425,7 +426,7 @@ on_keepalive(void *arg)
 	c->timer = loop_timer_add(c->loop, delay, on_keepalive, c);
 }
 
-/* Tears c down and hands all its tasks to the host, which decides. */
+/* Tears c down and hands all its tasks to the owner, which decides. */
 void
 conn_lost(struct sshconn *c, const char *why, bool permanent)
 {
@@ -434,18 +435,19 @@ conn_lost(struct sshconn *c, const char *why, bool permanent)
 	memset(&c->tasks, 0, sizeof c->tasks);
 	conn_set_state(c, CONN_LOST);
 	conn_teardown(c, false);
-	sshhost_conn_lost(c->h, c, &tasks, why, permanent);
-	sshchan_list_free(&tasks);   /* what the host left in it */
+	c->ev->lost(c->owner, c, &tasks, why, permanent);
+	sshchan_list_free(&tasks);   /* what the owner left in it */
 }
 
 struct sshconn *
-sshconn_new(struct sshhost *h, unsigned id, struct loop *loop,
-    const struct host_spec *spec, const struct ssh_options *o,
-    const struct addrinfo *ai)
+sshconn_new(unsigned id, struct loop *loop, const struct host_spec *spec,
+    const struct ssh_options *o, const struct addrinfo *ai,
+    const struct sshconn_events *ev, void *owner)
 {
 	struct sshconn *c = xcalloc(1, sizeof *c);
 
-	c->h = h;
+	c->ev = ev;
+	c->owner = owner;
 	c->id = id;
 	c->loop = loop;
 	c->spec = spec;
@@ -485,7 +487,7 @@ on_backoff(void *arg)
 	struct sshconn *c = arg;
 
 	c->timer = NULL;
-	sshhost_conn_retry(c->h, c);
+	c->ev->retry(c->owner, c);
 }
 
 void
