@@ -113,8 +113,8 @@ dispatch(struct drive *d)
 	}
 	while (sshconn_room(d->conn) > 0 && d->requeued.n == 0 && d->next < d->njobs) {
 		struct job *j = &d->jobs[d->next++];
-		struct exec_request req = { j->cmd, j->seq, (unsigned)j->seq,
-		    "drivehost", j, &job_ops };
+		struct exec_request req = { .cmd = j->cmd, .seq = j->seq,
+		    .slot = (unsigned)j->seq, .host = "drivehost", .job = j, .ops = &job_ops };
 		sshconn_add_task(d->conn, sshchan_new(&req));
 	}
 	sshconn_service(d->conn);
