@@ -394,8 +394,10 @@ main(int argc, char **argv)
 	else if (input_was_empty_stdin_file(r.input))
 		log_warn("no input: stdin is an empty file (an unquoted <> in the command "
 		    "is a shell redirection; quote it: '<>')");
-	if (r.joblog != NULL && ((status > 128 && status < PFAN_EXIT_ERROR) ||
-	    sched_halted(r.sched)))
+	/* 141: the reader of our output left on purpose (`| head -1`); it
+	 * wants no advice on stderr. */
+	if (r.joblog != NULL && ((status > 128 && status < PFAN_EXIT_ERROR &&
+	    status != 128 + SIGPIPE) || sched_halted(r.sched)))
 		replay_say_continue(&r.opts, r.replay != NULL ? r.given_resume :
 		    r.opts.joblog != NULL ? r.opts.joblog : r.opts.resume,
 		    sched_halted(r.sched),

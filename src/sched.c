@@ -21,7 +21,10 @@
  * whose output a SIGKILL could still lose. Output lost on the way makes
  * the record output_lost and pfan's exit 255. At any normal end, even
  * Ctrl-C twice, sched_run prints what is held back, so those records are
- * written too. The joblog is fdatasync'ed at most once a second and at
+ * written too. A reader that closes our stdout (`pfan ... | head -1`)
+ * ends the run as SIGPIPE ends GNU parallel's, quietly and with 141
+ * (128 + SIGPIPE): nothing new starts, the running jobs are killed, and
+ * the jobs whose output could not be written are output_lost. The joblog is fdatasync'ed at most once a second and at
  * the end.
  */
 #include <errno.h>
@@ -87,6 +90,7 @@ struct sched {
 	bool input_eof;
 	bool stopping;             /* start nothing new */
 	bool halted;               /* by --halt */
+	bool out_closed;           /* our stdout's (or stderr's) reader left */
 	int interrupt_signo;       /* the signal that stopped us */
 	int interrupts;
 	bool fatal;                /* pfan's own error: exit 255 */
@@ -358,7 +362,8 @@ on_output_done(void *arg, bool whole)
 	if (!whole) {
 		/* Lost output is pfan's failure, and the job is not done: a
 		 * --resume runs it again. */
-		s->fatal = true;
+		if (!s->out_closed)
+			s->fatal = true;
 		if (j->rec.status == JOB_OK) {
 			j->rec.status = JOB_OUTPUT_LOST;
 			s->nok--;
@@ -628,6 +633,10 @@ dispatch(void *arg)
 {
 	struct sched *s = arg;
 
+	/* Here, not in on_output_closed: that runs inside an executor's
+	 * callback, where cancelling its own task is not safe. */
+	if (s->out_closed)
+		kill_all(s);
 	schedhost_review(s->hosts, s->nhosts);
 	while (!s->stopping && any_free_slot(s)) {
 		struct job *prev = NULL, *j;
@@ -671,6 +680,19 @@ on_signal(void *arg, int signo)
 	kill_all(s);
 }
 
+/* A write to a pipe whose reader is gone: no one will read the rest. */
+static void
+on_output_closed(void *arg)
+{
+	struct sched *s = arg;
+
+	if (!s->out_closed)
+		log_debug("output closed by its reader: stopping, killing %zu running",
+		    s->nrunning);
+	s->out_closed = true;
+	s->stopping = true;
+}
+
 struct sched *
 sched_new(const struct sched_deps *d)
 {
@@ -682,6 +704,8 @@ sched_new(const struct sched_deps *d)
 	s->out = d->output;
 	s->joblog = d->joblog;
 	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input, d->output, d->resume);
+	if (s->out != NULL)
+		output_on_closed(s->out, on_output_closed, s);
 	buf_init(&s->cmdbuf);
 	return s;
 }
@@ -731,7 +755,11 @@ sched_run(struct sched *s)
 	s->nfailed += jobfeed_failed(s->feed);
 	if (s->interrupt_signo != 0)
 		return 128 + s->interrupt_signo;
-	if (s->fatal || output_failed(s->out) || jobfeed_read_error(s->feed))
+	if (s->fatal || jobfeed_read_error(s->feed))
+		return PFAN_EXIT_ERROR;
+	if (s->out_closed)
+		return 128 + SIGPIPE;
+	if (output_failed(s->out))
 		return PFAN_EXIT_ERROR;
 	return s->nfailed > 101 ? 101 : (int)s->nfailed;
 }
