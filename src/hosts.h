@@ -45,6 +45,9 @@ int hosts_add_sshlogin(struct host_list *hl, const char *specs, char **cause);
  * (the caller reads the environment); cpus_per_node NULL means auto. */
 int hosts_add_slurm(struct host_list *hl, const char *nodelist,
     const char *cpus_per_node, char **cause);
+/* -H slurm from the environment: both variables must be set (non-empty);
+ * the cause names the one that is not. */
+int hosts_add_slurm_env(struct host_list *hl, char **cause);
 /* Fills what the host specs left unset; hostfile and -S values win.
  * config_path NULL = ~/.ssh/config; a missing file is fine. Local hosts
  * get only the defaults. Host blocks match the host's name. */

@@ -138,15 +138,7 @@ load_hosts(struct run *r, char **cause)
 
 	for (size_t i = 0; i < o->nhostfiles; i++) {
 		if (strcmp(o->hostfiles[i], "slurm") == 0) {
-			const char *nodes = getenv("SLURM_JOB_NODELIST");
-			const char *cpus = getenv("SLURM_JOB_CPUS_PER_NODE");
-			if (nodes == NULL || cpus == NULL) {
-				*cause = xstrdup("-H slurm: SLURM_JOB_NODELIST and "
-				    "SLURM_JOB_CPUS_PER_NODE are not set (not inside "
-				    "a SLURM allocation?)");
-				return PFAN_E_INPUT;
-			}
-			if (hosts_add_slurm(&r->hosts, nodes, cpus, cause) != PFAN_OK)
+			if (hosts_add_slurm_env(&r->hosts, cause) != PFAN_OK)
 				return PFAN_E_INPUT;
 		} else if (hosts_load_file(&r->hosts, o->hostfiles[i], cause) != PFAN_OK)
 			return PFAN_E_INPUT;

@@ -326,6 +326,15 @@ one_error_line() {
 	one_error_line "slurm"
 }
 
+@test "error: -H slurm with only one of its variables set names the one missing" {
+	run --separate-stderr env -u SLURM_JOB_CPUS_PER_NODE SLURM_JOB_NODELIST='n[1-2]' "$PFAN" -H slurm true ::: a </dev/null
+	assert_status 255
+	one_error_line "-H slurm: SLURM_JOB_CPUS_PER_NODE is not set \\(SLURM_JOB_NODELIST is\\)"
+	run --separate-stderr env -u SLURM_JOB_NODELIST SLURM_JOB_CPUS_PER_NODE='4(x2)' "$PFAN" -H slurm true ::: a </dev/null
+	assert_status 255
+	one_error_line "-H slurm: SLURM_JOB_NODELIST is not set \\(SLURM_JOB_CPUS_PER_NODE is\\)"
+}
+
 @test "hosts: n[1-100000] (the most a range gives) loads in a dry run, every host counted" {
 	# --dry-run numbers {%} over every host's slots: with -j1 the job after
 	# the 100,000th slot is back at slot 1.
