@@ -731,13 +731,8 @@ sched_run(struct sched *s)
 {
 	char *cause = NULL;
 
-	if (s->o->dry_run) {
-		unsigned total = 0;
-		for (size_t i = 0; i < s->nhosts; i++)
-			total = s->hosts[i]->slots > UINT_MAX - total ? UINT_MAX :
-			    total + s->hosts[i]->slots;
-		jobfeed_set_dry_run_hosts(s->feed, total, s->nhosts ? s->hosts[0]->name : "local");
-	}
+	for (size_t i = 0; s->o->dry_run && i < s->nhosts; i++)
+		jobfeed_dry_run_host(s->feed, s->hosts[i]->name, s->hosts[i]->slots);
 	loop_signal(s->loop, SIGINT, on_signal, s);
 	loop_signal(s->loop, SIGTERM, on_signal, s);
 	loop_signal(s->loop, SIGHUP, on_signal, s);
