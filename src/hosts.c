@@ -390,6 +390,34 @@ out:
 	return hosts_commit(hl, first, rc, cause);
 }
 
+char *
+hosts_fixed_slots_names(const struct host_list *hl, size_t max)
+{
+	char *list = NULL;
+	size_t shown = 0, more = 0;
+
+	for (size_t i = 0; i < hl->n; i++) {
+		char *next;
+		if (hl->v[i].slots == 0)
+			continue;
+		if (shown == max) {
+			more++;
+			continue;
+		}
+		next = xasprintf("%s%s%s", list != NULL ? list : "",
+		    list != NULL ? ", " : "", hl->v[i].name);
+		free(list);
+		list = next;
+		shown++;
+	}
+	if (more > 0) {
+		char *next = xasprintf("%s and %zu more", list, more);
+		free(list);
+		list = next;
+	}
+	return list;
+}
+
 /* An empty variable is as good as none. */
 static const char *
 env_value(const char *name)

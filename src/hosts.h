@@ -45,6 +45,10 @@ int hosts_add_sshlogin(struct host_list *hl, const char *specs, char **cause);
  * (the caller reads the environment); cpus_per_node NULL means auto. */
 int hosts_add_slurm(struct host_list *hl, const char *nodelist,
     const char *cpus_per_node, char **cause);
+/* The names of the hosts whose slots are fixed (not auto), the first
+ * `max` of them ("a, b, c and 9 more"); NULL when there are none.
+ * For the warning that -j does not change them. */
+char *hosts_fixed_slots_names(const struct host_list *hl, size_t max);
 /* -H slurm from the environment: both variables must be set (non-empty);
  * the cause names the one that is not. */
 int hosts_add_slurm_env(struct host_list *hl, char **cause);

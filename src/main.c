@@ -148,6 +148,13 @@ load_hosts(struct run *r, char **cause)
 			return PFAN_E_INPUT;
 	if (r->hosts.n > 0 && hosts_apply_ssh_config(&r->hosts, NULL, cause) != PFAN_OK)
 		return PFAN_E_INPUT;
+	/* -j is per host, as GNU parallel's, and a host's own slot count
+	 * wins: say so, or a -j meant to change the run changes nothing. */
+	char *fixed = o->jobs_given ? hosts_fixed_slots_names(&r->hosts, 3) : NULL;
+	if (fixed != NULL)
+		log_warn("-j %u does not change hosts with fixed slots (%s); it sets "
+		    "the slots of hosts with slots: auto", o->jobs, fixed);
+	free(fixed);
 	return PFAN_OK;
 }
 
