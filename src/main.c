@@ -139,15 +139,7 @@ load_hosts(struct run *r, char **cause)
 
 	for (size_t i = 0; i < o->nhostfiles; i++) {
 		if (strcmp(o->hostfiles[i], "slurm") == 0) {
-			const char *nodes = getenv("SLURM_JOB_NODELIST");
-			const char *cpus = getenv("SLURM_JOB_CPUS_PER_NODE");
-			if (nodes == NULL || cpus == NULL) {
-				*cause = xstrdup("-H slurm: SLURM_JOB_NODELIST and "
-				    "SLURM_JOB_CPUS_PER_NODE are not set (not inside "
-				    "a SLURM allocation?)");
-				return PFAN_E_INPUT;
-			}
-			if (hosts_add_slurm(&r->hosts, nodes, cpus, cause) != PFAN_OK)
+			if (hosts_add_slurm_env(&r->hosts, cause) != PFAN_OK)
 				return PFAN_E_INPUT;
 		} else if (hosts_load_file(&r->hosts, o->hostfiles[i], cause) != PFAN_OK)
 			return PFAN_E_INPUT;
@@ -160,6 +152,13 @@ load_hosts(struct run *r, char **cause)
 			return PFAN_E_INPUT;
 	if (r->hosts.n > 0 && hosts_apply_ssh_config(&r->hosts, NULL, cause) != PFAN_OK)
 		return PFAN_E_INPUT;
+	/* -j is per host, as GNU parallel's, and a host's own slot count
+	 * wins: say so, or a -j meant to change the run changes nothing. */
+	char *fixed = o->jobs_given ? hosts_fixed_slots_names(&r->hosts, 3) : NULL;
+	if (fixed != NULL)
+		log_warn("-j %u does not change hosts with fixed slots (%s); it sets "
+		    "the slots of hosts with slots: auto", o->jobs, fixed);
+	free(fixed);
 	return PFAN_OK;
 }
 
@@ -401,8 +400,10 @@ main(int argc, char **argv)
 	else if (input_was_empty_stdin_file(r.input))
 		log_warn("no input: stdin is an empty file (an unquoted <> in the command "
 		    "is a shell redirection; quote it: '<>')");
-	if (r.joblog != NULL && ((status > 128 && status < PFAN_EXIT_ERROR) ||
-	    sched_halted(r.sched)))
+	/* 141: the reader of our output left on purpose (`| head -1`); it
+	 * wants no advice on stderr. */
+	if (r.joblog != NULL && ((status > 128 && status < PFAN_EXIT_ERROR &&
+	    status != 128 + SIGPIPE) || sched_halted(r.sched)))
 		replay_say_continue(&r.opts, r.replay != NULL ? r.given_resume :
 		    r.opts.joblog != NULL ? r.opts.joblog : r.opts.resume,
 		    sched_halted(r.sched),

@@ -13,7 +13,8 @@
  * timeouts in non-blocking mode: connect, handshake and auth share one loop
  * timer (connect_timeout); a READY connection with work sends a keepalive
  * every `keepalive` seconds and is lost when nothing at all came back for
- * three intervals while one was outstanding. Bytes are counted as they
+ * three intervals while one was outstanding (at least 60 s once it has
+ * carried jobs for 10 minutes: keepalive.c says why). Bytes are counted as they
  * arrive (sshsess.c), since libssh2 never says a keepalive went unanswered
  * and a stopped sshd still ACKs TCP.
  *
@@ -44,6 +45,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "fsm.h"
+#include "keepalive.h"
 #include "log.h"
 #include "sshauth.h"
 #include "sshchan.h"
@@ -220,6 +222,7 @@ st_ready(struct sshconn *c)
 	conn_set_state(c, CONN_READY);
 	c->io.last_rx = mono_now();
 	c->ka_sent = 0;
+	c->busy_since = 0;
 	/* libssh2 paces keepalives in whole seconds from its own clock; our
 	 * timer does the pacing, so let it send whenever asked. */
 	libssh2_keepalive_config(c->s, 1, 1);
@@ -395,12 +398,20 @@ on_keepalive(void *arg)
 {
 	struct sshconn *c = arg;
 	double now = mono_now(), interval = c->o->keepalive, delay = interval;
+	double bound;
 	int next = 0;
 
 	c->timer = NULL;
+	/* Measured from the first tick that saw tasks: an interval late at
+	 * most, which only delays the longer bound. */
+	if (c->tasks.n == 0)
+		c->busy_since = 0;
+	else if (c->busy_since == 0)
+		c->busy_since = now;
+	bound = keepalive_loss_bound(interval, c->busy_since > 0 ? now - c->busy_since : 0);
 	if (c->tasks.n == 0) {
 		c->ka_sent = 0;
-	} else if (c->ka_sent > c->io.last_rx && now - c->io.last_rx >= 3 * interval) {
+	} else if (c->ka_sent > c->io.last_rx && now - c->io.last_rx >= bound) {
 		char *why = xasprintf("no answer to keepalives for %.0f s",
 		    now - c->io.last_rx);
 		conn_lost(c, why, false);
@@ -416,10 +427,10 @@ on_keepalive(void *arg)
 			c->ka_sent = now;
 		conn_update_io(c);
 	}
-	/* Unanswered: look again when the silence reaches 3 intervals, not
+	/* Unanswered: look again when the silence reaches the bound, not
 	 * at the next tick, which could be up to an interval later. */
 	if (c->ka_sent > c->io.last_rx) {
-		double due = c->io.last_rx + 3 * interval - now;
+		double due = c->io.last_rx + bound - now;
 		if (due < delay)
 			delay = due > 0.01 ? due : 0.01;
 	}

@@ -43,6 +43,7 @@ struct sshconn {
 	struct loop_timer *timer;      /* backoff, or the keepalive tick */
 	struct sshsess_io io;          /* bytes in, socket errors, memory */
 	double ka_sent;                /* first keepalive since io.last_rx, or 0 */
+	double busy_since;             /* carrying tasks without a break since, or 0 */
 	struct sshchan_list tasks;
 	unsigned limit;                /* channels the server allows, 0 unknown */
 	unsigned refused_at;           /* open channels at the last refusal */
