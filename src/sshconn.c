@@ -106,6 +106,7 @@ conn_teardown(struct sshconn *c, bool graceful)
 	loop_timer_del(c->loop, c->hold);
 	c->hold = NULL;
 	c->refused_at = 0;
+	c->zero_refusals = 0;
 	if (c->fd >= 0)
 		loop_io_del(c->loop, c->fd);
 	if (c->s != NULL) {

@@ -47,6 +47,7 @@ struct sshconn {
 	struct sshchan_list tasks;
 	unsigned limit;                /* channels the server allows, 0 unknown */
 	unsigned refused_at;           /* open channels at the last refusal */
+	unsigned zero_refusals;        /* refusals in a row with none open */
 	struct loop_timer *hold;       /* no open until it fires */
 	bool in_service, again;
 };

@@ -21,6 +21,9 @@
 
 #define MAX_PASSES 64
 #define HOLD_SECS 0.02
+/* Refusals with no channel open before the job is told: 20 ms doubling,
+ * 2.5 s in all. */
+#define ZERO_REFUSALS_MAX 7
 
 static void
 on_hold_end(void *arg)
@@ -45,6 +48,18 @@ conn_refused(struct sshconn *c, size_t i)
 		if (!sshchan_queued(c->tasks.v[j]))
 			open++;
 	if (open == 0) {
+		/* Nothing open here: sshd refuses the job itself, or it has not
+		 * yet freed the sessions we just closed (the lag above, seen on a
+		 * busy machine). Pauses that double, then believe it. */
+		if (c->zero_refusals < ZERO_REFUSALS_MAX) {
+			double secs = HOLD_SECS * (double)(1u << c->zero_refusals++);
+			log_debug("%s: conn %u: %s with no channel open; trying again in %g s",
+			    c->spec->name, c->id, sshchan_refusal(t), secs);
+			if (c->hold == NULL)
+				c->hold = loop_timer_add(c->loop, secs, on_hold_end, c);
+			return;
+		}
+		c->zero_refusals = 0;
 		sshchan_list_remove(&c->tasks, i);
 		sshchan_fail(t, EXEC_START_FAILED, sshchan_refusal(t));
 		return;
@@ -110,6 +125,7 @@ sshconn_service(struct sshconn *c)
 				i = c->tasks.n;    /* the list changed: next pass */
 				break;
 			case SSHCHAN_FINISHED:
+				c->zero_refusals = 0;
 				sshchan_list_remove(&c->tasks, i--);
 				c->ev->task_done(c->owner, c, t);
 				progress = true;

@@ -127,19 +127,21 @@ now() {
 }
 
 @test "a job's own children die with it: --timeout" {
+	ssh_share_dir
 	ssh_write_hostfile hosts.yaml 2 2
+	# Each job writes its shell's and its background child's PIDs, so the
+	# test knows they started without having to see them alive (each
+	# lives 1 s: a busy machine may never show them to ps).
 	"$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl \
-		'sleep 30 & sleep 31; : {}' ::: 1 2 3 4 >out 2>err &
+		"sleep 30 & echo \$! \$\$ >>$SSH_SHARE/pids; sleep 31; : {}" ::: 1 2 3 4 >out 2>err &
 	PFAN_PID=$!
-	# Some of the sleeps have started (all 8 may never be up at once on a
-	# busy machine: each lives 1 s). Every job timed out (the joblog says
-	# so below), so each had started its background sleep 30: none may
-	# be left.
-	ssh_wait_procs 30 2 'sleep 3[01]'
-	ssh_wait_no_user_procs 15
 	wait_pfan
 	[ "$PFAN_RC" -eq 4 ]
 	[ "$(statuses jl.jsonl)" = "1 timeout 2 timeout 3 timeout 4 timeout " ]
+	[ "$(wc -w <"$SSH_SHARE/pids")" -eq 8 ]
+	# shellcheck disable=SC2046
+	ssh_wait_gone 15 $(cat "$SSH_SHARE/pids")
+	ssh_wait_no_user_procs 15
 }
 
 @test "a job's own children die with it: Ctrl-C twice" {
@@ -159,14 +161,15 @@ now() {
 
 @test "children that ignore SIGTERM get SIGKILL after the grace" {
 	ssh_write_hostfile hosts.yaml 2 2
+	ssh_share_dir
 	"$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl \
-		"trap '' TERM; sleep 30 & sleep 31; : {}" ::: 1 2 >out 2>err &
+		"trap '' TERM; sleep 30 & echo \$! \$\$ >>$SSH_SHARE/pids; sleep 31; : {}" ::: 1 2 >out 2>err &
 	PFAN_PID=$!
-	ssh_wait_procs 30 2 'sleep 3[01]'
-	# the timeout, the grace (1 s), and slack for a busy machine (the jobs
-	# would run 30 s)
-	ssh_wait_no_user_procs 15
 	wait_pfan
 	[ "$PFAN_RC" -eq 2 ]
 	[ "$(statuses jl.jsonl)" = "1 timeout 2 timeout " ]
+	[ "$(wc -w <"$SSH_SHARE/pids")" -eq 4 ]
+	# shellcheck disable=SC2046
+	ssh_wait_gone 15 $(cat "$SSH_SHARE/pids")
+	ssh_wait_no_user_procs 15
 }
