@@ -1,5 +1,6 @@
 /* options.c: the command line. One table drives getopt_long and --help
- * (and through --help, the bash completion and the man page test). */
+ * (and through --help, the man page test), and through options_dump the
+ * shell completions built from it. */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
