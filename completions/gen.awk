@@ -34,10 +34,25 @@ function kind(i) {
 	return arg[i] == "" ? "" : "value"
 }
 
+# s with every from replaced by to (no regular expression, so that no
+# awk reads the backslashes its own way).
+function replace(s, from, to, out, i) {
+	out = ""
+	while ((i = index(s, from)) > 0) {
+		out = out substr(s, 1, i - 1) to
+		s = substr(s, i + length(from))
+	}
+	return out s
+}
+
 # s in single quotes, for any of the three shells.
 function sq(s) {
-	gsub(/'/, "'\\''", s)
-	return "'" s "'"
+	return "'" replace(s, "'", "'\\''") "'"
+}
+
+# s in fish's single quotes, where a backslash escapes a backslash too.
+function fsq(s) {
+	return sq(replace(s, "\\", "\\\\"))
 }
 
 FNR == NR {
@@ -99,8 +114,8 @@ function bash(i, line, w) {
 # --jobs= with "=" or as the next word; every option may be repeated.
 function zsh(i, desc, action, k) {
 	for (i = 1; i <= n; i++) {
-		desc = help[i]
-		gsub(/[][\\:]/, "\\\\&", desc)
+		desc = replace(replace(help[i], "\\", "\\\\"), ":", "\\:")
+		desc = replace(replace(desc, "[", "\\["), "]", "\\]")
 		k = kind(i)
 		action = ""
 		if (k == "file")
@@ -141,7 +156,7 @@ function fish(i, line, k, words) {
 			line = line " -x -a '(__fish_print_hostnames)'"
 		else if (k == "value")
 			line = line " -x"
-		print line " -d " sq(help[i])
+		print line " -d " fsq(help[i])
 		if (k != "") {
 			if (short[i] != "")
 				words = words " -" short[i]
