@@ -55,7 +55,10 @@ need_shell() {
 	local f
 	case $1 in
 	bash) f=pfan.bash ;;
-	zsh) f=_pfan ;;
+	zsh)
+		f=_pfan
+		zsh -f -c 'zmodload zsh/zpty' 2>/dev/null || skip "zsh has no zpty module, which drives its completion here"
+		;;
 	fish) f=pfan.fish ;;
 	esac
 	[ -r "$COMPDIR/$f" ] || { echo "not built: $COMPDIR/$f" >&2; return 1; }
