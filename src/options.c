@@ -1,5 +1,6 @@
 /* options.c: the command line. One table drives getopt_long and --help
- * (and through --help, the bash completion and the man page test). */
+ * (and through --help, the man page test), and through options_dump the
+ * shell completions built from it. */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -1150,4 +1151,26 @@ options_free(struct pfan_opts *o)
 	free(o->sshlogins);
 	free(o->sshloginfiles);
 	memset(o, 0, sizeof *o);
+}
+
+/* The table for the build's completion generator (completions/gen.awk):
+ * a line per option name, "SHORT\tLONG\tARG\tHELP", a field empty when
+ * there is none. The short aliases (-P, -C) are lines of their own; the
+ * GNU-only options are not options, so they are not here. */
+void
+options_dump(FILE *fp)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt_def *d = &opt_table[i];
+		char letter[2] = { d->id < 256 && !is_alias(i) ? (char)d->id : '\0', '\0' };
+		fprintf(fp, "%s\t%s\t%s\t%s\n", letter, d->name ? d->name : "",
+		    d->argname ? d->argname : "", d->help);
+	}
+	for (size_t i = 0; i < NSHORT_ALIAS; i++)
+		for (size_t j = 0; j < NOPTS; j++)
+			if (opt_table[j].id == short_alias[i].id) {
+				fprintf(fp, "%c\t\t%s\tthe same as --%s\n", short_alias[i].c,
+				    opt_table[j].argname ? opt_table[j].argname : "", opt_table[j].name);
+				break;
+			}
 }

@@ -93,6 +93,8 @@ unsigned options_jobs_slots(const struct pfan_opts *o, unsigned cores);
 /* Seconds in s: a number, or GNU parallel's units (1h30m, 2.5s, 1d).
  * PFAN_OK or PFAN_E_INPUT. */
 int options_parse_duration(const char *s, double *out);
+/* The table, a tab-separated line per option name, for completions/gen.awk. */
+void options_dump(FILE *fp);
 void options_free(struct pfan_opts *o);
 
 #endif

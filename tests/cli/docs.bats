@@ -6,7 +6,7 @@ load lib
 setup() {
 	pfan_setup
 	MAN=$PFAN_SRCDIR/man/pfan.1
-	COMPLETION=$PFAN_SRCDIR/completions/pfan.bash
+	COMPLETION=${PFAN_BUILDDIR:-$PFAN_SRCDIR}/completions/pfan.bash
 }
 
 # Long options as --help lists them.
