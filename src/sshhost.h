@@ -31,6 +31,10 @@ struct sshhost *sshhost_new(struct loop *loop, const struct host_spec *spec,
  * that cannot answer now is asked again with backoff, as a lost
  * connection is retried. */
 void sshhost_start(struct sshhost *h);
+/* Jobs run in dir (absolute, or relative to the login's home; NULL: the
+ * home), made first (mode 700) when create. A host without it ends each
+ * job it gets with EXEC_NO_WORKDIR. dir is copied. */
+void sshhost_set_workdir(struct sshhost *h, const char *dir, bool create);
 /* The executor; its ops->free frees h. */
 struct executor sshhost_executor(struct sshhost *h);
 
