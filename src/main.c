@@ -45,6 +45,9 @@ struct run {
 	struct local *local;         /* one for all local hosts: one SIGCHLD */
 	unsigned ncores;             /* 0 until asked: sysconf reads /sys each time */
 	struct workdir wd;           /* where jobs run */
+	struct sshhost **made;       /* --workdir ...: hosts given a directory */
+	char **made_dirs;            /* and its name there */
+	size_t nmade;
 };
 
 static int
@@ -317,6 +320,12 @@ add_remote_host(struct run *r, struct host_spec *spec)
 	bool create;
 	char *dir = workdir_for_host(&r->wd, spec->name, &create);
 	sshhost_set_workdir(sh, dir, create);
+	if (create) {
+		r->made = xreallocarray(r->made, r->nmade + 1, sizeof *r->made);
+		r->made_dirs = xreallocarray(r->made_dirs, r->nmade + 1, sizeof *r->made_dirs);
+		r->made[r->nmade] = sh;
+		r->made_dirs[r->nmade++] = xstrdup(dir);
+	}
 	if (dir == NULL || dir[0] == '/')
 		sched_host_set_dir(h, dir != NULL ? dir : "~");
 	else {
@@ -363,6 +372,10 @@ teardown(struct run *r)
 	replay_free(r->replay);
 	free(r->resume_path);
 	workdir_free(&r->wd);
+	for (size_t i = 0; i < r->nmade; i++)
+		free(r->made_dirs[i]);
+	free(r->made_dirs);
+	free(r->made);
 }
 
 int
@@ -410,6 +423,9 @@ main(int argc, char **argv)
 	r.sched = sched_new(&deps);
 	add_hosts(&r);
 	status = sched_run(r.sched);
+	/* --workdir ...: the hosts are still connected; a bounded wait. */
+	workdir_remove(r.loop, r.made, r.made_dirs, r.nmade,
+	    r.opts.connect_timeout > 0 ? r.opts.connect_timeout : 10);
 	if (r.resume != NULL && status == 0 &&
 	    replay_check_input(&r.opts, r.resume, r.given_resume, &cause) != PFAN_OK)
 		status = fail(cause);

@@ -561,6 +561,38 @@ sshhost_start(struct sshhost *h)
 	    on_resolve_deadline, h);
 }
 
+struct once {
+	void (*done)(void *arg, bool ok);
+	void *arg;
+};
+
+static void
+once_done(void *job, const struct exec_result *r)
+{
+	struct once *o = job;
+
+	o->done(o->arg, r->end == EXEC_EXITED && r->exit_code == 0);
+	free(o);
+}
+
+static const struct exec_job_ops once_ops = { NULL, NULL, once_done };
+
+bool
+sshhost_run_once(struct sshhost *h, const char *cmd,
+    void (*done)(void *arg, bool ok), void *arg)
+{
+	struct once *o;
+
+	if (h->state != HOST_READY)
+		return false;
+	o = xcalloc(1, sizeof *o);
+	o->done = done;
+	o->arg = arg;
+	sshchan_list_push(&h->pending, sshchan_new_raw(cmd, &once_ops, o));
+	host_kick(h);
+	return true;
+}
+
 void
 sshhost_set_workdir(struct sshhost *h, const char *dir, bool create)
 {

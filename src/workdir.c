@@ -20,7 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
+#include "loop.h"
+#include "quote.h"
+#include "sshhost.h"
 #include "workdir.h"
 #include "xalloc.h"
 
@@ -100,4 +104,57 @@ workdir_free(struct workdir *wd)
 	free(wd->private_tag);
 	free(wd->local);
 	memset(wd, 0, sizeof *wd);
+}
+
+struct removal {
+	struct loop *loop;
+	size_t left;
+	bool timed_out;
+};
+
+static void
+removed(void *arg, bool ok)
+{
+	struct removal *rm = arg;
+
+	if (!ok)
+		log_warn("--workdir ...: a host's directory could not be removed");
+	if (--rm->left == 0)
+		loop_stop(rm->loop);
+}
+
+static void
+removal_timeout(void *arg)
+{
+	struct removal *rm = arg;
+
+	rm->timed_out = true;
+	loop_stop(rm->loop);
+}
+
+void
+workdir_remove(struct loop *loop, struct sshhost *const *hosts,
+    char *const *dirs, size_t n, double secs)
+{
+	struct removal rm = { loop, 0, false };
+	struct buf cmd = BUF_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		buf_reset(&cmd);
+		buf_adds(&cmd, "rm -rf -- ");
+		quote_shell(&cmd, dirs[i], strlen(dirs[i]));
+		rm.left++;
+		if (!sshhost_run_once(hosts[i], buf_cstr(&cmd), removed, &rm))
+			rm.left--;   /* not connected: nothing ran there to remove */
+	}
+	buf_free(&cmd);
+	if (rm.left == 0)
+		return;
+	struct loop_timer *t = loop_timer_add(loop, secs, removal_timeout, &rm);
+	loop_run(loop);
+	if (rm.timed_out)
+		log_warn("--workdir ...: %zu host%s did not confirm the removal of its "
+		    "directory within %g s", rm.left, rm.left == 1 ? "" : "s", secs);
+	else
+		loop_timer_del(loop, t);
 }

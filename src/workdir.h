@@ -25,4 +25,11 @@ void workdir_init(struct workdir *wd, const char *opt);
 char *workdir_for_host(const struct workdir *wd, const char *host, bool *create);
 void workdir_free(struct workdir *wd);
 
+struct loop;
+struct sshhost;
+/* --workdir ...: removes each host's directory (dirs[i] on hosts[i]) over
+ * its connection, running the loop until all are done or secs passed. */
+void workdir_remove(struct loop *loop, struct sshhost *const *hosts,
+    char *const *dirs, size_t n, double secs);
+
 #endif

@@ -92,3 +92,16 @@ teardown_file() {
 	grep -q 'no-such-program: not found' <<<"$stderr"
 	[ "$(jq -s '[.[] | select(.seq != null and .final != false)] | length' jl.jsonl)" -eq "$status" ]
 }
+
+@test "workdir: --workdir ... runs each host's jobs in a private directory of the run, removed at the end" {
+	chmod 777 "$WD_ROOT/a" "$WD_ROOT/b"
+	run -0 --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --workdir ... --tagstring '{host}' \
+		'pwd; ls -ld . | cut -c1-10; touch left.{}' ::: $(seq 8)
+	echo "$output"
+	grep -Eq "^node1	$WD_ROOT/a/\\.parallel/tmp/pfan-[0-9]+-[0-9a-f]+-node1\$" <<<"$output"
+	grep -Eq "^node2	$WD_ROOT/b/\\.parallel/tmp/pfan-[0-9]+-[0-9a-f]+-node2\$" <<<"$output"
+	[ "$(grep -v /tmp/ <<<"$output" | cut -f2 | sort -u)" = drwx------ ]
+	# gone, with what the jobs left there
+	[ -d "$WD_ROOT/a/.parallel/tmp" ] && [ -d "$WD_ROOT/b/.parallel/tmp" ]
+	[ -z "$(find "$WD_ROOT/a/.parallel/tmp" "$WD_ROOT/b/.parallel/tmp" -mindepth 1)" ]
+}
