@@ -29,6 +29,7 @@ struct runfail {
 	struct failed first[RUNFAIL_FIRST];
 	size_t nfirst;
 	unsigned missing;   /* final 126/127 exits */
+	unsigned long long unsaid;  /* failed jobs no message has named yet */
 	bool stopped;
 };
 
@@ -73,6 +74,9 @@ command_name(const char *cmd)
 bool
 runfail_add(struct runfail *rf, const struct runfail_job *j, bool any_ok)
 {
+	/* A job that never started (no exit, no signal) had its cause said. */
+	if (!(j->status == JOB_FAILED && j->exit_code < 0 && j->signal == 0))
+		rf->unsaid++;
 	if (rf->nfirst < RUNFAIL_FIRST) {
 		struct failed *f = &rf->first[rf->nfirst++];
 		f->seq = j->seq;
@@ -99,8 +103,8 @@ runfail_summary(const struct runfail *rf, unsigned long long nfailed)
 {
 	struct buf b = BUF_INIT;
 
-	if (nfailed == 0)
-		return NULL;
+	if (nfailed == 0 || rf->unsaid == 0)
+		return NULL;   /* jobs that never ran: their own messages said it */
 	buf_addf(&b, "%llu job%s failed", nfailed, nfailed == 1 ? "" : "s");
 	for (size_t i = 0; i < rf->nfirst; i++)
 		buf_addf(&b, "%s job %llu on %s %s", i == 0 ? "; first:" : ",",

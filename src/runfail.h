@@ -35,7 +35,8 @@ void runfail_free(struct runfail *rf);
  * message is printed then). */
 bool runfail_add(struct runfail *rf, const struct runfail_job *j, bool any_ok);
 /* "N jobs failed; first: job S on HOST exit C, ..." for nfailed failed
- * jobs (those runfail_add saw first are named), or NULL when nfailed is 0.
+ * jobs (those runfail_add saw first are named), or NULL when nfailed is 0
+ * or every failed job never ran (each such job's cause is said already).
  * The caller frees it. */
 char *runfail_summary(const struct runfail *rf, unsigned long long nfailed);
 

@@ -69,6 +69,12 @@ test_summary(void **state)
 	(void)state;
 	b.signal = 9;
 	assert_null(runfail_summary(rf, 0));
+	assert_null(runfail_summary(rf, 2));   /* none ran: said already */
+	struct runfail_job never = job(7, "h0", -1);
+	runfail_add(rf, &never, true);
+	assert_null(runfail_summary(rf, 1));
+	runfail_free(rf);
+	rf = runfail_new();
 	runfail_add(rf, &a, true);
 	s = runfail_summary(rf, 1);
 	assert_string_equal(s, "1 job failed; first: job 4 on h0 exit 127");
