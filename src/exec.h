@@ -27,13 +27,14 @@ enum exec_end {
 	EXEC_LOST,          /* the host or connection went away first */
 	EXEC_START_FAILED,  /* never ran: spawn error, command too long, … */
 	EXEC_NO_STATUS,     /* its channel closed without an exit status */
+	EXEC_NO_WORKDIR,    /* never ran: the host has no such working directory */
 };
 
 struct exec_result {
 	enum exec_end end;
 	int exit_code;
 	int signal;
-	const char *cause;  /* LOST, START_FAILED, NO_STATUS: for the user */
+	const char *cause;  /* LOST, START_FAILED, NO_STATUS, NO_WORKDIR: for the user */
 };
 
 struct exec_job_ops {
@@ -50,6 +51,10 @@ struct exec_request {
 	void *job;              /* passed back to every exec_job_ops call */
 	const struct exec_job_ops *ops;
 	int nice;               /* --nice: the job's niceness (0: as pfan's) */
+	/* Remote jobs: the directory to run in (NULL: the login's home);
+	 * workdir_create: make it first (mode 700). Set by the executor. */
+	const char *workdir;
+	bool workdir_create;
 };
 
 /* How a host-level executor tells the scheduler it can or cannot take

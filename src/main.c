@@ -25,6 +25,7 @@
 #include "sched.h"
 #include "sshhost.h"
 #include "template.h"
+#include "workdir.h"
 #include "xalloc.h"
 
 struct run {
@@ -43,6 +44,10 @@ struct run {
 	struct host_list hosts;
 	struct local *local;         /* one for all local hosts: one SIGCHLD */
 	unsigned ncores;             /* 0 until asked: sysconf reads /sys each time */
+	struct workdir wd;           /* where jobs run */
+	struct sshhost **made;       /* --workdir ...: hosts given a directory */
+	char **made_dirs;            /* and its name there */
+	size_t nmade;
 };
 
 static int
@@ -290,6 +295,7 @@ add_local_host(struct run *r, const char *name, unsigned slots)
 		r->local = local_new(r->loop, r->opts.kill_grace);
 	h = sched_add_host(r->sched, name, slots, true);
 	sched_host_set_executor(h, local_executor(r->local));
+	sched_host_set_dir(h, r->wd.local);
 }
 
 static void
@@ -311,6 +317,23 @@ add_remote_host(struct run *r, struct host_spec *spec)
 	so.connect_timeout = r->opts.connect_timeout;
 	h = sched_add_host(r->sched, spec->name, spec->slots, false);
 	sh = sshhost_new(r->loop, spec, &so, &sched_host_ops, h);
+	bool create;
+	char *dir = workdir_for_host(&r->wd, spec->name, &create);
+	sshhost_set_workdir(sh, dir, create);
+	if (create) {
+		r->made = xreallocarray(r->made, r->nmade + 1, sizeof *r->made);
+		r->made_dirs = xreallocarray(r->made_dirs, r->nmade + 1, sizeof *r->made_dirs);
+		r->made[r->nmade] = sh;
+		r->made_dirs[r->nmade++] = xstrdup(dir);
+	}
+	if (dir == NULL || dir[0] == '/')
+		sched_host_set_dir(h, dir != NULL ? dir : "~");
+	else {
+		char *shown = xasprintf("~/%s", dir);
+		sched_host_set_dir(h, shown);
+		free(shown);
+	}
+	free(dir);
 	sched_host_set_executor(h, sshhost_executor(sh));
 	sshhost_start(sh);
 }
@@ -318,6 +341,7 @@ add_remote_host(struct run *r, struct host_spec *spec)
 static void
 add_hosts(struct run *r)
 {
+	workdir_init(&r->wd, r->opts.workdir);
 	if (r->hosts.n == 0) {
 		add_local_host(r, "local", 0);
 		return;
@@ -347,6 +371,11 @@ teardown(struct run *r)
 	options_free(&r->opts);
 	replay_free(r->replay);
 	free(r->resume_path);
+	workdir_free(&r->wd);
+	for (size_t i = 0; i < r->nmade; i++)
+		free(r->made_dirs[i]);
+	free(r->made_dirs);
+	free(r->made);
 }
 
 int
@@ -394,6 +423,9 @@ main(int argc, char **argv)
 	r.sched = sched_new(&deps);
 	add_hosts(&r);
 	status = sched_run(r.sched);
+	/* --workdir ...: the hosts are still connected; a bounded wait. */
+	workdir_remove(r.loop, r.made, r.made_dirs, r.nmade,
+	    r.opts.connect_timeout > 0 ? r.opts.connect_timeout : 10);
 	if (r.resume != NULL && status == 0 &&
 	    replay_check_input(&r.opts, r.resume, r.given_resume, &cause) != PFAN_OK)
 		status = fail(cause);

@@ -30,6 +30,7 @@ enum opt_id {
 	OPT_DEBUG,
 	OPT_REPORT, OPT_REPORT_RUN, OPT_SVG, OPT_HTML,
 	OPT_DELAY, OPT_NICE, OPT_SHUF, OPT_MEMFREE, OPT_LOAD, OPT_SSHLOGINFILE,
+	OPT_WORKDIR,
 };
 
 struct opt_def {
@@ -88,6 +89,7 @@ static const struct opt_def opt_table[] = {
 	{ "hostfile", OPT_HOSTFILE, 1, "FILE", "run on the hosts in the YAML FILE (\"slurm\": the SLURM allocation)" },
 	{ "sshlogin", OPT_SSHLOGIN, 1, "SPEC", "run on [N/][user@]host[:port][,...] (\":\" is this machine)" },
 	{ "sshloginfile", OPT_SSHLOGINFILE, 1, "FILE", "run on the -S logins in FILE, one a line (# comments; \"..\": ~/.parallel/sshloginfile)" },
+	{ "workdir", OPT_WORKDIR, 1, "DIR", "remote jobs run in DIR (relative: to the remote home; \"...\": a private directory per host, removed at the end); default: the directory pfan runs in" },
 	{ "accept-new-hostkeys", OPT_ACCEPT_NEW, 0, NULL, "record the keys of hosts not yet in known_hosts" },
 	{ "keepalive", OPT_KEEPALIVE, 1, "SECS", "SSH keepalive interval; a host is lost after 3 unanswered (default 5)" },
 	{ "connect-timeout", OPT_CONNECT_TIMEOUT, 1, "SECS", "give up on a host not connected and logged in within SECS (default 10)" },
@@ -102,6 +104,7 @@ static const struct opt_def opt_table[] = {
 	{ "lb", OPT_LINE_BUFFER, 0, NULL, "the same as --line-buffer" },
 	{ "linebuffer", OPT_LINE_BUFFER, 0, NULL, "the same as --line-buffer" },
 	{ "dryrun", OPT_DRY_RUN, 0, NULL, "the same as --dry-run" },
+	{ "wd", OPT_WORKDIR, 1, "DIR", "the same as --workdir" },
 	{ "slf", OPT_SSHLOGINFILE, 1, "FILE", "the same as --sshloginfile" },
 	{ "halt-on-error", OPT_HALT, 1, "WHEN", "the same as --halt" },
 	{ "will-cite", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
@@ -153,7 +156,7 @@ static const struct { const char *name; const char *instead; } gnu_only[] = {
 	{ "transferfile", NULL }, { "tf", NULL }, { "return", NULL },
 	{ "cleanup", NULL }, { "trc", NULL }, { "transfer", NULL },
 	{ "onall", NULL }, { "nonall", NULL }, { "env", NULL },
-	{ "workdir", NULL }, { "wd", NULL }, { "pipe", NULL },
+	{ "pipe", NULL },
 	{ "pipepart", NULL }, { "pipe-part", NULL }, { "block", NULL },
 	{ "block-size", NULL }, { "recstart", NULL }, { "recend", NULL },
 	{ "regexp", NULL }, { "remove-rec-sep", NULL }, { "removerecsep", NULL },
@@ -780,6 +783,13 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_GROUP: o->ungroup = false; break;
 	case OPT_FILES: o->files = true; break;
 	case OPT_TMPDIR: o->tmpdir = arg; break;
+	case OPT_WORKDIR:
+		if (*arg == '\0') {
+			*cause = xstrdup("--workdir: the directory is empty");
+			return PFAN_E_INPUT;
+		}
+		o->workdir = arg;
+		break;
 	case OPT_QUIET: o->verbose = 0; break;
 	case OPT_HELP: o->help = true; break;
 	case OPT_VERSION: o->version = true; break;
@@ -1021,6 +1031,7 @@ replay_may_change(int id)
 		OPT_SSHLOGIN, OPT_ACCEPT_NEW, OPT_KEEPALIVE, OPT_CONNECT_TIMEOUT,
 		OPT_HOST_WAIT, OPT_VERBOSE, OPT_QUIET, OPT_NOOP, OPT_DEBUG,
 		OPT_TAGSTRING, OPT_UNGROUP, OPT_GROUP, OPT_FILES, OPT_TMPDIR,
+		OPT_WORKDIR,
 	};
 
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)

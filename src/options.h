@@ -72,6 +72,7 @@ struct pfan_opts {
 	double keepalive;
 	double host_wait;
 	double connect_timeout;   /* lookup + connect + handshake + auth */
+	const char *workdir;      /* --workdir; NULL: pfan's own directory */
 
 	int verbose;              /* 0 --quiet, 1, 2 --debug */
 	bool help, version;

@@ -43,6 +43,7 @@
 #include "log.h"
 #include "quote.h"
 #include "jobfeed.h"
+#include "runfail.h"
 #include "median.h"
 #include "sched.h"
 #include "schedhost.h"
@@ -105,6 +106,7 @@ struct sched {
 	struct halt_state halt;
 	struct throttle *thr;
 	struct median runtimes;    /* of successful attempts, for --timeout N% */
+	struct runfail *rf;        /* failed jobs: the missing command, the summary */
 };
 
 static const struct exec_job_ops job_ops;
@@ -314,6 +316,8 @@ no_status(const struct job *j, const struct exec_result *r)
 static enum job_status
 status_of(const struct job *j, const struct exec_result *r)
 {
+	if (r->end == EXEC_NO_WORKDIR)
+		return JOB_HOST_LOST;   /* never ran: requeued, as for a lost host */
 	if (r->end == EXEC_LOST || r->end == EXEC_NO_STATUS)
 		return j->no_status >= NO_STATUS_LIMIT ? JOB_NO_STATUS : JOB_HOST_LOST;
 	if (j->timed_out)
@@ -339,6 +343,8 @@ job_next_step(struct sched *s, struct job *j, enum job_status st,
 		schedhost_credit(s->hosts, s->nhosts, h, &j->failed_on);
 		return STEP_FINAL;
 	}
+	if (r->end == EXEC_NO_WORKDIR)
+		schedhost_no_workdir(h);
 	if (r->end == EXEC_NO_STATUS && st != JOB_NO_STATUS) {
 		/* h's sshd may be to blame (ChannelTimeout): try elsewhere */
 		schedhost_no_status(s->hosts, s->nhosts, h);
@@ -404,8 +410,13 @@ job_settle(struct sched *s, struct job *j, enum job_status st, enum next_step st
 	    j->rec.signal > 0 ? 128 + j->rec.signal : 1;
 	if (st == JOB_OK)
 		s->nok++;
-	else
+	else {
 		s->nfailed++;
+		struct runfail_job rj = { j->seq, j->host->name, j->host->dir, j->cmd,
+		    st, j->rec.exit_code, j->rec.signal };
+		if (runfail_add(s->rf, &rj, s->nok > 0))
+			s->stopping = true;
+	}
 	/* Records and frees j, now or once its output's turn comes. */
 	struct output_job_end e = { j->rec.start, j->rec.runtime,
 	    j->rec.exit_code, j->rec.signal };
@@ -427,7 +438,7 @@ on_job_done(void *arg, const struct exec_result *r)
 	j->task = NULL;
 	loop_timer_del(s->loop, j->timeout_timer);
 	j->timeout_timer = NULL;
-	if (r->cause != NULL)
+	if (r->cause != NULL && r->end != EXEC_NO_WORKDIR)   /* said per host */
 		log_error("job %llu on %s: %s", j->seq, h->name, r->cause);
 	if (no_status(j, r))
 		j->no_status++;
@@ -665,7 +676,7 @@ check_hosts(struct sched *s)
 		return;
 	}
 	if (!schedhost_any_usable(s->hosts, s->nhosts)) {
-		give_up_no_hosts(s, "every host failed or was given up");
+		give_up_no_hosts(s, schedhost_why_none(s->hosts, s->nhosts));
 		return;
 	}
 	if (s->host_wait_timer == NULL)
@@ -788,6 +799,7 @@ sched_new(const struct sched_deps *d)
 	s->joblog = d->joblog;
 	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input, d->output, d->resume);
 	s->thr = throttle_new(d->opts, d->loop);
+	s->rf = runfail_new();
 	if (s->out != NULL)
 		output_on_closed(s->out, on_output_closed, s);
 	buf_init(&s->cmdbuf);
@@ -813,6 +825,13 @@ sched_host_set_executor(struct sched_host *h, struct executor ex)
 	h->ex = ex;
 }
 
+void
+sched_host_set_dir(struct sched_host *h, const char *dir)
+{
+	free(h->dir);
+	h->dir = dir != NULL ? xstrdup(dir) : NULL;
+}
+
 int
 sched_run(struct sched *s)
 {
@@ -835,6 +854,11 @@ sched_run(struct sched *s)
 	if (jobfeed_skipped(s->feed) > 0)
 		log_debug("--resume: skipped %llu finished jobs", jobfeed_skipped(s->feed));
 	s->nfailed += jobfeed_failed(s->feed);
+	char *summary = runfail_summary(s->rf, s->nfailed);
+	if (summary != NULL && s->interrupt_signo == 0 && !s->out_closed &&
+	    log_verbosity() > 0)
+		log_error("%s", summary);
+	free(summary);
 	if (s->interrupt_signo != 0)
 		return 128 + s->interrupt_signo;
 	if (s->fatal || jobfeed_read_error(s->feed))
@@ -911,6 +935,7 @@ sched_free(struct sched *s)
 		job_free(s->running[i]);
 	jobfeed_free(s->feed);
 	throttle_free(s->thr);
+	runfail_free(s->rf);
 	loop_timer_del(s->loop, s->sync_timer);
 	loop_timer_del(s->loop, s->host_wait_timer);
 	free(s->running);

@@ -30,6 +30,8 @@ struct sched *sched_new(const struct sched_deps *deps);
  * take jobs now (local), else it waits for sched_host_ops.ready. */
 struct sched_host *sched_add_host(struct sched *s, const char *name, unsigned slots, bool ready);
 void sched_host_set_executor(struct sched_host *h, struct executor ex);
+/* Where h's jobs run, for messages (copied; NULL: not known). */
+void sched_host_set_dir(struct sched_host *h, const char *dir);
 /* The callbacks an executor calls with the sched_host as host argument. */
 extern const struct exec_host_ops sched_host_ops;
 /* Runs every job to the end (or until interrupted, halted, or without a

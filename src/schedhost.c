@@ -69,6 +69,7 @@ schedhost_free(struct sched_host *h)
 	if (h == NULL)
 		return;
 	free(h->name);
+	free(h->dir);
 	free(h->freed);
 	free(h);
 }
@@ -321,6 +322,28 @@ schedhost_credit(struct sched_host *const *hosts, size_t n, struct sched_host *h
 			suspend(hosts[k], why);
 		}
 	}
+}
+
+void
+schedhost_no_workdir(struct sched_host *h)
+{
+	if (h->state == HOST_SUSPENDED || h->state == HOST_GONE)
+		return;
+	set_state(h, HOST_SUSPENDED);
+	h->no_workdir = true;
+	log_warn("%s: no directory %s there (or the login cannot enter it); this "
+	    "host takes no more jobs for the run", h->name, h->dir != NULL ? h->dir : "?");
+}
+
+const char *
+schedhost_why_none(struct sched_host *const *hosts, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!hosts[i]->no_workdir)
+			return "every host failed or was given up";
+	return "no host has the working directory: run pfan from a directory on a "
+	    "filesystem the hosts share, give --workdir DIR with a directory they "
+	    "have (--workdir ... makes one), or copy the files the jobs need there first";
 }
 
 void

@@ -37,6 +37,8 @@ struct sched_host {
 	bool local;                 /* this machine (--load applies) */
 	bool held;                  /* --load: no new job here for now */
 	unsigned long long oks, fails;
+	char *dir;                  /* where its jobs run (messages); NULL: unknown */
+	bool no_workdir;            /* suspended: it has no such directory */
 };
 
 /* A set of host indexes a job failed on. */
@@ -76,6 +78,13 @@ void schedhost_no_status(struct sched_host *const *hosts, size_t n, struct sched
  * there whose failures were 126/127 is suspended for the run. */
 void schedhost_credit(struct sched_host *const *hosts, size_t n, struct sched_host *h,
     const struct host_set *failed);
+
+/* A job on h could not enter its working directory: h takes no more jobs
+ * (said once, naming h and the directory); the job is not to blame. */
+void schedhost_no_workdir(struct sched_host *h);
+/* Why no host can take jobs, for the give-up message: what to do when no
+ * host had the working directory, else generic. */
+const char *schedhost_why_none(struct sched_host *const *hosts, size_t n);
 
 void host_set_add(struct host_set *set, size_t index);
 bool host_set_has(const struct host_set *set, size_t index);

@@ -58,6 +58,7 @@ struct exec_task {
 	char *cmd;                 /* what is exec'd: pinned across EAGAIN */
 	size_t cmdlen;
 	bool wrapped;              /* cmd is sshwrap's: decode its exit */
+	char *workdir;             /* where the wrapper cd's, for the cause */
 	unsigned long long seq;
 	void *job;
 	const struct exec_job_ops *ops;
@@ -111,6 +112,7 @@ sshchan_new(const struct exec_request *req)
 	t->cmdlen = b.len;
 	t->cmd = buf_steal(&b);
 	t->wrapped = true;
+	t->workdir = req->workdir != NULL ? xstrdup(req->workdir) : NULL;
 	t->seq = req->seq;
 	return t;
 }
@@ -131,6 +133,7 @@ sshchan_free(struct exec_task *t)
 	if (t == NULL)
 		return;
 	free(t->cmd);
+	free(t->workdir);
 	free(t->cause);
 	free(t->refusal);
 	free(t);
@@ -341,6 +344,12 @@ collect_exit(struct exec_task *t, LIBSSH2_SESSION *s)
 		if (t->wrapped && strcmp(sig, SSHWRAP_OK_SIGNAL) == 0) {
 			t->result.end = EXEC_EXITED;
 			t->result.exit_code = 0;
+		} else if (t->wrapped && t->workdir != NULL &&
+		    strcmp(sig, SSHWRAP_NO_DIR_SIGNAL) == 0) {
+			t->result.end = EXEC_NO_WORKDIR;
+			t->cause = xasprintf("cannot enter the directory %s (missing, "
+			    "or not readable by the login)", t->workdir);
+			t->result.cause = t->cause;
 		} else {
 			t->result.end = EXEC_SIGNALED;
 			t->result.signal = signal_number(sig);

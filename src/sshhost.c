@@ -113,6 +113,8 @@ struct sshhost {
 	bool probing;
 	struct buf probe_out;
 	struct loop_timer *kick;
+	char *workdir;                /* where jobs run; NULL: the home */
+	bool workdir_create;
 };
 
 static void host_announce(struct sshhost *h);
@@ -403,7 +405,10 @@ host_start(void *impl, const struct exec_request *req, struct exec_task **task,
 		*cause = xstrdup("the host is not connected");
 		return PFAN_E_SSH;
 	}
-	t = sshchan_new(req);
+	struct exec_request r = *req;
+	r.workdir = h->workdir;
+	r.workdir_create = h->workdir_create;
+	t = sshchan_new(&r);
 	sshchan_list_push(&h->pending, t);
 	host_kick(h);
 	*task = t;
@@ -439,6 +444,7 @@ host_free(void *impl)
 	free(h->spec.user);
 	free(h->spec.identity);
 	free(h->spec.known_hosts);
+	free(h->workdir);
 	free(h);
 	libssh2_exit();
 }
@@ -553,6 +559,46 @@ sshhost_start(struct sshhost *h)
 	    on_resolved, h);
 	h->resolve_deadline = loop_timer_add(h->loop, h->o.connect_timeout,
 	    on_resolve_deadline, h);
+}
+
+struct once {
+	void (*done)(void *arg, bool ok);
+	void *arg;
+};
+
+static void
+once_done(void *job, const struct exec_result *r)
+{
+	struct once *o = job;
+
+	o->done(o->arg, r->end == EXEC_EXITED && r->exit_code == 0);
+	free(o);
+}
+
+static const struct exec_job_ops once_ops = { NULL, NULL, once_done };
+
+bool
+sshhost_run_once(struct sshhost *h, const char *cmd,
+    void (*done)(void *arg, bool ok), void *arg)
+{
+	struct once *o;
+
+	if (h->state != HOST_READY)
+		return false;
+	o = xcalloc(1, sizeof *o);
+	o->done = done;
+	o->arg = arg;
+	sshchan_list_push(&h->pending, sshchan_new_raw(cmd, &once_ops, o));
+	host_kick(h);
+	return true;
+}
+
+void
+sshhost_set_workdir(struct sshhost *h, const char *dir, bool create)
+{
+	free(h->workdir);
+	h->workdir = dir != NULL ? xstrdup(dir) : NULL;
+	h->workdir_create = create;
 }
 
 struct executor

@@ -31,6 +31,15 @@ struct sshhost *sshhost_new(struct loop *loop, const struct host_spec *spec,
  * that cannot answer now is asked again with backoff, as a lost
  * connection is retried. */
 void sshhost_start(struct sshhost *h);
+/* Jobs run in dir (absolute, or relative to the login's home; NULL: the
+ * home), made first (mode 700) when create. A host without it ends each
+ * job it gets with EXEC_NO_WORKDIR. dir is copied. */
+void sshhost_set_workdir(struct sshhost *h, const char *dir, bool create);
+/* Runs cmd as it is (no wrapper) on h, if h is ready: done(arg, ok) when
+ * it ends (ok: exit 0), and true; false (no call) if h is not ready. A
+ * task still queued when h is freed is freed without its done call. */
+bool sshhost_run_once(struct sshhost *h, const char *cmd,
+    void (*done)(void *arg, bool ok), void *arg);
 /* The executor; its ops->free frees h. */
 struct executor sshhost_executor(struct sshhost *h);
 

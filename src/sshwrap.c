@@ -7,8 +7,9 @@
  * ksh); csh or fish would not parse the wrapper.
  *
  *   exec 3<&0 </dev/null          channel stdin kept on fd 3, job gets EOF
+ *   cd -- DIR 2>/dev/null || { kill -s USR2 $$; exit 0; }    with a workdir
  *   export PFAN_SEQ=.. PFAN_SLOT=.. PARALLEL_SEQ=.. PARALLEL_JOBSLOT=.. PFAN_HOST=..
- *   trap : USR1                   see "exit status" below
+ *   trap : USR1 USR2              see "exit status" below
  *   (while read -r _ <&3; do :; done; trap '' TERM; kill -TERM 0;
  *    sleep GRACE; kill -KILL 0) >/dev/null 2>&1 &
  *   __pfan_w=$!
@@ -68,6 +69,18 @@
  * ${..=}, $((..=)), bash's {NAME}>), builtins, reserved words, functions
  * and aliases (which need a builtin or parentheses to define), none of
  * which a plain job can spell.
+ *
+ * Working directory. sshd starts the wrapper in the login's home; a job
+ * runs in req->workdir when there is one (pfan's own directory by default,
+ * or --workdir's). A host without it must not look like a job that failed:
+ * the job never ran, and every job sent there would fail the same way. So
+ * a failed cd kills the wrapper with SIGUSR2, before the job starts, which
+ * pfan reads as EXEC_NO_WORKDIR. Like USR1, USR2 is trapped while the job
+ * runs, so a job killed by a stray USR2 is the job's exit 140, never a
+ * missing directory. A relative DIR is relative to the home (./ first, so
+ * CDPATH cannot redirect it); with workdir_create (--workdir ...) it is
+ * made first, mode 700. If the session ignores USR2 the wrapper exits 0
+ * with no signal: "no status", never success.
  *
  * A job killed by a signal looks to sh like exit 128+N, so remote jobs
  * report such exits as EXEC_EXITED 128+N; EXEC_SIGNALED means the wrapper
@@ -181,17 +194,39 @@ sshwrap_inline_ok(const char *cmd)
 	}
 }
 
+/* The wrapper's cd into dir; a failure is its death by USR2. */
+static void
+add_cd(struct buf *out, const char *dir, bool create)
+{
+	struct buf d = BUF_INIT;
+
+	if (dir[0] != '/')
+		buf_adds(&d, "./");
+	buf_adds(&d, dir);
+	if (create) {
+		buf_adds(out, "mkdir -p -m 700 -- ");
+		quote_shell(out, d.data, d.len);
+		buf_adds(out, " 2>/dev/null\n");
+	}
+	buf_adds(out, "cd -- ");
+	quote_shell(out, d.data, d.len);
+	buf_adds(out, " 2>/dev/null || { kill -s " SSHWRAP_NO_DIR_SIGNAL " $$; exit 0; }\n");
+	buf_free(&d);
+}
+
 void
 sshwrap_command(struct buf *out, const struct exec_request *req)
 {
 	const char *host = req->host != NULL ? req->host : "";
 	bool inl = sshwrap_inline_ok(req->cmd);
 
-	buf_addf(out, "exec 3<&0 </dev/null\n"
-	    "export PFAN_SEQ=%llu PFAN_SLOT=%u PARALLEL_SEQ=%llu PARALLEL_JOBSLOT=%u PFAN_HOST=",
+	buf_adds(out, "exec 3<&0 </dev/null\n");
+	if (req->workdir != NULL)
+		add_cd(out, req->workdir, req->workdir_create);
+	buf_addf(out, "export PFAN_SEQ=%llu PFAN_SLOT=%u PARALLEL_SEQ=%llu PARALLEL_JOBSLOT=%u PFAN_HOST=",
 	    req->seq, req->slot, req->seq, req->slot);
 	quote_shell(out, host, strlen(host));
-	buf_addf(out, "\ntrap : " SSHWRAP_OK_SIGNAL "\n"
+	buf_addf(out, "\ntrap : " SSHWRAP_OK_SIGNAL " " SSHWRAP_NO_DIR_SIGNAL "\n"
 	    "(while read -r _ <&3; do :; done; trap '' TERM; kill -TERM 0; "
 	    "sleep %d; kill -KILL 0) >/dev/null 2>&1 &\n"
 	    "__pfan_w=$!\n", SSHWRAP_KILL_GRACE);

@@ -10,6 +10,9 @@
 
 /* The exit-signal name the wrapper dies of when the job exited 0. */
 #define SSHWRAP_OK_SIGNAL "USR1"
+/* The exit-signal name the wrapper dies of when it cannot enter the job's
+ * working directory: the job never ran (see sshwrap.c). */
+#define SSHWRAP_NO_DIR_SIGNAL "USR2"
 /* Seconds between TERM and KILL when the channel closes under a job, as
  * the local executor waits (pfan_opts.kill_grace, which no option sets).
  * The watcher's `sleep` lives that long after the job is gone, and sleep
@@ -19,7 +22,8 @@
 /* True when cmd can run in the wrapper's own shell (no child shell): it is
  * plain, so that it cannot change the state of the shell running it. */
 bool sshwrap_inline_ok(const char *cmd);
-/* Appends the remote command for req (its cmd, seq, slot, host) to out. */
+/* Appends the remote command for req (its cmd, seq, slot, host, workdir)
+ * to out. */
 void sshwrap_command(struct buf *out, const struct exec_request *req);
 
 #endif

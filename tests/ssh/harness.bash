@@ -40,6 +40,9 @@
 #                         the rest and fails otherwise
 #   ssh_share_dir         a fresh directory every user may write in (for
 #                         the jobs' handshake files): sets SSH_SHARE
+#
+# Each test runs in T, a fresh directory under SSH_DIR that the test user
+# can enter: remote jobs run in pfan's own directory.
 #   ssh_setup_file N / ssh_setup / ssh_teardown / ssh_teardown_file
 #                         the bats hooks of a test file (see below)
 #
@@ -322,7 +325,11 @@ ssh_setup() {
 	top=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 	PFAN=${PFAN:-$top/pfan}
 	[ -x "$PFAN" ] || skip "pfan binary not found: $PFAN (set PFAN)"
-	T=$BATS_TEST_TMPDIR
+	# Remote jobs run in pfan's directory: the test user must be able to
+	# enter it (bats' own temporary directories are root's alone).
+	T=$SSH_DIR/t.$BATS_SUITE_TEST_NUMBER
+	rm -rf "$T"
+	mkdir -p "$T" && chmod 755 "$T" || return 1
 	cd "$T" || return 1
 }
 

@@ -91,6 +91,9 @@ job_done(void *arg, const struct exec_result *r)
 	case EXEC_NO_STATUS:
 		printf("job %llu: no status: %s\n", j->seq, r->cause);
 		break;
+	case EXEC_NO_WORKDIR:
+		printf("job %llu: no workdir: %s\n", j->seq, r->cause);
+		break;
 	}
 	print_first_line(j->seq, "stdout", &j->out);
 	print_first_line(j->seq, "stderr", &j->err);

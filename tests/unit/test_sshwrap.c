@@ -32,9 +32,9 @@ struct run {
 /* Starts the wrapper around cmd or, plain, cmd alone as a local job runs
  * (/bin/sh -c, PFAN_* in its environment). */
 static struct run
-start_as(const char *cmd, bool plain)
+start_in(const char *cmd, bool plain, const char *workdir)
 {
-	struct exec_request req = { cmd, 7, 3, "node 1", NULL, NULL, 0 };
+	struct exec_request req = { cmd, 7, 3, "node 1", NULL, NULL, 0, workdir, false };
 	struct buf text = BUF_INIT;
 	int p[2];
 	struct run r;
@@ -55,6 +55,7 @@ start_as(const char *cmd, bool plain)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGUSR1, SIG_DFL);
+		signal(SIGUSR2, SIG_DFL);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -80,6 +81,12 @@ start_as(const char *cmd, bool plain)
 	r.stdin_wr = p[1];
 	buf_free(&text);
 	return r;
+}
+
+static struct run
+start_as(const char *cmd, bool plain)
+{
+	return start_in(cmd, plain, NULL);
 }
 
 static struct run
@@ -237,11 +244,46 @@ test_cancel_subshell(void **state)
 	check_cancel("trap '' TERM; sleep 30 & wait", SIGTERM, SSHWRAP_KILL_GRACE + 1.5);
 }
 
+static void
+expect_in(const char *cmd, const char *workdir, const char *want)
+{
+	struct run r = start_in(cmd, false, workdir);
+	char got[64];
+	int status;
+
+	assert_int_equal(waitpid(r.pid, &status, 0), r.pid);
+	close(r.stdin_wr);
+	describe(status, got, sizeof got);
+	if (strcmp(got, want) != 0)
+		print_error("%s in %s: want %s, got %s\n", cmd, workdir, want, got);
+	assert_string_equal(got, want);
+}
+
+/* The job runs in its workdir; a missing one is the wrapper's death by
+ * SIGUSR2 before the job starts; a job that dies of USR2 itself is its
+ * own exit 140, never taken for a missing directory. */
+static void
+test_workdir(void **state)
+{
+	char want[32], missing[32];
+
+	(void)state;
+	snprintf(missing, sizeof missing, "signal %d", SIGUSR2);
+	expect_in("test \"$PWD\" = /tmp", "/tmp", "ok");
+	expect_in("sh -c 'test \"$(pwd)\" = /tmp' && true", "/tmp", "ok");
+	expect_in("true", "/nonexistent/pfan-dir", missing);
+	expect_in("echo not here >/dev/null", "/nonexistent/pfan-dir", missing);
+	snprintf(want, sizeof want, "exit %d", 128 + SIGUSR2);
+	expect_in("sh -c 'kill -s USR2 $$'", "/tmp", want);
+	expect_in("eval 'kill -s USR2 $$'", "/tmp", want);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_workdir),
 		cmocka_unit_test(test_cancel_inline),
 		cmocka_unit_test(test_cancel_subshell),
 	};

@@ -1,0 +1,35 @@
+/* workdir.h: the directory remote jobs run in. By default the one pfan
+ * runs in (a cluster shares it); --workdir DIR another (relative: to the
+ * remote home); --workdir ... a private directory per host made for the
+ * run. Local jobs always run where pfan does. */
+#ifndef PFAN_WORKDIR_H
+#define PFAN_WORKDIR_H
+#include <stdbool.h>
+
+/* --workdir's value that asks for a private directory per host. */
+#define WORKDIR_PRIVATE "..."
+
+struct workdir {
+	char *dir;         /* absolute or home-relative; NULL: the home */
+	char *private_tag; /* --workdir ...: this run's part of the name */
+	char *local;       /* where local jobs run (pfan's directory), or NULL */
+};
+
+/* Decides from opt (--workdir's value, NULL when not given). The current
+ * directory is $PWD when it names it (the path the user sees, symlinks
+ * and all), else getcwd's; when neither works remote jobs start in the
+ * home, with a warning. */
+void workdir_init(struct workdir *wd, const char *opt);
+/* The directory for one host's jobs (NULL: its home), and whether it
+ * must be made (--workdir ...). The caller frees it. */
+char *workdir_for_host(const struct workdir *wd, const char *host, bool *create);
+void workdir_free(struct workdir *wd);
+
+struct loop;
+struct sshhost;
+/* --workdir ...: removes each host's directory (dirs[i] on hosts[i]) over
+ * its connection, running the loop until all are done or secs passed. */
+void workdir_remove(struct loop *loop, struct sshhost *const *hosts,
+    char *const *dirs, size_t n, double secs);
+
+#endif

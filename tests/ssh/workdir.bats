@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+# Where remote jobs run: pfan's own directory by default (a cluster shares
+# it), --workdir DIR, --workdir ...; a host without the directory, no host
+# with it, and a command missing on every host.
+bats_require_minimum_version 1.5.0
+load harness
+
+# Each node starts its sessions somewhere else, as if each had a home of
+# its own: node1 in $WD_ROOT/a, node2 in $WD_ROOT/b. A relative --workdir
+# is then on one node and not the other.
+setup_file() {
+	WD_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/pfan-wd.XXXXXX")
+	chmod 755 "$WD_ROOT"
+	mkdir -p "$WD_ROOT/a" "$WD_ROOT/b"
+	export WD_ROOT
+	ssh_setup_file 2 \
+		"Match LocalAddress 127.0.0.2" \
+		"ForceCommand cd $WD_ROOT/a && exec /bin/sh -c \"\$SSH_ORIGINAL_COMMAND\"" \
+		"Match LocalAddress 127.0.0.3" \
+		"ForceCommand cd $WD_ROOT/b && exec /bin/sh -c \"\$SSH_ORIGINAL_COMMAND\""
+}
+setup() { ssh_setup; }
+teardown() { ssh_teardown; }
+teardown_file() {
+	ssh_teardown_file
+	rm -rf "$WD_ROOT"
+}
+
+@test "workdir: the design card's line runs verbatim: remote jobs run in pfan's directory" {
+	# examples/think sleeps 0.2 s unless THINK_SECONDS says otherwise, and
+	# the environment does not travel over SSH: a copy that does not sleep.
+	sed 's/THINK_SECONDS:-0.2/THINK_SECONDS:-0/' "$BATS_TEST_DIRNAME/../../examples/think" >think
+	chmod 755 think
+	cp "$SSH_HOSTFILE" hosts.yaml
+	run --separate-stderr bash -c "seq 1000 | '$PFAN' -H hosts.yaml ./think '<>' 20"
+	echo "$stderr" | head -5
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(grep -c '^{"alpha":[0-9]*,"beta":20,"score":' <<<"$output")" -eq 1000 ]
+	# and in the same absolute directory, on every host
+	run -0 "$PFAN" -H hosts.yaml --tagstring '{host}' 'pwd' ::: 1 2 3 4 5 6 7 8
+	[ "$(cut -f2 <<<"$output" | sort -u)" = "$T" ]
+}
+
+@test "workdir: --workdir DIR (absolute, or relative to the remote home) for remote jobs; local jobs stay" {
+	run -0 "$PFAN" -H "$SSH_HOSTFILE" --workdir / --tagstring '{host}' 'pwd' ::: $(seq 8)
+	[ "$(cut -f2 <<<"$output" | sort -u)" = / ]
+	run -0 "$PFAN" -S : --workdir / 'pwd' ::: 1
+	[ "$output" = "$T" ]
+	mkdir -p "$WD_ROOT/a/sub" "$WD_ROOT/b/sub"
+	run -0 "$PFAN" -H "$SSH_HOSTFILE" --wd sub --tagstring '{host}' 'pwd' ::: $(seq 8)
+	# each host in its own home's sub (which hosts ran jobs is the scheduler's)
+	[ -z "$(grep -vxF -e "$(printf 'node1\t%s' "$WD_ROOT/a/sub")" \
+		-e "$(printf 'node2\t%s' "$WD_ROOT/b/sub")" <<<"$output")" ]
+	[ "$(grep -c . <<<"$output")" -eq 8 ]
+}
+
+@test "workdir: a host without the directory is said once and takes no more jobs; its jobs run elsewhere" {
+	mkdir -p "$WD_ROOT/a/data"
+	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --joblog jl.jsonl --workdir data \
+		--tagstring '{host}' 'pwd; sleep 0.3' ::: $(seq 40)
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c . <<<"$stderr")" -eq 1 ]
+	grep -q '^pfan: warning: node2: no directory ~/data there (or the login cannot enter it); this host takes no more jobs for the run$' <<<"$stderr"
+	[ "$(sort -u <<<"$output")" = "$(printf 'node1\t%s' "$WD_ROOT/a/data")" ]
+	ssh_ok_once jl.jsonl 40
+	# node2's attempts were requeued, never failures
+	[ -z "$(jq -r 'select(.seq != null and .status != "ok" and (.status != "host_lost" or .final != false)) | .seq' jl.jsonl)" ]
+}
+
+@test "workdir: no host has the directory: pfan stops at once and says what to do" {
+	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --joblog jl.jsonl \
+		--workdir /nonexistent/pfan-wd 'echo {}' ::: $(seq 200)
+	echo "$stderr"
+	[ "$status" -eq 255 ]
+	[ -z "$output" ]
+	[ "$(grep -c 'node1: no directory /nonexistent/pfan-wd there' <<<"$stderr")" -eq 1 ]
+	[ "$(grep -c 'node2: no directory /nonexistent/pfan-wd there' <<<"$stderr")" -eq 1 ]
+	grep -q 'no host has the working directory: run pfan from a directory on a filesystem the hosts share, give --workdir DIR' <<<"$stderr"
+	# not 200 jobs times 2 hosts: at most the slots that were busy at once
+	[ "$(jq -s '[.[] | select(.seq != null)] | length' jl.jsonl)" -le 8 ]
+	[ -z "$(jq -r 'select(.seq != null and .status == "failed") | .seq' jl.jsonl)" ]
+}
+
+@test "workdir: a command missing on every host stops the run after a few failures, naming it and the directory" {
+	run --separate-stderr bash -c "seq 300 | '$PFAN' -H '$SSH_HOSTFILE' --joblog jl.jsonl ./no-such-program '{}'"
+	echo "$stderr" | grep '^pfan' || true
+	# the usual status: the number of failed jobs, far fewer than 300
+	[ "$status" -ge 3 ]
+	[ "$status" -lt 50 ]
+	[ "$(grep -c "^pfan: ./no-such-program: command not found or not executable (exit 127) on every host that ran it, in $T; " <<<"$stderr")" -eq 1 ]
+	grep -Eq "^pfan: $status jobs failed; first: job [0-9]+ on node[12] exit 127" <<<"$stderr"
+	# the jobs' own stderr is there as the shell wrote it
+	grep -q 'no-such-program: not found' <<<"$stderr"
+	[ "$(jq -s '[.[] | select(.seq != null and .final != false)] | length' jl.jsonl)" -eq "$status" ]
+}
+
+@test "workdir: --workdir ... runs each host's jobs in a private directory of the run, removed at the end" {
+	chmod 777 "$WD_ROOT/a" "$WD_ROOT/b"
+	run -0 --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --workdir ... --tagstring '{host}' \
+		'pwd; ls -ld . | cut -c1-10; touch left.{}' ::: $(seq 8)
+	echo "$output"
+	grep -Eq "^node1	$WD_ROOT/a/\\.parallel/tmp/pfan-[0-9]+-[0-9a-f]+-node1\$" <<<"$output"
+	grep -Eq "^node2	$WD_ROOT/b/\\.parallel/tmp/pfan-[0-9]+-[0-9a-f]+-node2\$" <<<"$output"
+	[ "$(grep -v /tmp/ <<<"$output" | cut -f2 | sort -u)" = drwx------ ]
+	# gone, with what the jobs left there
+	[ -d "$WD_ROOT/a/.parallel/tmp" ] && [ -d "$WD_ROOT/b/.parallel/tmp" ]
+	[ -z "$(find "$WD_ROOT/a/.parallel/tmp" "$WD_ROOT/b/.parallel/tmp" -mindepth 1)" ]
+}
