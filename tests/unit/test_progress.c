@@ -14,6 +14,8 @@
 
 #include "buf.h"
 #include "progress_fmt.h"
+#include "report.h"
+#include "runlog.h"
 
 struct sim {
 	double *start, *end;
@@ -205,6 +207,53 @@ test_eta_line(void **state)
 	buf_free(&b);
 }
 
+/* The end-of-run summary from live records: 100 hosts that look alike
+ * fold into one line, a host that fails everything stays visible, and
+ * the whole fits on one screen. */
+static void
+test_live_summary_folds_hosts(void **state)
+{
+	struct runlog_live *lv = runlog_live_new();
+	struct runlog *rl;
+	char name[16], *text = NULL, *p;
+	size_t len = 0, lines = 0;
+	FILE *fp;
+
+	(void)state;
+	for (unsigned long long seq = 1; seq <= 1000; seq++) {
+		unsigned h = (unsigned)(seq % 100) + 1;
+		snprintf(name, sizeof name, "node%03u", h);
+		struct joblog_record r = { .seq = seq, .attempt = 1, .host = name,
+		    .slot = (unsigned)(seq / 100 % 4) + 1, .cmd = "true", .start = 1000 + (double)seq / 10,
+		    .runtime = 2, .exit_code = h == 42 ? 1 : 0,
+		    .status = h == 42 ? JOB_FAILED : JOB_OK, .will_retry = h == 42 };
+		runlog_live_add(lv, &r);
+		if (h == 42) {
+			r.attempt = 2;
+			r.host = "node001";
+			r.exit_code = 0;
+			r.status = JOB_OK;
+			r.will_retry = false;
+			runlog_live_add(lv, &r);
+		}
+	}
+	rl = runlog_live_end(lv);
+	fp = open_memstream(&text, &len);
+	report_body(fp, rl, REPORT_FOLD_OVER);
+	fclose(fp);
+	print_message("%s", text);
+	for (p = text; *p != '\0'; p++)
+		lines += *p == '\n';
+	assert_true(lines <= 24);
+	assert_non_null(strstr(text, "jobs      1000: 1000 ok, 0 failed, 0 timed out\n"));
+	assert_non_null(strstr(text, "attempts  1010: 0 lost and rerun, 10 retried\n"));
+	assert_non_null(strstr(text, "on 400 slots of 100 hosts\n"));
+	assert_non_null(strstr(text, "\nnode[001-041,043-100] (99) "));
+	assert_non_null(strstr(text, "\nnode042 "));
+	free(text);
+	runlog_free(rl);
+}
+
 int
 main(void)
 {
@@ -215,6 +264,7 @@ main(void)
 		cmocka_unit_test(test_eta_unknown_until_enough),
 		cmocka_unit_test(test_bar_line),
 		cmocka_unit_test(test_eta_line),
+		cmocka_unit_test(test_live_summary_folds_hosts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
