@@ -11,7 +11,9 @@
 #   JOBS=2000 SLOTS=2 ROUNDS=3 bench/local.sh
 #
 # Targets: pfan at least 5x GNU parallel's rate; pfan's time at most 1.25x
-# xargs -P's.
+# xargs -P's; pfan --bar's time at most 1.02x pfan's. pfan-bar's stderr
+# (its bar and summary) goes to BAR_ERR, by default a file, so the bar
+# is in its plain mode; BAR_ERR=/dev/tty times the redrawn one.
 set -eu
 
 PFAN=${1:-${PFAN:-./pfan}}
@@ -44,6 +46,9 @@ run_tool() {
 	pfan)
 		"$PFAN" -j "$SLOTS" echo {} <"$tmp/input" >"$tmp/out"
 		;;
+	pfan-bar)
+		"$PFAN" --bar -j "$SLOTS" echo {} <"$tmp/input" >"$tmp/out" 2>"${BAR_ERR:-$tmp/bar.err}"
+		;;
 	parallel)
 		# GNU parallel would use the calling shell; give it /bin/sh too.
 		PARALLEL_SHELL=/bin/sh parallel --will-cite -j "$SLOTS" echo {} \
@@ -62,8 +67,8 @@ run_tool() {
 	echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }' >>"$tmp/$name.times"
 }
 
-tools="pfan xargs"
-[ "$have_parallel" = 1 ] && tools="pfan parallel xargs"
+tools="pfan pfan-bar xargs"
+[ "$have_parallel" = 1 ] && tools="pfan pfan-bar parallel xargs"
 
 echo "bench/local.sh: $JOBS jobs of 'sh -c \"echo I\"', $SLOTS slots, $ROUNDS rounds"
 echo "pfan: $("$PFAN" --version 2>/dev/null)"
@@ -104,4 +109,6 @@ if [ "$have_parallel" = 1 ]; then
 	gm=$(median parallel)
 	echo "$gm $pm" | awk '{ printf "pfan rate / parallel rate: %.2fx  (target >= 5x: %s)\n", $1 / $2, ($1 / $2 >= 5) ? "met" : "NOT met" }'
 fi
+bm=$(median pfan-bar)
+echo "$bm $pm" | awk '{ printf "pfan --bar time / pfan time: %.3f (target <= 1.02: %s)\n", $1 / $2, ($1 / $2 <= 1.02) ? "met" : "NOT met" }'
 echo "$pm $xm" | awk '{ printf "pfan time / xargs time:    %.2f   (target <= 1.25: %s)\n", $1 / $2, ($1 / $2 <= 1.25) ? "met" : "NOT met" }'

@@ -19,6 +19,7 @@
 #include "loop.h"
 #include "options.h"
 #include "output.h"
+#include "progress.h"
 #include "replay.h"
 #include "report.h"
 #include "resume.h"
@@ -41,6 +42,7 @@ struct run {
 	struct joblog *joblog;
 	struct loop *loop;
 	struct sched *sched;
+	struct progress *progress;   /* NULL: none asked for */
 	struct host_list hosts;
 	struct local *local;         /* one for all local hosts: one SIGCHLD */
 	unsigned ncores;             /* 0 until asked: sysconf reads /sys each time */
@@ -360,6 +362,7 @@ static void
 teardown(struct run *r)
 {
 	sched_free(r->sched);
+	progress_free(r->progress);
 	loop_free(r->loop);
 	host_list_free(&r->hosts);
 	joblog_close(r->joblog);
@@ -421,8 +424,14 @@ main(int argc, char **argv)
 	deps.joblog = r.joblog;
 	deps.resume = r.resume;
 	r.sched = sched_new(&deps);
+	if (progress_wanted(&r.opts) && !r.opts.dry_run) {
+		r.progress = progress_new(&r.opts, r.loop, stderr);
+		sched_observe(r.sched, &progress_observer, r.progress);
+	}
 	add_hosts(&r);
 	status = sched_run(r.sched);
+	if (r.progress != NULL)
+		progress_end(r.progress);
 	/* --workdir ...: the hosts are still connected; a bounded wait. */
 	workdir_remove(r.loop, r.made, r.made_dirs, r.nmade,
 	    r.opts.connect_timeout > 0 ? r.opts.connect_timeout : 10);

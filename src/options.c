@@ -31,6 +31,7 @@ enum opt_id {
 	OPT_REPORT, OPT_REPORT_RUN, OPT_SVG, OPT_HTML,
 	OPT_DELAY, OPT_NICE, OPT_SHUF, OPT_MEMFREE, OPT_LOAD, OPT_SSHLOGINFILE,
 	OPT_WORKDIR,
+	OPT_BAR, OPT_ETA, OPT_PROGRESS, OPT_SUMMARY,
 };
 
 struct opt_def {
@@ -95,6 +96,10 @@ static const struct opt_def opt_table[] = {
 	{ "connect-timeout", OPT_CONNECT_TIMEOUT, 1, "SECS", "give up on a host not connected and logged in within SECS (default 10)" },
 	{ "host-wait", OPT_HOST_WAIT, 1, "SECS", "with no host left, wait this long for one to come back (default 60)" },
 	{ "verbose", OPT_VERBOSE, 0, NULL, "print each job's command before its output (GNU parallel's -v)" },
+	{ "bar", OPT_BAR, 0, NULL, "a progress line on stderr: done/total, percent, running, failed, jobs/s, ETA (on a terminal redrawn in place, else every 30 s); then --summary" },
+	{ "eta", OPT_ETA, 0, NULL, "GNU parallel's ETA line on stderr (\"ETA: 27s Left: 88 AVG: 0.50s\"); then --summary" },
+	{ "progress", OPT_PROGRESS, 0, NULL, "a row per host on stderr: slots, running, done, failed, lost, mean runtime; then --summary" },
+	{ "summary", OPT_SUMMARY, 0, NULL, "at the end, a summary on stderr: jobs ok/failed/timed out, lost and rerun, each host's share and use, makespan against the ideal" },
 	{ "debug", OPT_DEBUG, 0, NULL, "pfan's debug messages: hosts, connections, every job's state changes" },
 	{ "quiet", OPT_QUIET, 0, NULL, "no warnings" },
 	{ "help", OPT_HELP, 0, NULL, "show this help" },
@@ -151,8 +156,8 @@ static const struct { char c; int id; } short_alias[] = {
  * where there is something. They get a message that says so, never
  * "unknown option" and never a guess; --help and the man page list them. */
 static const struct { const char *name; const char *instead; } gnu_only[] = {
-	{ "basefile", NULL }, { "bf", NULL }, { "bar", NULL }, { "eta", NULL },
-	{ "progress", NULL }, { "total-jobs", NULL }, { "total", NULL },
+	{ "basefile", NULL }, { "bf", NULL },
+	{ "total-jobs", NULL }, { "total", NULL },
 	{ "transferfile", NULL }, { "tf", NULL }, { "return", NULL },
 	{ "cleanup", NULL }, { "trc", NULL }, { "transfer", NULL },
 	{ "onall", NULL }, { "nonall", NULL }, { "env", NULL },
@@ -725,6 +730,10 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_LINK: o->input.link = true; break;
 	case OPT_MAX_ARGS: return parse_uint("max-args", arg, 1, UINT_MAX, &o->input.max_args, cause);
 	case OPT_DRY_RUN: o->dry_run = true; break;
+	case OPT_BAR: o->bar = true; break;
+	case OPT_ETA: o->eta = true; break;
+	case OPT_PROGRESS: o->progress = true; break;
+	case OPT_SUMMARY: o->summary = true; break;
 	case OPT_PLUS: o->plus = true; break;
 	case OPT_RETRIES: return parse_uint("retries", arg, 0, RETRIES_MAX, &o->retries, cause);
 	case OPT_HALT: return parse_halt(o, arg, cause);
@@ -1032,6 +1041,7 @@ replay_may_change(int id)
 		OPT_HOST_WAIT, OPT_VERBOSE, OPT_QUIET, OPT_NOOP, OPT_DEBUG,
 		OPT_TAGSTRING, OPT_UNGROUP, OPT_GROUP, OPT_FILES, OPT_TMPDIR,
 		OPT_WORKDIR,
+		OPT_BAR, OPT_ETA, OPT_PROGRESS, OPT_SUMMARY,
 	};
 
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)

@@ -56,6 +56,7 @@ struct pfan_opts {
 	const char *resume;       /* --resume / --resume-failed FILE */
 	bool resume_flag;         /* GNU's --joblog FILE --resume: resume is FILE */
 	bool dry_run;
+	bool bar, eta, progress, summary;   /* what is drawn on stderr (progress.c) */
 	bool plus;                /* --plus replacement strings */
 	const char *report;       /* --report JOBLOG: a mode of its own */
 	unsigned report_run;      /* --report-run N; 0: the last run */

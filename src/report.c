@@ -20,7 +20,6 @@
 #include "timeline.h"
 #include "xalloc.h"
 
-#define FOLD_OVER 20       /* more hosts than this: fold them */
 #define LABEL_MAX 30       /* a longer range is cut: its count says the rest */
 #define PICTURE_W 1200.0
 
@@ -272,15 +271,21 @@ void
 report_summary(FILE *fp, const struct runlog *rl, const char *path,
     size_t fold_over)
 {
+	fprintf(fp, "pfan report: %s, run %u of %u", path, rl->run, rl->nruns);
+	if (rl->version != NULL)
+		fprintf(fp, " (pfan %s)", rl->version);
+	fprintf(fp, "\ncommand   %s\n", rl->cmdline != NULL ? rl->cmdline : "(no header)");
+	report_body(fp, rl, fold_over);
+}
+
+void
+report_body(FILE *fp, const struct runlog *rl, size_t fold_over)
+{
 	struct hstat *hs = xcalloc(rl->nhosts ? rl->nhosts : 1, sizeof *hs);
 	struct totals t;
 	char a[32], b[32], c[32];
 
 	count(rl, &t, hs);
-	fprintf(fp, "pfan report: %s, run %u of %u", path, rl->run, rl->nruns);
-	if (rl->version != NULL)
-		fprintf(fp, " (pfan %s)", rl->version);
-	fprintf(fp, "\ncommand   %s\n", rl->cmdline != NULL ? rl->cmdline : "(no header)");
 	print_jobs(fp, &t);
 	fprintf(fp, "makespan  %s on %u slots of %zu host%s\n",
 	    fmt_dur(a, sizeof a, t.makespan), rl->slots, rl->nhosts,
@@ -365,7 +370,7 @@ report_main(const struct pfan_opts *o)
 		free(cause);
 		return PFAN_EXIT_ERROR;
 	}
-	report_summary(stdout, rl, o->report, FOLD_OVER);
+	report_summary(stdout, rl, o->report, REPORT_FOLD_OVER);
 	if (fflush(stdout) != 0) {
 		log_error("stdout: %s", strerror(errno));
 		rc = PFAN_EXIT_ERROR;

@@ -19,5 +19,11 @@ int report_main(const struct pfan_opts *o);
  * fold_over of them. */
 void report_summary(FILE *fp, const struct runlog *rl, const char *path,
     size_t fold_over);
+/* Hosts past this many are folded on one screen. */
+#define REPORT_FOLD_OVER 20
+/* The summary without its title and command lines: jobs, attempts,
+ * makespan, ideal makespan, hosts. The end-of-run summary of --bar,
+ * --eta, --progress and --summary (progress.c) is this. */
+void report_body(FILE *fp, const struct runlog *rl, size_t fold_over);
 
 #endif

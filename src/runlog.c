@@ -18,6 +18,7 @@ struct loader {
 	unsigned cur;              /* the run being read; 0: none yet */
 	size_t cap;
 	size_t last_host;          /* a one-entry cache: hosts repeat */
+	bool no_cmds;              /* live: keep no commands */
 };
 
 static void
@@ -106,7 +107,7 @@ on_record(void *arg, const struct joblog_record *r)
 		.attempt = r->attempt,
 		.host = r->host != NULL ? host_index(l, r->host, r->slot) : RUNLOG_NO_HOST,
 		.slot = r->slot,
-		.cmd = xstrdup(r->cmd),
+		.cmd = l->no_cmds ? NULL : xstrdup(r->cmd),
 		.start = r->start,
 		.runtime = r->runtime,
 		.exit_code = r->exit_code,
@@ -188,6 +189,46 @@ runlog_load(struct runlog **out, const char *path, unsigned run, char **cause)
 	finish(l.rl);
 	*out = l.rl;
 	return PFAN_OK;
+}
+
+struct runlog_live {
+	struct loader l;
+};
+
+struct runlog_live *
+runlog_live_new(void)
+{
+	struct runlog_live *lv = xcalloc(1, sizeof *lv);
+
+	lv->l = (struct loader){ .cur = 1, .last_host = RUNLOG_NO_HOST, .no_cmds = true };
+	lv->l.rl = xcalloc(1, sizeof *lv->l.rl);
+	return lv;
+}
+
+void
+runlog_live_add(struct runlog_live *lv, const struct joblog_record *r)
+{
+	on_record(&lv->l, r);
+}
+
+struct runlog *
+runlog_live_end(struct runlog_live *lv)
+{
+	struct runlog *rl = lv->l.rl;
+
+	rl->run = rl->nruns = 1;
+	finish(rl);
+	free(lv);
+	return rl;
+}
+
+void
+runlog_live_free(struct runlog_live *lv)
+{
+	if (lv == NULL)
+		return;
+	runlog_free(lv->l.rl);
+	free(lv);
 }
 
 void

@@ -42,6 +42,15 @@ struct runlog {
 /* Loads run number `run` (1-based; 0: the last) of the joblog at path.
  * Errors: those of jlread_file, and "PATH: no run N (it has M)". */
 int runlog_load(struct runlog **out, const char *path, unsigned run, char **cause);
+/* The same summary built live, from the records a run writes as it goes
+ * (progress.c): runlog_live_add each record, then runlog_live_end gives
+ * the runlog (run 1 of 1) and frees the builder. Commands are not kept:
+ * a summary does not show them. */
+struct runlog_live;
+struct runlog_live *runlog_live_new(void);
+void runlog_live_add(struct runlog_live *lv, const struct joblog_record *r);
+struct runlog *runlog_live_end(struct runlog_live *lv);
+void runlog_live_free(struct runlog_live *lv);
 /* Whether attempt a has a host, a slot and finite times: a bar to draw. */
 bool runlog_ran(const struct rl_attempt *a);
 void runlog_free(struct runlog *rl);

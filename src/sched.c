@@ -107,7 +107,16 @@ struct sched {
 	struct throttle *thr;
 	struct median runtimes;    /* of successful attempts, for --timeout N% */
 	struct runfail *rf;        /* failed jobs: the missing command, the summary */
+	const struct sched_observer *obs;   /* NULL: no one watches */
+	void *obs_arg;
+	unsigned long long nmade;  /* jobs made from the input */
 };
+
+/* Tells the observer, if there is one and it wants to know. */
+#define OBSERVE(s, fn, ...) do { \
+	if ((s)->obs != NULL && (s)->obs->fn != NULL) \
+		(s)->obs->fn((s)->obs_arg, __VA_ARGS__); \
+} while (0)
 
 static const struct exec_job_ops job_ops;
 static void rearm_timeouts(struct sched *s, double runtime);
@@ -246,6 +255,7 @@ write_record(struct sched *s, const struct joblog_record *rec)
 {
 	char *cause = NULL;
 
+	OBSERVE(s, recorded, rec);
 	if (s->joblog == NULL)
 		return;
 	if (joblog_append(s->joblog, rec, &cause) != PFAN_OK) {
@@ -456,6 +466,7 @@ on_job_done(void *arg, const struct exec_result *r)
 		write_record(s, &j->rec);
 	schedhost_release_slot(h, j->slot);
 	running_del(s, j);
+	OBSERVE(s, ended, h->name, runtime);
 	job_settle(s, j, st, step);
 }
 
@@ -545,6 +556,7 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 	j->start_wall = j->start_mono = 0;
 	running_add(s, j);
 	job_set_state(j, JOB_STARTING);
+	OBSERVE(s, started, h->name, slot, h->slots);
 	if (template_per_slot(s->tmpl)) {
 		ctx.slot = slot;
 		ctx.host = h->name;
@@ -590,10 +602,13 @@ next_fresh_job(struct sched *s)
 	struct job *j;
 	int rc = jobfeed_next(s->feed, &it);
 
-	if (rc == PFAN_EOF)
+	if (rc == PFAN_EOF) {
 		s->input_eof = true;
+		OBSERVE(s, total, s->nmade);
+	}
 	if (rc != PFAN_OK)
 		return NULL;
+	s->nmade++;
 	j = xcalloc(1, sizeof *j);
 	j->seq = it.seq;
 	j->args = it.args;
@@ -817,6 +832,13 @@ sched_add_host(struct sched *s, const char *name, unsigned slots, bool ready)
 	s->hosts = xreallocarray(s->hosts, s->nhosts + 1, sizeof *s->hosts);
 	s->hosts[s->nhosts++] = h;
 	return h;
+}
+
+void
+sched_observe(struct sched *s, const struct sched_observer *obs, void *arg)
+{
+	s->obs = obs;
+	s->obs_arg = arg;
 }
 
 void

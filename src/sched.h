@@ -32,6 +32,22 @@ struct sched_host *sched_add_host(struct sched *s, const char *name, unsigned sl
 void sched_host_set_executor(struct sched_host *h, struct executor ex);
 /* Where h's jobs run, for messages (copied; NULL: not known). */
 void sched_host_set_dir(struct sched_host *h, const char *dir);
+/* Who watches the run (progress.c): told of each start, each attempt's
+ * end, each record as the joblog gets it, and the number of jobs once the
+ * input is read. Calls come from inside the loop; a watcher must not
+ * block. Every member may be NULL. */
+struct sched_observer {
+	/* An attempt started on host (slot of host_slots). */
+	void (*started)(void *arg, const char *host, unsigned slot, unsigned host_slots);
+	/* It ended after runtime seconds; its slot is free again. */
+	void (*ended)(void *arg, const char *host, double runtime);
+	/* Its record, when the joblog gets it (a final one after its output
+	 * is out); will_retry says the job runs again. */
+	void (*recorded)(void *arg, const struct joblog_record *rec);
+	/* The input is read to its end: the run has njobs jobs. */
+	void (*total)(void *arg, unsigned long long njobs);
+};
+void sched_observe(struct sched *s, const struct sched_observer *obs, void *arg);
 /* The callbacks an executor calls with the sched_host as host argument. */
 extern const struct exec_host_ops sched_host_ops;
 /* Runs every job to the end (or until interrupted, halted, or without a

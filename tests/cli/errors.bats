@@ -47,13 +47,13 @@ one_error_line() {
 }
 
 @test "error: a GNU parallel option pfan lacks says so, never 'unknown option'" {
-	run_pfan 255 --bar echo ::: a
-	one_error_line "--bar is a GNU parallel option that pfan does not have"
+	run_pfan 255 --basefile echo ::: a
+	one_error_line "--basefile is a GNU parallel option that pfan does not have"
 	[ -z "$output" ]
 	run_pfan 255 --xapply echo ::: a
 	one_error_line "--xapply is a GNU parallel option that pfan does not have; use --link"
-	run_pfan 255 --eta=1 echo ::: a
-	one_error_line "--eta is a GNU parallel option that pfan does not have"
+	run_pfan 255 --total-jobs=1 echo ::: a
+	one_error_line "--total-jobs is a GNU parallel option that pfan does not have"
 	run_pfan 255 -t echo ::: a
 	one_error_line "-t is a GNU parallel option that pfan does not have"
 }
