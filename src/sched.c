@@ -518,6 +518,10 @@ on_job_started(void *arg)
 
 	j->start_wall = wall_now();
 	j->start_mono = mono_now();
+	/* --delay counts from here too: a start that took a while to happen
+	 * pushes the next one back, so the joblog's starts are the delay apart
+	 * however busy the machine is. */
+	throttle_started(s->thr);
 	job_set_state(j, JOB_RUNNING);
 	arm_timeout(s, j);
 }
