@@ -1,8 +1,8 @@
 /* options.c: the command line. One table drives getopt_long and --help
- * (and through --help, the man page test), and through options_dump the
- * shell completions built from it. */
-#include <ctype.h>
-#include <errno.h>
+ * (and through --help, the bash completion and the man page test). The
+ * values are read by optvalue.c, the words after the options by optpos.c;
+ * optgnu.c answers for GNU parallel's options pfan lacks; options_dump
+ * prints the table for the shell completions built from it. */
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -11,7 +11,9 @@
 #include <sys/resource.h>
 
 #include "errors.h"
+#include "optgnu.h"
 #include "options.h"
+#include "optpos.h"
 #include "xalloc.h"
 
 enum opt_id {
@@ -152,94 +154,6 @@ static const struct { char c; int id; } short_alias[] = {
 };
 #define NSHORT_ALIAS (sizeof short_alias / sizeof short_alias[0])
 
-/* GNU parallel options that pfan does not have, with what to use instead
- * where there is something. They get a message that says so, never
- * "unknown option" and never a guess; --help and the man page list them. */
-static const struct { const char *name; const char *instead; } gnu_only[] = {
-	{ "basefile", NULL }, { "bf", NULL },
-	{ "total-jobs", NULL }, { "total", NULL },
-	{ "transferfile", NULL }, { "tf", NULL }, { "return", NULL },
-	{ "cleanup", NULL }, { "trc", NULL }, { "transfer", NULL },
-	{ "onall", NULL }, { "nonall", NULL }, { "env", NULL },
-	{ "pipe", NULL },
-	{ "pipepart", NULL }, { "pipe-part", NULL }, { "block", NULL },
-	{ "block-size", NULL }, { "recstart", NULL }, { "recend", NULL },
-	{ "regexp", NULL }, { "remove-rec-sep", NULL }, { "removerecsep", NULL },
-	{ "rrs", NULL }, { "cat", NULL }, { "fifo", NULL },
-	{ "round-robin", NULL }, { "round", NULL }, { "block-timeout", NULL },
-	{ "bt", NULL }, { "spreadstdin", NULL }, { "tee", NULL },
-	{ "shard", NULL }, { "bin", NULL }, { "group-by", NULL },
-	{ "ssh", "-S/-H with ~/.ssh/config (pfan speaks SSH itself)" },
-	{ "ssh-delay", NULL }, { "controlmaster", "nothing: pfan keeps one connection per host open already" },
-	{ "sshdelay", NULL }, { "filter-hosts", "pfan --check (planned) or --debug" },
-	{ "rsync-opts", NULL }, { "sql", NULL }, { "sqlmaster", NULL },
-	{ "sql-master", NULL }, { "sqlandworker", NULL }, { "sql-and-worker", NULL },
-	{ "sqlworker", NULL }, { "sql-worker", NULL }, { "semaphore", NULL },
-	{ "sem", NULL }, { "semaphore-name", NULL }, { "semaphoretimeout", NULL },
-	{ "semaphore-timeout", NULL }, { "fg", NULL }, { "bg", NULL },
-	{ "wait", NULL }, { "id", NULL }, { "shebang", NULL },
-	{ "hashbang", NULL }, { "shebang-wrap", NULL }, { "embed", NULL },
-	{ "profile", NULL }, { "tmux", NULL }, { "tmuxpane", NULL },
-	{ "tty", NULL }, { "open-tty", NULL }, { "interactive", NULL },
-	{ "xapply", "--link" }, { "csv", "--colsep ," },
-	{ "color", NULL }, { "color-failed", NULL }, { "ctag", "--tag" },
-	{ "ctagstring", NULL }, { "compress", NULL }, { "compress-program", NULL },
-	{ "decompress-program", NULL }, { "latest-line", "--line-buffer" },
-	{ "ll", "--line-buffer" }, { "limit", NULL }, { "noswap", NULL },
-	{ "memsuspend", NULL }, { "no-keep-order", NULL },
-	{ "keeporder", "--keep-order" }, { "record-env", NULL },
-	{ "parens", NULL }, { "rpl", NULL }, { "gnu", NULL }, { "minversion", NULL },
-	{ "number-of-cpus", NULL }, { "number-of-cores", NULL },
-	{ "number-of-sockets", NULL }, { "number-of-threads", NULL },
-	{ "use-cores-instead-of-threads", NULL }, { "use-cpus-instead-of-cores", NULL },
-	{ "use-sockets-instead-of-threads", NULL }, { "show-limits", NULL },
-	{ "shell-quote", NULL }, { "shell-completion", NULL }, { "silent", NULL },
-	{ "skip-first-line", NULL }, { "hgrp", NULL }, { "hostgroups", NULL },
-	{ "template", NULL }, { "tmpl", NULL }, { "term-seq", NULL },
-	{ "plain", NULL }, { "retry-failed", "--resume-failed FILE" },
-	{ "exit", NULL }, { "filter", NULL }, { "max-chars", NULL },
-	{ "max-line-length-allowed", NULL }, { "max-lines", NULL },
-	{ "process-slot-var", "{%} or $PFAN_SLOT" },
-	{ "seqreplace", NULL }, { "slotreplace", NULL }, { "basenamereplace", NULL },
-	{ "bnr", NULL }, { "dirnamereplace", NULL }, { "dnr", NULL },
-	{ "extensionreplace", NULL }, { "er", NULL },
-	{ "basenameextensionreplace", NULL }, { "bner", NULL },
-	{ "replace", NULL }, { "quote", NULL },
-};
-#define NGNU_ONLY (sizeof gnu_only / sizeof gnu_only[0])
-static const char gnu_only_short[] = "JLMlpstxieoq";
-
-/* The gnu_only row for a long option name of len bytes, or NULL. */
-static const char *const *
-gnu_only_find(const char *name, size_t len)
-{
-	for (size_t i = 0; i < NGNU_ONLY; i++)
-		if (strlen(gnu_only[i].name) == len && strncmp(gnu_only[i].name, name, len) == 0)
-			return &gnu_only[i].name;
-	return NULL;
-}
-
-/* The message for an option pfan does not have: GNU parallel's, or not
- * an option at all. tok is the word as typed ("--bar=1", "-t"). */
-static char *
-not_an_option(const char *tok, int shortopt)
-{
-	if (shortopt != 0) {
-		if (strchr(gnu_only_short, shortopt) != NULL)
-			return xasprintf("-%c is a GNU parallel option that pfan does not have "
-			    "(see pfan --help)", shortopt);
-		return xasprintf("unknown option -%c (see pfan --help)", shortopt);
-	}
-	size_t len = strcspn(tok + 2, "=");
-	const char *const *g = gnu_only_find(tok + 2, len);
-	if (g == NULL)
-		return xasprintf("unknown option %.*s (see pfan --help)", (int)len + 2, tok);
-	if (g[1] != NULL)
-		return xasprintf("--%s is a GNU parallel option that pfan does not have; use %s",
-		    g[0], g[1]);
-	return xasprintf("--%s is a GNU parallel option that pfan does not have", g[0]);
-}
-
 /* A million retries of one job is already more than anyone means. */
 #define RETRIES_MAX 1000000u
 
@@ -267,203 +181,103 @@ options_usage(FILE *fp)
 			    d->argname ? " " : "", d->argname ? d->argname : "");
 		fprintf(fp, "  %-30s %s\n", left, d->help);
 	}
-	fputs("\nGNU parallel options that pfan does not have (each says so when used):\n", fp);
-	size_t col = 0;
-	for (size_t i = 0; i < NGNU_ONLY; i++) {
-		size_t w = strlen(gnu_only[i].name) + 3;
-		if (col + w > 78) {
-			fputc('\n', fp);
-			col = 0;
-		}
-		col += (size_t)fprintf(fp, "%s--%s", col ? " " : "", gnu_only[i].name);
-	}
-	for (const char *c = gnu_only_short; *c; c++) {
-		if (col + 3 > 78) {
-			fputc('\n', fp);
-			col = 0;
-		}
-		col += (size_t)fprintf(fp, "%s-%c", col ? " " : "", *c);
-	}
+	optgnu_usage(fp);
 	fputs("\n\nExit status: the number of failed jobs (at most 101); 255 for pfan's own\n"
 	    "errors; 128+N when interrupted by signal N. See pfan(1).\n", fp);
 }
 
-/* The one way numbers are read: decimal digits only. strtoul and strtod
- * alone also take leading blanks, a sign, "0x10", "inf" and "nan", and
- * strtoul turns "-1" into ULONG_MAX. */
-static bool
-decimal(const char *s, bool fraction)
-{
-	size_t digits = strspn(s, "0123456789");
-
-	if (fraction && s[digits] == '.') {
-		size_t more = strspn(s + digits + 1, "0123456789");
-		return digits + more > 0 && s[digits + 1 + more] == '\0';
-	}
-	return digits > 0 && s[digits] == '\0';
-}
-
+/* Each option's value into struct pfan_opts: optvalue.c reads it. */
 static int
 parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out,
     char **cause)
 {
-	unsigned long v;
-
-	if (!decimal(s, false)) {
-		*cause = xasprintf("--%s: '%s' is not a whole number", opt, s);
-		return PFAN_E_INPUT;
-	}
-	errno = 0;
-	v = strtoul(s, NULL, 10);
-	if (errno != ERANGE && v < min) {
-		*cause = xasprintf("--%s: must be at least %u", opt, min);
-		return PFAN_E_INPUT;
-	}
-	if (errno == ERANGE || v > max) {
-		*cause = xasprintf("--%s: '%s' is out of range (%u to %u)", opt, s, min, max);
-		return PFAN_E_INPUT;
-	}
-	*out = (unsigned)v;
-	return PFAN_OK;
+	return optvalue_uint(opt, s, min, max, out, cause);
 }
 
-/* nonzero: 0 is refused, where it could mean nothing useful. */
 static int
 parse_secs(const char *opt, const char *s, bool nonzero, double *out, char **cause)
 {
-	double v;
-
-	if (!decimal(s, true)) {
-		*cause = xasprintf("--%s: '%s' is not a number of seconds (like 5 or 0.5)", opt, s);
-		return PFAN_E_INPUT;
-	}
-	errno = 0;
-	v = strtod(s, NULL);
-	if (errno == ERANGE || !isfinite(v)) {
-		*cause = xasprintf("--%s: '%s' is out of range", opt, s);
-		return PFAN_E_INPUT;
-	}
-	if (nonzero && v <= 0) {
-		*cause = xasprintf("--%s: must be more than 0 seconds", opt);
-		return PFAN_E_INPUT;
-	}
-	*out = v;
-	return PFAN_OK;
+	return optvalue_secs(opt, s, nonzero, out, cause);
 }
 
-/* A whole number, or N% (a fraction in *pct). */
-static bool
-count_or_pct(const char *s, unsigned *count, double *pct)
+static int
+parse_duration(const char *opt, const char *s, double *out, char **cause)
 {
-	char *end;
-	double v;
-
-	/* decimal only: strtod would take 0x1 and 1e2 */
-	if (*s < '0' || *s > '9' || s[strspn(s, "0123456789.%")] != '\0')
-		return false;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || !isfinite(v))
-		return false;
-	if (strcmp(end, "%") == 0 && v > 0 && v <= 100) {
-		*count = 0;
-		*pct = v / 100;
-		return true;
-	}
-	if (*end != '\0' || v != floor(v) || v < 1 || v > UINT_MAX)
-		return false;
-	*count = (unsigned)v;
-	*pct = 0;
-	return true;
+	return optvalue_duration(opt, s, out, cause);
 }
 
-/* GNU parallel's forms: WHEN,WHAT=N or N%, never, and the old numbers
- * 0 1 2 -1 -2 and N% (soon,fail=N%). */
+static int
+parse_size(const char *opt, const char *s, unsigned long long *out, char **cause)
+{
+	return optvalue_size(opt, s, out, cause);
+}
+
+static int
+parse_timeout(struct pfan_opts *o, const char *s, char **cause)
+{
+	return optvalue_timeout(s, &o->timeout, &o->timeout_pct, cause);
+}
+
+static int
+parse_nice(struct pfan_opts *o, const char *s, char **cause)
+{
+	return optvalue_nice(s, &o->nice, cause);
+}
+
+static int
+parse_load(struct pfan_opts *o, const char *s, char **cause)
+{
+	return optvalue_load(s, &o->load, cause);
+}
+
+static int
+parse_trim(struct pfan_opts *o, const char *s, char **cause)
+{
+	return optvalue_trim(s, &o->input.trim, cause);
+}
+
+/* never leaves what an earlier --halt counted as it was. */
 static int
 parse_halt(struct pfan_opts *o, const char *s, char **cause)
 {
-	static const struct { const char *old, *now; } old_forms[] = {
-		{ "0", "never" }, { "1", "soon,fail=1" }, { "2", "now,fail=1" },
-		{ "-1", "soon,success=1" }, { "-2", "now,success=1" },
-	};
-	static const struct { const char *name; enum halt_what what; } whats[] = {
-		{ "fail=", HALT_FAIL }, { "success=", HALT_SUCCESS }, { "done=", HALT_DONE },
-	};
-	const char *given = s, *comma, *cond;
-	char pct_form[64];
-	size_t wl;
+	struct optvalue_halt h;
 
-	for (size_t i = 0; i < sizeof old_forms / sizeof old_forms[0]; i++)
-		if (strcmp(s, old_forms[i].old) == 0)
-			s = old_forms[i].now;
-	if (*s >= '0' && *s <= '9' && s[strlen(s) - 1] == '%' && strlen(s) < 32) {
-		snprintf(pct_form, sizeof pct_form, "soon,fail=%s", s);
-		s = pct_form;
+	if (optvalue_halt(s, &h, cause) != PFAN_OK)
+		return PFAN_E_INPUT;
+	o->halt_when = h.when;
+	if (h.when != HALT_NEVER) {
+		o->halt_what = h.what;
+		o->halt_count = h.count;
+		o->halt_pct = h.pct;
 	}
-	comma = strchr(s, ',');
-	wl = comma ? (size_t)(comma - s) : strlen(s);
-	cond = comma ? comma + 1 : NULL;
-	if (wl == 3 && strncmp(s, "now", 3) == 0)
-		o->halt_when = HALT_NOW;
-	else if (wl == 4 && strncmp(s, "soon", 4) == 0)
-		o->halt_when = HALT_SOON;
-	else if (wl == 5 && strncmp(s, "never", 5) == 0 && cond == NULL) {
-		o->halt_when = HALT_NEVER;
-		return PFAN_OK;
-	} else
-		goto bad;
-	if (cond == NULL)
-		goto bad;
-	for (size_t i = 0; i < sizeof whats / sizeof whats[0]; i++) {
-		size_t n = strlen(whats[i].name);
-		if (strncmp(cond, whats[i].name, n) == 0 &&
-		    count_or_pct(cond + n, &o->halt_count, &o->halt_pct)) {
-			o->halt_what = whats[i].what;
-			return PFAN_OK;
-		}
-	}
-bad:
-	*cause = xasprintf("--halt: '%s': expected now|soon,fail|success|done=N|N%% "
-	    "(or never, 0, 1, 2, -1, -2, N%%)", given);
-	return PFAN_E_INPUT;
+	return PFAN_OK;
 }
 
-/* -d's escapes, as printf(1) reads them: \n \t \r \a \b \f \v \\,
- * \NNN octal (so \0 is NUL) and \xHH. */
+/* Only the field of the form given: -j N% leaves an earlier -j N's N. */
+static int
+parse_jobs(struct pfan_opts *o, const char *s, char **cause)
+{
+	struct optvalue_jobs j;
+
+	o->jobs_given = true;
+	if (optvalue_jobs(s, &j, cause) != PFAN_OK)
+		return PFAN_E_INPUT;
+	o->jobs_kind = j.kind;
+	if (j.kind == JOBS_PCT)
+		o->jobs_pct = j.pct;
+	else
+		o->jobs = j.n;
+	return PFAN_OK;
+}
+
 static int
 parse_delim(struct pfan_opts *o, const char *s, char **cause)
 {
-	static const char esc[] = "n\nt\tr\ra\ab\bf\fv\v\\\\";
-	char *d = xmalloc(strlen(s) + 1);
-	size_t n = 0;
+	char *d;
+	size_t n;
 
-	for (const char *p = s; *p != '\0'; p++) {
-		const char *e;
-		if (*p != '\\' || p[1] == '\0') {
-			d[n++] = *p;
-		} else if (p[1] >= '0' && p[1] <= '7') {
-			int v = 0, k;
-			for (k = 1; k <= 3 && p[k] >= '0' && p[k] <= '7'; k++)
-				v = v * 8 + (p[k] - '0');
-			d[n++] = (char)v;
-			p += k - 1;
-		} else if (p[1] == 'x' && isxdigit((unsigned char)p[2])) {
-			int k = isxdigit((unsigned char)p[3]) ? 2 : 1;
-			char hex[3] = { p[2], k == 2 ? p[3] : '\0', '\0' };
-			d[n++] = (char)strtol(hex, NULL, 16);
-			p += k + 1;
-		} else if ((e = strchr(esc, p[1])) != NULL && (e - esc) % 2 == 0) {
-			d[n++] = e[1];
-			p++;
-		} else {
-			d[n++] = *p;
-		}
-	}
-	if (n == 0) {
-		free(d);
-		*cause = xstrdup("--delimiter: must not be empty");
+	if (optvalue_delim(s, &d, &n, cause) != PFAN_OK)
 		return PFAN_E_INPUT;
-	}
 	free(o->delim_buf);
 	o->delim_buf = d;
 	o->input.delim = d;
@@ -471,40 +285,17 @@ parse_delim(struct pfan_opts *o, const char *s, char **cause)
 	return PFAN_OK;
 }
 
-/* -j N, +N, -N, N%; 0: as many as possible. */
 static int
-parse_jobs(struct pfan_opts *o, const char *s, char **cause)
+parse_max_replace(struct pfan_opts *o, const char *s, char **cause)
 {
-	const char *given = s;
-	char *end;
-	double v;
+	unsigned n;
 
-	o->jobs_given = true;
-	o->jobs_kind = *s == '+' ? JOBS_PLUS : *s == '-' ? JOBS_MINUS : JOBS_ABS;
-	if (*s == '+' || *s == '-')
-		s++;
-	if (s[strspn(s, "0123456789.%")] != '\0')
-		goto bad;   /* strtod would take hex, exponents, inf */
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s < '0' || *s > '9' || errno != 0 || !isfinite(v))
-		goto bad;
-	if (v > UINT_MAX && *end == '\0') {
-		*cause = xasprintf("--jobs: '%s' is out of range (0 to %u)", given, UINT_MAX);
+	if (parse_uint("max-replace-args", s, 0, UINT_MAX, &n, cause) != PFAN_OK)
 		return PFAN_E_INPUT;
-	}
-	if (o->jobs_kind == JOBS_ABS && strcmp(end, "%") == 0 && v > 0) {
-		o->jobs_kind = JOBS_PCT;
-		o->jobs_pct = v / 100;
-		return PFAN_OK;
-	}
-	if (*end != '\0' || v != floor(v))
-		goto bad;
-	o->jobs = (unsigned)v;
+	o->input.no_args = n == 0;
+	o->input.max_args = n > 0 ? n : 1;
+	o->max_args_given = true;
 	return PFAN_OK;
-bad:
-	*cause = xasprintf("--jobs: '%s' is not N, +N, -N or N%%", given);
-	return PFAN_E_INPUT;
 }
 
 unsigned
@@ -534,172 +325,6 @@ options_jobs_slots(const struct pfan_opts *o, unsigned cores)
 	return n < 1 ? 1 : n > UINT_MAX ? UINT_MAX : (unsigned)n;
 }
 
-int
-options_parse_duration(const char *s, double *out)
-{
-	double total = 0;
-	const char *p = s;
-	bool units = false;
-
-	/* Decimal digits and GNU's units only: strtod would also take hex,
-	 * exponents and "inf". */
-	if (*s == '\0' || s[strspn(s, "0123456789.smhdSMHD")] != '\0')
-		return PFAN_E_INPUT;
-	while (*p != '\0') {
-		char *end;
-		double v, mult = 1;
-		if ((*p < '0' || *p > '9') && *p != '.')
-			return PFAN_E_INPUT;
-		errno = 0;
-		v = strtod(p, &end);
-		if (end == p || errno != 0 || !isfinite(v))
-			return PFAN_E_INPUT;
-		switch (*end) {
-		case 's': case 'S': mult = 1; break;
-		case 'm': case 'M': mult = 60; break;
-		case 'h': case 'H': mult = 3600; break;
-		case 'd': case 'D': mult = 86400; break;
-		case '\0':
-			if (units)   /* 1m30 is not a duration */
-				return PFAN_E_INPUT;
-			*out = v;
-			return PFAN_OK;
-		default: return PFAN_E_INPUT;
-		}
-		units = true;
-		total += v * mult;
-		p = end + 1;
-	}
-	*out = total;
-	return PFAN_OK;
-}
-
-static int
-parse_trim(struct pfan_opts *o, const char *s, char **cause)
-{
-	static const struct { const char *name; enum input_trim trim; } t[] = {
-		{ "n", TRIM_NONE }, { "l", TRIM_LEFT }, { "r", TRIM_RIGHT },
-		{ "lr", TRIM_BOTH }, { "rl", TRIM_BOTH },
-	};
-
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (strcmp(s, t[i].name) == 0) {
-			o->input.trim = t[i].trim;
-			return PFAN_OK;
-		}
-	*cause = xasprintf("--trim: '%s': expected n, l, r, lr or rl", s);
-	return PFAN_E_INPUT;
-}
-
-static int
-parse_duration(const char *opt, const char *s, double *out, char **cause)
-{
-	if (options_parse_duration(s, out) != PFAN_OK) {
-		*cause = xasprintf("--%s: '%s' is not a duration (SECS, or units: 1h30m, 2.5s, 1d)",
-		    opt, s);
-		return PFAN_E_INPUT;
-	}
-	return PFAN_OK;
-}
-
-static int
-parse_timeout(struct pfan_opts *o, const char *s, char **cause)
-{
-	size_t n = strlen(s);
-
-	o->timeout = o->timeout_pct = 0;
-	if (n > 1 && s[n - 1] == '%') {
-		char *end;
-		double v = strtod(s, &end);
-		if (*s >= '0' && *s <= '9' && end == s + n - 1 && isfinite(v) && v > 0) {
-			o->timeout_pct = v / 100;
-			return PFAN_OK;
-		}
-		*cause = xasprintf("--timeout: '%s' is not a percentage", s);
-		return PFAN_E_INPUT;
-	}
-	return parse_duration("timeout", s, &o->timeout, cause);
-}
-
-/* GNU parallel's sizes: K M G T P are powers of 1024 (Ki Mi ... too),
- * k m g t p powers of 1000. */
-static int
-parse_size(const char *opt, const char *s, unsigned long long *out, char **cause)
-{
-	static const char units[] = "kmgtp";
-	char *end;
-	double v, mult = 1;
-	const char *u;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s < '0' || *s > '9' || errno != 0 || !isfinite(v))
-		goto bad;
-	if (*end != '\0') {
-		if ((u = strchr(units, (char)(*end | 0x20))) == NULL)
-			goto bad;
-		bool binary = (*end >= 'A' && *end <= 'Z') || end[1] == 'i' || end[1] == 'I';
-		for (const char *k = units; k <= u; k++)
-			mult *= binary ? 1024 : 1000;
-		end += (end[1] == 'i' || end[1] == 'I') ? 2 : 1;
-		if (*end != '\0')
-			goto bad;
-	}
-	v *= mult;
-	if (v >= 1.8e19)
-		goto bad;
-	*out = (unsigned long long)v;
-	return PFAN_OK;
-bad:
-	*cause = xasprintf("--%s: '%s' is not a size (bytes, or with k K m M g G t T)", opt, s);
-	return PFAN_E_INPUT;
-}
-
-static int
-parse_max_replace(struct pfan_opts *o, const char *s, char **cause)
-{
-	unsigned n;
-
-	if (parse_uint("max-replace-args", s, 0, UINT_MAX, &n, cause) != PFAN_OK)
-		return PFAN_E_INPUT;
-	o->input.no_args = n == 0;
-	o->input.max_args = n > 0 ? n : 1;
-	o->max_args_given = true;
-	return PFAN_OK;
-}
-
-static int
-parse_nice(struct pfan_opts *o, const char *s, char **cause)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < -20 || v > 19) {
-		*cause = xasprintf("--nice: '%s' is not a niceness (-20 to 19)", s);
-		return PFAN_E_INPUT;
-	}
-	o->nice = (int)v;
-	return PFAN_OK;
-}
-
-static int
-parse_load(struct pfan_opts *o, const char *s, char **cause)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0) {
-		*cause = xasprintf("--load: '%s' is not a load average (more than 0)", s);
-		return PFAN_E_INPUT;
-	}
-	o->load = v;
-	return PFAN_OK;
-}
-
 static void
 push_str(char ***v, size_t *n, char *s)
 {
@@ -710,13 +335,7 @@ push_str(char ***v, size_t *n, char *s)
 static void
 add_source(struct pfan_opts *o, enum input_kind kind, const char *path)
 {
-	struct input_config *in = &o->input;
-
-	in->sources = xreallocarray(in->sources, in->nsources + 1, sizeof *in->sources);
-	memset(&in->sources[in->nsources], 0, sizeof *in->sources);
-	in->sources[in->nsources].kind = kind;
-	in->sources[in->nsources].path = path;
-	in->nsources++;
+	optpos_add_source(&o->input, kind, path);
 }
 
 static int
@@ -807,79 +426,6 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	return PFAN_OK;
 }
 
-static bool
-blank_words(char **words, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (words[i][strspn(words[i], " \t\n")] != '\0')
-			return false;
-	return true;
-}
-
-/* Which separator argv[i] is: 0 none, 1 ::: (values), 2 :::: (files);
- * *linked for the :::+ and ::::+ forms. */
-static int
-separator(const struct pfan_opts *o, const char *w, bool *linked)
-{
-	const char *seps[2] = { o->arg_sep ? o->arg_sep : ":::",
-	    o->arg_file_sep ? o->arg_file_sep : "::::" };
-
-	for (int k = 0; k < 2; k++) {
-		size_t n = strlen(seps[k]);
-		if (strncmp(w, seps[k], n) != 0)
-			continue;
-		if (w[n] == '\0' || (w[n] == '+' && w[n + 1] == '\0')) {
-			*linked = w[n] == '+';
-			return k + 1;
-		}
-	}
-	return 0;
-}
-
-/* Splits what follows the options: the template words, then ::: lists
- * and :::: files in order (their + forms link to the source before). */
-static int
-parse_positional(struct pfan_opts *o, int argc, char **argv, int i, char **cause)
-{
-	bool linked;
-
-	o->template = &argv[i];
-	while (i < argc && separator(o, argv[i], &linked) == 0)
-		i++;
-	o->ntemplate = (int)(&argv[i] - o->template);
-	if (o->ntemplate > 0 && blank_words(o->template, o->ntemplate)) {
-		/* GNU parallel runs the values themselves then: 'pfan "" ::: rm'
-		 * would run rm. A command must be said. */
-		*cause = xstrdup("the command is empty");
-		return PFAN_E_INPUT;
-	}
-	while (i < argc) {
-		int kind = separator(o, argv[i], &linked);
-		const char *sep = argv[i++];
-		int start = i;
-		bool l;
-		while (i < argc && separator(o, argv[i], &l) == 0)
-			i++;
-		if (i == start) {
-			*cause = xasprintf("no values after %s", sep);
-			return PFAN_E_INPUT;
-		}
-		if (kind == 2) {
-			for (int k = start; k < i; k++) {
-				add_source(o, INPUT_FILE, argv[k]);
-				o->input.sources[o->input.nsources - 1].linked = linked;
-			}
-		} else {
-			add_source(o, INPUT_LIST, NULL);
-			struct input_source *src = &o->input.sources[o->input.nsources - 1];
-			src->items = &argv[start];
-			src->nitems = (size_t)(i - start);
-			src->linked = linked;
-		}
-	}
-	return PFAN_OK;
-}
-
 /* getopt_long's two tables, from opt_table. */
 struct getopt_tables {
 	struct option longopts[NOPTS + 1];
@@ -962,18 +508,18 @@ parse_pass(struct pfan_opts *o, int argc, char **argv, bool gnu_resume, char **c
 		 * option is swallowed by one of pfan's. */
 		if (li >= 0 && c != '?' && strncmp(argv[before], "--", 2) == 0 &&
 		    strcspn(argv[before] + 2, "=") != strlen(t.longopts[li].name)) {
-			*cause = not_an_option(argv[before], 0);
+			*cause = optgnu_not_an_option(argv[before], 0);
 			return PFAN_E_INPUT;
 		}
 		if (c == '?') {
 			if (optopt != 0 && optopt < 256)
-				*cause = not_an_option(NULL, optopt);
+				*cause = optgnu_not_an_option(NULL, optopt);
 			else
-				*cause = not_an_option(argv[optind - 1], 0);
+				*cause = optgnu_not_an_option(argv[optind - 1], 0);
 			return PFAN_E_INPUT;
 		}
 		if (c == ':' && strncmp(argv[before], "--", 2) == 0 && !exact_long(argv[before])) {
-			*cause = not_an_option(argv[before], 0);
+			*cause = optgnu_not_an_option(argv[before], 0);
 			return PFAN_E_INPUT;
 		}
 		if (c == ':') {
@@ -985,7 +531,8 @@ parse_pass(struct pfan_opts *o, int argc, char **argv, bool gnu_resume, char **c
 	}
 	if (o->resume_flag)
 		o->resume = o->joblog;
-	return parse_positional(o, argc, argv, optind, cause);
+	return optpos_split(argc, argv, optind, o->arg_sep, o->arg_file_sep,
+	    &o->template, &o->ntemplate, &o->input, cause);
 }
 
 /* GNU parallel's `--joblog FILE --resume` and pfan's `--resume FILE` are
@@ -1028,28 +575,8 @@ options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
 	return parse_pass(o, argc, argv, false, cause);
 }
 
-/* What may be given with `pfan --resume FILE` alone: how the recorded run
- * runs (slots, hosts, output, limits), never which jobs it has (its input
- * and command) or where it logs (FILE itself). */
-static bool
-replay_may_change(int id)
-{
-	static const int ok[] = {
-		OPT_JOBS, OPT_DRY_RUN, OPT_RETRIES, OPT_HALT, OPT_TIMEOUT,
-		OPT_KEEP_ORDER, OPT_LINE_BUFFER, OPT_TAG, OPT_RESULTS, OPT_HOSTFILE,
-		OPT_SSHLOGIN, OPT_ACCEPT_NEW, OPT_KEEPALIVE, OPT_CONNECT_TIMEOUT,
-		OPT_HOST_WAIT, OPT_VERBOSE, OPT_QUIET, OPT_NOOP, OPT_DEBUG,
-		OPT_TAGSTRING, OPT_UNGROUP, OPT_GROUP, OPT_FILES, OPT_TMPDIR,
-		OPT_WORKDIR,
-		OPT_BAR, OPT_ETA, OPT_PROGRESS, OPT_SUMMARY,
-	};
 
-	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-		if (ok[i] == id)
-			return true;
-	return false;
-}
-
+/* The option's first name in the table (NULL for -m -X -E -I). */
 static const char *
 opt_name(int id)
 {
@@ -1059,13 +586,8 @@ opt_name(int id)
 	return "?";
 }
 
-/* Calls each(word index range) for every option group of argv (one word,
- * or an option and its value, or a bundle like -kj4) and returns where
- * the options end: the first template word, or the "--" before it. */
-typedef int (*group_fn)(void *data, int id, int start, int end, char **cause);
-
-static int
-walk_options(int argc, char **argv, group_fn each, void *data, int *end,
+int
+options_walk(int argc, char **argv, options_group_fn each, void *data, int *end,
     char **cause)
 {
 	struct getopt_tables t;
@@ -1084,82 +606,16 @@ walk_options(int argc, char **argv, group_fn each, void *data, int *end,
 			ids[nids++] = canonical_id(c);
 		if (optind == start)
 			continue;   /* more of a bundle to come */
-		for (int i = 0; i < nids; i++)
-			if (each(data, ids[i], start, optind, cause) != PFAN_OK)
+		for (int i = 0; i < nids; i++) {
+			struct options_group g = { opt_name(ids[i]), ids[i] < 256 ? ids[i] : 0,
+			    start, optind };
+			if (each(data, &g, cause) != PFAN_OK)
 				return PFAN_E_INPUT;
+		}
 		nids = 0;
 		start = optind;
 	}
 	*end = start < optind && strcmp(argv[start], "--") == 0 ? start : optind;
-	return PFAN_OK;
-}
-
-struct extra {
-	char **argv;
-	char **words;
-	int n;
-	int skip_until;   /* the words of --resume FILE */
-};
-
-static int
-take_extra(void *data, int id, int start, int end, char **cause)
-{
-	struct extra *x = data;
-
-	if (id == OPT_RESUME || id == OPT_RESUME_FAILED) {
-		x->skip_until = end;
-		return PFAN_OK;
-	}
-	if (!replay_may_change(id)) {
-		if (strncmp(x->argv[start], "--", 2) == 0 || id >= 256)
-			*cause = xasprintf("--%s: cannot be given with --resume FILE alone: "
-			    "it would change the run FILE records (to change it, give the "
-			    "whole command line with --resume FILE)", opt_name(id));
-		else
-			*cause = xasprintf("-%c: cannot be given with --resume FILE alone: "
-			    "it would change the run FILE records (to change it, give the "
-			    "whole command line with --resume FILE)", id);
-		return PFAN_E_INPUT;
-	}
-	/* A bundle calls once per option: add its words once. */
-	for (int i = start > x->skip_until ? start : x->skip_until; i < end; i++)
-		x->words[x->n++] = x->argv[i];
-	if (end > x->skip_until)
-		x->skip_until = end;
-	return PFAN_OK;
-}
-
-static int
-ignore_group(void *data, int id, int start, int end, char **cause)
-{
-	(void)data, (void)id, (void)start, (void)end, (void)cause;
-	return PFAN_OK;
-}
-
-int
-options_replay_argv(int rec_argc, char **rec_argv, int argc, char **argv,
-    int *out_argc, char ***out_argv, char **cause)
-{
-	struct extra x = { argv, xcalloc((size_t)argc + 1, sizeof (char *)), 0, 1 };
-	int end, ins, n = 0;
-	char **v;
-
-	if (walk_options(argc, argv, take_extra, &x, &end, cause) != PFAN_OK ||
-	    walk_options(rec_argc, rec_argv, ignore_group, NULL, &ins, cause) != PFAN_OK) {
-		free(x.words);
-		return PFAN_E_INPUT;
-	}
-	/* After the recorded options, so that a value given now wins. */
-	v = xcalloc((size_t)rec_argc + (size_t)x.n + 1, sizeof *v);
-	for (int i = 0; i < ins; i++)
-		v[n++] = rec_argv[i];
-	for (int i = 0; i < x.n; i++)
-		v[n++] = x.words[i];
-	for (int i = ins; i < rec_argc; i++)
-		v[n++] = rec_argv[i];
-	free(x.words);
-	*out_argc = n;
-	*out_argv = v;
 	return PFAN_OK;
 }
 

@@ -6,13 +6,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "input.h"
+#include "optvalue.h"
 
-enum halt_when { HALT_NEVER, HALT_SOON, HALT_NOW };
-/* What --halt counts: failed, succeeded, or finished (done=) jobs. */
-enum halt_what { HALT_FAIL, HALT_SUCCESS, HALT_DONE };
-/* -j N, +N (cores + N), -N (cores - N), N% (of the cores), 0 (as many as
- * the open-file limit allows, at most JOBS_MAX_CAP). */
-enum jobs_kind { JOBS_ABS, JOBS_PLUS, JOBS_MINUS, JOBS_PCT };
+/* -j 0: as many slots as the open-file limit allows, at most this. */
 #define JOBS_MAX_CAP 1024
 
 struct pfan_opts {
@@ -82,19 +78,25 @@ struct pfan_opts {
 /* Fills o from argv. PFAN_OK, or PFAN_E_INPUT with cause ("--jobs: 'x' is
  * not a number"). The strings point into argv. */
 int options_parse(struct pfan_opts *o, int argc, char **argv, char **cause);
-/* `pfan --resume FILE` alone replays FILE's recorded command line rec_argv;
- * argv is the one given now. The result (*out_argv, malloc'd, NULL-ended,
- * its strings borrowed) is rec_argv with argv's options (but --resume FILE)
- * added after the recorded ones, so that they win. PFAN_E_INPUT naming
- * the first option of argv that would change the run's jobs. */
-int options_replay_argv(int rec_argc, char **rec_argv, int argc, char **argv,
-    int *out_argc, char ***out_argv, char **cause);
+/* One option of a command line, as options_walk finds it: argv[start] to
+ * argv[end - 1] are its words (the option and its value; a bundle like
+ * -kj4 gives each of its options all its words). */
+struct options_group {
+	const char *name;   /* its first long name in the table ("jobs" for -P
+			     * and --max-procs too); NULL for -m -X -E -I */
+	int letter;         /* its short letter ('j' for -P too), or 0 */
+	int start, end;
+};
+typedef int (*options_group_fn)(void *data, const struct options_group *g,
+    char **cause);
+/* Calls each for every option of argv in order, and sets *end to where the
+ * options end: the first template word, or the "--" before it.
+ * PFAN_E_INPUT when a word is no option pfan knows, or each refuses one. */
+int options_walk(int argc, char **argv, options_group_fn each, void *data,
+    int *end, char **cause);
 void options_usage(FILE *fp);
 /* The slots -j asks for on a machine with `cores` cores (at least 1). */
 unsigned options_jobs_slots(const struct pfan_opts *o, unsigned cores);
-/* Seconds in s: a number, or GNU parallel's units (1h30m, 2.5s, 1d).
- * PFAN_OK or PFAN_E_INPUT. */
-int options_parse_duration(const char *s, double *out);
 /* The table, a tab-separated line per option name, for completions/gen.awk. */
 void options_dump(FILE *fp);
 void options_free(struct pfan_opts *o);

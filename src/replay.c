@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "log.h"
+#include "optreplay.h"
 #include "quote.h"
 #include "replay.h"
 #include "xalloc.h"
@@ -79,7 +80,7 @@ replay_setup(struct replay **out, struct pfan_opts *o,
 		    path);
 		return PFAN_E_INPUT;
 	}
-	if (options_replay_argv(h->argc, (char **)h->argv, cli_argc, cli_argv, &argc, &argv,
+	if (optreplay_argv(h->argc, (char **)h->argv, cli_argc, cli_argv, &argc, &argv,
 	    cause) != PFAN_OK)
 		return PFAN_E_INPUT;
 	*out = xcalloc(1, sizeof **out);
