@@ -11,7 +11,9 @@ teardown_file() { ssh_teardown_file; }
 
 # Jobs wait at a barrier until N of them have started (ssh_barrier_job):
 # every job ok proves N ran at once, with no clock in the assertion. The
-# peak from the joblog must then agree, and never exceed the slots.
+# peak read from the joblog's times must never exceed the slots (it may
+# read lower: on a busy machine pfan can note a job's end before another's
+# start that happened first).
 
 @test "a host with 14 slots runs 14 jobs at once on a stock sshd" {
 	ssh_share_dir
@@ -20,7 +22,7 @@ teardown_file() { ssh_teardown_file; }
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[ "$(jq -s '[.[] | select(.seq != null and .status == "ok")] | length' jl.jsonl)" -eq 28 ]
-	[ "$(ssh_peak jl.jsonl node1)" -eq 14 ]
+	[ "$(ssh_peak jl.jsonl node1)" -le 14 ]
 	[ "$(wc -l <<<"$output")" -eq 28 ]
 }
 
@@ -31,7 +33,7 @@ teardown_file() { ssh_teardown_file; }
 	run --separate-stderr "$PFAN" -H hosts.yaml --joblog jl.jsonl "$(ssh_barrier_job 25)" ::: $(seq 25)
 	echo "$stderr"
 	[ "$status" -eq 0 ]
-	[ "$(ssh_peak jl.jsonl node1)" -eq 25 ]
+	[ "$(ssh_peak jl.jsonl node1)" -le 25 ]
 	[ $(( $(ssh_logins 1) - before )) -eq 3 ]
 }
 
@@ -45,7 +47,7 @@ teardown_file() { ssh_teardown_file; }
 	run --separate-stderr "$PFAN" -H hosts.yaml --joblog jl.jsonl "$(ssh_barrier_job 30)" ::: $(seq 300)
 	echo "$stderr"
 	[ "$status" -eq 0 ]
-	[ "$(ssh_peak jl.jsonl node1)" -eq 30 ]
+	[ "$(ssh_peak jl.jsonl node1)" -le 30 ]
 	conns=$(( $(ssh_logins 1) - before ))
 	echo "connections: $conns"
 	[ "$conns" -eq 3 ]
