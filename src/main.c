@@ -386,7 +386,7 @@ main(int argc, char **argv)
 {
 	struct run r;
 	struct sched_deps deps;
-	char *cause = NULL;
+	char *cause = NULL, *failed;
 	int status;
 
 	memset(&r, 0, sizeof r);
@@ -432,6 +432,11 @@ main(int argc, char **argv)
 	status = sched_run(r.sched);
 	if (r.progress != NULL)
 		progress_end(r.progress);
+	/* after the progress display's last line, never stuck to it */
+	if ((failed = sched_failure_line(r.sched)) != NULL) {
+		log_error("%s", failed);
+		free(failed);
+	}
 	/* --workdir ...: the hosts are still connected; a bounded wait. */
 	workdir_remove(r.loop, r.made, r.made_dirs, r.nmade,
 	    r.opts.connect_timeout > 0 ? r.opts.connect_timeout : 10);

@@ -880,11 +880,6 @@ sched_run(struct sched *s)
 	if (jobfeed_skipped(s->feed) > 0)
 		log_debug("--resume: skipped %llu finished jobs", jobfeed_skipped(s->feed));
 	s->nfailed += jobfeed_failed(s->feed);
-	char *summary = runfail_summary(s->rf, s->nfailed);
-	if (summary != NULL && s->interrupt_signo == 0 && !s->out_closed &&
-	    log_verbosity() > 0)
-		log_error("%s", summary);
-	free(summary);
 	if (s->interrupt_signo != 0)
 		return 128 + s->interrupt_signo;
 	if (s->fatal || jobfeed_read_error(s->feed))
@@ -932,6 +927,14 @@ executor_owners(const struct sched *s)
 		owner[v[i]->index] = i + 1 == s->nhosts || v[i + 1]->ex.impl != v[i]->ex.impl;
 	free(v);
 	return owner;
+}
+
+char *
+sched_failure_line(const struct sched *s)
+{
+	if (s->interrupt_signo != 0 || s->out_closed || log_verbosity() == 0)
+		return NULL;
+	return runfail_summary(s->rf, s->nfailed);
 }
 
 void

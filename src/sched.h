@@ -56,6 +56,11 @@ int sched_run(struct sched *s);
 /* Whether --halt stopped the run before its end. */
 bool sched_halted(const struct sched *s);
 /* Frees the scheduler and every host's executor (a shared one once). */
+/* After sched_run: the end-of-run line naming the first failed jobs
+ * ("60 jobs failed; first: job 1 on h0 exit 127, ..."), or NULL when
+ * there is none to print (no failure, interrupted, --quiet). The caller
+ * prints it once the progress display is done, and frees it. */
+char *sched_failure_line(const struct sched *s);
 void sched_free(struct sched *s);
 
 #endif

@@ -76,7 +76,7 @@ in_tmux() {
 	grep -Ex 'pfan summary:' err.txt
 }
 
-@test "--summary alone: the summary and no progress line; nothing without it" {
+@test "--summary alone: the summary and no progress line; no summary without it" {
 	run -1 --separate-stderr sh -c "'$PFAN' --summary -j2 'exit {}' ::: 0 0 1"
 	[ -z "$output" ]
 	printf '%s\n' "$stderr"
@@ -84,8 +84,9 @@ in_tmux() {
 	[[ "$stderr" == *"makespan"*"on 2 slots of 1 host"* ]]
 	[[ "$stderr" == *"ideal"*"% of the makespan"* ]]
 	[[ "$stderr" != *"ETA"* ]]
+	# without it: no summary, only the end-of-run line naming the failure
 	run -1 --separate-stderr sh -c "'$PFAN' -j2 'exit {}' ::: 0 0 1"
-	[ -z "$stderr" ]
+	[ "$stderr" = "pfan: 1 job failed; first: job 3 on local exit 1" ]
 }
 
 @test "--bar, --eta and --progress are pfan options now, not GNU-only" {
