@@ -24,6 +24,7 @@
 #include "resume.h"
 #include "sched.h"
 #include "sshhost.h"
+#include "sshjump.h"
 #include "template.h"
 #include "xalloc.h"
 
@@ -42,6 +43,7 @@ struct run {
 	struct sched *sched;
 	struct host_list hosts;
 	struct local *local;         /* one for all local hosts: one SIGCHLD */
+	struct sshjumps *jumps;      /* the jump hosts' connections (ProxyJump) */
 	unsigned ncores;             /* 0 until asked: sysconf reads /sys each time */
 };
 
@@ -309,6 +311,9 @@ add_remote_host(struct run *r, struct host_spec *spec)
 	so.accept_new_hostkeys = r->opts.accept_new_hostkeys;
 	so.keepalive = r->opts.keepalive;
 	so.connect_timeout = r->opts.connect_timeout;
+	if (spec->jump != NULL && r->jumps == NULL)
+		r->jumps = sshjumps_new(r->loop, &so);
+	so.jumps = r->jumps;
 	h = sched_add_host(r->sched, spec->name, spec->slots, false);
 	sh = sshhost_new(r->loop, spec, &so, &sched_host_ops, h);
 	sched_host_set_executor(h, sshhost_executor(sh));
@@ -336,6 +341,7 @@ static void
 teardown(struct run *r)
 {
 	sched_free(r->sched);
+	sshjumps_free(r->jumps);   /* after the hosts whose sessions ride on it */
 	loop_free(r->loop);
 	host_list_free(&r->hosts);
 	joblog_close(r->joblog);

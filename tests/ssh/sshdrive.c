@@ -199,7 +199,7 @@ ev_task_done(void *arg, struct sshconn *c, struct exec_task *t)
 }
 
 static const struct sshconn_events events = {
-	ev_ready, ev_lost, ev_retry, ev_full, ev_task_done, ev_kick,
+	ev_ready, ev_lost, ev_retry, ev_full, ev_task_done, ev_kick, NULL,
 };
 
 static int
