@@ -214,7 +214,7 @@ int
 main(int argc, char **argv)
 {
 	struct host_spec spec = { 0 };
-	struct ssh_options o = { false, 5, 10 };
+	struct ssh_options o = { false, 5, 10, NULL };
 	struct drive d = { 0 };
 	struct addrinfo hints = { 0 }, *ai = NULL;
 	const char *port = NULL;
