@@ -63,11 +63,15 @@ teardown_file() { ssh_teardown_file; }
 @test "a -J style list with user and port in ProxyJump works too" {
 	sed -i "s|^  ProxyJump jump|  ProxyJump $SSH_USER@jump:${SSH_PORT[1]}|" "$T/.ssh/config"
 	grep -v node3 hosts.yaml >node2.yaml
+	local before after
+	before=$(grep -c "direct_tcpip.*target ${SSH_ADDR[2]} port ${SSH_PORT[2]}" "$SSH_DIR/sshd1/sshd.log" || :)
 	HOME=$T run --separate-stderr "$PFAN" -H node2.yaml --joblog jl.jsonl \
 		'echo {}' ::: $(seq 4)
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[ "$(jq -s '[.[] | select(.host == "node2" and .status == "ok")] | length' jl.jsonl)" -eq 4 ]
+	after=$(grep -c "direct_tcpip.*target ${SSH_ADDR[2]} port ${SSH_PORT[2]}" "$SSH_DIR/sshd1/sshd.log")
+	[ "$after" -gt "$before" ]
 }
 
 @test "the jump host's key is checked like any other host's" {
