@@ -1,7 +1,7 @@
 /* hosts.c: the host list: building it from -S sshlogins and SLURM's
- * allocation, checking names, rejecting duplicates, and filling what is
- * left unset from ~/.ssh/config. The YAML hostfile is read in hostfile.c,
- * which hands its hosts to the same helpers. */
+ * allocation, checking names, rejecting duplicates. The YAML hostfile is
+ * read in hostfile.c, which hands its hosts to the same helpers; what is
+ * left unset is filled from ~/.ssh/config in hostcfg.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -27,7 +27,14 @@ host_spec_free(struct host_spec *h)
 	free(h->address);
 	free(h->user);
 	free(h->identity);
+	for (size_t i = 0; i < h->nidentities; i++)
+		free(h->identities[i]);
+	free(h->identities);
 	free(h->known_hosts);
+	if (h->jump != NULL) {
+		host_spec_free(h->jump);
+		free(h->jump);
+	}
 	for (size_t i = 0; i < h->ntags; i++)
 		free(h->tags[i]);
 	free(h->tags);
@@ -50,6 +57,15 @@ host_spec_copy(struct host_spec *dst, const struct host_spec *src)
 	dst->user = dup_or_null(src->user);
 	dst->identity = dup_or_null(src->identity);
 	dst->known_hosts = dup_or_null(src->known_hosts);
+	if (src->identities != NULL) {
+		dst->identities = xcalloc(src->nidentities + 1, sizeof *dst->identities);
+		for (size_t i = 0; i < src->nidentities; i++)
+			dst->identities[i] = xstrdup(src->identities[i]);
+	}
+	if (src->jump != NULL) {
+		dst->jump = xmalloc(sizeof *dst->jump);
+		host_spec_copy(dst->jump, src->jump);
+	}
 	dst->where = dup_or_null(src->where);
 	dst->tags = xcalloc(src->ntags + 1, sizeof *dst->tags);
 	for (size_t i = 0; i < src->ntags; i++)
@@ -518,77 +534,4 @@ hosts_add_slurm_env(struct host_list *hl, char **cause)
 	if (*cause != NULL)
 		return PFAN_E_INPUT;
 	return hosts_add_slurm(hl, nodes, cpus, cause);
-}
-
-/* ---- ~/.ssh/config and the last defaults ---- */
-
-/* Anyone who may write a known_hosts file may vouch for any host key:
- * warn once for each such file the hosts use. */
-static void
-warn_writable_known_hosts(const struct host_list *hl)
-{
-	for (size_t i = 0; i < hl->n; i++) {
-		const char *path = hl->v[i].known_hosts;
-		struct stat st;
-		bool seen = false;
-
-		if (hl->v[i].local || path == NULL)
-			continue;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = !hl->v[j].local && hl->v[j].known_hosts != NULL &&
-			    strcmp(hl->v[j].known_hosts, path) == 0;
-		if (seen || stat(path, &st) != 0 || !(st.st_mode & S_IWOTH))
-			continue;
-		log_warn("%s: known_hosts writable by anyone on this machine "
-		    "(mode %04o): anyone could make pfan trust any host key; "
-		    "fix with: chmod o-w %s", path, (unsigned)(st.st_mode & 07777),
-		    path);
-	}
-}
-
-int
-hosts_apply_ssh_config(struct host_list *hl, const char *config_path, char **cause)
-{
-	struct sshconfig *cfg;
-	char *home, *luser;
-	int rc;
-
-	*cause = NULL;
-	rc = sshconfig_load(&cfg, config_path, cause);
-	if (rc != PFAN_OK)
-		return rc;
-	home = sshconfig_home();
-	luser = sshconfig_local_user();
-	for (size_t i = 0; i < hl->n; i++) {
-		struct host_spec *h = &hl->v[i];
-		struct sshconfig_values v;
-		struct sshconfig_tokens t = { .alias = h->name, .luser = luser, .home = home };
-
-		if (h->local)
-			memset(&v, 0, sizeof v);
-		else
-			sshconfig_lookup(cfg, h->name, &v);
-		if (h->address == NULL) {
-			t.host = h->name;
-			h->address = v.hostname != NULL ? sshconfig_expand(v.hostname, &t) :
-			    xstrdup(h->name);
-		}
-		if (h->user == NULL)
-			h->user = xstrdup(v.user != NULL ? v.user : luser);
-		if (h->port == 0)
-			h->port = v.port != 0 ? v.port : 22;
-		if (h->identity == NULL && v.identity != NULL) {
-			t.host = h->address;
-			t.ruser = h->user;
-			t.port = h->port;
-			h->identity = sshconfig_expand(v.identity, &t);
-		}
-		if (h->known_hosts == NULL)
-			h->known_hosts = xasprintf("%s/.ssh/known_hosts", home);
-	}
-	warn_writable_known_hosts(hl);
-	free(home);
-	free(luser);
-	sshconfig_free(cfg);
-	return PFAN_OK;
 }

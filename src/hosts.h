@@ -5,8 +5,8 @@
  *
  * Use: hosts_load_file / hosts_add_sshlogin / hosts_add_slurm (any number,
  * in any order; each appends and rejects a name already in the list), then
- * hosts_apply_ssh_config once, which fills every remaining default (address,
- * user, port, known_hosts). Before it, unset fields are NULL / 0. On error
+ * hosts_apply_ssh_config once (hostcfg.c), which fills every remaining
+ * default (address, user, port, identities, known_hosts, jump). Before it, unset fields are NULL / 0. On error
  * a function leaves the list as it was and sets *cause. */
 #ifndef PFAN_HOSTS_H
 #define PFAN_HOSTS_H
@@ -20,8 +20,12 @@ struct host_spec {
 	char *address;       /* what to connect to: address key, else ssh_config HostName, else name */
 	char *user;          /* hostfile/-S, else ssh_config User, else $USER (or getpwuid) */
 	unsigned port;       /* hostfile/-S, else ssh_config Port, else 22 */
-	char *identity;      /* hostfile identity (~ expanded), else ssh_config IdentityFile, else NULL (= agent then defaults) */
-	char *known_hosts;   /* hostfile, else ~/.ssh/known_hosts (expanded) */
+	char *identity;      /* hostfile identity (~ expanded), else the first ssh_config IdentityFile, else NULL */
+	char **identities;   /* the key files to try, in order: the hostfile identity alone, else every ssh_config IdentityFile (expanded); none: ssh-agent then the default keys */
+	size_t nidentities;
+	bool identities_only;  /* no ssh-agent: a hostfile identity, or IdentitiesOnly yes */
+	char *known_hosts;   /* hostfile, else ssh_config UserKnownHostsFile, else ~/.ssh/known_hosts (expanded) */
+	struct host_spec *jump;  /* ProxyJump: the host this one is reached through (complete, maybe with its own jump); NULL: directly */
 	unsigned slots;      /* 0 = auto (ask the host) */
 	bool local;          /* name is "local" or ":" */
 	char **tags;
@@ -58,7 +62,10 @@ char *hosts_fixed_slots_names(const struct host_list *hl, size_t max);
 int hosts_add_slurm_env(struct host_list *hl, char **cause);
 /* Fills what the host specs left unset; hostfile and -S values win.
  * config_path NULL = ~/.ssh/config; a missing file is fine. Local hosts
- * get only the defaults. Host blocks match the host's name. */
+ * get only the defaults. Host blocks match the host's name. A keyword pfan
+ * cannot honour that applies to a host (ProxyCommand, ...) is an error
+ * naming FILE:LINE. ProxyJump ("[user@]host[:port],...") makes h->jump,
+ * each hop completed from the config under its own name. */
 int hosts_apply_ssh_config(struct host_list *hl, const char *config_path, char **cause);
 void host_list_free(struct host_list *hl);
 

@@ -25,6 +25,7 @@
 #include "resume.h"
 #include "sched.h"
 #include "sshhost.h"
+#include "sshjump.h"
 #include "template.h"
 #include "workdir.h"
 #include "xalloc.h"
@@ -45,6 +46,7 @@ struct run {
 	struct progress *progress;   /* NULL: none asked for */
 	struct host_list hosts;
 	struct local *local;         /* one for all local hosts: one SIGCHLD */
+	struct sshjumps *jumps;      /* the jump hosts' connections (ProxyJump) */
 	unsigned ncores;             /* 0 until asked: sysconf reads /sys each time */
 	struct workdir wd;           /* where jobs run */
 	struct sshhost **made;       /* --workdir ...: hosts given a directory */
@@ -317,6 +319,9 @@ add_remote_host(struct run *r, struct host_spec *spec)
 	so.accept_new_hostkeys = r->opts.accept_new_hostkeys;
 	so.keepalive = r->opts.keepalive;
 	so.connect_timeout = r->opts.connect_timeout;
+	if (spec->jump != NULL && r->jumps == NULL)
+		r->jumps = sshjumps_new(r->loop, &so);
+	so.jumps = r->jumps;
 	h = sched_add_host(r->sched, spec->name, spec->slots, false);
 	sh = sshhost_new(r->loop, spec, &so, &sched_host_ops, h);
 	bool create;
@@ -363,6 +368,7 @@ teardown(struct run *r)
 {
 	sched_free(r->sched);
 	progress_free(r->progress);
+	sshjumps_free(r->jumps);   /* after the hosts whose sessions ride on it */
 	loop_free(r->loop);
 	host_list_free(&r->hosts);
 	joblog_close(r->joblog);

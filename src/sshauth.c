@@ -14,15 +14,19 @@
  * for another port. Hashed names match: libssh2 hashes what we pass. A key
  * of the same type that differs is refused whatever the options say.
  *
- * Authentication tries, in order, the host's identity file, else ssh-agent
- * (when SSH_AUTH_SOCK is set) and the default keys that exist. Each
- * failure is kept, so the final message says what was tried and why each
- * attempt failed. libssh2's agent code talks to the agent over its local
+ * Authentication tries, in order, ssh-agent (when SSH_AUTH_SOCK is set,
+ * and unless IdentitiesOnly or a hostfile identity) then the host's
+ * identity files, or with none of those, ssh-agent and the default keys
+ * that exist. Each failure is kept, so the final message says what was
+ * tried and why each attempt failed, in our words (a missing file, a
+ * passphrase, a key the server refused: each with what to do), not
+ * libssh2's. libssh2's agent code talks to the agent over its local
  * socket with blocking I/O; that socket is local and answers in
  * microseconds, so we accept it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,6 +338,15 @@ sshauth_new(const struct host_spec *spec)
 	char *home;
 
 	a->spec = spec;
+	if (spec->nidentities > 0) {
+		/* As ssh: the agent's keys first unless IdentitiesOnly, then
+		 * every file named, in order (missing ones too, to say so). */
+		if (!spec->identities_only && sock != NULL && *sock != '\0')
+			add_method(a, METHOD_AGENT, NULL);
+		for (size_t i = 0; i < spec->nidentities; i++)
+			add_method(a, METHOD_FILE, xstrdup(spec->identities[i]));
+		return a;
+	}
 	if (spec->identity != NULL && *spec->identity != '\0') {
 		add_method(a, METHOD_FILE, xstrdup(spec->identity));
 		return a;
@@ -405,6 +418,77 @@ key_file_private(struct sshauth *a, const char *path)
 	    "does pfan; fix with: chmod 600 %s", path,
 	    (unsigned)(st.st_mode & 07777), path);
 	return false;
+}
+
+static void
+note(struct sshauth *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+note(struct sshauth *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		fatal("out of memory");
+	va_end(ap);
+	if (a->why.len > 0)
+		buf_adds(&a->why, "; ");
+	buf_adds(&a->why, msg);
+	free(msg);
+}
+
+/* Is the private key file protected by a passphrase? PEM keys say so in a
+ * header; an OpenSSH key names its cipher right after the magic, and the
+ * base64 of an unencrypted key's first bytes is always the same. */
+static bool
+key_encrypted(const char *path)
+{
+	static const char plain_openssh[] = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ";
+	char head[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+	const char *p;
+
+	if (f == NULL)
+		return false;
+	n = fread(head, 1, sizeof head - 1, f);
+	fclose(f);
+	head[n] = '\0';
+	if (strstr(head, "ENCRYPTED") != NULL)
+		return true;
+	p = strstr(head, "-----BEGIN OPENSSH PRIVATE KEY-----");
+	if (p == NULL)
+		return false;
+	p += strlen("-----BEGIN OPENSSH PRIVATE KEY-----");
+	p += strspn(p, "\r\n");
+	return strncmp(p, plain_openssh, strlen(plain_openssh)) != 0;
+}
+
+/* What stops a key file before the server sees it, said with what to
+ * do: missing, unreadable, or needing a passphrase pfan cannot ask for. */
+static bool
+key_file_usable(struct sshauth *a, const char *path)
+{
+	if (access(path, F_OK) != 0) {
+		note(a, "key %s: no such file (check the identity in the hostfile, "
+		    "or IdentityFile in ~/.ssh/config; make one with: ssh-keygen -f %s)",
+		    path, path);
+		return false;
+	}
+	if (access(path, R_OK) != 0) {
+		note(a, "key %s: cannot read it: %s", path, strerror(errno));
+		return false;
+	}
+	if (key_encrypted(path)) {
+		note(a, "key %s is protected by a passphrase and pfan does not ask "
+		    "for one: load it into ssh-agent (ssh-add %s, with SSH_AUTH_SOCK "
+		    "set for pfan; not with IdentitiesOnly) or use a key without a "
+		    "passphrase", path, path);
+		return false;
+	}
+	return true;
 }
 
 static int
@@ -518,7 +602,7 @@ sshauth_step(struct sshauth *a, LIBSSH2_SESSION *s, char **cause)
 			break;
 		case AUTH_FILE: {
 			const char *path = a->m[a->next].path;
-			if (!key_file_private(a, path)) {
+			if (!key_file_usable(a, path) || !key_file_private(a, path)) {
 				a->next++;
 				a->state = AUTH_NEXT;
 				break;
@@ -531,9 +615,19 @@ sshauth_step(struct sshauth *a, LIBSSH2_SESSION *s, char **cause)
 				a->state = AUTH_DONE;
 				break;
 			}
-			note_failure(a, s, "key %s", path);
-			if (fatal_error(rc))
+			if (fatal_error(rc)) {
+				note_failure(a, s, "key %s", path);
 				return fail(a, cause, "");
+			}
+			if (rc == LIBSSH2_ERROR_AUTHENTICATION_FAILED ||
+			    rc == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED)
+				note(a, "key %s: refused by the server (is %s.pub in "
+				    "~%s/.ssh/authorized_keys on %s? ssh-copy-id -i %s "
+				    "-p %u %s@%s puts it there)", path, path,
+				    a->spec->user, a->spec->address, path, a->spec->port,
+				    a->spec->user, a->spec->address);
+			else
+				note_failure(a, s, "key %s", path);
 			a->next++;
 			a->state = AUTH_NEXT;
 			break;

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "log.h"
 #include "sshconfig.h"
 #include "xalloc.h"
 
@@ -26,7 +27,10 @@
 #define MAX_ARGS 256
 #define MAX_LINE 65536
 
-enum key { K_HOSTNAME, K_USER, K_PORT, K_IDENTITY, K_NONE };
+enum key {
+	K_HOSTNAME, K_USER, K_PORT, K_IDENTITY, K_IDONLY, K_KNOWNHOSTS, K_JUMP,
+	K_UNSUPPORTED, K_NONE
+};
 
 static const struct {
 	const char *name;
@@ -36,21 +40,35 @@ static const struct {
 	[K_USER] = { "User", "" },
 	[K_PORT] = { "Port", "" },
 	[K_IDENTITY] = { "IdentityFile", "dhilLnpru" },
+	[K_IDONLY] = { "IdentitiesOnly", "" },
+	[K_KNOWNHOSTS] = { "UserKnownHostsFile", "dhilLnpru" },
+	[K_JUMP] = { "ProxyJump", "" },
 };
 
-enum block_kind { B_HOST, B_NEVER, B_ALWAYS };
+/* Keywords that change how a host is reached, which pfan cannot honour:
+ * a host they apply to is an error, not a silent other route or key. */
+static const char *const unsupported[] = {
+	"ProxyCommand", "HostKeyAlias", "ProxyUseFdpass", "CanonicalizeHostname",
+	"CertificateFile", "PKCS11Provider", "SecurityKeyProvider",
+};
+
+/* B_MATCH: every criterion must hold (Match host/originalhost/all). */
+enum block_kind { B_HOST, B_MATCH, B_NEVER, B_ALWAYS };
+#define CRIT_NEG 1        /* !host */
+#define CRIT_HOST 2       /* host (the HostName), not originalhost (the alias) */
 
 struct block {
 	enum block_kind kind;
 	int parent;           /* -1: top level */
-	char **pat;
+	char **pat;           /* B_HOST: patterns; B_MATCH: one pattern list per criterion */
+	unsigned char *crit;  /* B_MATCH: CRIT_* of each criterion */
 	size_t npat;
 };
 
 struct entry {
 	enum key key;
 	int block;            /* -1: before any Host line */
-	char *value;
+	char *value;          /* K_UNSUPPORTED: "FILE:LINE: Keyword" */
 };
 
 struct sshconfig {
@@ -165,14 +183,70 @@ add_block(struct sshconfig *cfg, enum block_kind kind, int parent, struct line *
 	b->parent = parent;
 	b->npat = kind == B_HOST ? (size_t)ln->argc - 1 : 0;
 	b->pat = xcalloc(b->npat + 1, sizeof *b->pat);
+	b->crit = NULL;
 	for (size_t i = 0; i < b->npat; i++)
 		b->pat[i] = xstrdup(ln->argv[i + 1]);
 	return (int)cfg->nb++;
 }
 
+/* Match: "all", or host / originalhost criteria (each with a pattern
+ * list, "!" before the criterion negates it). Any other criterion (exec,
+ * user, localuser, canonical, final, ...) pfan cannot decide: the block is
+ * skipped with a warning naming it, since it may change how hosts are
+ * reached. */
+static int
+add_match(struct sshconfig *cfg, int parent, struct line *ln, char **cause)
+{
+	struct block *b;
+	int bi;
+
+	if (ln->argc == 2 && strcasecmp(ln->argv[1], "all") == 0)
+		return add_block(cfg, B_ALWAYS, parent, ln);
+	if (ln->argc < 2) {
+		*cause = xasprintf("%s:%u: Match needs a criterion", ln->path, ln->no);
+		return -1;
+	}
+	for (int i = 1; i < ln->argc; i += 2) {
+		const char *c = ln->argv[i] + (ln->argv[i][0] == '!');
+		if (strcasecmp(c, "host") != 0 && strcasecmp(c, "originalhost") != 0) {
+			log_warn("%s:%u: Match %s is not supported by pfan: the lines "
+			    "of this block are ignored (use Host blocks)", ln->path,
+			    ln->no, c);
+			return add_block(cfg, B_NEVER, parent, ln);
+		}
+		if (i + 1 >= ln->argc) {
+			*cause = xasprintf("%s:%u: Match %s needs a pattern list",
+			    ln->path, ln->no, c);
+			return -1;
+		}
+	}
+	bi = add_block(cfg, B_MATCH, parent, ln);
+	b = &cfg->b[bi];
+	b->npat = (size_t)(ln->argc - 1) / 2;
+	b->pat = xreallocarray(b->pat, b->npat + 1, sizeof *b->pat);
+	b->crit = xcalloc(b->npat + 1, sizeof *b->crit);
+	for (size_t i = 0; i < b->npat; i++) {
+		const char *c = ln->argv[1 + 2 * i];
+		if (c[0] == '!')
+			b->crit[i] |= CRIT_NEG;
+		if (strcasecmp(c + (c[0] == '!'), "host") == 0)
+			b->crit[i] |= CRIT_HOST;
+		b->pat[i] = xstrdup(ln->argv[2 + 2 * i]);
+	}
+	return bi;
+}
+
 static int
 check_value(enum key k, const char *v, struct line *ln, char **cause)
 {
+	if (k == K_IDONLY) {
+		if (strcasecmp(v, "yes") != 0 && strcasecmp(v, "no") != 0) {
+			*cause = xasprintf("%s:%u: IdentitiesOnly must be yes or no, not \"%s\"",
+			    ln->path, ln->no, v);
+			return PFAN_E_INPUT;
+		}
+		return PFAN_OK;
+	}
 	if (k == K_PORT) {
 		char *end;
 		unsigned long port;
@@ -248,16 +322,33 @@ do_line(struct sshconfig *cfg, struct line *ln, int base, int *cur, int depth, c
 		return PFAN_OK;
 	}
 	if (strcasecmp(kw, "Match") == 0) {
-		bool all = ln->argc == 2 && strcasecmp(ln->argv[1], "all") == 0;
-		*cur = add_block(cfg, all ? B_ALWAYS : B_NEVER, base, ln);
+		int bi = add_match(cfg, base, ln, cause);
+		if (bi < 0)
+			return PFAN_E_INPUT;
+		*cur = bi;
 		return PFAN_OK;
 	}
 	if (strcasecmp(kw, "Include") == 0)
 		return do_include(cfg, ln, *cur, depth, cause);
-	for (k = 0; k < K_NONE; k++)
+	for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++) {
+		if (strcasecmp(kw, unsupported[i]) != 0)
+			continue;
+		/* "none" (or "no") asks for what pfan does anyway. */
+		if (ln->argc >= 2 && (strcasecmp(ln->argv[1], "none") == 0 ||
+		    strcasecmp(ln->argv[1], "no") == 0))
+			return PFAN_OK;
+		cfg->e = xreallocarray(cfg->e, cfg->ne + 1, sizeof *cfg->e);
+		cfg->e[cfg->ne].key = K_UNSUPPORTED;
+		cfg->e[cfg->ne].block = *cur;
+		cfg->e[cfg->ne].value = xasprintf("%s:%u: %s", ln->path, ln->no,
+		    unsupported[i]);
+		cfg->ne++;
+		return PFAN_OK;
+	}
+	for (k = 0; k < K_UNSUPPORTED; k++)
 		if (strcasecmp(kw, keys[k].name) == 0)
 			break;
-	if (k == K_NONE)
+	if (k == K_UNSUPPORTED)
 		return PFAN_OK;
 	if (ln->argc < 2 || ln->argv[1][0] == '\0') {
 		*cause = xasprintf("%s:%u: %s needs a value", ln->path, ln->no, keys[k].name);
@@ -352,6 +443,7 @@ sshconfig_free(struct sshconfig *cfg)
 		for (size_t j = 0; j < cfg->b[i].npat; j++)
 			free(cfg->b[i].pat[j]);
 		free(cfg->b[i].pat);
+		free(cfg->b[i].crit);
 	}
 	for (size_t i = 0; i < cfg->ne; i++)
 		free(cfg->e[i].value);
@@ -388,8 +480,29 @@ wildmatch(const char *p, const char *s)
 	return *p == '\0';
 }
 
+/* A comma-separated pattern list: no negated pattern matches and some
+ * plain one does. */
 static bool
-block_matches(const struct sshconfig *cfg, int bi, const char *host)
+list_matches(const char *list, const char *s)
+{
+	bool yes = false;
+	char *copy = xstrdup(list), *save = NULL;
+
+	for (char *p = strtok_r(copy, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save)) {
+		if (p[0] == '!' && wildmatch(p + 1, s)) {
+			yes = false;
+			break;
+		}
+		if (p[0] != '!' && wildmatch(p, s))
+			yes = true;
+	}
+	free(copy);
+	return yes;
+}
+
+/* hostname: the HostName found so far (what `Match host` sees), or NULL. */
+static bool
+block_matches(const struct sshconfig *cfg, int bi, const char *host, const char *hostname)
 {
 	for (; bi >= 0; bi = cfg->b[bi].parent) {
 		const struct block *b = &cfg->b[bi];
@@ -397,6 +510,18 @@ block_matches(const struct sshconfig *cfg, int bi, const char *host)
 
 		if (b->kind == B_NEVER)
 			return false;
+		if (b->kind == B_MATCH) {
+			for (size_t i = 0; i < b->npat; i++) {
+				const char *name = host;
+				/* A HostName holding %h is the alias anyway. */
+				if ((b->crit[i] & CRIT_HOST) && hostname != NULL &&
+				    strchr(hostname, '%') == NULL)
+					name = hostname;
+				if (list_matches(b->pat[i], name) == !!(b->crit[i] & CRIT_NEG))
+					return false;
+			}
+			continue;
+		}
 		for (size_t i = 0; i < b->npat; i++) {
 			const char *p = b->pat[i];
 			if (p[0] == '!' && wildmatch(p + 1, host))
@@ -416,12 +541,15 @@ sshconfig_lookup(const struct sshconfig *cfg, const char *host, struct sshconfig
 	bool seen[K_NONE] = { false };
 
 	memset(v, 0, sizeof *v);
+	v->identities_only = -1;
 	if (cfg == NULL)
 		return;
 	for (size_t i = 0; i < cfg->ne; i++) {
 		const struct entry *e = &cfg->e[i];
 
-		if (seen[e->key] || !block_matches(cfg, e->block, host))
+		/* IdentityFile adds up, as in ssh; every other key: first wins. */
+		if ((seen[e->key] && e->key != K_IDENTITY) ||
+		    !block_matches(cfg, e->block, host, v->hostname))
 			continue;
 		seen[e->key] = true;
 		switch (e->key) {
@@ -435,8 +563,22 @@ sshconfig_lookup(const struct sshconfig *cfg, const char *host, struct sshconfig
 			v->port = (unsigned)strtoul(e->value, NULL, 10);
 			break;
 		case K_IDENTITY:
+			if (strcasecmp(e->value, "none") != 0 &&
+			    v->nidentities < SSHCONFIG_MAX_IDENTITIES)
+				v->identities[v->nidentities++] = e->value;
+			break;
+		case K_IDONLY:
+			v->identities_only = strcasecmp(e->value, "yes") == 0;
+			break;
+		case K_KNOWNHOSTS:
+			v->known_hosts = e->value;
+			break;
+		case K_JUMP:
 			if (strcasecmp(e->value, "none") != 0)
-				v->identity = e->value;
+				v->proxy_jump = e->value;
+			break;
+		case K_UNSUPPORTED:
+			v->unsupported = e->value;
 			break;
 		case K_NONE:
 			break;

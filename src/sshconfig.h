@@ -1,11 +1,18 @@
 /* sshconfig.h: the part of OpenSSH's client configuration pfan honours:
- * Host blocks (with *, ? and ! patterns), Include, and the keys HostName,
- * User, Port and IdentityFile. The first value obtained wins, as in ssh.
- * Match blocks are skipped ("Match all" counts as matching). */
+ * Host blocks (with *, ? and ! patterns), Match all / host / originalhost,
+ * Include, and the keys HostName, User, Port, IdentityFile (every one, in
+ * order), IdentitiesOnly, UserKnownHostsFile (its first file) and
+ * ProxyJump. The first value obtained wins, as in ssh. Other Match
+ * criteria (exec, user, ...) skip their block with a warning naming
+ * FILE:LINE; keywords that would change how a host is reached and that
+ * pfan cannot honour (ProxyCommand, HostKeyAlias, ...) are reported for
+ * the hosts they apply to (sshconfig_values.unsupported). */
 #ifndef PFAN_SSHCONFIG_H
 #define PFAN_SSHCONFIG_H
 
 struct sshconfig;
+
+#define SSHCONFIG_MAX_IDENTITIES 100   /* as OpenSSH */
 
 /* What the config says for one host; strings are borrowed from the
  * config and still hold their %-tokens (see sshconfig_expand). */
@@ -13,7 +20,12 @@ struct sshconfig_values {
 	const char *hostname;   /* NULL: not set */
 	const char *user;       /* NULL: not set */
 	unsigned port;          /* 0: not set */
-	const char *identity;   /* NULL: not set, or "IdentityFile none" */
+	const char *identities[SSHCONFIG_MAX_IDENTITIES];  /* IdentityFile, in order */
+	size_t nidentities;     /* "IdentityFile none" adds nothing */
+	int identities_only;    /* -1: not set, else 0 or 1 */
+	const char *known_hosts;   /* UserKnownHostsFile's value; NULL: not set */
+	const char *proxy_jump;    /* NULL: not set, or "none" */
+	const char *unsupported;   /* "FILE:LINE: Keyword" of one that applies */
 };
 
 /* Values for the %-tokens: %h host (HostName, or the alias), %n alias,

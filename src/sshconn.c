@@ -109,6 +109,7 @@ conn_teardown(struct sshconn *c, bool graceful)
 	c->zero_refusals = 0;
 	if (c->fd >= 0)
 		loop_io_del(c->loop, c->fd);
+	fwd_drop_all(c);   /* the connections behind see EOF */
 	if (c->s != NULL) {
 		unsigned left;
 		if (graceful)
@@ -280,11 +281,38 @@ begin_session(struct sshconn *c)
 	st_handshake(c);
 }
 
+bool
+conn_busy(const struct sshconn *c)
+{
+	return c->tasks.n > 0 || c->nfwd > 0;
+}
+
+/* No addresses: the owner hands us a connected socket (ProxyJump). */
+static void
+dial(struct sshconn *c)
+{
+	char *cause = NULL;
+	bool permanent = false;
+
+	c->fd = c->ev->dial(c->owner, c, &cause, &permanent);
+	if (c->fd < 0) {
+		conn_lost(c, cause, permanent);
+		free(cause);
+		return;
+	}
+	begin_session(c);
+}
+
 /* Tries c->ai and the addresses after it. */
 static void
 try_connect(struct sshconn *c)
 {
 	int err = 0;
+
+	if (c->addrs == NULL && c->ev->dial != NULL) {
+		dial(c);
+		return;
+	}
 
 	for (; c->ai != NULL; c->ai = c->ai->ai_next) {
 		int one = 1;
@@ -351,7 +379,7 @@ conn_io(void *arg, int fd, short revents)
 		st_auth(c);
 		break;
 	case CONN_READY:
-		if (c->tasks.n == 0 && (revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+		if (!conn_busy(c) && (revents & (POLLRDHUP | POLLHUP | POLLERR))) {
 			char *why = xstrdup("connection closed by the server");
 			conn_lost(c, why, false);
 			free(why);
@@ -382,7 +410,7 @@ conn_update_io(struct sshconn *c)
 		dir = libssh2_session_block_directions(c->s);
 		if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
 			ev |= POLLOUT;
-		if (c->state != CONN_READY || c->tasks.n > 0)
+		if (c->state != CONN_READY || conn_busy(c))
 			ev |= POLLIN;
 		else
 			ev |= POLLRDHUP;
@@ -405,12 +433,12 @@ on_keepalive(void *arg)
 	c->timer = NULL;
 	/* Measured from the first tick that saw tasks: an interval late at
 	 * most, which only delays the longer bound. */
-	if (c->tasks.n == 0)
+	if (!conn_busy(c))
 		c->busy_since = 0;
 	else if (c->busy_since == 0)
 		c->busy_since = now;
 	bound = keepalive_loss_bound(interval, c->busy_since > 0 ? now - c->busy_since : 0);
-	if (c->tasks.n == 0) {
+	if (!conn_busy(c)) {
 		c->ka_sent = 0;
 	} else if (c->ka_sent > c->io.last_rx && now - c->io.last_rx >= bound) {
 		char *why = xasprintf("no answer to keepalives for %.0f s",

@@ -23,9 +23,11 @@ struct ssh_options {
 	bool accept_new_hostkeys;  /* record unknown host keys in known_hosts */
 	double keepalive;          /* seconds between keepalives (> 0) */
 	double connect_timeout;    /* seconds for connect+handshake+auth (> 0) */
+	struct sshjumps *jumps;    /* the jump connections (sshjump.h), shared */
 };
 
 struct sshconn;
+struct sshjumps;
 struct exec_task;
 struct sshchan_list;
 struct addrinfo;
@@ -52,10 +54,15 @@ struct sshconn_events {
 	/* c is still busy after many passes: service it again at the next
 	 * turn of the loop, after the others. */
 	void (*kick)(void *owner);
+	/* For a connection made without addresses (ProxyJump): a connected
+	 * socket to the server, which c then owns; -1 with *cause when there
+	 * is none (permanent: do not retry). */
+	int (*dial)(void *owner, struct sshconn *c, char **cause, bool *permanent);
 };
 
 /* A DOWN connection of spec (id names it in messages) to the addresses
- * ai; spec, o and ai must outlive it. ev and owner as above. */
+ * ai (NULL: through ev->dial); spec, o and ai must outlive it. ev and
+ * owner as above. */
 struct sshconn *sshconn_new(unsigned id, struct loop *loop,
     const struct host_spec *spec, const struct ssh_options *o,
     const struct addrinfo *ai, const struct sshconn_events *ev, void *owner);
@@ -78,5 +85,11 @@ void sshconn_add_task(struct sshconn *c, struct exec_task *t);
 size_t sshconn_ntasks(const struct sshconn *c);
 /* Steps every task: after a wake-up, a new task, or a cancel. */
 void sshconn_service(struct sshconn *c);
+/* A direct-tcpip channel to host:port through c, pumped to and from fd
+ * (one end of a socketpair, non-blocking, which c now owns and closes
+ * when the channel ends or c is lost). Opened once c is READY (connect
+ * it); a connection with tunnels carries no tasks. */
+void sshconn_add_tunnel(struct sshconn *c, int fd, const char *host, unsigned port);
+size_t sshconn_ntunnels(const struct sshconn *c);
 
 #endif

@@ -1,8 +1,9 @@
 /* sshconn_impl.h: the private inside of the connection module (sshconn.h),
  * which is two files only because together they would be too long: sshconn.c
- * (its life: connect, handshake, host key, auth, keepalives, loss) and
- * sshmux.c (the channels it carries). No other file includes this; the
+ * (its life: connect, handshake, host key, auth, keepalives, loss),
+ * sshmux.c (the channels it carries) and sshfwd.c (its tunnels). No other file includes this; the
  * module reaches its owner only through struct sshconn_events. */
+struct sshfwd;
 #ifndef PFAN_SSHCONN_IMPL_H
 #define PFAN_SSHCONN_IMPL_H
 #include <stdbool.h>
@@ -50,11 +51,21 @@ struct sshconn {
 	unsigned zero_refusals;        /* refusals in a row with none open */
 	struct loop_timer *hold;       /* no open until it fires */
 	bool in_service, again;
+	struct sshfwd **fwd;           /* tunnels (sshfwd.c), for connections behind */
+	size_t nfwd;
 };
 
 /* sshconn.c, for sshmux.c. */
 void conn_update_io(struct sshconn *c);     /* poll for what libssh2 waits on */
 void conn_lost(struct sshconn *c, const char *why, bool permanent);
 void conn_fail_ssh(struct sshconn *c, const char *what);
+/* sshconn.c: has tasks or tunnels (keepalives, POLLIN). */
+bool conn_busy(const struct sshconn *c);
+
+/* sshfwd.c. Steps every tunnel: true on progress; *broken when the
+ * session failed. */
+bool fwd_service(struct sshconn *c, bool *broken);
+/* Closes every tunnel (the connection is torn down). */
+void fwd_drop_all(struct sshconn *c);
 
 #endif

@@ -12,6 +12,10 @@
  * a time, so as not to trip MaxStartups. A host with 14 slots thus runs on
  * two connections.
  *
+ * Behind a jump host (ProxyJump) nothing is looked up here: each
+ * connection gets its socket from sshjump.c (conn_dial), and the jump
+ * host's loss reaches us as the loss of every connection through it.
+ *
  * Start: the host's address is looked up first, in a child process
  * (resolve.c) so that a slow name server stalls nothing; a name that does
  * not exist gives the host up. A name server that cannot answer now
@@ -62,6 +66,7 @@
 #include "sshchan.h"
 #include "sshconn.h"
 #include "sshhost.h"
+#include "sshjump.h"
 #include "xalloc.h"
 
 #define LOSSES_TO_GIVE_UP 3
@@ -261,8 +266,21 @@ conn_task_done(void *arg, struct sshconn *c, struct exec_task *t)
 	host_kick(h);
 }
 
+/* Behind a jump host: the jump host connects to the address (and looks
+ * it up: the name may mean something only there). */
+static int
+conn_dial(void *arg, struct sshconn *c, char **cause, bool *permanent)
+{
+	struct sshhost *h = arg;
+
+	(void)c;
+	return sshjumps_dial(h->o.jumps, h->spec.jump, h->spec.address,
+	    h->spec.port, cause, permanent);
+}
+
 static const struct sshconn_events conn_events = {
 	conn_ready, conn_lost, conn_retry, conn_full, conn_task_done, host_kick,
+	conn_dial,
 };
 
 static void
@@ -439,23 +457,13 @@ host_free(void *impl)
 	loop_timer_del(h->loop, h->resolve_deadline);
 	loop_timer_del(h->loop, h->resolve_retry);
 	resolve_free_addrs(h->ai);
-	free(h->spec.name);
-	free(h->spec.address);
-	free(h->spec.user);
-	free(h->spec.identity);
-	free(h->spec.known_hosts);
+	host_spec_free(&h->spec);
 	free(h->workdir);
 	free(h);
 	libssh2_exit();
 }
 
 static const struct executor_ops sshhost_ops = { host_start, host_cancel, host_free };
-
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
 
 struct sshhost *
 sshhost_new(struct loop *loop, const struct host_spec *spec,
@@ -471,13 +479,7 @@ sshhost_new(struct loop *loop, const struct host_spec *spec,
 	if (libssh2_init(0) != 0)
 		fatal("libssh2_init failed");
 	h->loop = loop;
-	h->spec.name = xstrdup(spec->name);
-	h->spec.address = xstrdup(spec->address);
-	h->spec.user = xstrdup(spec->user);
-	h->spec.port = spec->port;
-	h->spec.identity = dup_or_null(spec->identity);
-	h->spec.known_hosts = xstrdup(spec->known_hosts);
-	h->spec.slots = spec->slots;
+	host_spec_copy(&h->spec, spec);
 	h->slots = spec->slots;
 	h->o = *o;
 	if (h->o.keepalive <= 0)
@@ -555,6 +557,12 @@ sshhost_start(struct sshhost *h)
 		return;
 	if (h->state == HOST_NEW)
 		host_set_state(h, HOST_RESOLVING);   /* after a loss it stays DOWN */
+	if (h->spec.jump != NULL && h->o.jumps != NULL) {
+		if (h->state == HOST_RESOLVING)
+			host_set_state(h, HOST_CONNECTING);
+		sshconn_connect(add_conn(h));   /* no addresses: conn_dial */
+		return;
+	}
 	h->resolving = resolve_start(h->loop, h->spec.address, h->spec.port,
 	    on_resolved, h);
 	h->resolve_deadline = loop_timer_add(h->loop, h->o.connect_timeout,

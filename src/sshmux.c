@@ -136,6 +136,16 @@ sshconn_service(struct sshconn *c)
 				return;
 			}
 		}
+		if (c->nfwd > 0) {
+			bool broken;
+			if (fwd_service(c, &broken))
+				progress = true;
+			if (broken) {
+				c->in_service = false;
+				conn_fail_ssh(c, "connection lost");
+				return;
+			}
+		}
 		if (!progress && !c->again)
 			break;
 		if (pass == MAX_PASSES - 1)

@@ -13,10 +13,10 @@ build=$2
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-# sshconn.c and sshmux.c are one module (sshconn_impl.h is its private
-# header); record.c is input.c's.
+# sshconn.c, sshmux.c and sshfwd.c are one module (sshconn_impl.h is its
+# private header); record.c is input.c's.
 module() {
-	sed -e 's/^sshmux$/sshconn/' -e 's/^sshconn_impl$/sshconn/' -e 's/^record$/input/'
+	sed -e 's/^sshmux$/sshconn/' -e 's/^sshfwd$/sshconn/' -e 's/^sshconn_impl$/sshconn/' -e 's/^record$/input/'
 }
 
 includes() {

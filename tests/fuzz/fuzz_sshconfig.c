@@ -77,8 +77,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			t.port = v.port;
 		if (v.hostname != NULL)
 			free(sshconfig_expand(v.hostname, &t));
-		if (v.identity != NULL)
-			free(sshconfig_expand(v.identity, &t));
+		for (size_t k = 0; k < v.nidentities; k++)
+			free(sshconfig_expand(v.identities[k], &t));
+		if (v.known_hosts != NULL)
+			free(sshconfig_expand(v.known_hosts, &t));
 	}
 	sshconfig_free(cfg);
 	return 0;

@@ -82,6 +82,21 @@ node1_hostfile() {
 	[ "$status" -ne 0 ]
 	[ -z "$output" ]
 	grep -q "node1.*authentication as $SSH_USER failed: key $T/otherkey: " <<<"$stderr"
+	# said in our words, with what to do, not libssh2's
+	grep -qF "key $T/otherkey: refused by the server (is $T/otherkey.pub in ~$SSH_USER/.ssh/authorized_keys on 127.0.0.2?" <<<"$stderr"
+	! grep -q "Username/PublicKey combination invalid" <<<"$stderr"
+}
+
+@test "a key with a passphrase and no agent: the message names it and says to use ssh-agent" {
+	ssh-keygen -q -t ed25519 -N 'secret words' -f "$T/lockedkey"
+	cat "$T/lockedkey.pub" >>"$SSH_DIR/authorized_keys"
+	node1_hostfile "$SSH_KNOWN_HOSTS" "$T/lockedkey"
+	SSH_AUTH_SOCK= run --separate-stderr "$PFAN" -H hosts.yaml --host-wait 1 'echo {}' ::: a
+	echo "$stderr"
+	[ "$status" -ne 0 ]
+	[ -z "$output" ]
+	grep -qF "key $T/lockedkey is protected by a passphrase and pfan does not ask for one: load it into ssh-agent (ssh-add $T/lockedkey" <<<"$stderr"
+	! grep -q "Unable to" <<<"$stderr"
 }
 
 @test "a missing identity file is named in the message" {
@@ -89,7 +104,8 @@ node1_hostfile() {
 	run --separate-stderr "$PFAN" -H hosts.yaml --host-wait 1 'echo {}' ::: a
 	echo "$stderr"
 	[ "$status" -ne 0 ]
-	grep -q "key $T/nosuchkey: .*Unable to open private key file" <<<"$stderr"
+	grep -qF "key $T/nosuchkey: no such file (check the identity in the hostfile, or IdentityFile in ~/.ssh/config; make one with: ssh-keygen -f $T/nosuchkey)" <<<"$stderr"
+	! grep -q "Unable to open" <<<"$stderr"
 }
 
 @test "a host key marked @revoked is refused loudly, even when a plain line lists it" {

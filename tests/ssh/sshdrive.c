@@ -202,7 +202,7 @@ ev_task_done(void *arg, struct sshconn *c, struct exec_task *t)
 }
 
 static const struct sshconn_events events = {
-	ev_ready, ev_lost, ev_retry, ev_full, ev_task_done, ev_kick,
+	ev_ready, ev_lost, ev_retry, ev_full, ev_task_done, ev_kick, NULL,
 };
 
 static int
@@ -217,7 +217,7 @@ int
 main(int argc, char **argv)
 {
 	struct host_spec spec = { 0 };
-	struct ssh_options o = { false, 5, 10 };
+	struct ssh_options o = { false, 5, 10, NULL };
 	struct drive d = { 0 };
 	struct addrinfo hints = { 0 }, *ai = NULL;
 	const char *port = NULL;

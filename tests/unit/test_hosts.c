@@ -548,13 +548,21 @@ test_ssh_config(void **state)
 	assert_int_equal(hosts_add_sshlogin(&hl, "erin@node9:9", &cause), PFAN_OK);
 	assert_int_equal(hosts_apply_ssh_config(&hl, NULL, &cause), PFAN_OK);
 
-	h = find(&hl, "node1");    /* Match skipped; first User wins; %h is HostName */
+	h = find(&hl, "node1");    /* Match host applies; first User wins; %h is HostName */
 	assert_string_equal(h->address, "node1.cluster");
-	assert_string_equal(h->user, "dave");
+	assert_string_equal(h->user, "from-match");
 	assert_int_equal(h->port, 2200);
-	s = xasprintf("%s/.ssh/id_node1.cluster_dave", home);
+	s = xasprintf("%s/.ssh/id_node1.cluster_from-match", home);
 	assert_string_equal(h->identity, s);
+	assert_string_equal(h->identities[0], s);
 	free(s);
+	/* Every IdentityFile, in order; the agent too (no IdentitiesOnly). */
+	assert_int_equal(h->nidentities, 2);
+	s = xasprintf("%s/.ssh/id_tester", home);
+	assert_string_equal(h->identities[1], s);
+	free(s);
+	assert_false(h->identities_only);
+	assert_null(h->jump);
 	h = find(&hl, "node13");   /* !node13 excludes it from node* */
 	assert_string_equal(h->address, "node13.cluster");
 	assert_string_equal(h->user, "everyone");
@@ -614,9 +622,13 @@ test_ssh_config(void **state)
 	struct sshconfig_values v;
 	assert_int_equal(sshconfig_load(&sc, cfg, &cause), PFAN_OK);
 	sshconfig_lookup(sc, "nude7", &v);
-	assert_string_equal(v.identity, "%d/.ssh/my key");
+	assert_int_equal(v.nidentities, 2);
+	assert_string_equal(v.identities[0], "%d/.ssh/my key");
+	assert_string_equal(v.identities[1], "%d/.ssh/id_%u");
 	assert_string_equal(v.user, "everyone");
 	sshconfig_lookup(sc, "NODE1", &v);
+	assert_string_equal(v.user, "from-match");
+	sshconfig_lookup(sc, "node2", &v);
 	assert_string_equal(v.user, "dave");
 	sshconfig_free(sc);
 
@@ -702,6 +714,118 @@ test_ssh_config_errors(void **state)
 }
 
 static void
+test_ssh_config_jump(void **state)
+{
+	struct host_list hl = HOST_LIST_INIT;
+	char *cfg = xasprintf("%s/jumpcfg", home), *cause = NULL, *want;
+	const struct host_spec *h, *j;
+
+	(void)state;
+	write_file(cfg,
+	    "Host login\n"
+	    "  HostName login.example.org\n"
+	    "  User admin\n"
+	    "  Port 2200\n"
+	    "  IdentityFile ~/.ssh/id_login\n"
+	    "  UserKnownHostsFile ~/.ssh/kh_%n other_file\n"
+	    "Host gw\n"
+	    "  ProxyJump outer\n"
+	    "Host cn*\n"
+	    "  ProxyJump login\n"
+	    "  IdentitiesOnly yes\n"
+	    "  IdentityFile ~/.ssh/id_a\n"
+	    "  IdentityFile none\n"
+	    "  IdentityFile ~/.ssh/id_b\n"
+	    "Match originalhost multi !host skip*\n"
+	    "  ProxyJump u@gw:2022,hop2\n"
+	    "Match exec \"true\"\n"
+	    "  Port 9\n"
+	    "Host direct\n"
+	    "  ProxyJump none\n");
+	assert_int_equal(hosts_add_sshlogin(&hl, "cn1,multi,direct,login", &cause), PFAN_OK);
+	assert_int_equal(hosts_apply_ssh_config(&hl, cfg, &cause), PFAN_OK);
+
+	h = find(&hl, "cn1");
+	assert_int_equal(h->port, 22);       /* Match exec is skipped */
+	assert_true(h->identities_only);
+	assert_int_equal(h->nidentities, 2);  /* "none" adds nothing */
+	want = xasprintf("%s/.ssh/id_b", home);
+	assert_string_equal(h->identities[1], want);
+	free(want);
+	j = h->jump;                          /* the hop, from its own Host block */
+	assert_non_null(j);
+	assert_string_equal(j->name, "login");
+	assert_string_equal(j->address, "login.example.org");
+	assert_string_equal(j->user, "admin");
+	assert_int_equal(j->port, 2200);
+	want = xasprintf("%s/.ssh/kh_login", home);   /* the first file */
+	assert_string_equal(j->known_hosts, want);
+	free(want);
+	want = xasprintf("%s/.ssh/id_login", home);
+	assert_string_equal(j->identities[0], want);
+	free(want);
+	assert_null(j->jump);
+
+	/* A list: multi through hop2, hop2 through gw; gw's own ProxyJump is
+	 * not followed (the list decides, as ssh -J does)... */
+	h = find(&hl, "multi");
+	j = h->jump;
+	assert_non_null(j);
+	assert_string_equal(j->name, "hop2");
+	assert_int_equal(j->port, 22);
+	assert_non_null(j->jump);
+	assert_string_equal(j->jump->name, "gw");
+	assert_string_equal(j->jump->user, "u");
+	assert_int_equal(j->jump->port, 2022);
+	/* ...but the first hop follows its own: gw through outer. */
+	assert_non_null(j->jump->jump);
+	assert_string_equal(j->jump->jump->name, "outer");
+	assert_null(j->jump->jump->jump);
+	assert_null(find(&hl, "direct")->jump);
+	assert_null(find(&hl, "login")->jump);
+	host_list_free(&hl);
+
+	/* Keywords that change the route are errors naming FILE:LINE. */
+	write_file(cfg, "Host *\n  ProxyCommand none\nHost a*\n  ProxyCommand nc %h %p\n");
+	assert_int_equal(hosts_add_sshlogin(&hl, "b", &cause), PFAN_OK);
+	assert_int_equal(hosts_apply_ssh_config(&hl, cfg, &cause), PFAN_OK);
+	assert_int_equal(hosts_add_sshlogin(&hl, "a", &cause), PFAN_OK);
+	assert_int_equal(hosts_apply_ssh_config(&hl, cfg, &cause), PFAN_E_INPUT);
+	want = xasprintf("%s:4: ProxyCommand: pfan does not support", cfg);
+	assert_true(strncmp(cause, want, strlen(want)) == 0);
+	assert_non_null(strstr(cause, "host a "));
+	free(want);
+	free(cause);
+	host_list_free(&hl);
+
+	/* A bad hop, and a loop of jumps. */
+	write_file(cfg, "Host x\n  ProxyJump bad@@host:99999\nHost y\n  ProxyJump z\nHost z\n  ProxyJump y\n");
+	assert_int_equal(hosts_add_sshlogin(&hl, "x", &cause), PFAN_OK);
+	assert_int_equal(hosts_apply_ssh_config(&hl, cfg, &cause), PFAN_E_INPUT);
+	assert_string_equal(cause, "x: ProxyJump: bad hop \"bad@@host:99999\" (want [user@]host[:port])");
+	free(cause);
+	assert_null(hl.v[0].address);   /* untouched after an error */
+	host_list_free(&hl);
+	assert_int_equal(hosts_add_sshlogin(&hl, "y", &cause), PFAN_OK);
+	assert_int_equal(hosts_apply_ssh_config(&hl, cfg, &cause), PFAN_E_INPUT);
+	assert_non_null(strstr(cause, "ProxyJump: more than 8 hops"));
+	free(cause);
+	host_list_free(&hl);
+
+	/* IdentitiesOnly takes yes or no. */
+	write_file(cfg, "IdentitiesOnly maybe\n");
+	assert_int_equal(hosts_add_sshlogin(&hl, "x", &cause), PFAN_OK);
+	assert_int_equal(hosts_apply_ssh_config(&hl, cfg, &cause), PFAN_E_INPUT);
+	want = xasprintf("%s:1: IdentitiesOnly must be yes or no, not \"maybe\"", cfg);
+	assert_string_equal(cause, want);
+	free(want);
+	free(cause);
+	host_list_free(&hl);
+	unlink(cfg);
+	free(cfg);
+}
+
+static void
 test_expand_tokens(void **state)
 {
 	struct sshconfig_tokens t = { .host = "h.lab", .alias = "h", .ruser = "r",
@@ -763,6 +887,7 @@ main(void)
 		cmocka_unit_test(test_slurm),
 		cmocka_unit_test(test_ssh_config),
 		cmocka_unit_test(test_ssh_config_errors),
+		cmocka_unit_test(test_ssh_config_jump),
 		cmocka_unit_test(test_expand_tokens),
 		cmocka_unit_test(test_defaults_complete),
 	};
