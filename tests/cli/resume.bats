@@ -144,7 +144,7 @@ header() {
 }
 
 @test "resume: a timed-out job runs again" {
-	c='test -e quick || sleep 5; echo {}'
+	c='test -e quick || sleep 30; echo {}'
 	run -1 --separate-stderr "$PFAN" --joblog jl --timeout 0.3 "$c" ::: a
 	[ "$(jl_count jl '.status == "timeout"')" = 1 ]
 	touch quick

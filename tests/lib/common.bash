@@ -15,14 +15,20 @@
 #   jl_ok_dups FILE          the seqs recorded ok more than once
 #   jl_ok_once FILE N        every seq 1..N is ok exactly once and no other
 #                            seq is; prints the offenders and fails otherwise
-#   wait_for CMD [SECS]      evals CMD until it succeeds, SECS (20) at most
+#   wait_for CMD [SECS]      evals CMD until it succeeds, SECS (30) at most
 
 jl_records() {
 	jq -c 'select(has("seq"))' "$1"
 }
 
 jl_count() {
-	jq -s "[.[] | select(has(\"seq\")) | select($2)] | length" "$1"
+	local n
+	# jq -s reads a missing file as no records: say so instead of "0"
+	n=$(jq -s "[.[] | select(has(\"seq\")) | select($2)] | length" "$1") || {
+		echo "jl_count: cannot read $1 as a joblog" >&2
+		return 1
+	}
+	echo "$n"
 }
 
 records() {
@@ -65,7 +71,7 @@ jl_ok_once() {
 # Not a timing assert: a bound so that a broken pfan fails instead of hangs.
 # The bound counts polls, so a slow CMD on a busy machine only waits longer.
 wait_for() {
-	local cmd=$1 limit=${2:-20} i=0
+	local cmd=$1 limit=${2:-30} i=0
 	while ! eval "$cmd"; do
 		i=$((i + 1))
 		if [ "$i" -ge $((limit * 20)) ]; then
