@@ -9,8 +9,9 @@
  * its pointer inside done and never touch the task again.
  *
  * The command runs as `/bin/sh -c CMD` in its own process group (local) or
- * under the remote wrapper (SSH), with PFAN_SEQ, PFAN_SLOT and PFAN_HOST in
- * its environment and stdin at EOF.
+ * under the remote wrapper (SSH), with PFAN_SEQ, PFAN_SLOT and PFAN_HOST
+ * (and GNU parallel's PARALLEL_SEQ and PARALLEL_JOBSLOT) in its
+ * environment and stdin at EOF.
  */
 #ifndef PFAN_EXEC_H
 #define PFAN_EXEC_H
@@ -47,6 +48,7 @@ struct exec_request {
 	const char *host;       /* the host's name */
 	void *job;              /* passed back to every exec_job_ops call */
 	const struct exec_job_ops *ops;
+	int nice;               /* --nice: the job's niceness (0: as pfan's) */
 };
 
 /* How a host-level executor tells the scheduler it can or cannot take

@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "errors.h"
 #include "hostrange.h"
@@ -343,6 +345,73 @@ hosts_add_sshlogin(struct host_list *hl, const char *specs, char **cause)
 		rc = parse_sshlogin(hl, items[i], cause);
 	hostrange_free(items, n);
 	return hosts_commit(hl, first, rc, cause);
+}
+
+/* GNU parallel's names: ".." is ~/.parallel/sshloginfile, "." the
+ * system's; a name not found here is looked for in ~/.parallel. */
+static char *
+sshloginfile_path(const char *name)
+{
+	const char *home = getenv("HOME");
+	const char *ph = getenv("PARALLEL_HOME");
+	char *dir = ph != NULL && *ph != '\0' ? xstrdup(ph) :
+	    xasprintf("%s/.parallel", home != NULL ? home : "");
+	char *path;
+
+	if (strcmp(name, "..") == 0)
+		path = xasprintf("%s/sshloginfile", dir);
+	else if (strcmp(name, ".") == 0)
+		path = xstrdup("/etc/parallel/sshloginfile");
+	else {
+		path = xasprintf("%s/%s", dir, name);
+		if (access(name, R_OK) == 0 || strchr(name, '/') != NULL ||
+		    access(path, R_OK) != 0) {
+			free(path);
+			path = xstrdup(name);
+		}
+	}
+	free(dir);
+	return path;
+}
+
+int
+hosts_add_sshloginfile(struct host_list *hl, const char *name, char **cause)
+{
+	char *path = sshloginfile_path(name), *line = NULL;
+	size_t cap = 0, lineno = 0;
+	FILE *fp = fopen(path, "re");
+	int rc = PFAN_OK;
+	ssize_t len;
+
+	*cause = NULL;
+	if (fp == NULL) {
+		*cause = xasprintf("--sshloginfile: %s: %s", path, strerror(errno));
+		free(path);
+		return PFAN_E_INPUT;
+	}
+	while (rc == PFAN_OK && (len = getline(&line, &cap, fp)) >= 0) {
+		lineno++;
+		while (len > 0 && strchr(" \t\r\n", line[len - 1]) != NULL)
+			line[--len] = '\0';
+		char *p = line + strspn(line, " \t");
+		if (*p == '\0' || *p == '#')
+			continue;
+		char *why = NULL;
+		if ((rc = hosts_add_sshlogin(hl, p, &why)) != PFAN_OK) {
+			/* "-S: what" from the parser: say where instead. */
+			const char *what = strncmp(why, "-S: ", 4) == 0 ? why + 4 : why;
+			*cause = xasprintf("%s:%zu: %s", path, lineno, what);
+			free(why);
+		}
+	}
+	if (rc == PFAN_OK && ferror(fp)) {
+		*cause = xasprintf("--sshloginfile: %s: %s", path, strerror(errno));
+		rc = PFAN_E_INPUT;
+	}
+	free(line);
+	fclose(fp);
+	free(path);
+	return rc;
 }
 
 int

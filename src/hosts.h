@@ -41,6 +41,10 @@ int hosts_load_file(struct host_list *hl, const char *path, char **cause);
 /* -S "4/alice@node1:2222,node[2-3],:" ([N/][user@]host[:port], ":" is
  * local, "[::1]" an IPv6 literal); N is the slot count, default auto. */
 int hosts_add_sshlogin(struct host_list *hl, const char *specs, char **cause);
+/* --sshloginfile FILE: one -S spec a line, blank lines and # comments
+ * ignored; ".." is ~/.parallel/sshloginfile ($PARALLEL_HOME/sshloginfile),
+ * "." /etc/parallel/sshloginfile. Errors say FILE:LINE. */
+int hosts_add_sshloginfile(struct host_list *hl, const char *name, char **cause);
 /* -H slurm: SLURM_JOB_NODELIST and SLURM_JOB_CPUS_PER_NODE, as values
  * (the caller reads the environment); cpus_per_node NULL means auto. */
 int hosts_add_slurm(struct host_list *hl, const char *nodelist,

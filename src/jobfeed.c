@@ -2,10 +2,19 @@
  * a bad one too, so seqs stay the record's position in the input and
  * {#} means the same thing in a resumed run. A seq that will print nothing
  * (bad record, done before, dry run) is reported to output.c at once, so
- * --keep-order never waits for it. */
+ * --keep-order never waits for it.
+ *
+ * --shuf and --halt with a percentage need every record first (the order
+ * to shuffle, the total to take a percentage of), as GNU parallel reads
+ * all its input for them: the records are gathered until the input ends,
+ * shuffled for --shuf, and only then numbered, so {#} is the run order
+ * as in GNU parallel. */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -27,6 +36,10 @@ struct jobfeed {
 	unsigned dry_slots;
 	const char *dry_host;
 	struct buf cmd;
+	bool gather;        /* read all input before the first job */
+	bool gathered;      /* all of it is in held[] */
+	struct held { struct args a; char *cause; } *held;
+	size_t nheld, capheld, next_held;
 };
 
 struct jobfeed *
@@ -44,7 +57,83 @@ jobfeed_new(const struct pfan_opts *o, struct loop *loop, const struct template 
 	f->dry_slots = 1;
 	f->dry_host = "local";
 	buf_init(&f->cmd);
+	f->gather = o->shuf || o->halt_pct > 0;
 	return f;
+}
+
+static void
+hold(struct jobfeed *f, struct args *a, char *cause)
+{
+	if (f->nheld == f->capheld) {
+		f->capheld = f->capheld ? 2 * f->capheld : 256;
+		f->held = xreallocarray(f->held, f->capheld, sizeof *f->held);
+	}
+	f->held[f->nheld].a = *a;
+	f->held[f->nheld++].cause = cause;
+}
+
+/* Fisher-Yates with a xorshift seeded from the kernel: any order is as
+ * good as another, it need not be cryptographic. */
+static void
+shuffle(struct held *v, size_t n)
+{
+	uint64_t x = 0;
+
+	if (getrandom(&x, sizeof x, GRND_NONBLOCK) != (ssize_t)sizeof x || x == 0)
+		x = (uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid();
+	for (size_t i = n; i > 1; i--) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		size_t k = (size_t)(x % i);
+		struct held t = v[i - 1];
+		v[i - 1] = v[k];
+		v[k] = t;
+	}
+}
+
+/* The next record and what input_next said of it, from the input or,
+ * when gathering, from what was gathered. */
+static int
+next_record(struct jobfeed *f, struct args *a, char **cause)
+{
+	int rc;
+
+	if (!f->gather)
+		return input_next(f->input, a, cause);
+	while (!f->gathered) {
+		rc = input_next(f->input, a, cause);
+		if (rc == PFAN_AGAIN)
+			return rc;
+		if (rc == PFAN_E_SYS) {
+			/* The input ends here (exit 255); what came before runs. */
+			log_error("%s", *cause);
+			free(*cause);
+			*cause = NULL;
+			f->read_error = true;
+		}
+		if (rc == PFAN_EOF || rc == PFAN_E_SYS) {
+			f->gathered = true;
+			if (f->o->shuf)
+				shuffle(f->held, f->nheld);
+			break;
+		}
+		hold(f, a, rc == PFAN_OK ? NULL : *cause);
+		*cause = NULL;
+		args_init(a);
+	}
+	if (f->next_held == f->nheld)
+		return PFAN_EOF;
+	*a = f->held[f->next_held].a;
+	*cause = f->held[f->next_held].cause;
+	f->next_held++;
+	return *cause == NULL ? PFAN_OK : PFAN_E_INPUT;
+}
+
+unsigned long long
+jobfeed_total(const struct jobfeed *f)
+{
+	return f->gathered ? f->nheld : 0;
 }
 
 void
@@ -121,7 +210,7 @@ jobfeed_next(struct jobfeed *f, struct jobfeed_item *item)
 
 	for (;;) {
 		args_init(&item->args);
-		rc = input_next(f->input, &item->args, &cause);
+		rc = next_record(f, &item->args, &cause);
 		if (rc == PFAN_AGAIN) {
 			int fd = input_fd(f->input);
 			if (fd >= 0 && !f->watching) {
@@ -181,6 +270,11 @@ jobfeed_free(struct jobfeed *f)
 		return;
 	if (f->watching)
 		loop_io_del(f->loop, input_fd(f->input));
+	for (size_t i = f->next_held; i < f->nheld; i++) {
+		args_free(&f->held[i].a);
+		free(f->held[i].cause);
+	}
+	free(f->held);
 	buf_free(&f->cmd);
 	free(f);
 }

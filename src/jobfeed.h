@@ -34,6 +34,9 @@ unsigned long long jobfeed_skipped(const struct jobfeed *f);
 /* An input source failed to read (not a bad record): the input ended
  * there, and the run is to exit 255. */
 bool jobfeed_read_error(const struct jobfeed *f);
+/* With --shuf or --halt N%: the number of input records, once all are
+ * read (0 before). */
+unsigned long long jobfeed_total(const struct jobfeed *f);
 void jobfeed_free(struct jobfeed *f);
 
 #endif

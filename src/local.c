@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,11 +52,21 @@ struct local {
 	struct loop *loop;
 	double kill_grace;
 	struct exec_task *tasks;     /* running, for the reaper */
-	char **env;                  /* environ without PFAN_*, then 3 free entries */
+	char **env;                  /* environ without ours, then NENV_OWN free entries */
 	size_t nenv;
 	int devnull;
 	struct guard *guard;
 };
+
+/* PFAN_SEQ PFAN_SLOT PFAN_HOST PARALLEL_SEQ PARALLEL_JOBSLOT */
+#define NENV_OWN 5
+static const char *const env_own[NENV_OWN] = {
+	"PFAN_SEQ=", "PFAN_SLOT=", "PFAN_HOST=", "PARALLEL_SEQ=", "PARALLEL_JOBSLOT=",
+};
+
+/* pfan catches or ignores these; the job gets the defaults back. */
+static const int job_default_signals[] = { SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGHUP };
+#define NDEFAULT_SIGNALS (sizeof job_default_signals / sizeof job_default_signals[0])
 
 static void task_maybe_done(struct exec_task *t);
 
@@ -151,6 +162,45 @@ on_sigchld(void *arg, int signo)
 	}
 }
 
+/* --nice: a fork of our own, so that the niceness is set before sh runs
+ * anything (posix_spawn has no attribute for it, and a renice after the
+ * spawn could miss what sh forks first). As GNU parallel, a niceness
+ * below pfan's own needs privilege; without it the job runs at pfan's. */
+static int
+spawn_niced(struct local *lo, int nice, char **argv, int out_w, int err_w,
+    pid_t *pid, char **cause)
+{
+	sigset_t all, old;
+	pid_t p;
+
+	/* No handler of pfan's may run in the child before it resets them. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	p = fork();
+	if (p == 0) {
+		sigset_t none;
+		for (size_t i = 0; i < NDEFAULT_SIGNALS; i++)
+			signal(job_default_signals[i], SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setpgid(0, 0);
+		(void)setpriority(PRIO_PROCESS, 0, nice);
+		if (dup2(lo->devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
+			_exit(127);
+		execve("/bin/sh", argv, lo->env);
+		_exit(127);
+	}
+	if (p > 0)
+		setpgid(p, p);   /* before any kill(-pid): the child may not have yet */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (p < 0) {
+		*cause = xasprintf("fork: %s", strerror(errno));
+		return PFAN_E_SYS;
+	}
+	*pid = p;
+	return PFAN_OK;
+}
+
 static int
 spawn(struct local *lo, const struct exec_request *req, int out_w, int err_w,
     pid_t *pid, char **cause)
@@ -158,16 +208,23 @@ spawn(struct local *lo, const struct exec_request *req, int out_w, int err_w,
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, defaults;
-	char seq[40], slot[40], host[512];
+	char seq[40], slot[40], host[512], pseq[48], pslot[48];
 	char *argv[] = { "sh", "-c", (char *)req->cmd, NULL };
 	int rc;
 
 	snprintf(seq, sizeof seq, "PFAN_SEQ=%llu", req->seq);
 	snprintf(slot, sizeof slot, "PFAN_SLOT=%u", req->slot);
 	snprintf(host, sizeof host, "PFAN_HOST=%s", req->host);
+	/* GNU parallel's names for the first two. */
+	snprintf(pseq, sizeof pseq, "PARALLEL_SEQ=%llu", req->seq);
+	snprintf(pslot, sizeof pslot, "PARALLEL_JOBSLOT=%u", req->slot);
 	lo->env[lo->nenv] = seq;
 	lo->env[lo->nenv + 1] = slot;
 	lo->env[lo->nenv + 2] = host;
+	lo->env[lo->nenv + 3] = pseq;
+	lo->env[lo->nenv + 4] = pslot;
+	if (req->nice != 0)
+		return spawn_niced(lo, req->nice, argv, out_w, err_w, pid, cause);
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, lo->devnull, 0);
@@ -175,13 +232,9 @@ spawn(struct local *lo, const struct exec_request *req, int out_w, int err_w,
 	posix_spawn_file_actions_adddup2(&fa, err_w, 2);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
-	/* pfan catches or ignores these; the job gets the defaults back. */
 	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGINT);
-	sigaddset(&defaults, SIGTERM);
-	sigaddset(&defaults, SIGCHLD);
-	sigaddset(&defaults, SIGPIPE);
-	sigaddset(&defaults, SIGHUP);
+	for (size_t i = 0; i < NDEFAULT_SIGNALS; i++)
+		sigaddset(&defaults, job_default_signals[i]);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &defaults);
 	posix_spawnattr_setpgroup(&attr, 0);
@@ -307,11 +360,14 @@ local_new(struct loop *loop, double kill_grace)
 		fatal("/dev/null: %s", strerror(errno));
 	for (char **e = environ; *e != NULL; e++)
 		n++;
-	lo->env = xcalloc(n + 4, sizeof *lo->env);
-	for (char **e = environ; *e != NULL; e++)
-		if (strncmp(*e, "PFAN_SEQ=", 9) != 0 && strncmp(*e, "PFAN_SLOT=", 10) != 0 &&
-		    strncmp(*e, "PFAN_HOST=", 10) != 0)
+	lo->env = xcalloc(n + NENV_OWN + 1, sizeof *lo->env);
+	for (char **e = environ; *e != NULL; e++) {
+		bool own = false;
+		for (size_t i = 0; i < NENV_OWN; i++)
+			own |= strncmp(*e, env_own[i], strlen(env_own[i])) == 0;
+		if (!own)
 			lo->env[lo->nenv++] = *e;
+	}
 	loop_signal(loop, SIGCHLD, on_sigchld, lo);
 	lo->guard = guard_new(loop, kill_grace);
 	return lo;

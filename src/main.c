@@ -20,6 +20,7 @@
 #include "options.h"
 #include "output.h"
 #include "replay.h"
+#include "report.h"
 #include "resume.h"
 #include "sched.h"
 #include "sshconn.h"
@@ -154,6 +155,9 @@ load_hosts(struct run *r, char **cause)
 	for (size_t i = 0; i < o->nsshlogins; i++)
 		if (hosts_add_sshlogin(&r->hosts, o->sshlogins[i], cause) != PFAN_OK)
 			return PFAN_E_INPUT;
+	for (size_t i = 0; i < o->nsshloginfiles; i++)
+		if (hosts_add_sshloginfile(&r->hosts, o->sshloginfiles[i], cause) != PFAN_OK)
+			return PFAN_E_INPUT;
 	if (r->hosts.n > 0 && hosts_apply_ssh_config(&r->hosts, NULL, cause) != PFAN_OK)
 		return PFAN_E_INPUT;
 	return PFAN_OK;
@@ -280,7 +284,7 @@ add_local_host(struct run *r, const char *name, unsigned slots)
 	if (slots == 0 && !r->opts.jobs_given && r->ncores == 0)
 		r->ncores = ncores();
 	if (slots == 0)
-		slots = r->opts.jobs_given ? r->opts.jobs : r->ncores;
+		slots = r->opts.jobs_given ? options_jobs_slots(&r->opts, r->ncores) : r->ncores;
 	if (r->local == NULL)
 		r->local = local_new(r->loop, r->opts.kill_grace);
 	h = sched_add_host(r->sched, name, slots, true);
@@ -296,7 +300,9 @@ add_remote_host(struct run *r, struct host_spec *spec, char **cause)
 
 	/* -j N sets the slots of hosts that did not say (GNU parallel's -j
 	 * is per host); otherwise the host is asked for its core count. */
-	if (spec->slots == 0 && r->opts.jobs_given)
+	/* The other forms are relative to the host's cores: it is asked. */
+	if (spec->slots == 0 && r->opts.jobs_given && r->opts.jobs_kind == JOBS_ABS &&
+	    r->opts.jobs > 0)
 		spec->slots = r->opts.jobs;
 	memset(&so, 0, sizeof so);
 	so.accept_new_hostkeys = r->opts.accept_new_hostkeys;
@@ -373,6 +379,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	log_set_verbosity(r.opts.verbose);
+	if (report_wanted(&r.opts)) {
+		status = report_main(&r.opts);
+		goto out;
+	}
 	if ((status = setup(&r, argc, argv)) != PFAN_OK)
 		goto out;
 

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "errors.h"
 #include "options.h"
@@ -26,6 +27,8 @@ enum opt_id {
 	OPT_HEADER, OPT_XARGS,
 	OPT_UNGROUP = 'u', OPT_TAGSTRING = 320, OPT_FILES, OPT_TMPDIR, OPT_GROUP,
 	OPT_DEBUG,
+	OPT_REPORT, OPT_REPORT_RUN, OPT_SVG, OPT_HTML,
+	OPT_DELAY, OPT_NICE, OPT_SHUF, OPT_MEMFREE, OPT_LOAD, OPT_SSHLOGINFILE,
 };
 
 struct opt_def {
@@ -37,7 +40,7 @@ struct opt_def {
 };
 
 static const struct opt_def opt_table[] = {
-	{ "jobs", OPT_JOBS, 1, "N", "run N jobs at once (default: one per core); with hosts, slots per host whose slots are auto" },
+	{ "jobs", OPT_JOBS, 1, "N", "run N jobs at once (default: one per core; +N, -N: cores plus or minus N; N%: of the cores; 0: as many as open files allow, at most 1024); with hosts, slots per host whose slots are auto" },
 	{ "arg-file", OPT_ARG_FILE, 1, "FILE", "read arguments from FILE (- for stdin); repeatable" },
 	{ "null", OPT_NULL, 0, NULL, "input records end with NUL, not newline" },
 	{ "colsep", OPT_COLSEP, 1, "REGEX", "split input records into columns {1} {2} ... (PCRE2; also -C)" },
@@ -57,9 +60,14 @@ static const struct opt_def opt_table[] = {
 	{ "arg-file-sep", OPT_ARG_FILE_SEP, 1, "SEP", "use SEP instead of :::: (and SEP+ instead of ::::+)" },
 	{ "header", OPT_HEADER, 1, "REGEX", "the first record of each source names its columns: {name} (\":\": one line; N: N lines)" },
 	{ "dry-run", OPT_DRY_RUN, 0, NULL, "print the commands, run nothing" },
-	{ "retries", OPT_RETRIES, 1, "N", "retry a failed job up to N times, on another host when there is one" },
-	{ "halt", OPT_HALT, 1, "WHEN", "now|soon,fail=N|success=N: stop after N failures (or successes)" },
-	{ "timeout", OPT_TIMEOUT, 1, "SECS", "kill a job's process group after SECS (TERM, then KILL)" },
+	{ "retries", OPT_RETRIES, 1, "N", "run a failing job up to N times in all, on another host when there is one" },
+	{ "halt", OPT_HALT, 1, "WHEN", "now|soon,fail=N|success=N|done=N (or N%), or 0 1 2 -1 -2: stop when it holds" },
+	{ "timeout", OPT_TIMEOUT, 1, "SECS", "kill a job's process group after SECS (TERM, then KILL); units s m h d; N%: of the median runtime of the jobs that succeeded" },
+	{ "delay", OPT_DELAY, 1, "SECS", "start jobs at least SECS apart (units s m h d)" },
+	{ "nice", OPT_NICE, 1, "N", "run the jobs at niceness N (remote: under nice -n N)" },
+	{ "shuf", OPT_SHUF, 0, NULL, "run the jobs in random order (reads all input first)" },
+	{ "memfree", OPT_MEMFREE, 1, "SIZE", "start no job while less than SIZE memory is available; under half, kill the youngest job and run it again later" },
+	{ "load", OPT_LOAD, 1, "MAX", "start no local job while the 1-minute load average is above MAX" },
 	{ "keep-order", OPT_KEEP_ORDER, 0, NULL, "print output in input order" },
 	{ "line-buffer", OPT_LINE_BUFFER, 0, NULL, "print whole lines as they come" },
 	{ "tag", OPT_TAG, 0, NULL, "prefix each output line with the job's arguments and a tab" },
@@ -72,8 +80,13 @@ static const struct opt_def opt_table[] = {
 	{ "joblog", OPT_JOBLOG, 1, "FILE", "append a JSON line per finished attempt to FILE" },
 	{ "resume", OPT_RESUME, 1, "FILE", "skip the jobs FILE records ok, run the rest; append to FILE" },
 	{ "resume-failed", OPT_RESUME_FAILED, 1, "FILE", "the same as --resume (GNU parallel's name)" },
+	{ "report", OPT_REPORT, 1, "FILE", "run nothing: summarise the last run in joblog FILE (jobs, hosts, makespan)" },
+	{ "report-run", OPT_REPORT_RUN, 1, "N", "with --report: the N-th run in the joblog instead (1 is the first)" },
+	{ "svg", OPT_SVG, 1, "FILE", "with --report: also draw the run's timeline to FILE as SVG" },
+	{ "html", OPT_HTML, 1, "FILE", "with --report: the same timeline as an HTML page with zoom" },
 	{ "hostfile", OPT_HOSTFILE, 1, "FILE", "run on the hosts in the YAML FILE (\"slurm\": the SLURM allocation)" },
 	{ "sshlogin", OPT_SSHLOGIN, 1, "SPEC", "run on [N/][user@]host[:port][,...] (\":\" is this machine)" },
+	{ "sshloginfile", OPT_SSHLOGINFILE, 1, "FILE", "run on the -S logins in FILE, one a line (# comments; \"..\": ~/.parallel/sshloginfile)" },
 	{ "accept-new-hostkeys", OPT_ACCEPT_NEW, 0, NULL, "record the keys of hosts not yet in known_hosts" },
 	{ "keepalive", OPT_KEEPALIVE, 1, "SECS", "SSH keepalive interval; a host is lost after 3 unanswered (default 5)" },
 	{ "connect-timeout", OPT_CONNECT_TIMEOUT, 1, "SECS", "give up on a host not connected and logged in within SECS (default 10)" },
@@ -88,6 +101,7 @@ static const struct opt_def opt_table[] = {
 	{ "lb", OPT_LINE_BUFFER, 0, NULL, "the same as --line-buffer" },
 	{ "linebuffer", OPT_LINE_BUFFER, 0, NULL, "the same as --line-buffer" },
 	{ "dryrun", OPT_DRY_RUN, 0, NULL, "the same as --dry-run" },
+	{ "slf", OPT_SSHLOGINFILE, 1, "FILE", "the same as --sshloginfile" },
 	{ "halt-on-error", OPT_HALT, 1, "WHEN", "the same as --halt" },
 	{ "will-cite", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
 	{ "no-notice", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
@@ -182,8 +196,6 @@ static const struct { const char *name; const char *instead; } gnu_only[] = {
 	{ "extensionreplace", NULL }, { "er", NULL },
 	{ "basenameextensionreplace", NULL }, { "bner", NULL },
 	{ "replace", NULL }, { "quote", NULL },
-	{ "delay", NULL }, { "nice", NULL }, { "shuf", NULL }, { "memfree", NULL },
-	{ "load", NULL }, { "sshloginfile", NULL }, { "slf", NULL },
 };
 #define NGNU_ONLY (sizeof gnu_only / sizeof gnu_only[0])
 static const char gnu_only_short[] = "JLMlpstxieoq";
@@ -330,33 +342,79 @@ parse_secs(const char *opt, const char *s, bool nonzero, double *out, char **cau
 	return PFAN_OK;
 }
 
+/* A whole number, or N% (a fraction in *pct). */
+static bool
+count_or_pct(const char *s, unsigned *count, double *pct)
+{
+	char *end;
+	double v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || !isfinite(v))
+		return false;
+	if (strcmp(end, "%") == 0 && v > 0 && v <= 100) {
+		*count = 0;
+		*pct = v / 100;
+		return true;
+	}
+	if (*end != '\0' || v != floor(v) || v < 1 || v > UINT_MAX)
+		return false;
+	*count = (unsigned)v;
+	*pct = 0;
+	return true;
+}
+
+/* GNU parallel's forms: WHEN,WHAT=N or N%, never, and the old numbers
+ * 0 1 2 -1 -2 and N% (soon,fail=N%). */
 static int
 parse_halt(struct pfan_opts *o, const char *s, char **cause)
 {
-	const char *comma = strchr(s, ',');
-	size_t wl = comma ? (size_t)(comma - s) : strlen(s);
-	const char *cond = comma ? comma + 1 : NULL;
+	static const struct { const char *old, *now; } old_forms[] = {
+		{ "0", "never" }, { "1", "soon,fail=1" }, { "2", "now,fail=1" },
+		{ "-1", "soon,success=1" }, { "-2", "now,success=1" },
+	};
+	static const struct { const char *name; enum halt_what what; } whats[] = {
+		{ "fail=", HALT_FAIL }, { "success=", HALT_SUCCESS }, { "done=", HALT_DONE },
+	};
+	const char *given = s, *comma, *cond;
+	char pct_form[64];
+	size_t wl;
 
+	for (size_t i = 0; i < sizeof old_forms / sizeof old_forms[0]; i++)
+		if (strcmp(s, old_forms[i].old) == 0)
+			s = old_forms[i].now;
+	if (*s >= '0' && *s <= '9' && s[strlen(s) - 1] == '%' && strlen(s) < 32) {
+		snprintf(pct_form, sizeof pct_form, "soon,fail=%s", s);
+		s = pct_form;
+	}
+	comma = strchr(s, ',');
+	wl = comma ? (size_t)(comma - s) : strlen(s);
+	cond = comma ? comma + 1 : NULL;
 	if (wl == 3 && strncmp(s, "now", 3) == 0)
 		o->halt_when = HALT_NOW;
 	else if (wl == 4 && strncmp(s, "soon", 4) == 0)
 		o->halt_when = HALT_SOON;
-	else if (wl == 5 && strncmp(s, "never", 5) == 0) {
+	else if (wl == 5 && strncmp(s, "never", 5) == 0 && cond == NULL) {
 		o->halt_when = HALT_NEVER;
 		return PFAN_OK;
 	} else
 		goto bad;
 	if (cond == NULL)
 		goto bad;
-	if (strncmp(cond, "fail=", 5) == 0)
-		o->halt_on_success = false;
-	else if (strncmp(cond, "success=", 8) == 0)
-		o->halt_on_success = true;
-	else
-		goto bad;
-	return parse_uint("halt", strchr(cond, '=') + 1, 1, UINT_MAX, &o->halt_count, cause);
+	for (size_t i = 0; i < sizeof whats / sizeof whats[0]; i++) {
+		size_t n = strlen(whats[i].name);
+		if (strncmp(cond, whats[i].name, n) == 0 &&
+		    count_or_pct(cond + n, &o->halt_count, &o->halt_pct)) {
+			o->halt_what = whats[i].what;
+			return PFAN_OK;
+		}
+	}
 bad:
-	*cause = xasprintf("--halt: '%s': expected now|soon,fail=N|success=N (or never)", s);
+	*cause = xasprintf("--halt: '%s': expected now|soon,fail|success|done=N|N%% "
+	    "(or never, 0, 1, 2, -1, -2, N%%)", given);
 	return PFAN_E_INPUT;
 }
 
@@ -403,6 +461,103 @@ parse_delim(struct pfan_opts *o, const char *s, char **cause)
 	return PFAN_OK;
 }
 
+/* -j N, +N, -N, N%; 0: as many as possible. */
+static int
+parse_jobs(struct pfan_opts *o, const char *s, char **cause)
+{
+	const char *given = s;
+	char *end;
+	double v;
+
+	o->jobs_given = true;
+	o->jobs_kind = *s == '+' ? JOBS_PLUS : *s == '-' ? JOBS_MINUS : JOBS_ABS;
+	if (*s == '+' || *s == '-')
+		s++;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s < '0' || *s > '9' || errno != 0 || !isfinite(v) || v > UINT_MAX)
+		goto bad;
+	if (o->jobs_kind == JOBS_ABS && strcmp(end, "%") == 0 && v > 0) {
+		o->jobs_kind = JOBS_PCT;
+		o->jobs_pct = v / 100;
+		return PFAN_OK;
+	}
+	if (*end != '\0' || v != floor(v))
+		goto bad;
+	o->jobs = (unsigned)v;
+	return PFAN_OK;
+bad:
+	*cause = xasprintf("--jobs: '%s' is not N, +N, -N or N%%", given);
+	return PFAN_E_INPUT;
+}
+
+unsigned
+options_jobs_slots(const struct pfan_opts *o, unsigned cores)
+{
+	struct rlimit rl;
+	double n;
+
+	switch (o->jobs_kind) {
+	case JOBS_PLUS: n = (double)cores + o->jobs; break;
+	case JOBS_MINUS: n = (double)cores - o->jobs; break;
+	case JOBS_PCT: n = ceil(cores * o->jobs_pct); break;
+	case JOBS_ABS:
+	default:
+		if (o->jobs > 0) {
+			n = o->jobs;
+			break;
+		}
+		/* 0: as many as possible. Each running job holds two pipes'
+		 * read ends; keep 64 descriptors for pfan's own files. */
+		n = JOBS_MAX_CAP;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+		    (rl.rlim_cur - 64) / 2 < (rlim_t)n)
+			n = rl.rlim_cur > 66 ? (double)((rl.rlim_cur - 64) / 2) : 1;
+		break;
+	}
+	return n < 1 ? 1 : n > UINT_MAX ? UINT_MAX : (unsigned)n;
+}
+
+int
+options_parse_duration(const char *s, double *out)
+{
+	double total = 0;
+	const char *p = s;
+	bool units = false;
+
+	/* Decimal digits and GNU's units only: strtod would also take hex,
+	 * exponents and "inf". */
+	if (*s == '\0' || s[strspn(s, "0123456789.smhdSMHD")] != '\0')
+		return PFAN_E_INPUT;
+	while (*p != '\0') {
+		char *end;
+		double v, mult = 1;
+		if ((*p < '0' || *p > '9') && *p != '.')
+			return PFAN_E_INPUT;
+		errno = 0;
+		v = strtod(p, &end);
+		if (end == p || errno != 0 || !isfinite(v))
+			return PFAN_E_INPUT;
+		switch (*end) {
+		case 's': case 'S': mult = 1; break;
+		case 'm': case 'M': mult = 60; break;
+		case 'h': case 'H': mult = 3600; break;
+		case 'd': case 'D': mult = 86400; break;
+		case '\0':
+			if (units)   /* 1m30 is not a duration */
+				return PFAN_E_INPUT;
+			*out = v;
+			return PFAN_OK;
+		default: return PFAN_E_INPUT;
+		}
+		units = true;
+		total += v * mult;
+		p = end + 1;
+	}
+	*out = total;
+	return PFAN_OK;
+}
+
 static int
 parse_trim(struct pfan_opts *o, const char *s, char **cause)
 {
@@ -421,6 +576,70 @@ parse_trim(struct pfan_opts *o, const char *s, char **cause)
 }
 
 static int
+parse_duration(const char *opt, const char *s, double *out, char **cause)
+{
+	if (options_parse_duration(s, out) != PFAN_OK) {
+		*cause = xasprintf("--%s: '%s' is not a duration (SECS, or units: 1h30m, 2.5s, 1d)",
+		    opt, s);
+		return PFAN_E_INPUT;
+	}
+	return PFAN_OK;
+}
+
+static int
+parse_timeout(struct pfan_opts *o, const char *s, char **cause)
+{
+	size_t n = strlen(s);
+
+	o->timeout = o->timeout_pct = 0;
+	if (n > 1 && s[n - 1] == '%') {
+		char *end;
+		double v = strtod(s, &end);
+		if (*s >= '0' && *s <= '9' && end == s + n - 1 && isfinite(v) && v > 0) {
+			o->timeout_pct = v / 100;
+			return PFAN_OK;
+		}
+		*cause = xasprintf("--timeout: '%s' is not a percentage", s);
+		return PFAN_E_INPUT;
+	}
+	return parse_duration("timeout", s, &o->timeout, cause);
+}
+
+/* GNU parallel's sizes: K M G T P are powers of 1024 (Ki Mi ... too),
+ * k m g t p powers of 1000. */
+static int
+parse_size(const char *opt, const char *s, unsigned long long *out, char **cause)
+{
+	static const char units[] = "kmgtp";
+	char *end;
+	double v, mult = 1;
+	const char *u;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s < '0' || *s > '9' || errno != 0 || !isfinite(v))
+		goto bad;
+	if (*end != '\0') {
+		if ((u = strchr(units, (char)(*end | 0x20))) == NULL)
+			goto bad;
+		bool binary = (*end >= 'A' && *end <= 'Z') || end[1] == 'i' || end[1] == 'I';
+		for (const char *k = units; k <= u; k++)
+			mult *= binary ? 1024 : 1000;
+		end += (end[1] == 'i' || end[1] == 'I') ? 2 : 1;
+		if (*end != '\0')
+			goto bad;
+	}
+	v *= mult;
+	if (v >= 1.8e19)
+		goto bad;
+	*out = (unsigned long long)v;
+	return PFAN_OK;
+bad:
+	*cause = xasprintf("--%s: '%s' is not a size (bytes, or with k K m M g G t T)", opt, s);
+	return PFAN_E_INPUT;
+}
+
+static int
 parse_max_replace(struct pfan_opts *o, const char *s, char **cause)
 {
 	unsigned n;
@@ -430,6 +649,38 @@ parse_max_replace(struct pfan_opts *o, const char *s, char **cause)
 	o->input.no_args = n == 0;
 	o->input.max_args = n > 0 ? n : 1;
 	o->max_args_given = true;
+	return PFAN_OK;
+}
+
+static int
+parse_nice(struct pfan_opts *o, const char *s, char **cause)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < -20 || v > 19) {
+		*cause = xasprintf("--nice: '%s' is not a niceness (-20 to 19)", s);
+		return PFAN_E_INPUT;
+	}
+	o->nice = (int)v;
+	return PFAN_OK;
+}
+
+static int
+parse_load(struct pfan_opts *o, const char *s, char **cause)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0) {
+		*cause = xasprintf("--load: '%s' is not a load average (more than 0)", s);
+		return PFAN_E_INPUT;
+	}
+	o->load = v;
 	return PFAN_OK;
 }
 
@@ -456,9 +707,7 @@ static int
 apply(struct pfan_opts *o, int id, char *arg, char **cause)
 {
 	switch (id) {
-	case OPT_JOBS:
-		o->jobs_given = true;
-		return parse_uint("jobs", arg, 1, UINT_MAX, &o->jobs, cause);
+	case OPT_JOBS: return parse_jobs(o, arg, cause);
 	case OPT_ARG_FILE: add_source(o, INPUT_FILE, arg); break;
 	case OPT_NULL: o->input.null_sep = true; break;
 	case OPT_COLSEP: o->input.colsep = arg; break;
@@ -468,14 +717,29 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_PLUS: o->plus = true; break;
 	case OPT_RETRIES: return parse_uint("retries", arg, 0, RETRIES_MAX, &o->retries, cause);
 	case OPT_HALT: return parse_halt(o, arg, cause);
-	case OPT_TIMEOUT: return parse_secs("timeout", arg, false, &o->timeout, cause);
+	case OPT_TIMEOUT: return parse_timeout(o, arg, cause);
+	case OPT_DELAY: return parse_duration("delay", arg, &o->delay, cause);
+	case OPT_NICE: return parse_nice(o, arg, cause);
+	case OPT_SHUF: o->shuf = true; break;
+	case OPT_MEMFREE: return parse_size("memfree", arg, &o->memfree, cause);
+	case OPT_LOAD: return parse_load(o, arg, cause);
+	case OPT_SSHLOGINFILE: push_str(&o->sshloginfiles, &o->nsshloginfiles, arg); break;
 	case OPT_KEEP_ORDER: o->keep_order = true; break;
 	case OPT_LINE_BUFFER: o->line_buffer = true; break;
 	case OPT_TAG: o->tag = true; break;
 	case OPT_RESULTS: o->results = arg; break;
 	case OPT_JOBLOG: o->joblog = arg; break;
 	case OPT_RESUME:
-	case OPT_RESUME_FAILED: o->resume = arg; break;
+	case OPT_RESUME_FAILED:
+		if (arg == NULL)
+			o->resume_flag = true;   /* GNU's form: the --joblog FILE */
+		else
+			o->resume = arg;
+		break;
+	case OPT_REPORT: o->report = arg; break;
+	case OPT_REPORT_RUN: return parse_uint("report-run", arg, 1, UINT_MAX, &o->report_run, cause);
+	case OPT_SVG: o->report_svg = arg; break;
+	case OPT_HTML: o->report_html = arg; break;
 	case OPT_HOSTFILE: push_str(&o->hostfiles, &o->nhostfiles, arg); break;
 	case OPT_SSHLOGIN: push_str(&o->sshlogins, &o->nsshlogins, arg); break;
 	case OPT_ACCEPT_NEW: o->accept_new_hostkeys = true; break;
@@ -595,8 +859,10 @@ struct getopt_tables {
 	char shortopts[3 * NOPTS + 2 * NSHORT_ALIAS + 3];
 };
 
+/* gnu_resume: --resume and --resume-failed are flags, GNU parallel's
+ * form (--joblog FILE --resume), not pfan's --resume FILE. */
 static void
-getopt_tables(struct getopt_tables *t)
+getopt_tables(struct getopt_tables *t, bool gnu_resume)
 {
 	size_t ns = 0;
 
@@ -612,6 +878,9 @@ getopt_tables(struct getopt_tables *t)
 			t->longopts[nl].has_arg = opt_table[i].has_arg ?
 			    required_argument : no_argument;
 			t->longopts[nl].flag = NULL;
+			if (gnu_resume && (opt_table[i].id == OPT_RESUME ||
+			    opt_table[i].id == OPT_RESUME_FAILED))
+				t->longopts[nl].has_arg = no_argument;
 			t->longopts[nl++].val = opt_table[i].id;
 		}
 		if (opt_table[i].id < 256 && !is_alias(i)) {
@@ -638,8 +907,8 @@ canonical_id(int c)
 	return c;
 }
 
-int
-options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
+static int
+parse_pass(struct pfan_opts *o, int argc, char **argv, bool gnu_resume, char **cause)
 {
 	struct getopt_tables t;
 	int rc, c;
@@ -653,7 +922,7 @@ options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
 	o->connect_timeout = 10;
 	o->verbose = 1;
 	o->input.stdin_fd = 0;
-	getopt_tables(&t);
+	getopt_tables(&t, gnu_resume);
 
 	optind = 1;
 	opterr = 0;
@@ -687,7 +956,49 @@ options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
 		if ((rc = apply(o, canonical_id(c), optarg, cause)) != PFAN_OK)
 			return rc;
 	}
+	if (o->resume_flag)
+		o->resume = o->joblog;
 	return parse_positional(o, argc, argv, optind, cause);
+}
+
+/* GNU parallel's `--joblog FILE --resume` and pfan's `--resume FILE` are
+ * both read: when the first pass saw --joblog and --resume, the second
+ * reads --resume as GNU's flag (so `--joblog J --resume cmd` runs cmd, and
+ * never creates a joblog named after the next word). */
+int
+options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
+{
+	char *cause2 = NULL;
+	int rc1, rc2;
+	bool dashed;
+
+	/* pfan's form first. It fails on `--resume --joblog J` only when the
+	 * joblog would be named after an option: that is GNU's form too. */
+	rc1 = parse_pass(o, argc, argv, false, cause);
+	if (o->resume == NULL || (o->joblog == NULL && o->resume[0] != '-'))
+		return rc1;
+	dashed = o->resume[0] == '-';   /* a joblog named like an option */
+	options_free(o);
+	rc2 = parse_pass(o, argc, argv, true, &cause2);
+	if (rc2 == PFAN_OK && !(o->resume_flag && o->joblog == NULL)) {
+		if (rc1 != PFAN_OK) {
+			free(*cause);
+			*cause = NULL;
+		}
+		return PFAN_OK;
+	}
+	free(cause2);
+	if (rc1 != PFAN_OK || dashed) {
+		if (rc1 != PFAN_OK)
+			free(*cause);
+		*cause = xstrdup("--resume without a FILE needs --joblog FILE "
+		    "(GNU parallel's form), or give it one: --resume FILE");
+		return PFAN_E_INPUT;
+	}
+	/* --resume FILE ... --joblog OTHER: pfan's form, as the first pass
+	 * read it (and judged by the rest of pfan). */
+	options_free(o);
+	return parse_pass(o, argc, argv, false, cause);
 }
 
 /* What may be given with `pfan --resume FILE` alone: how the recorded run
@@ -732,7 +1043,7 @@ walk_options(int argc, char **argv, group_fn each, void *data, int *end,
 	int start = 1, c;
 	int ids[NOPTS * 2], nids = 0;
 
-	getopt_tables(&t);
+	getopt_tables(&t, false);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, t.shortopts, t.longopts, NULL)) != -1) {
@@ -830,5 +1141,6 @@ options_free(struct pfan_opts *o)
 	free(o->delim_buf);
 	free(o->hostfiles);
 	free(o->sshlogins);
+	free(o->sshloginfiles);
 	memset(o, 0, sizeof *o);
 }

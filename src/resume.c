@@ -1,23 +1,18 @@
 /* resume.c: reads a joblog back for --resume: how many distinct jobs are
- * done per canonical command, and the first header. The rules (what counts
- * as done, torn lines, escaped bytes) are specified in docs/JOBLOG.md. */
-#include <errno.h>
+ * done per canonical command, and the first header. What counts as done is
+ * specified in docs/JOBLOG.md §6.3; jlread.c reads and checks the lines. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
-#include "buf.h"
 #include "errors.h"
-#include "joblog.h"
+#include "jlread.h"
 #include "log.h"
 #include "resume.h"
 #include "xalloc.h"
-
-#define LOAD_FLAGS (JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES)
 
 /* One open-addressing table holds two kinds of entries: a command (seq 0,
  * owns cmd, n = done jobs not yet taken) and a done job (cmd, seq) that
@@ -46,51 +41,6 @@ struct resume {
 	char *cwd;
 	char **argv;              /* argc + 1, NULL-terminated */
 };
-
-enum ftype {
-	F_POSINT,       /* integer >= 1 */
-	F_UINT,         /* integer >= 0 */
-	F_INT_NULL,     /* integer or null */
-	F_NUM_NULL,     /* number or null */
-	F_STR,
-	F_STR_NULL,
-	F_STRS,         /* array of strings */
-	F_BOOL,
-};
-
-struct field {
-	const char *key;
-	enum ftype type;
-	bool required;
-};
-
-/* In the order the writer emits them, so a bad line reports its first
- * problem. Unknown keys are ignored: a newer pfan may add some. */
-static const struct field record_fields[] = {
-	{ "seq", F_POSINT, true },
-	{ "attempt", F_POSINT, false },
-	{ "host", F_STR_NULL, false },
-	{ "slot", F_UINT, false },
-	{ "cmd", F_STR, true },
-	{ "args", F_STRS, false },
-	{ "start", F_NUM_NULL, false },
-	{ "runtime", F_NUM_NULL, false },
-	{ "exit", F_INT_NULL, false },
-	{ "signal", F_INT_NULL, false },
-	{ "status", F_STR, true },
-	{ "final", F_BOOL, false },
-	{ "stdout_bytes", F_UINT, false },
-	{ "stderr_bytes", F_UINT, false },
-};
-
-static const struct field header_fields[] = {
-	{ "pfan", F_STR, true },
-	{ "argv", F_STRS, true },
-	{ "cwd", F_STR_NULL, true },
-	{ "start", F_NUM_NULL, true },
-};
-
-#define NFIELDS(a) (sizeof (a) / sizeof (a)[0])
 
 static uint64_t
 hash_str(const char *s)
@@ -169,278 +119,55 @@ note_done(struct resume *r, const char *cmd, unsigned long long seq)
 	r->done++;
 }
 
-/* The bytes a joblog string stands for: U+0000 followed by U+0080..U+00FF
- * is one raw byte (joblog.c's jstr). False for any other U+0000. */
-static bool
-unescape(struct buf *out, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i], a, b;
-		if (c != '\0') {
-			buf_addc(out, (char)c);
-			continue;
-		}
-		if (n - i < 3)
-			return false;
-		a = (unsigned char)s[i + 1];
-		b = (unsigned char)s[i + 2];
-		if ((a != 0xC2 && a != 0xC3) || (b & 0xC0) != 0x80)
-			return false;
-		buf_addc(out, (char)(((a & 0x03) << 6) | (b & 0x3F)));
-		i += 2;
-	}
-	return true;
-}
-
-static bool
-str_ok(const json_t *v)
-{
-	const char *s = json_string_value(v);
-	size_t n = json_string_length(v);
-	struct buf b = BUF_INIT;
-	bool ok;
-
-	if (memchr(s, '\0', n) == NULL)
-		return true;
-	ok = unescape(&b, s, n);
-	buf_free(&b);
-	return ok;
-}
-
-/* A malloc'd copy of the bytes the string stands for (checked already). */
 static char *
-str_bytes(const json_t *v)
+dup_or_null(const char *s)
 {
-	struct buf b = BUF_INIT;
-
-	unescape(&b, json_string_value(v), json_string_length(v));
-	return buf_steal(&b);
+	return s != NULL ? xstrdup(s) : NULL;
 }
 
-/* NULL when v fits t, else what is wrong, to follow "KEY ". */
-static const char *
-check_type(const json_t *v, enum ftype t)
-{
-	size_t i;
-	json_t *x;
-
-	switch (t) {
-	case F_POSINT:
-	case F_UINT:
-		if (!json_is_number(v))
-			return "is not a number";
-		if (!json_is_integer(v) || json_integer_value(v) < (t == F_POSINT))
-			return t == F_POSINT ? "is not a positive integer" :
-			    "is not a non-negative integer";
-		return NULL;
-	case F_INT_NULL:
-		return json_is_null(v) || json_is_integer(v) ? NULL :
-		    "is not an integer or null";
-	case F_NUM_NULL:
-		return json_is_null(v) || json_is_number(v) ? NULL :
-		    "is not a number or null";
-	case F_STR_NULL:
-		if (json_is_null(v))
-			return NULL;
-		/* FALLTHROUGH */
-	case F_STR:
-		if (!json_is_string(v))
-			return t == F_STR ? "is not a string" : "is not a string or null";
-		return str_ok(v) ? NULL : "holds a \\u0000 that is not an escaped byte";
-	case F_BOOL:
-		return json_is_boolean(v) ? NULL : "is not true or false";
-	case F_STRS:
-		if (!json_is_array(v))
-			return "is not an array of strings";
-		json_array_foreach(v, i, x) {
-			if (!json_is_string(x))
-				return "is not an array of strings";
-			if (!str_ok(x))
-				return "holds a \\u0000 that is not an escaped byte";
-		}
-		return NULL;
-	}
-	return "has an unknown type";
-}
-
-static int
-check_fields(const json_t *o, const struct field *f, size_t nf,
-    const char *where, char **cause)
-{
-	for (size_t i = 0; i < nf; i++) {
-		const json_t *v = json_object_get(o, f[i].key);
-		const char *what;
-
-		if (v == NULL) {
-			if (!f[i].required)
-				continue;
-			what = "is missing";
-		} else if ((what = check_type(v, f[i].type)) == NULL)
-			continue;
-		*cause = xasprintf("%s: %s %s", where, f[i].key, what);
-		return PFAN_E_INPUT;
-	}
-	return PFAN_OK;
-}
-
-static bool
-is_header(const json_t *o)
-{
-	return json_is_object(o) && json_object_get(o, "pfan") != NULL &&
-	    json_object_get(o, "seq") == NULL;
-}
-
+/* The first header is the run's command line; later ones are ignored. */
 static void
-keep_header(struct resume *r, const json_t *o)
+on_header(void *arg, const struct joblog_header *h)
 {
-	const json_t *argv = json_object_get(o, "argv"), *cwd, *start;
-	size_t i, n = json_array_size(argv);
+	struct resume *r = arg;
 
-	r->version = str_bytes(json_object_get(o, "pfan"));
-	r->argv = xcalloc(n + 1, sizeof *r->argv);
-	for (i = 0; i < n; i++)
-		r->argv[i] = str_bytes(json_array_get(argv, i));
-	cwd = json_object_get(o, "cwd");
-	r->cwd = json_is_string(cwd) ? str_bytes(cwd) : NULL;
-	start = json_object_get(o, "start");
+	if (r->have_header)
+		return;
+	r->version = xstrdup(h->version);
+	r->argv = xcalloc((size_t)h->argc + 1, sizeof *r->argv);
+	for (int i = 0; i < h->argc; i++)
+		r->argv[i] = xstrdup(h->argv[i]);
+	r->cwd = dup_or_null(h->cwd);
 	r->header = (struct joblog_header){
 		.version = r->version,
-		.argc = (int)n,
+		.argc = h->argc,
 		.argv = r->argv,
 		.cwd = r->cwd,
-		.start = json_is_number(start) ? json_number_value(start) : 0,
+		.start = isfinite(h->start) ? h->start : 0,
 	};
 	r->have_header = true;
 }
 
-/* One parsed line: a header or a record. */
-static int
-take_object(struct resume *r, const json_t *o, const char *where, char **cause)
+static void
+on_record(void *arg, const struct joblog_record *rec)
 {
-	enum job_status st;
-	const char *status;
-	char *cmd;
-	int rc;
+	struct resume *r = arg;
 
-	if (!json_is_object(o)) {
-		*cause = xasprintf("%s: not a JSON object", where);
-		return PFAN_E_INPUT;
-	}
-	if (is_header(o)) {
-		rc = check_fields(o, header_fields, NFIELDS(header_fields), where, cause);
-		if (rc == PFAN_OK && !r->have_header)
-			keep_header(r, o);
-		return rc;
-	}
-	rc = check_fields(o, record_fields, NFIELDS(record_fields), where, cause);
-	if (rc != PFAN_OK)
-		return rc;
 	r->records++;
-	status = json_string_value(json_object_get(o, "status"));
-	if (job_status_parse(status, &st) != PFAN_OK) {
-		*cause = xasprintf("%s: unknown status \"%s\"", where, status);
-		return PFAN_E_INPUT;
-	}
-	if (st != JOB_OK)
-		return PFAN_OK;
-	cmd = str_bytes(json_object_get(o, "cmd"));
-	note_done(r, cmd,
-	    (unsigned long long)json_integer_value(json_object_get(o, "seq")));
-	free(cmd);
-	return PFAN_OK;
+	if (rec->status == JOB_OK)
+		note_done(r, rec->cmd, rec->seq);
 }
 
-/* A line that is not JSON is a torn write when nothing follows it (the
- * last line, without its '\n'), or when the next line is a header: the
- * writer of the next run sealed it with a '\n' before its own header. */
-static int
-load(struct resume *r, FILE *f, const char *path, char **cause)
-{
-	char *line = NULL, *where = NULL, *torn = NULL;
-	size_t cap = 0;
-	unsigned long lineno = 0, torn_line = 0;
-	bool torn_nl = false;
-	ssize_t n;
-	int rc = PFAN_OK;
-
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		bool nl = n > 0 && line[n - 1] == '\n';
-		size_t len = (size_t)n - nl;
-		json_error_t err;
-		json_t *o;
-
-		lineno++;
-		if (len == 0)
-			continue;
-		o = json_loadb(line, len, LOAD_FLAGS, &err);
-		if (torn != NULL) {
-			if (!is_header(o)) {
-				json_decref(o);
-				*cause = torn;
-				torn = NULL;
-				rc = PFAN_E_INPUT;
-				goto out;
-			}
-			log_warn("%s:%lu: ignoring a torn line (pfan was killed "
-			    "mid-write?)", path, torn_line);
-			free(torn);
-			torn = NULL;
-		}
-		free(where);
-		where = xasprintf("%s:%lu", path, lineno);
-		if (o == NULL) {
-			torn = xasprintf("%s: not JSON: %s", where, err.text);
-			torn_line = lineno;
-			torn_nl = nl;
-			continue;
-		}
-		rc = take_object(r, o, where, cause);
-		json_decref(o);
-		if (rc != PFAN_OK)
-			goto out;
-	}
-	if (ferror(f)) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
-		rc = PFAN_E_SYS;
-		goto out;
-	}
-	if (torn != NULL) {
-		if (torn_nl) {
-			*cause = torn;
-			torn = NULL;
-			rc = PFAN_E_INPUT;
-			goto out;
-		}
-		log_warn("%s:%lu: ignoring a torn last line (pfan was killed "
-		    "mid-write?)", path, torn_line);
-	}
-out:
-	free(torn);
-	free(where);
-	free(line);
-	return rc;
-}
+static const struct jlread_ops resume_ops = { on_header, on_record };
 
 int
 resume_load(struct resume **out, const char *path, char **cause)
 {
 	struct resume *r = xcalloc(1, sizeof *r);
-	FILE *f;
 	int rc;
 
 	*out = NULL;
-	if ((f = fopen(path, "re")) == NULL) {
-		if (errno == ENOENT) {
-			*out = r;
-			return PFAN_OK;
-		}
-		*cause = xasprintf("%s: %s", path, strerror(errno));
-		resume_free(r);
-		return PFAN_E_SYS;
-	}
-	rc = load(r, f, path, cause);
-	fclose(f);
-	if (rc != PFAN_OK) {
+	if ((rc = jlread_file(path, true, &resume_ops, r, cause)) != PFAN_OK) {
 		resume_free(r);
 		return rc;
 	}
@@ -478,7 +205,7 @@ resume_load_fd(struct resume **out, int fd, const char *path, char **cause)
 	*out = NULL;
 	if ((f = fopencookie(&fr, "r", io)) == NULL)
 		fatal("resume: out of memory");
-	rc = load(r, f, path, cause);
+	rc = jlread_stream(f, path, &resume_ops, r, cause);
 	fclose(f);
 	if (rc != PFAN_OK) {
 		resume_free(r);

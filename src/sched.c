@@ -36,10 +36,14 @@
 
 #include "errors.h"
 #include "fsm.h"
+#include "halt.h"
 #include "log.h"
+#include "quote.h"
 #include "jobfeed.h"
+#include "median.h"
 #include "sched.h"
 #include "schedhost.h"
+#include "throttle.h"
 #include "xalloc.h"
 
 enum job_state { JOB_QUEUED, JOB_STARTING, JOB_RUNNING, JOB_DONE };
@@ -64,6 +68,7 @@ struct job {
 	double start_wall, start_mono;
 	struct loop_timer *timeout_timer;
 	bool timed_out, killed;
+	bool requeue;              /* killed for --memfree: run it again */
 	struct host_set failed_on; /* hosts this job failed on */
 	struct joblog_record rec;  /* a final attempt's, until its output is out */
 	struct job *next;
@@ -92,10 +97,14 @@ struct sched {
 	bool fatal;                /* pfan's own error: exit 255 */
 	bool joblog_dirty;
 	struct loop_timer *sync_timer, *host_wait_timer;
-	struct buf cmdbuf;
+	struct buf cmdbuf, nicebuf;
+	struct halt_state halt;
+	struct throttle *thr;
+	struct median runtimes;    /* of successful attempts, for --timeout N% */
 };
 
 static const struct exec_job_ops job_ops;
+static void rearm_timeouts(struct sched *s, double runtime);
 
 /* Which states each state may move to; done -> queued is a retry. */
 static const unsigned job_next[] = {
@@ -260,22 +269,26 @@ kill_all(struct sched *s)
 }
 
 static void
-check_halt(struct sched *s)
+check_halt(struct sched *s, bool failed, int job_status)
 {
 	const struct pfan_opts *o = s->o;
-	unsigned long long n = o->halt_on_success ? s->nok : s->nfailed;
+	static const char *const what[] = { "failed", "succeeded", "finished" };
+	unsigned long long n;
 
-	if (o->halt_when == HALT_NEVER || s->stopping || n < o->halt_count)
+	if (!halt_after_job(o, &s->halt, s->nok, s->nfailed, jobfeed_total(s->feed),
+	    failed, job_status))
 		return;
+	n = o->halt_what == HALT_FAIL ? s->nfailed : o->halt_what == HALT_SUCCESS ?
+	    s->nok : s->nok + s->nfailed;
 	s->stopping = true;
 	s->halted = true;
 	if (o->halt_when == HALT_NOW) {
 		log_warn("--halt: %llu job%s %s; killing %zu running", n, n == 1 ? "" : "s",
-		    o->halt_on_success ? "succeeded" : "failed", s->nrunning);
+		    what[o->halt_what], s->nrunning);
 		kill_all(s);
 	} else if (s->nrunning > 0)
 		log_warn("--halt: %llu job%s %s; waiting for %zu running", n, n == 1 ? "" : "s",
-		    o->halt_on_success ? "succeeded" : "failed", s->nrunning);
+		    what[o->halt_what], s->nrunning);
 }
 
 /* Attempts of one job that may end without an exit status before the job
@@ -327,7 +340,7 @@ job_next_step(struct sched *s, struct job *j, enum job_status st,
 		schedhost_no_status(s->hosts, s->nhosts, h);
 		host_set_add(&j->failed_on, h->index);
 	}
-	if (st == JOB_HOST_LOST)
+	if (st == JOB_HOST_LOST || j->requeue)
 		return s->stopping ? STEP_FINAL : STEP_RERUN;
 	if (st != JOB_FAILED && st != JOB_TIMEOUT)
 		return STEP_FINAL;
@@ -340,7 +353,8 @@ job_next_step(struct sched *s, struct job *j, enum job_status st,
 		host_set_add(&j->failed_on, h->index);
 		return STEP_RERUN;
 	}
-	if (j->failures < s->o->retries) {
+	/* --retries N: N attempts in all, as in GNU parallel. */
+	if (j->failures + 1 < s->o->retries) {
 		j->failures++;
 		host_set_add(&j->failed_on, h->index);
 		return STEP_RETRY;
@@ -375,12 +389,14 @@ job_settle(struct sched *s, struct job *j, enum job_status st, enum next_step st
 	if (step != STEP_FINAL) {
 		output_job_discard(j->out);
 		j->out = NULL;
-		j->timed_out = j->killed = false;
+		j->timed_out = j->killed = j->requeue = false;
 		j->host = NULL;
 		job_set_state(j, JOB_QUEUED);
 		pending_push(s, j, true);
 		return;
 	}
+	int job_status = j->rec.exit_code >= 0 ? j->rec.exit_code :
+	    j->rec.signal > 0 ? 128 + j->rec.signal : 1;
 	if (st == JOB_OK)
 		s->nok++;
 	else
@@ -390,7 +406,7 @@ job_settle(struct sched *s, struct job *j, enum job_status st, enum next_step st
 	    j->rec.exit_code, j->rec.signal };
 	output_job_ended(j->out, &e);
 	output_job_finish(j->out, on_output_done, j);
-	check_halt(s);
+	check_halt(s, st != JOB_OK, job_status);
 }
 
 static void
@@ -416,6 +432,8 @@ on_job_done(void *arg, const struct exec_result *r)
 		    "(its wrapper or connection killed?); recorded no_status, not "
 		    "run again", j->seq, h->name, j->no_status);
 	job_set_state(j, JOB_DONE);
+	if (st == JOB_OK && s->o->timeout_pct > 0)
+		rearm_timeouts(s, runtime);
 	step = job_next_step(s, j, st, r);
 	fill_record(j, st, r, runtime, step != STEP_FINAL);
 	if (step != STEP_FINAL)
@@ -437,6 +455,34 @@ on_job_timeout(void *arg)
 	j->host->ex.ops->cancel(j->host->ex.impl, j->task);
 }
 
+/* The job's --timeout timer from its start: fixed, or a percentage of
+ * the median runtime of successful jobs (none until one succeeded). */
+static void
+arm_timeout(struct sched *s, struct job *j)
+{
+	double limit = s->o->timeout, median;
+
+	loop_timer_del(s->loop, j->timeout_timer);
+	j->timeout_timer = NULL;
+	if (s->o->timeout_pct > 0 && median_get(&s->runtimes, &median))
+		limit = s->o->timeout_pct * median;
+	if (limit <= 0)
+		return;
+	limit -= mono_now() - j->start_mono;
+	j->timeout_timer = loop_timer_add(s->loop, limit > 0 ? limit : 0, on_job_timeout, j);
+}
+
+/* --timeout N%: a success moves the median, and every running job's
+ * limit with it. */
+static void
+rearm_timeouts(struct sched *s, double runtime)
+{
+	median_add(&s->runtimes, runtime);
+	for (size_t i = 0; i < s->nrunning; i++)
+		if (s->running[i]->state == JOB_RUNNING && !s->running[i]->timed_out)
+			arm_timeout(s, s->running[i]);
+}
+
 static void
 on_job_started(void *arg)
 {
@@ -446,8 +492,7 @@ on_job_started(void *arg)
 	j->start_wall = wall_now();
 	j->start_mono = mono_now();
 	job_set_state(j, JOB_RUNNING);
-	if (s->o->timeout > 0)
-		j->timeout_timer = loop_timer_add(s->loop, s->o->timeout, on_job_timeout, j);
+	arm_timeout(s, j);
 }
 
 static void
@@ -475,6 +520,7 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 	const char *cmd = j->cmd;
 	unsigned slot;
 
+	throttle_started(s->thr);
 	slot = schedhost_take_slot(h);
 	j->host = h;
 	j->host_oks = h->oks;
@@ -494,10 +540,19 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 	j->out = output_job_start(s->out, &od);
 	if (cause != NULL)
 		goto failed;
+	if (s->o->nice != 0 && !h->local) {
+		/* As GNU parallel: the remote job runs under nice(1), so that
+		 * everything it starts is niced too. */
+		buf_reset(&s->nicebuf);
+		buf_addf(&s->nicebuf, "nice -n %d /bin/sh -c ", s->o->nice);
+		quote_shell(&s->nicebuf, cmd, strlen(cmd));
+		cmd = buf_cstr(&s->nicebuf);
+	}
 	req.cmd = cmd;
 	req.seq = j->seq;
 	req.slot = slot;
 	req.host = h->name;
+	req.nice = s->o->nice;
 	req.job = j;
 	req.ops = &job_ops;
 	if (h->ex.ops->start(h->ex.impl, &req, &j->task, &cause) == PFAN_OK)
@@ -622,6 +677,32 @@ check_finished(struct sched *s)
 		loop_stop(s->loop);
 }
 
+/* --load holds this machine's hosts; --memfree below half kills the
+ * youngest running job, to run it again later (GNU parallel's rules). */
+static void
+throttle_hosts(struct sched *s)
+{
+	bool local_ok = throttle_local_ok(s->thr);
+	struct job *youngest = NULL;
+
+	for (size_t i = 0; i < s->nhosts; i++)
+		s->hosts[i]->held = s->hosts[i]->local && !local_ok;
+	if (s->stopping || !throttle_memory_critical(s->thr))
+		return;
+	for (size_t i = 0; i < s->nrunning; i++) {
+		struct job *j = s->running[i];
+		if (j->task != NULL && !j->killed &&
+		    (youngest == NULL || j->start_mono > youngest->start_mono))
+			youngest = j;
+	}
+	if (youngest == NULL)
+		return;
+	log_warn("--memfree: less than half of %llu bytes free; killing job %llu to run "
+	    "it again later", s->o->memfree, youngest->seq);
+	youngest->killed = youngest->requeue = true;
+	youngest->host->ex.ops->cancel(youngest->host->ex.impl, youngest->task);
+}
+
 /* The idle hook: fill every free slot we can. */
 static void
 dispatch(void *arg)
@@ -629,7 +710,9 @@ dispatch(void *arg)
 	struct sched *s = arg;
 
 	schedhost_review(s->hosts, s->nhosts);
-	while (!s->stopping && any_free_slot(s)) {
+	throttle_hosts(s);
+	while (!s->stopping && any_free_slot(s) && (s->pending != NULL || !s->input_eof) &&
+	    throttle_may_start(s->thr)) {
 		struct job *prev = NULL, *j;
 		struct sched_host *h = NULL;
 
@@ -682,7 +765,9 @@ sched_new(const struct sched_deps *d)
 	s->out = d->output;
 	s->joblog = d->joblog;
 	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input, d->output, d->resume);
+	s->thr = throttle_new(d->opts, d->loop);
 	buf_init(&s->cmdbuf);
+	buf_init(&s->nicebuf);
 	return s;
 }
 
@@ -690,6 +775,8 @@ struct sched_host *
 sched_add_host(struct sched *s, const char *name, unsigned slots, bool ready)
 {
 	struct sched_host *h = schedhost_new(s, name, slots, ready, s->nhosts);
+
+	h->local = ready;   /* only this machine's hosts are ready at once */
 
 	s->hosts = xreallocarray(s->hosts, s->nhosts + 1, sizeof *s->hosts);
 	s->hosts[s->nhosts++] = h;
@@ -733,6 +820,9 @@ sched_run(struct sched *s)
 		return 128 + s->interrupt_signo;
 	if (s->fatal || output_failed(s->out) || jobfeed_read_error(s->feed))
 		return PFAN_EXIT_ERROR;
+	int halt = halt_exit_status(s->o, &s->halt, s->nfailed, s->nok + s->nfailed);
+	if (halt >= 0)
+		return halt;
 	return s->nfailed > 101 ? 101 : (int)s->nfailed;
 }
 
@@ -797,10 +887,12 @@ sched_free(struct sched *s)
 	for (size_t i = 0; i < s->nrunning; i++)
 		job_free(s->running[i]);
 	jobfeed_free(s->feed);
+	throttle_free(s->thr);
 	loop_timer_del(s->loop, s->sync_timer);
 	loop_timer_del(s->loop, s->host_wait_timer);
 	free(s->running);
 	free(s->hosts);
 	buf_free(&s->cmdbuf);
+	buf_free(&s->nicebuf);
 	free(s);
 }

@@ -53,7 +53,7 @@ schedhost_free_slots(const struct sched_host *h)
 {
 	unsigned cap = h->slots;
 
-	if (h->state != HOST_READY || h->paused)
+	if (h->state != HOST_READY || h->paused || h->held)
 		return 0;
 	if (h->suspect > 0 && h->oks == 0)
 		cap = 1;

@@ -34,6 +34,8 @@ struct sched_host {
 	unsigned no_status_streak;  /* attempts in a row here ending without one */
 	unsigned suspect;           /* exits 126/127 here: program missing? */
 	bool paused;                /* suspect and another host is not */
+	bool local;                 /* this machine (--load applies) */
+	bool held;                  /* --load: no new job here for now */
 	unsigned long long oks, fails;
 };
 

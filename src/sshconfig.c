@@ -6,6 +6,7 @@
  * inside Host. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -276,19 +278,32 @@ read_file(struct sshconfig *cfg, const char *path, int base, int depth,
     bool missing_ok, char **cause)
 {
 	struct line ln = { .path = path, .no = 0 };
-	char *s = NULL;
-	size_t cap = 0;
+	char *s = xmalloc(MAX_LINE + 2);
 	int cur = base, rc = PFAN_OK;
-	FILE *f = fopen(path, "r");
+	struct stat st;
+	FILE *f = NULL;
+	/* O_NONBLOCK: a FIFO named by an Include must not hang the open. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
-	if (f == NULL) {
+	if (fd < 0) {
+		free(s);
 		if (errno == ENOENT && missing_ok)
 			return PFAN_OK;
 		*cause = xasprintf("%s: %s", path, strerror(errno));
 		return PFAN_E_SYS;
 	}
+	/* Only a regular file: `Include /dev/zero` would be read for ever. */
+	if (fstat(fd, &st) != 0 || (!S_ISREG(st.st_mode) && strcmp(path, "/dev/null") != 0) ||
+	    (f = fdopen(fd, "r")) == NULL) {
+		*cause = xasprintf("%s: not a regular file", path);
+		close(fd);
+		free(s);
+		return PFAN_E_INPUT;
+	}
 	errno = 0;
-	while (rc == PFAN_OK && getline(&s, &cap, f) != -1) {
+	/* Lines are read into a buffer of MAX_LINE bytes: memory is bounded
+	 * whatever the file holds. */
+	while (rc == PFAN_OK && fgets(s, MAX_LINE + 2, f) != NULL) {
 		ln.no++;
 		if (strlen(s) > MAX_LINE) {
 			*cause = xasprintf("%s:%u: line too long", path, ln.no);

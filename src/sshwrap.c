@@ -7,7 +7,7 @@
  * ksh); csh or fish would not parse the wrapper.
  *
  *   exec 3<&0 </dev/null          channel stdin kept on fd 3, job gets EOF
- *   export PFAN_SEQ=.. PFAN_SLOT=.. PFAN_HOST=..
+ *   export PFAN_SEQ=.. PFAN_SLOT=.. PARALLEL_SEQ=.. PARALLEL_JOBSLOT=.. PFAN_HOST=..
  *   trap : USR1                   see "exit status" below
  *   (while read -r _ <&3; do :; done; trap '' TERM; kill -TERM 0;
  *    sleep GRACE; kill -KILL 0) >/dev/null 2>&1 &
@@ -188,7 +188,8 @@ sshwrap_command(struct buf *out, const struct exec_request *req)
 	bool inl = sshwrap_inline_ok(req->cmd);
 
 	buf_addf(out, "exec 3<&0 </dev/null\n"
-	    "export PFAN_SEQ=%llu PFAN_SLOT=%u PFAN_HOST=", req->seq, req->slot);
+	    "export PFAN_SEQ=%llu PFAN_SLOT=%u PARALLEL_SEQ=%llu PARALLEL_JOBSLOT=%u PFAN_HOST=",
+	    req->seq, req->slot, req->seq, req->slot);
 	quote_shell(out, host, strlen(host));
 	buf_addf(out, "\ntrap : " SSHWRAP_OK_SIGNAL "\n"
 	    "(while read -r _ <&3; do :; done; trap '' TERM; kill -TERM 0; "

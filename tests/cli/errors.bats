@@ -85,18 +85,18 @@ one_error_line() {
 	one_error_line "option -j needs a value"
 }
 
-@test "error: --jobs not a number, and 0" {
+@test "error: --jobs not N, +N, -N or N%" {
 	run_pfan 255 --jobs x true ::: a
-	one_error_line "--jobs: 'x' is not a whole number"
-	run_pfan 255 -j 0 true ::: a
-	one_error_line "--jobs: must be at least 1"
+	one_error_line "--jobs: 'x' is not N, [+]N, -N or N%"
+	run_pfan 255 -j +x true ::: a
+	one_error_line "--jobs: '[+]x' is not N, [+]N, -N or N%"
 }
 
 @test "error: --halt and --timeout values" {
 	run_pfan 255 --halt bogus true ::: a
 	one_error_line "--halt: 'bogus'"
 	run_pfan 255 --timeout -1 true ::: a
-	one_error_line "--timeout: '-1' is not a number of seconds"
+	one_error_line "--timeout: '-1' is not a duration"
 }
 
 # GNU parallel runs each value as a command when none is given; with no

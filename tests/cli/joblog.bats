@@ -73,8 +73,8 @@ teardown() {
 	[ "$(jl_count jl '.attempt == 3')" = 0 ]
 }
 
-@test "joblog: --retries N gives up after N+1 attempts, counts one failed job" {
-	run --separate-stderr "$PFAN" --joblog jl --retries 2 'echo try; exit 3' ::: x
+@test "joblog: --retries N gives up after N attempts in all, counts one failed job" {
+	run --separate-stderr "$PFAN" --joblog jl --retries 3 'echo try; exit 3' ::: x
 	assert_status 1
 	# Only the final attempt's output is printed.
 	[ "$output" = "try" ]
@@ -96,7 +96,7 @@ teardown() {
 }
 
 @test "joblog: --timeout and --retries: each attempt recorded" {
-	run -1 "$PFAN" --joblog jl --retries 1 --timeout 0.3 "sleep 30.$NUM; : {}" ::: t
+	run -1 "$PFAN" --joblog jl --retries 2 --timeout 0.3 "sleep 30.$NUM; : {}" ::: t
 	[ "$(jl_count jl '.status == "timeout"')" = 2 ]
 	[ "$(jl_records jl | jq -s -c 'map(.attempt)')" = "[1,2]" ]
 }

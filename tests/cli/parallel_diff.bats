@@ -455,3 +455,14 @@ results_vs_parallel() {
 	diff -u gnu.cat pfan.cat
 	grep -q '^p/' pfan.out
 }
+
+@test "diff: scheduling options (tests/data/sched_diff.txt): output and exit status" {
+	local n=0 line
+	while IFS= read -r line; do
+		case $line in '#'* | '') continue ;; esac
+		eval "set -- $line"
+		pfan_vs_parallel --status "$@"
+		n=$((n + 1))
+	done <"$PFAN_SRCDIR/tests/data/sched_diff.txt"
+	[ "$n" -ge 25 ]
+}

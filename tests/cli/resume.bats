@@ -410,3 +410,25 @@ header() {
 	run -0 --separate-stderr "$PFAN" --resume jl2 <in
 	[ "$output" = z ]
 }
+
+@test "resume: GNU parallel's form --joblog FILE --resume (and --resume-failed first) resumes FILE, as GNU does" {
+	need_parallel
+	cmd='echo {}; [ {} != b ]'
+	for tool in pfan gnu; do
+		if [ $tool = pfan ]; then p=("$PFAN"); else p=(parallel --will-cite); fi
+		"${p[@]}" -k --joblog $tool.jl "$cmd" ::: a b >$tool.1 || :
+		"${p[@]}" -k --resume-failed --joblog $tool.jl "$cmd" ::: a b c >$tool.2 2>/dev/null || :
+	done
+	diff -u gnu.1 pfan.1
+	diff -u gnu.2 pfan.2
+	[ "$(cat pfan.2)" = "$(printf 'b\nc')" ]
+	# --resume as a flag after --joblog: pfan reruns what is not ok (its
+	# documented difference: GNU's --resume counts a failed job as done)
+	"$PFAN" -k --joblog pfan.jl --resume "$cmd" ::: a b c d >pfan.3 2>/dev/null || :
+	[ "$(cat pfan.3)" = "$(printf 'b\nd')" ]
+	# no file was made from the word after --resume
+	[ ! -e "$cmd" ] && [ ! -e --joblog ]
+	run --separate-stderr "$PFAN" --resume -k echo ::: a
+	assert_status 255
+	assert_pfan_error "$stderr" "--resume without a FILE needs --joblog FILE"
+}

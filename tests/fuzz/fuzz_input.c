@@ -52,15 +52,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 1:    /* :::: FILE ::: a b, then the same with --link */
 	case 2:
-		srcs[0] = (struct input_source){ INPUT_FILE, path, NULL, 0 };
-		srcs[1] = (struct input_source){ INPUT_LIST, NULL, items, 2 };
+		srcs[0] = (struct input_source){ .kind = INPUT_FILE, .path = path };
+		/* :::+ (linked to the file) when bit 6 is set */
+		srcs[1] = (struct input_source){ .kind = INPUT_LIST, .items = items,
+		    .nitems = 2, .linked = (flags >> 6) & 1 };
 		cfg.sources = srcs;
 		cfg.nsources = 2;
 		cfg.link = ((flags >> 4) & 3) == 2;
 		break;
 	case 3:    /* ::: a b :::: FILE: the file is read whole at open */
-		srcs[0] = (struct input_source){ INPUT_LIST, NULL, items, 2 };
-		srcs[1] = (struct input_source){ INPUT_FILE, path, NULL, 0 };
+		srcs[0] = (struct input_source){ .kind = INPUT_LIST, .items = items, .nitems = 2 };
+		srcs[1] = (struct input_source){ .kind = INPUT_FILE, .path = path };
 		cfg.sources = srcs;
 		cfg.nsources = 2;
 		break;

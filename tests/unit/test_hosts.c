@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -665,10 +666,30 @@ test_ssh_config_errors(void **state)
 
 	/* A missing file is fine, a directory is not. */
 	assert_int_equal(hosts_apply_ssh_config(&hl, "/nonexistent/pfan/config", &cause), PFAN_OK);
-	assert_int_equal(hosts_apply_ssh_config(&hl, dir, &cause), PFAN_E_SYS);
-	want = xasprintf("%s: Is a directory", dir);
+	assert_int_equal(hosts_apply_ssh_config(&hl, dir, &cause), PFAN_E_INPUT);
+	want = xasprintf("%s: not a regular file", dir);
 	assert_string_equal(cause, want);
 	free(want);
+	free(cause);
+	/* An Include of an endless device or of a FIFO with no writer is an
+	 * error at once: before, /dev/zero was read until memory ran out and
+	 * a FIFO hung the run. */
+	write_file(cfg, "Include /dev/zero\n");
+	assert_int_equal(hosts_apply_ssh_config(&hl, cfg, &cause), PFAN_E_INPUT);
+	assert_string_equal(cause, "/dev/zero: not a regular file");
+	free(cause);
+	{
+		char *fifo = xasprintf("%s/fifo", home), *text = xasprintf("Include %s\n", fifo);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		write_file(cfg, text);
+		assert_int_equal(hosts_apply_ssh_config(&hl, cfg, &cause), PFAN_E_INPUT);
+		want = xasprintf("%s: not a regular file", fifo);
+		assert_string_equal(cause, want);
+		free(want);
+		unlink(fifo);
+		free(fifo);
+		free(text);
+	}
 	free(cause);
 
 	unlink(cfg);

@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "halt.h"
+#include "median.h"
+#include "throttle.h"
 #include "sched.h"
 #include "xalloc.h"
 
@@ -372,7 +375,7 @@ test_retry_prefers_a_host_it_has_not_failed_on(void **state)
 
 	(void)state;
 	world_init(&w, 20, host0_fails);
-	w.o.retries = 1;
+	w.o.retries = 2;   /* two attempts in all */
 	world_start(&w);
 	add_host(&w, 0, "broken", 4);
 	add_host(&w, 1, "good", 1);
@@ -627,6 +630,76 @@ test_lost_output_is_not_ok(void **state)
 	world_free(&w);
 }
 
+/* --halt soon,fail=2: nothing on a success, stop at the second failure
+ * with the failed count as the status; fail=1 gives the job's status. */
+static void
+test_halt_counts(void **state)
+{
+	struct pfan_opts o;
+	struct halt_state h;
+
+	(void)state;
+	memset(&o, 0, sizeof o);
+	memset(&h, 0, sizeof h);
+	o.halt_when = HALT_SOON;
+	o.halt_what = HALT_FAIL;
+	o.halt_count = 2;
+	assert_false(halt_after_job(&o, &h, 1, 0, 0, false, 0));
+	assert_false(halt_after_job(&o, &h, 1, 1, 0, true, 3));
+	assert_true(halt_after_job(&o, &h, 1, 2, 0, true, 4));
+	assert_int_equal(halt_exit_status(&o, &h, 2, 3), 2);
+	memset(&h, 0, sizeof h);
+	o.halt_count = 1;
+	assert_true(halt_after_job(&o, &h, 0, 1, 0, true, 137));
+	assert_int_equal(halt_exit_status(&o, &h, 1, 1), 137);
+	/* success=: status 0; N% of 10 jobs, not reached: % of those ended. */
+	memset(&h, 0, sizeof h);
+	o.halt_what = HALT_SUCCESS;
+	assert_true(halt_after_job(&o, &h, 1, 3, 0, false, 0));
+	assert_int_equal(halt_exit_status(&o, &h, 3, 4), 0);
+	memset(&h, 0, sizeof h);
+	o.halt_what = HALT_FAIL;
+	o.halt_count = 0;
+	o.halt_pct = 0.2;
+	assert_false(halt_after_job(&o, &h, 9, 1, 10, true, 2));
+	assert_int_equal(halt_exit_status(&o, &h, 1, 10), 10);
+	o.halt_when = HALT_NEVER;
+	assert_int_equal(halt_exit_status(&o, &h, 1, 10), -1);
+}
+
+static void
+test_median(void **state)
+{
+	struct median m;
+	double v;
+
+	(void)state;
+	memset(&m, 0, sizeof m);
+	assert_false(median_get(&m, &v));
+	median_add(&m, 5);
+	median_add(&m, 1);
+	median_add(&m, 9);
+	assert_true(median_get(&m, &v));
+	assert_true(v == 5);
+	/* Past one level: still near the middle of 1..1000. */
+	memset(&m, 0, sizeof m);
+	for (int i = 1; i <= 1000; i++)
+		median_add(&m, i);
+	assert_true(median_get(&m, &v));
+	assert_true(v > 400 && v < 600);
+}
+
+static void
+test_throttle_parsers(void **state)
+{
+	(void)state;
+	assert_true(throttle_parse_meminfo("MemTotal: 100 kB\nMemFree: 5 kB\n"
+	    "MemAvailable:    2048 kB\n") == 2048LL * 1024);
+	assert_true(throttle_parse_meminfo("MemTotal: 100 kB\n") == -1);
+	assert_true(throttle_parse_loadavg("1.50 0.80 0.40 1/100 42\n") == 1.5);
+	assert_true(throttle_parse_loadavg("") == -1);
+}
+
 int
 main(void)
 {
@@ -641,6 +714,9 @@ main(void)
 		cmocka_unit_test(test_single_host_failures_are_the_jobs),
 		cmocka_unit_test(test_program_missing_everywhere),
 		cmocka_unit_test(test_host_lost_requeues_without_using_a_retry),
+		cmocka_unit_test(test_halt_counts),
+		cmocka_unit_test(test_median),
+		cmocka_unit_test(test_throttle_parsers),
 		cmocka_unit_test(test_halt_now_kills_the_running_jobs),
 		cmocka_unit_test(test_resume_skips_jobs_the_joblog_has_done),
 		cmocka_unit_test(test_keep_order_records_wait_for_the_output),

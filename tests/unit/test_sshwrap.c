@@ -34,7 +34,7 @@ struct run {
 static struct run
 start_as(const char *cmd, bool plain)
 {
-	struct exec_request req = { cmd, 7, 3, "node 1", NULL, NULL };
+	struct exec_request req = { cmd, 7, 3, "node 1", NULL, NULL, 0 };
 	struct buf text = BUF_INIT;
 	int p[2];
 	struct run r;

@@ -495,7 +495,7 @@ test_opts_rpl_and_context(void **state)
 	char *w2[] = { "echo", "x{}y", "{1}", "'{= s/a/A/ =}'", "p" };
 	char *a_x[] = { "a.x" }, *abc[] = { "a", "b", "c" };
 	struct args one = { 1, a_x }, three = { 3, abc };
-	struct template_opts rpl = { "XX", false }, ctx = { NULL, true };
+	struct template_opts rpl = { "XX", false, 0 }, ctx = { NULL, true, 0 };
 	struct template *t = NULL;
 	char *cause = NULL, *got;
 
