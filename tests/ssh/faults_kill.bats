@@ -98,12 +98,11 @@ now() {
 	ssh_write_hostfile hosts.yaml 2 2
 	"$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl 'sleep {}' ::: 0.1 30 30 0.2 30 >out 2>err &
 	PFAN_PID=$!
-	# Not "wait until the three are running": each lives 1 s, and a busy
-	# machine's scan of the host's processes may never see them at once.
-	# pfan ends after their timeouts (the joblog below says so); nothing of
-	# them may be left then (slack for a busy machine: they would run 30 s).
-	wait_pfan
+	ssh_wait_procs 30 3 'sleep 30'
+	# the last one started at most 1 s ago: its timeout, and slack for a busy
+	# machine (the jobs would run 30 s)
 	ssh_wait_no_user_procs 15
+	wait_pfan
 	[ "$PFAN_RC" -eq 3 ]
 	[ "$(statuses jl.jsonl)" = "1 ok 2 timeout 3 timeout 4 ok 5 timeout " ]
 }
