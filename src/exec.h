@@ -1,5 +1,6 @@
-/* exec.h: the executor interface. local.c and the SSH pair (sshconn.c,
- * sshchan.c) implement it; sched.c drives it without knowing which.
+/* exec.h: the executor interface. local.c and sshhost.c (the SSH
+ * executor, with its connections and channels) implement it; sched.c
+ * drives it without knowing which.
  *
  * A task is one attempt of one job. The executor reports back through
  * struct exec_job_ops: started (the command is running), output (stdout=1,

@@ -459,6 +459,67 @@ out:
 	return hosts_commit(hl, first, rc, cause);
 }
 
+char *
+hosts_fixed_slots_names(const struct host_list *hl, size_t max)
+{
+	char *list = NULL;
+	size_t shown = 0, more = 0;
+
+	for (size_t i = 0; i < hl->n; i++) {
+		char *next;
+		if (hl->v[i].slots == 0)
+			continue;
+		if (shown == max) {
+			more++;
+			continue;
+		}
+		next = xasprintf("%s%s%s", list != NULL ? list : "",
+		    list != NULL ? ", " : "", hl->v[i].name);
+		free(list);
+		list = next;
+		shown++;
+	}
+	if (more > 0) {
+		char *next = xasprintf("%s and %zu more", list, more);
+		free(list);
+		list = next;
+	}
+	return list;
+}
+
+/* An empty variable is as good as none. */
+static const char *
+env_value(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+int
+hosts_add_slurm_env(struct host_list *hl, char **cause)
+{
+	const char *nodes = env_value("SLURM_JOB_NODELIST");
+	const char *cpus = env_value("SLURM_JOB_CPUS_PER_NODE");
+
+	*cause = NULL;
+	/* Name the one that is missing: a partial SLURM environment (a
+	 * script that copied one variable) is not "outside an allocation". */
+	if (nodes == NULL && cpus == NULL)
+		*cause = xstrdup("-H slurm: SLURM_JOB_NODELIST and "
+		    "SLURM_JOB_CPUS_PER_NODE are not set (not inside a SLURM "
+		    "allocation?)");
+	else if (nodes == NULL)
+		*cause = xstrdup("-H slurm: SLURM_JOB_NODELIST is not set "
+		    "(SLURM_JOB_CPUS_PER_NODE is): it names the nodes");
+	else if (cpus == NULL)
+		*cause = xstrdup("-H slurm: SLURM_JOB_CPUS_PER_NODE is not set "
+		    "(SLURM_JOB_NODELIST is): it gives each node's slots");
+	if (*cause != NULL)
+		return PFAN_E_INPUT;
+	return hosts_add_slurm(hl, nodes, cpus, cause);
+}
+
 /* ---- ~/.ssh/config and the last defaults ---- */
 
 /* Anyone who may write a known_hosts file may vouch for any host key:

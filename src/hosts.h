@@ -49,6 +49,13 @@ int hosts_add_sshloginfile(struct host_list *hl, const char *name, char **cause)
  * (the caller reads the environment); cpus_per_node NULL means auto. */
 int hosts_add_slurm(struct host_list *hl, const char *nodelist,
     const char *cpus_per_node, char **cause);
+/* The names of the hosts whose slots are fixed (not auto), the first
+ * `max` of them ("a, b, c and 9 more"); NULL when there are none.
+ * For the warning that -j does not change them. */
+char *hosts_fixed_slots_names(const struct host_list *hl, size_t max);
+/* -H slurm from the environment: both variables must be set (non-empty);
+ * the cause names the one that is not. */
+int hosts_add_slurm_env(struct host_list *hl, char **cause);
 /* Fills what the host specs left unset; hostfile and -S values win.
  * config_path NULL = ~/.ssh/config; a missing file is fine. Local hosts
  * get only the defaults. Host blocks match the host's name. */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -33,8 +34,12 @@ struct jobfeed {
 	unsigned long long last_seq, nfailed, nskipped;
 	bool read_error;    /* a source could not be read: pfan's own error */
 	bool watching;
-	unsigned dry_slots;
-	const char *dry_host;
+	/* --dry-run deals its jobs in turn to every host's slots: dry_end[i]
+	 * is the slot count of hosts 0..i. */
+	const char **dry_host;
+	uint64_t *dry_end;
+	size_t ndry;
+	bool dry_said;      /* the example note is printed */
 	struct buf cmd;
 	bool gather;        /* read all input before the first job */
 	bool gathered;      /* all of it is in held[] */
@@ -54,8 +59,6 @@ jobfeed_new(const struct pfan_opts *o, struct loop *loop, const struct template 
 	f->input = input;
 	f->out = out;
 	f->resume = resume;
-	f->dry_slots = 1;
-	f->dry_host = "local";
 	buf_init(&f->cmd);
 	f->gather = o->shuf || o->halt_pct > 0;
 	return f;
@@ -137,10 +140,55 @@ jobfeed_total(const struct jobfeed *f)
 }
 
 void
-jobfeed_set_dry_run_hosts(struct jobfeed *f, unsigned total_slots, const char *host)
+jobfeed_dry_run_host(struct jobfeed *f, const char *name, unsigned slots)
 {
-	f->dry_slots = total_slots ? total_slots : 1;
-	f->dry_host = host;
+	uint64_t before = f->ndry > 0 ? f->dry_end[f->ndry - 1] : 0;
+
+	f->dry_host = xreallocarray(f->dry_host, f->ndry + 1, sizeof *f->dry_host);
+	f->dry_end = xreallocarray(f->dry_end, f->ndry + 1, sizeof *f->dry_end);
+	f->dry_host[f->ndry] = name;
+	f->dry_end[f->ndry++] = before + slots;
+}
+
+/* Job seq's host and slot in a dry run: the jobs dealt in turn to host
+ * 0's slots, then host 1's ..., then from the start again. A real run
+ * picks whichever slot is free, so this is an example of a valid pair,
+ * never a slot its host does not have (every job used to show the first
+ * host, with {%} counted over all hosts' slots). */
+static void
+dry_run_place(const struct jobfeed *f, unsigned long long seq, struct template_ctx *ctx)
+{
+	uint64_t total = f->ndry > 0 ? f->dry_end[f->ndry - 1] : 0, k;
+	size_t lo = 0, hi;
+
+	ctx->host = f->ndry > 0 ? f->dry_host[0] : "local";
+	ctx->slot = 1;
+	if (total == 0)
+		return;
+	k = (seq - 1) % total;
+	for (hi = f->ndry - 1; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (f->dry_end[mid] > k)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	ctx->host = f->dry_host[lo];
+	ctx->slot = (unsigned)(k - (lo > 0 ? f->dry_end[lo - 1] : 0)) + 1;
+}
+
+/* With hosts, {host} and {%} in a dry run are only an example: say so,
+ * once, on stderr (stdout stays the commands alone). */
+static void
+dry_run_say(struct jobfeed *f)
+{
+	if (f->dry_said || !template_per_slot(f->tmpl) || f->ndry == 0 ||
+	    (f->ndry == 1 && strcmp(f->dry_host[0], "local") == 0))
+		return;
+	f->dry_said = true;
+	log_info("dry run: {host} and {%%} are an example: job 1 shown on host %s, "
+	    "slot 1, the next jobs on the next slots in turn (a run takes "
+	    "whichever slot is free)", f->dry_host[0]);
 }
 
 static void
@@ -157,10 +205,11 @@ on_input_readable(void *arg, int fd, short revents)
 static void
 dry_run_print(struct jobfeed *f, unsigned long long seq, const struct args *a)
 {
-	struct template_ctx ctx = { seq, 0, f->dry_host };
+	struct template_ctx ctx = { seq, 0, NULL };
 	char *cause = NULL;
 
-	ctx.slot = (unsigned)((seq - 1) % f->dry_slots) + 1;
+	dry_run_place(f, seq, &ctx);
+	dry_run_say(f);
 	buf_reset(&f->cmd);
 	if (template_expand(f->tmpl, a, &ctx, &f->cmd, &cause) != PFAN_OK) {
 		log_error("job %llu: %s", seq, cause);
@@ -276,5 +325,7 @@ jobfeed_free(struct jobfeed *f)
 	}
 	free(f->held);
 	buf_free(&f->cmd);
+	free(f->dry_host);
+	free(f->dry_end);
 	free(f);
 }

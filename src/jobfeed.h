@@ -23,8 +23,9 @@ struct jobfeed_item {
 struct jobfeed *jobfeed_new(const struct pfan_opts *o, struct loop *loop,
     const struct template *tmpl, struct input *input, struct output *out,
     struct resume *resume);
-/* For --dry-run's {%} and {host}: the run's slot count and first host. */
-void jobfeed_set_dry_run_hosts(struct jobfeed *f, unsigned total_slots, const char *host);
+/* For --dry-run's {%} and {host}: the run's hosts, in order, each with
+ * its slots (name is borrowed: it must outlive f). */
+void jobfeed_dry_run_host(struct jobfeed *f, const char *name, unsigned slots);
 /* PFAN_OK and *item (the caller owns its contents), PFAN_AGAIN (nothing
  * readable yet: the loop wakes when there is), or PFAN_EOF. */
 int jobfeed_next(struct jobfeed *f, struct jobfeed_item *item);

@@ -23,7 +23,7 @@
 #include "report.h"
 #include "resume.h"
 #include "sched.h"
-#include "sshconn.h"
+#include "sshhost.h"
 #include "template.h"
 #include "xalloc.h"
 
@@ -139,15 +139,7 @@ load_hosts(struct run *r, char **cause)
 
 	for (size_t i = 0; i < o->nhostfiles; i++) {
 		if (strcmp(o->hostfiles[i], "slurm") == 0) {
-			const char *nodes = getenv("SLURM_JOB_NODELIST");
-			const char *cpus = getenv("SLURM_JOB_CPUS_PER_NODE");
-			if (nodes == NULL || cpus == NULL) {
-				*cause = xstrdup("-H slurm: SLURM_JOB_NODELIST and "
-				    "SLURM_JOB_CPUS_PER_NODE are not set (not inside "
-				    "a SLURM allocation?)");
-				return PFAN_E_INPUT;
-			}
-			if (hosts_add_slurm(&r->hosts, nodes, cpus, cause) != PFAN_OK)
+			if (hosts_add_slurm_env(&r->hosts, cause) != PFAN_OK)
 				return PFAN_E_INPUT;
 		} else if (hosts_load_file(&r->hosts, o->hostfiles[i], cause) != PFAN_OK)
 			return PFAN_E_INPUT;
@@ -160,6 +152,13 @@ load_hosts(struct run *r, char **cause)
 			return PFAN_E_INPUT;
 	if (r->hosts.n > 0 && hosts_apply_ssh_config(&r->hosts, NULL, cause) != PFAN_OK)
 		return PFAN_E_INPUT;
+	/* -j is per host, as GNU parallel's, and a host's own slot count
+	 * wins: say so, or a -j meant to change the run changes nothing. */
+	char *fixed = o->jobs_given ? hosts_fixed_slots_names(&r->hosts, 3) : NULL;
+	if (fixed != NULL)
+		log_warn("-j %u does not change hosts with fixed slots (%s); it sets "
+		    "the slots of hosts with slots: auto", o->jobs, fixed);
+	free(fixed);
 	return PFAN_OK;
 }
 
@@ -194,7 +193,7 @@ xargs_limits(struct pfan_opts *o)
 	o->input.value_extra = extra;
 	/* GNU's --xargs fills one job; -m and -X share a short input. */
 	o->input.spread = o->xargs == XARGS_XARGS ? 1 :
-	    o->jobs_given ? o->jobs : ncores();
+	    o->jobs_given ? options_jobs_slots(o, ncores()) : ncores();
 }
 
 /* --header names become positions ({name} is {N}), then the template is
@@ -281,7 +280,9 @@ add_local_host(struct run *r, const char *name, unsigned slots)
 {
 	struct sched_host *h;
 
-	if (slots == 0 && !r->opts.jobs_given && r->ncores == 0)
+	/* -j N alone needs no core count; +N, -N, N% and none do. */
+	if (slots == 0 && r->ncores == 0 &&
+	    !(r->opts.jobs_given && r->opts.jobs_kind == JOBS_ABS && r->opts.jobs > 0))
 		r->ncores = ncores();
 	if (slots == 0)
 		slots = r->opts.jobs_given ? options_jobs_slots(&r->opts, r->ncores) : r->ncores;
@@ -291,8 +292,8 @@ add_local_host(struct run *r, const char *name, unsigned slots)
 	sched_host_set_executor(h, local_executor(r->local));
 }
 
-static int
-add_remote_host(struct run *r, struct host_spec *spec, char **cause)
+static void
+add_remote_host(struct run *r, struct host_spec *spec)
 {
 	struct ssh_options so;
 	struct sshhost *sh;
@@ -309,31 +310,26 @@ add_remote_host(struct run *r, struct host_spec *spec, char **cause)
 	so.keepalive = r->opts.keepalive;
 	so.connect_timeout = r->opts.connect_timeout;
 	h = sched_add_host(r->sched, spec->name, spec->slots, false);
-	if (sshhost_new(&sh, r->loop, spec, &so, &sched_host_ops, h, cause) != PFAN_OK)
-		return PFAN_E_INPUT;
+	sh = sshhost_new(r->loop, spec, &so, &sched_host_ops, h);
 	sched_host_set_executor(h, sshhost_executor(sh));
 	sshhost_start(sh);
-	return PFAN_OK;
 }
 
-static int
+static void
 add_hosts(struct run *r)
 {
-	char *cause = NULL;
-
 	if (r->hosts.n == 0) {
 		add_local_host(r, "local", 0);
-		return PFAN_OK;
+		return;
 	}
 	for (size_t i = 0; i < r->hosts.n; i++) {
 		struct host_spec *spec = &r->hosts.v[i];
 		/* A dry run connects nowhere: it only names the hosts. */
 		if (spec->local || r->opts.dry_run)
 			add_local_host(r, spec->name, spec->slots);
-		else if (add_remote_host(r, spec, &cause) != PFAN_OK)
-			return fail(cause);
+		else
+			add_remote_host(r, spec);
 	}
-	return PFAN_OK;
 }
 
 static void
@@ -396,16 +392,18 @@ main(int argc, char **argv)
 	deps.joblog = r.joblog;
 	deps.resume = r.resume;
 	r.sched = sched_new(&deps);
-	if ((status = add_hosts(&r)) == PFAN_OK)
-		status = sched_run(r.sched);
+	add_hosts(&r);
+	status = sched_run(r.sched);
 	if (r.resume != NULL && status == 0 &&
 	    replay_check_input(&r.opts, r.resume, r.given_resume, &cause) != PFAN_OK)
 		status = fail(cause);
 	else if (input_was_empty_stdin_file(r.input))
 		log_warn("no input: stdin is an empty file (an unquoted <> in the command "
 		    "is a shell redirection; quote it: '<>')");
-	if (r.joblog != NULL && ((status > 128 && status < PFAN_EXIT_ERROR) ||
-	    sched_halted(r.sched)))
+	/* 141: the reader of our output left on purpose (`| head -1`); it
+	 * wants no advice on stderr. */
+	if (r.joblog != NULL && ((status > 128 && status < PFAN_EXIT_ERROR &&
+	    status != 128 + SIGPIPE) || sched_halted(r.sched)))
 		replay_say_continue(&r.opts, r.replay != NULL ? r.given_resume :
 		    r.opts.joblog != NULL ? r.opts.joblog : r.opts.resume,
 		    sched_halted(r.sched),

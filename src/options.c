@@ -349,7 +349,8 @@ count_or_pct(const char *s, unsigned *count, double *pct)
 	char *end;
 	double v;
 
-	if (*s < '0' || *s > '9')
+	/* decimal only: strtod would take 0x1 and 1e2 */
+	if (*s < '0' || *s > '9' || s[strspn(s, "0123456789.%")] != '\0')
 		return false;
 	errno = 0;
 	v = strtod(s, &end);
@@ -473,10 +474,16 @@ parse_jobs(struct pfan_opts *o, const char *s, char **cause)
 	o->jobs_kind = *s == '+' ? JOBS_PLUS : *s == '-' ? JOBS_MINUS : JOBS_ABS;
 	if (*s == '+' || *s == '-')
 		s++;
+	if (s[strspn(s, "0123456789.%")] != '\0')
+		goto bad;   /* strtod would take hex, exponents, inf */
 	errno = 0;
 	v = strtod(s, &end);
-	if (*s < '0' || *s > '9' || errno != 0 || !isfinite(v) || v > UINT_MAX)
+	if (*s < '0' || *s > '9' || errno != 0 || !isfinite(v))
 		goto bad;
+	if (v > UINT_MAX && *end == '\0') {
+		*cause = xasprintf("--jobs: '%s' is out of range (0 to %u)", given, UINT_MAX);
+		return PFAN_E_INPUT;
+	}
 	if (o->jobs_kind == JOBS_ABS && strcmp(end, "%") == 0 && v > 0) {
 		o->jobs_kind = JOBS_PCT;
 		o->jobs_pct = v / 100;

@@ -17,7 +17,10 @@
  * EAGAIN (a non-blocking stdout) we poll() for POLLOUT and wait: a slow
  * terminal or pipe slows pfan down, which is the back-pressure we want.
  * The first hard write error on an fd is logged and that fd is then
- * ignored, so a closed pipe does not cost a message per job.
+ * ignored, so a full disk does not cost a message per job. EPIPE (the
+ * reader of a pipe went away, as `| head -1` does) is not logged: the
+ * owner is told (output_on_closed) and stops the run, as SIGPIPE stops
+ * GNU parallel.
  *
  * Group (default): output_job_finish prints the job's whole stdout, then
  * its whole stderr. pfan is single-threaded, so nothing else can print in
@@ -130,6 +133,8 @@ struct output {
 	struct output_job *running;
 	struct buf obuf;
 	bool out_broken, err_broken;
+	output_closed_fn *closed;  /* output_on_closed */
+	void *closed_arg;
 };
 
 static const char *stream_names[2] = { "stdout", "stderr" };
@@ -165,9 +170,14 @@ write_all(struct output *o, int fd, const char *p, size_t n)
 			if (poll(&pfd, 1, -1) != -1 || errno == EINTR)
 				continue;
 		}
+		*broken = true;
+		if (w == -1 && errno == EPIPE) {
+			if (o->closed != NULL)
+				o->closed(o->closed_arg);
+			break;
+		}
 		log_error("cannot write job output to fd %d: %s", fd,
 		    w == 0 ? "short write" : strerror(errno));
-		*broken = true;
 	}
 }
 
@@ -685,6 +695,13 @@ output_free(struct output *o)
 	results_free(o->results);
 	results_free(o->files);
 	free(o);
+}
+
+void
+output_on_closed(struct output *o, output_closed_fn *fn, void *arg)
+{
+	o->closed = fn;
+	o->closed_arg = arg;
 }
 
 bool

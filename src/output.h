@@ -80,6 +80,12 @@ void output_flush(struct output *o);
 /* True once writing to out_fd or err_fd failed (closed pipe, full disk):
  * pfan must not exit 0 when output was lost. */
 bool output_failed(const struct output *o);
+/* Called (from inside an output_* call) when out_fd or err_fd is a pipe
+ * whose reader has gone (EPIPE: `pfan ... | head -1`): no message is
+ * printed for it, and nothing more reaches that fd; the owner should stop
+ * the run. */
+typedef void output_closed_fn(void *arg);
+void output_on_closed(struct output *o, output_closed_fn *fn, void *arg);
 void output_free(struct output *o);
 
 #endif

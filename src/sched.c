@@ -21,7 +21,10 @@
  * whose output a SIGKILL could still lose. Output lost on the way makes
  * the record output_lost and pfan's exit 255. At any normal end, even
  * Ctrl-C twice, sched_run prints what is held back, so those records are
- * written too. The joblog is fdatasync'ed at most once a second and at
+ * written too. A reader that closes our stdout (`pfan ... | head -1`)
+ * ends the run as SIGPIPE ends GNU parallel's, quietly and with 141
+ * (128 + SIGPIPE): nothing new starts, the running jobs are killed, and
+ * the jobs whose output could not be written are output_lost. The joblog is fdatasync'ed at most once a second and at
  * the end.
  */
 #include <errno.h>
@@ -92,6 +95,7 @@ struct sched {
 	bool input_eof;
 	bool stopping;             /* start nothing new */
 	bool halted;               /* by --halt */
+	bool out_closed;           /* our stdout's (or stderr's) reader left */
 	int interrupt_signo;       /* the signal that stopped us */
 	int interrupts;
 	bool fatal;                /* pfan's own error: exit 255 */
@@ -372,7 +376,8 @@ on_output_done(void *arg, bool whole)
 	if (!whole) {
 		/* Lost output is pfan's failure, and the job is not done: a
 		 * --resume runs it again. */
-		s->fatal = true;
+		if (!s->out_closed)
+			s->fatal = true;
 		if (j->rec.status == JOB_OK) {
 			j->rec.status = JOB_OUTPUT_LOST;
 			s->nok--;
@@ -709,6 +714,10 @@ dispatch(void *arg)
 {
 	struct sched *s = arg;
 
+	/* Here, not in on_output_closed: that runs inside an executor's
+	 * callback, where cancelling its own task is not safe. */
+	if (s->out_closed)
+		kill_all(s);
 	schedhost_review(s->hosts, s->nhosts);
 	throttle_hosts(s);
 	while (!s->stopping && any_free_slot(s) && (s->pending != NULL || !s->input_eof) &&
@@ -754,6 +763,19 @@ on_signal(void *arg, int signo)
 	kill_all(s);
 }
 
+/* A write to a pipe whose reader is gone: no one will read the rest. */
+static void
+on_output_closed(void *arg)
+{
+	struct sched *s = arg;
+
+	if (!s->out_closed)
+		log_debug("output closed by its reader: stopping, killing %zu running",
+		    s->nrunning);
+	s->out_closed = true;
+	s->stopping = true;
+}
+
 struct sched *
 sched_new(const struct sched_deps *d)
 {
@@ -766,6 +788,8 @@ sched_new(const struct sched_deps *d)
 	s->joblog = d->joblog;
 	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input, d->output, d->resume);
 	s->thr = throttle_new(d->opts, d->loop);
+	if (s->out != NULL)
+		output_on_closed(s->out, on_output_closed, s);
 	buf_init(&s->cmdbuf);
 	buf_init(&s->nicebuf);
 	return s;
@@ -794,13 +818,8 @@ sched_run(struct sched *s)
 {
 	char *cause = NULL;
 
-	if (s->o->dry_run) {
-		unsigned total = 0;
-		for (size_t i = 0; i < s->nhosts; i++)
-			total = s->hosts[i]->slots > UINT_MAX - total ? UINT_MAX :
-			    total + s->hosts[i]->slots;
-		jobfeed_set_dry_run_hosts(s->feed, total, s->nhosts ? s->hosts[0]->name : "local");
-	}
+	for (size_t i = 0; s->o->dry_run && i < s->nhosts; i++)
+		jobfeed_dry_run_host(s->feed, s->hosts[i]->name, s->hosts[i]->slots);
 	loop_signal(s->loop, SIGINT, on_signal, s);
 	loop_signal(s->loop, SIGTERM, on_signal, s);
 	loop_signal(s->loop, SIGHUP, on_signal, s);
@@ -818,7 +837,11 @@ sched_run(struct sched *s)
 	s->nfailed += jobfeed_failed(s->feed);
 	if (s->interrupt_signo != 0)
 		return 128 + s->interrupt_signo;
-	if (s->fatal || output_failed(s->out) || jobfeed_read_error(s->feed))
+	if (s->fatal || jobfeed_read_error(s->feed))
+		return PFAN_EXIT_ERROR;
+	if (s->out_closed)
+		return 128 + SIGPIPE;
+	if (output_failed(s->out))
 		return PFAN_EXIT_ERROR;
 	int halt = halt_exit_status(s->o, &s->halt, s->nfailed, s->nok + s->nfailed);
 	if (halt >= 0)

@@ -17,13 +17,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsm.h"
 #include "log.h"
-#include "sched.h"
 #include "schedhost.h"
 #include "xalloc.h"
 
 #define STREAK_LIMIT 5
 #define SUSPECT_PAUSE 3
+
+/* A host's state as its executor (ready, lost) and its health (suspend)
+ * move it. Being suspect or paused is not a state: it limits a READY
+ * host's slots (schedhost_free_slots) and is weighed against every other
+ * host on each dispatch (schedhost_review). */
+static const char *const host_state_names[] = {
+	"connecting", "ready", "down", "suspended", "gone",
+};
+
+#define B(s) FSM_TO(s)
+static const unsigned host_next[] = {
+	[HOST_CONNECTING] = B(HOST_READY) | B(HOST_DOWN) | B(HOST_SUSPENDED) | B(HOST_GONE),
+	[HOST_READY] = B(HOST_DOWN) | B(HOST_SUSPENDED) | B(HOST_GONE),
+	[HOST_DOWN] = B(HOST_READY) | B(HOST_SUSPENDED) | B(HOST_GONE),
+	[HOST_SUSPENDED] = B(HOST_GONE),
+	[HOST_GONE] = 0,
+};
+#undef B
+static const struct fsm_def host_fsm = FSM_DEF(host_state_names, host_next);
+
+static void
+set_state(struct sched_host *h, enum host_state s)
+{
+	h->state = fsm_move(&host_fsm, h->state, s, "%s: sched host", h->name);
+}
 
 struct sched_host *
 schedhost_new(struct sched *s, const char *name, unsigned slots, bool ready, size_t index)
@@ -182,7 +207,7 @@ host_ready(void *arg, unsigned slots)
 		h->nfreed = 0;
 	}
 	if (h->state != HOST_SUSPENDED)
-		h->state = HOST_READY;
+		set_state(h, HOST_READY);
 	log_debug("%s: ready with %u slots", h->name, h->slots);
 }
 
@@ -192,9 +217,9 @@ host_lost(void *arg, const char *why, bool given_up)
 	struct sched_host *h = arg;
 
 	if (given_up)
-		h->state = HOST_GONE;
+		set_state(h, HOST_GONE);
 	else if (h->state != HOST_SUSPENDED)
-		h->state = HOST_DOWN;
+		set_state(h, HOST_DOWN);
 	if (given_up)
 		log_warn("%s: %s; giving up on this host for the run", h->name, why);
 	else
@@ -212,7 +237,7 @@ suspend(struct sched_host *h, const char *why)
 {
 	if (h->state == HOST_SUSPENDED || h->state == HOST_GONE)
 		return;
-	h->state = HOST_SUSPENDED;
+	set_state(h, HOST_SUSPENDED);
 	log_warn("%s: suspended for this run: %s; its jobs run on other hosts", h->name, why);
 }
 

@@ -23,7 +23,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,29 +34,10 @@
 #include "knownhosts.h"
 #include "log.h"
 #include "sshauth.h"
+#include "sshconfig.h"   /* sshconfig_home */
 #include "xalloc.h"
 
 #define GLOBAL_KNOWN_HOSTS "/etc/ssh/ssh_known_hosts"
-
-static const char *
-home_dir(void)
-{
-	const char *h = getenv("HOME");
-	struct passwd *pw;
-
-	if (h != NULL && *h != '\0')
-		return h;
-	pw = getpwuid(getuid());
-	return pw != NULL ? pw->pw_dir : "/";
-}
-
-static char *
-known_hosts_path(const struct host_spec *spec)
-{
-	if (spec->known_hosts != NULL && *spec->known_hosts != '\0')
-		return xstrdup(spec->known_hosts);
-	return xasprintf("%s/.ssh/known_hosts", home_dir());
-}
 
 /* Feeds each line libssh2 understands, and the marker lines to marks; a
  * missing file is an empty one. */
@@ -210,8 +190,7 @@ sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
 	const char *key = libssh2_session_hostkey(s, &keylen, &type);
 	const char *tname = key_type_name(type, &kh_type);
 	int typemask = LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | kh_type;
-	char *path = known_hosts_path(spec);
-	const char *addr = spec->address != NULL ? spec->address : spec->name;
+	const char *path = spec->known_hosts, *addr = spec->address;
 	char *names[3] = { lookup_name(addr, spec->port), NULL, NULL };
 	char port_str[16];
 	struct buf fp = BUF_INIT;
@@ -305,7 +284,6 @@ out:
 	libssh2_knownhost_free(kh);
 	free(names[0]);
 	free(names[1]);
-	free(path);
 	buf_free(&fp);
 	return rc;
 }
@@ -353,6 +331,7 @@ sshauth_new(const struct host_spec *spec)
 	static const char *const defaults[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
 	struct sshauth *a = xcalloc(1, sizeof *a);
 	const char *sock = getenv("SSH_AUTH_SOCK");
+	char *home;
 
 	a->spec = spec;
 	if (spec->identity != NULL && *spec->identity != '\0') {
@@ -361,13 +340,15 @@ sshauth_new(const struct host_spec *spec)
 	}
 	if (sock != NULL && *sock != '\0')
 		add_method(a, METHOD_AGENT, NULL);
+	home = sshconfig_home();
 	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
-		char *p = xasprintf("%s/.ssh/%s", home_dir(), defaults[i]);
+		char *p = xasprintf("%s/.ssh/%s", home, defaults[i]);
 		if (access(p, R_OK) == 0)
 			add_method(a, METHOD_FILE, p);
 		else
 			free(p);
 	}
+	free(home);
 	return a;
 }
 

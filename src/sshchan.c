@@ -61,7 +61,6 @@ struct exec_task {
 	unsigned long long seq;
 	void *job;
 	const struct exec_job_ops *ops;
-	void *owner;
 	bool eof[3];               /* [1] stdout, [2] stderr reached EOF */
 	bool cancelled;
 	bool eof_sent;             /* our EOF on the job's stdin */
@@ -440,18 +439,6 @@ bool
 sshchan_started(const struct exec_task *t)
 {
 	return t->started;
-}
-
-void *
-sshchan_owner(const struct exec_task *t)
-{
-	return t->owner;
-}
-
-void
-sshchan_set_owner(struct exec_task *t, void *owner)
-{
-	t->owner = owner;
 }
 
 void

@@ -1,5 +1,5 @@
 /* sshchan.h: one task on one exec channel of an SSH connection. Only
- * sshconn.c drives it: it owns the session, decides when a task may open
+ * the connection module (sshconn.c, sshmux.c) steps it: it owns the session, decides when a task may open
  * its channel (one open in flight per session) and steps every task after
  * each wake-up. struct exec_task (exec.h) is defined in sshchan.c. */
 #ifndef PFAN_SSHCHAN_H
@@ -54,9 +54,6 @@ const char *sshchan_refusal(const struct exec_task *t);
 /* Back to QUEUED, for another session: only for a task still QUEUED or
  * just refused (nothing of it reached the server). */
 void sshchan_requeue(struct exec_task *t);
-/* What the task is attached to (its host or connection): sshconn's business. */
-void *sshchan_owner(const struct exec_task *t);
-void sshchan_set_owner(struct exec_task *t, void *owner);
 
 /* Asks the task to end: a running job's channel gets EOF on its stdin, so
  * the remote wrapper kills its process group; a task that has not started

@@ -13,7 +13,8 @@
  * timeouts in non-blocking mode: connect, handshake and auth share one loop
  * timer (connect_timeout); a READY connection with work sends a keepalive
  * every `keepalive` seconds and is lost when nothing at all came back for
- * three intervals while one was outstanding. Bytes are counted as they
+ * three intervals while one was outstanding (at least 60 s once it has
+ * carried jobs for 10 minutes: keepalive.c says why). Bytes are counted as they
  * arrive (sshsess.c), since libssh2 never says a keepalive went unanswered
  * and a stopped sshd still ACKs TCP.
  *
@@ -26,7 +27,8 @@
  * job tries it.
  *
  * Policy (when to reconnect, when the host is lost or given up, where a
- * task goes) is sshhost.c's: a connection only reports.
+ * task goes) is the owner's (sshhost.c): a connection only reports, through
+ * struct sshconn_events.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -43,6 +45,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "fsm.h"
+#include "keepalive.h"
 #include "log.h"
 #include "sshauth.h"
 #include "sshchan.h"
@@ -103,6 +106,7 @@ conn_teardown(struct sshconn *c, bool graceful)
 	loop_timer_del(c->loop, c->hold);
 	c->hold = NULL;
 	c->refused_at = 0;
+	c->zero_refusals = 0;
 	if (c->fd >= 0)
 		loop_io_del(c->loop, c->fd);
 	if (c->s != NULL) {
@@ -219,12 +223,13 @@ st_ready(struct sshconn *c)
 	conn_set_state(c, CONN_READY);
 	c->io.last_rx = mono_now();
 	c->ka_sent = 0;
+	c->busy_since = 0;
 	/* libssh2 paces keepalives in whole seconds from its own clock; our
 	 * timer does the pacing, so let it send whenever asked. */
 	libssh2_keepalive_config(c->s, 1, 1);
 	c->timer = loop_timer_add(c->loop, c->o->keepalive, on_keepalive, c);
 	conn_update_io(c);
-	sshhost_conn_ready(c->h, c);
+	c->ev->ready(c->owner, c);
 }
 
 static bool
@@ -394,12 +399,20 @@ on_keepalive(void *arg)
 {
 	struct sshconn *c = arg;
 	double now = mono_now(), interval = c->o->keepalive, delay = interval;
+	double bound;
 	int next = 0;
 
 	c->timer = NULL;
+	/* Measured from the first tick that saw tasks: an interval late at
+	 * most, which only delays the longer bound. */
+	if (c->tasks.n == 0)
+		c->busy_since = 0;
+	else if (c->busy_since == 0)
+		c->busy_since = now;
+	bound = keepalive_loss_bound(interval, c->busy_since > 0 ? now - c->busy_since : 0);
 	if (c->tasks.n == 0) {
 		c->ka_sent = 0;
-	} else if (c->ka_sent > c->io.last_rx && now - c->io.last_rx >= 3 * interval) {
+	} else if (c->ka_sent > c->io.last_rx && now - c->io.last_rx >= bound) {
 		char *why = xasprintf("no answer to keepalives for %.0f s",
 		    now - c->io.last_rx);
 		conn_lost(c, why, false);
@@ -415,17 +428,17 @@ on_keepalive(void *arg)
 			c->ka_sent = now;
 		conn_update_io(c);
 	}
-	/* Unanswered: look again when the silence reaches 3 intervals, not
+	/* Unanswered: look again when the silence reaches the bound, not
 	 * at the next tick, which could be up to an interval later. */
 	if (c->ka_sent > c->io.last_rx) {
-		double due = c->io.last_rx + 3 * interval - now;
+		double due = c->io.last_rx + bound - now;
 		if (due < delay)
 			delay = due > 0.01 ? due : 0.01;
 	}
 	c->timer = loop_timer_add(c->loop, delay, on_keepalive, c);
 }
 
-/* Tears c down and hands all its tasks to the host, which decides. */
+/* Tears c down and hands all its tasks to the owner, which decides. */
 void
 conn_lost(struct sshconn *c, const char *why, bool permanent)
 {
@@ -434,18 +447,19 @@ conn_lost(struct sshconn *c, const char *why, bool permanent)
 	memset(&c->tasks, 0, sizeof c->tasks);
 	conn_set_state(c, CONN_LOST);
 	conn_teardown(c, false);
-	sshhost_conn_lost(c->h, c, &tasks, why, permanent);
-	sshchan_list_free(&tasks);   /* what the host left in it */
+	c->ev->lost(c->owner, c, &tasks, why, permanent);
+	sshchan_list_free(&tasks);   /* what the owner left in it */
 }
 
 struct sshconn *
-sshconn_new(struct sshhost *h, unsigned id, struct loop *loop,
-    const struct host_spec *spec, const struct ssh_options *o,
-    const struct addrinfo *ai)
+sshconn_new(unsigned id, struct loop *loop, const struct host_spec *spec,
+    const struct ssh_options *o, const struct addrinfo *ai,
+    const struct sshconn_events *ev, void *owner)
 {
 	struct sshconn *c = xcalloc(1, sizeof *c);
 
-	c->h = h;
+	c->ev = ev;
+	c->owner = owner;
 	c->id = id;
 	c->loop = loop;
 	c->spec = spec;
@@ -485,7 +499,7 @@ on_backoff(void *arg)
 	struct sshconn *c = arg;
 
 	c->timer = NULL;
-	sshhost_conn_retry(c->h, c);
+	c->ev->retry(c->owner, c);
 }
 
 void

@@ -1,62 +1,68 @@
-/* sshconn.h: the SSH executor for one host: its connections (long-lived,
- * reconnected with backoff), each a libssh2 session carrying many exec
- * channels, one per running job. Everything runs in the caller's loop.
- * The host side (sshhost_*) is in sshhost.c, one connection (sshconn_*,
- * for sshhost.c only) in sshconn.c and sshmux.c (its channels), one
- * channel in sshchan.c.
+/* sshconn.h: one SSH connection: a non-blocking libssh2 session on a TCP
+ * socket and the exec channels (sshchan.h tasks) it carries, all in the
+ * caller's loop. The module is sshconn.c (its life) and sshmux.c (its
+ * channels), which share sshconn_impl.h.
  *
- * Use: sshhost_new, hand sshhost_executor(h) to the scheduler, then
- * sshhost_start. The host calls hops->ready(host_arg, slots) once it can
- * take jobs (slots resolved from `auto` by asking the host), and
- * hops->lost(host_arg, why, given_up) when it cannot: before the running
- * tasks each get done with EXEC_LOST. After three losses in a row, or at
- * once for a refused host key or authentication, given_up is true and the
- * host stays down. executor.ops->free frees the host; tasks still running
- * then are dropped without a done call (their remote jobs die with the
- * connection). */
+ * A connection decides no policy: it reports to its owner (sshhost.c, or
+ * tests/ssh/sshdrive.c) through struct sshconn_events, and the owner tells
+ * it what to do next (connect, back off, go down, close). It never calls
+ * its owner by name, so it can be built and tested without one.
+ *
+ * The host spec must be complete (address, user, port, known_hosts: the
+ * hosts layer decides them, hosts_apply_ssh_config). */
 #ifndef PFAN_SSHCONN_H
 #define PFAN_SSHCONN_H
 #include <stdbool.h>
+#include <stddef.h>
 
-#include "exec.h"
 #include "hosts.h"
 #include "loop.h"
 
+/* How every connection of a run behaves (from the command line). */
 struct ssh_options {
 	bool accept_new_hostkeys;  /* record unknown host keys in known_hosts */
-	double keepalive;          /* seconds between keepalives; <= 0: 5 */
-	double connect_timeout;    /* seconds for connect+handshake+auth; <= 0: 10 */
+	double keepalive;          /* seconds between keepalives (> 0) */
+	double connect_timeout;    /* seconds for connect+handshake+auth (> 0) */
 };
 
-struct sshhost;
-
-/* PFAN_OK, or PFAN_E_INPUT with cause (no user name). spec and o are
- * copied. Nothing is looked up or connected before sshhost_start. */
-int sshhost_new(struct sshhost **out, struct loop *loop,
-    const struct host_spec *spec, const struct ssh_options *o,
-    const struct exec_host_ops *hops, void *host_arg, char **cause);
-/* Looks the address up, then connects; returns at once. A name that does
- * not exist gives the host up (hops->lost with given_up); a name server
- * that cannot answer now is asked again with backoff, as a lost
- * connection is retried. */
-void sshhost_start(struct sshhost *h);
-/* The executor; its ops->free frees h. */
-struct executor sshhost_executor(struct sshhost *h);
-
-/* One connection, for sshhost.c. A connection reports to its host through
- * the sshhost_conn_* functions below and never decides policy itself. */
 struct sshconn;
 struct exec_task;
 struct sshchan_list;
 struct addrinfo;
 
-struct sshconn *sshconn_new(struct sshhost *h, unsigned id, struct loop *loop,
+/* What a connection tells its owner; owner is sshconn_new's. */
+struct sshconn_events {
+	/* c is READY: it may take tasks (sshconn_room). */
+	void (*ready)(void *owner, struct sshconn *c);
+	/* c is torn down (LOST); tasks (all of c's, now the owner's) are to
+	 * be failed or requeued: what is left in the list afterwards is
+	 * freed without a report. The owner then moves c to backoff, down or
+	 * closed. permanent: the server refused us (host key, every key). */
+	void (*lost)(void *owner, struct sshconn *c, struct sshchan_list *tasks,
+	    const char *why, bool permanent);
+	/* The backoff is over: the owner connects c again, or not. */
+	void (*retry)(void *owner, struct sshconn *c);
+	/* c is full at `open` channels (MaxSessions): its unopened tasks,
+	 * requeued, are the owner's again (take them out of the list). */
+	void (*full)(void *owner, struct sshconn *c, unsigned open,
+	    struct sshchan_list *unopened);
+	/* t finished (its result is known) and c no longer holds it: the
+	 * owner reports it, sshchan_finish. */
+	void (*task_done)(void *owner, struct sshconn *c, struct exec_task *t);
+	/* c is still busy after many passes: service it again at the next
+	 * turn of the loop, after the others. */
+	void (*kick)(void *owner);
+};
+
+/* A DOWN connection of spec (id names it in messages) to the addresses
+ * ai; spec, o and ai must outlive it. ev and owner as above. */
+struct sshconn *sshconn_new(unsigned id, struct loop *loop,
     const struct host_spec *spec, const struct ssh_options *o,
-    const struct addrinfo *ai);
+    const struct addrinfo *ai, const struct sshconn_events *ev, void *owner);
 /* Tears down; its tasks are freed without done. NULL-safe. */
 void sshconn_free(struct sshconn *c, bool graceful);
 void sshconn_connect(struct sshconn *c);
-/* After a loss: wait delay seconds, then sshhost_conn_retry decides. */
+/* After a loss: wait delay seconds, then ev->retry. */
 void sshconn_backoff(struct sshconn *c, double delay);
 void sshconn_set_down(struct sshconn *c);   /* idle until connected again */
 void sshconn_close(struct sshconn *c);      /* for good */
@@ -70,22 +76,7 @@ unsigned sshconn_room(const struct sshconn *c);
 void sshconn_set_limit(struct sshconn *c, unsigned limit);
 void sshconn_add_task(struct sshconn *c, struct exec_task *t);
 size_t sshconn_ntasks(const struct sshconn *c);
-/* Steps every task: after a wake-up, or a cancel. */
+/* Steps every task: after a wake-up, a new task, or a cancel. */
 void sshconn_service(struct sshconn *c);
-
-/* sshhost.c, for sshconn.c. */
-void sshhost_conn_ready(struct sshhost *h, struct sshconn *c);
-/* c is torn down; tasks (all of c's, now the host's) are to be failed or
- * requeued; the host then moves c to backoff, down or closed. */
-void sshhost_conn_lost(struct sshhost *h, struct sshconn *c,
-    struct sshchan_list *tasks, const char *why, bool permanent);
-void sshhost_conn_retry(struct sshhost *h, struct sshconn *c);
-/* c is full at `open` channels: its unopened tasks go back to the queue. */
-void sshhost_conn_full(struct sshhost *h, struct sshconn *c, unsigned open,
-    struct sshchan_list *unopened);
-/* A task finished (sshchan_step said so); c no longer holds it. */
-void sshhost_task_done(struct sshhost *h, struct exec_task *t);
-/* Work for the host at the next turn of the loop. */
-void sshhost_kick(struct sshhost *h);
 
 #endif

@@ -1,6 +1,8 @@
-/* sshconn_impl.h: the inside of one SSH connection, shared by sshconn.c
+/* sshconn_impl.h: the private inside of the connection module (sshconn.h),
+ * which is two files only because together they would be too long: sshconn.c
  * (its life: connect, handshake, host key, auth, keepalives, loss) and
- * sshmux.c (the channels it carries). Nothing else includes this. */
+ * sshmux.c (the channels it carries). No other file includes this; the
+ * module reaches its owner only through struct sshconn_events. */
 #ifndef PFAN_SSHCONN_IMPL_H
 #define PFAN_SSHCONN_IMPL_H
 #include <stdbool.h>
@@ -25,7 +27,8 @@ enum conn_state {
 
 
 struct sshconn {
-	struct sshhost *h;
+	const struct sshconn_events *ev;
+	void *owner;                   /* ev's first argument */
 	struct loop *loop;
 	const struct host_spec *spec;
 	const struct ssh_options *o;
@@ -40,9 +43,11 @@ struct sshconn {
 	struct loop_timer *timer;      /* backoff, or the keepalive tick */
 	struct sshsess_io io;          /* bytes in, socket errors, memory */
 	double ka_sent;                /* first keepalive since io.last_rx, or 0 */
+	double busy_since;             /* carrying tasks without a break since, or 0 */
 	struct sshchan_list tasks;
 	unsigned limit;                /* channels the server allows, 0 unknown */
 	unsigned refused_at;           /* open channels at the last refusal */
+	unsigned zero_refusals;        /* refusals in a row with none open */
 	struct loop_timer *hold;       /* no open until it fires */
 	bool in_service, again;
 };

@@ -1,4 +1,4 @@
-/* sshhost.c: the SSH executor for one host (sshconn.h): its connections,
+/* sshhost.c: the SSH executor for one host (sshhost.h): its connections,
  * the queue of jobs waiting for a channel, slots, loss and reconnection.
  *
  * Theory of operation. start() puts a task on the host's queue and kicks:
@@ -36,6 +36,15 @@
  * before it is ready (EOF, a socket error, a timeout, even in the middle
  * of authentication, as when sshd restarts or sheds connections over
  * MaxStartups) is a loss like any other.
+ *
+ * The host's own states, every move through host_set_state:
+ *
+ *   NEW -> RESOLVING -> CONNECTING -> READY <-> DOWN
+ *   RESOLVING, CONNECTING, READY, DOWN -> GIVEN_UP
+ *   RESOLVING -> DOWN (a name server that cannot answer now)
+ *
+ * DOWN: hops->lost was said (and is not said again until READY); the
+ * address is being looked up again or a connection is retrying.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -47,16 +56,44 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "fsm.h"
 #include "log.h"
 #include "resolve.h"
 #include "sshchan.h"
 #include "sshconn.h"
+#include "sshhost.h"
 #include "xalloc.h"
 
 #define LOSSES_TO_GIVE_UP 3
 #define PROBE_CMD "getconf _NPROCESSORS_ONLN 2>/dev/null || nproc"
 
+enum host_state {
+	HOST_NEW,         /* before sshhost_start */
+	HOST_RESOLVING,   /* the first lookup of the address */
+	HOST_CONNECTING,  /* addresses known; no connection READY yet, or the slot probe runs */
+	HOST_READY,       /* hops->ready said: jobs may start */
+	HOST_DOWN,        /* hops->lost said; trying again */
+	HOST_GIVEN_UP,    /* for the rest of the run */
+};
+
+static const char *const host_state_names[] = {
+	"new", "resolving", "connecting", "ready", "down", "given up",
+};
+
+#define B(s) FSM_TO(s)
+static const unsigned host_next[] = {
+	[HOST_NEW] = B(HOST_RESOLVING),
+	[HOST_RESOLVING] = B(HOST_CONNECTING) | B(HOST_DOWN) | B(HOST_GIVEN_UP),
+	[HOST_CONNECTING] = B(HOST_READY) | B(HOST_DOWN) | B(HOST_GIVEN_UP),
+	[HOST_READY] = B(HOST_DOWN) | B(HOST_GIVEN_UP),
+	[HOST_DOWN] = B(HOST_READY) | B(HOST_GIVEN_UP),
+	[HOST_GIVEN_UP] = 0,
+};
+#undef B
+static const struct fsm_def host_fsm = FSM_DEF(host_state_names, host_next);
+
 struct sshhost {
+	enum host_state state;
 	struct loop *loop;
 	struct host_spec spec;
 	struct ssh_options o;
@@ -73,15 +110,21 @@ struct sshhost {
 	unsigned limit;               /* channels per connection, 0 unknown */
 	unsigned losses;              /* in a row */
 	unsigned extra_retries;       /* failed extra connections since one worked */
-	bool available;               /* ready() said, lost() not since */
-	bool reported_down;
-	bool given_up;
 	bool probing;
 	struct buf probe_out;
 	struct loop_timer *kick;
 };
 
 static void host_announce(struct sshhost *h);
+
+static void
+host_set_state(struct sshhost *h, enum host_state s)
+{
+	h->state = fsm_move(&host_fsm, h->state, s, "%s: host", h->spec.name);
+}
+
+static void host_kick(void *arg);
+static const struct sshconn_events conn_events;
 
 /* Seconds before trying again after the nth loss in a row. */
 static double
@@ -102,29 +145,33 @@ any_ready(const struct sshhost *h, const struct sshconn *except)
 static struct sshconn *
 add_conn(struct sshhost *h)
 {
-	struct sshconn *c = sshconn_new(h, (unsigned)h->nconns + 1, h->loop,
-	    &h->spec, &h->o, h->ai);
+	struct sshconn *c = sshconn_new((unsigned)h->nconns + 1, h->loop,
+	    &h->spec, &h->o, h->ai, &conn_events, h);
 
 	h->conns = xreallocarray(h->conns, h->nconns + 1, sizeof *h->conns);
 	h->conns[h->nconns++] = c;
 	return c;
 }
 
-void
-sshhost_conn_ready(struct sshhost *h, struct sshconn *c)
+static void
+conn_ready(void *arg, struct sshconn *c)
 {
+	struct sshhost *h = arg;
+
 	if (h->limit > 0)
 		sshconn_set_limit(c, h->limit);
 	h->extra_retries = 0;
 	host_announce(h);
-	sshhost_kick(h);
+	host_kick(h);
 }
 
-void
-sshhost_conn_retry(struct sshhost *h, struct sshconn *c)
+static void
+conn_retry(void *arg, struct sshconn *c)
 {
+	struct sshhost *h = arg;
+
 	/* The first connection always comes back; others when needed. */
-	if (h->given_up)
+	if (h->state == HOST_GIVEN_UP)
 		sshconn_close(c);
 	else if (sshconn_id(c) == 1 || h->pending.n > 0)
 		sshconn_connect(c);
@@ -132,17 +179,17 @@ sshhost_conn_retry(struct sshhost *h, struct sshconn *c)
 		sshconn_set_down(c);
 }
 
-void
-sshhost_conn_lost(struct sshhost *h, struct sshconn *c,
-    struct sshchan_list *tasks, const char *why, bool permanent)
+static void
+conn_lost(void *arg, struct sshconn *c, struct sshchan_list *tasks,
+    const char *why, bool permanent)
 {
+	struct sshhost *h = arg;
 	struct sshchan_list lost = SSHCHAN_LIST_INIT;
 	bool other_ready = any_ready(h, c);
 
 	for (size_t i = 0; i < tasks->n; i++) {
 		struct exec_task *t = tasks->v[i];
 		if (other_ready && !permanent && sshchan_queued(t)) {
-			sshchan_set_owner(t, NULL);
 			sshchan_list_push(&h->pending, t);
 		} else
 			sshchan_list_push(&lost, t);
@@ -158,18 +205,16 @@ sshhost_conn_lost(struct sshhost *h, struct sshconn *c,
 		h->extra_retries++;
 		sshconn_backoff(c, delay);
 		sshchan_list_fail(&lost, EXEC_LOST, why);
-		sshhost_kick(h);
+		host_kick(h);
 		return;
 	}
 
 	/* The host is down. */
 	h->losses++;
 	bool give_up = permanent || h->losses >= LOSSES_TO_GIVE_UP;
-	bool tell = h->available || !h->reported_down || give_up;
-	h->available = false;
-	h->reported_down = true;
+	bool tell = h->state != HOST_DOWN || give_up;
+	host_set_state(h, give_up ? HOST_GIVEN_UP : HOST_DOWN);
 	if (give_up) {
-		h->given_up = true;
 		for (size_t i = 0; i < h->nconns; i++)
 			sshconn_close(h->conns[i]);   /* none has tasks: none is READY */
 	} else {
@@ -183,10 +228,11 @@ sshhost_conn_lost(struct sshhost *h, struct sshconn *c,
 	sshchan_list_fail(&lost, EXEC_LOST, why);
 }
 
-void
-sshhost_conn_full(struct sshhost *h, struct sshconn *c, unsigned open,
+static void
+conn_full(void *arg, struct sshconn *c, unsigned open,
     struct sshchan_list *unopened)
 {
+	struct sshhost *h = arg;
 	struct sshchan_list q = SSHCHAN_LIST_INIT;
 
 	(void)c;
@@ -197,19 +243,25 @@ sshhost_conn_full(struct sshhost *h, struct sshconn *c, unsigned open,
 	sshchan_list_move(&q, &h->pending);
 	free(h->pending.v);
 	h->pending = q;
-	sshhost_kick(h);
+	host_kick(h);
 }
 
-void
-sshhost_task_done(struct sshhost *h, struct exec_task *t)
+static void
+conn_task_done(void *arg, struct sshconn *c, struct exec_task *t)
 {
+	struct sshhost *h = arg;
 	enum exec_end end = sshchan_end(t);
 
 	if (end == EXEC_EXITED || end == EXEC_SIGNALED)
 		h->losses = 0;
+	(void)c;
 	sshchan_finish(t);
-	sshhost_kick(h);
+	host_kick(h);
 }
+
+static const struct sshconn_events conn_events = {
+	conn_ready, conn_lost, conn_retry, conn_full, conn_task_done, host_kick,
+};
 
 static void
 probe_output(void *job, int stream, const char *data, size_t len)
@@ -255,7 +307,7 @@ host_announce(struct sshhost *h)
 {
 	struct sshconn *ready = NULL;
 
-	if (h->available || h->given_up)
+	if (h->state == HOST_READY || h->state == HOST_GIVEN_UP)
 		return;
 	for (size_t i = 0; i < h->nconns && ready == NULL; i++)
 		if (sshconn_ready(h->conns[i]))
@@ -270,8 +322,7 @@ host_announce(struct sshhost *h)
 		}
 		return;
 	}
-	h->available = true;
-	h->reported_down = false;
+	host_set_state(h, HOST_READY);
 	h->hops->ready(h->host_arg, h->slots);
 }
 
@@ -303,7 +354,7 @@ host_dispatch(struct sshhost *h)
 		sshconn_add_task(best, h->pending.v[0]);
 		sshchan_list_remove(&h->pending, 0);
 	}
-	if (h->pending.n > 0 && h->available) {
+	if (h->pending.n > 0 && h->state == HOST_READY) {
 		struct sshconn *spare = NULL;
 		bool underway = false;
 		for (size_t i = 0; i < h->nconns; i++) {
@@ -331,9 +382,12 @@ on_kick(void *arg)
 			sshconn_service(h->conns[i]);
 }
 
-void
-sshhost_kick(struct sshhost *h)
+/* Work for the host at the next turn of the loop. */
+static void
+host_kick(void *arg)
 {
+	struct sshhost *h = arg;
+
 	if (h->kick == NULL)
 		h->kick = loop_timer_add(h->loop, 0, on_kick, h);
 }
@@ -345,13 +399,13 @@ host_start(void *impl, const struct exec_request *req, struct exec_task **task,
 	struct sshhost *h = impl;
 	struct exec_task *t;
 
-	if (h->given_up || !h->available) {
+	if (h->state != HOST_READY) {
 		*cause = xstrdup("the host is not connected");
 		return PFAN_E_SSH;
 	}
 	t = sshchan_new(req);
 	sshchan_list_push(&h->pending, t);
-	sshhost_kick(h);
+	host_kick(h);
 	*task = t;
 	return PFAN_OK;
 }
@@ -360,7 +414,7 @@ static void
 host_cancel(void *impl, struct exec_task *t)
 {
 	sshchan_cancel(t);
-	sshhost_kick(impl);
+	host_kick(impl);
 }
 
 static void
@@ -397,30 +451,26 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-int
-sshhost_new(struct sshhost **out, struct loop *loop, const struct host_spec *spec,
-    const struct ssh_options *o, const struct exec_host_ops *hops, void *host_arg,
-    char **cause)
+struct sshhost *
+sshhost_new(struct loop *loop, const struct host_spec *spec,
+    const struct ssh_options *o, const struct exec_host_ops *hops, void *host_arg)
 {
 	struct sshhost *h;
-	const char *addr = spec->address != NULL ? spec->address : spec->name;
-	const char *user = spec->user != NULL ? spec->user : getenv("USER");
 
-	*out = NULL;
-	if (user == NULL || *user == '\0') {
-		*cause = xasprintf("%s: no user name (set `user` or $USER)", spec->name);
-		return PFAN_E_INPUT;
-	}
+	/* The hosts layer decides every default (hosts_apply_ssh_config). */
+	if (spec->address == NULL || spec->user == NULL || *spec->user == '\0' ||
+	    spec->port == 0 || spec->known_hosts == NULL)
+		fatal("%s: incomplete host spec", spec->name);
 	h = xcalloc(1, sizeof *h);
 	if (libssh2_init(0) != 0)
 		fatal("libssh2_init failed");
 	h->loop = loop;
 	h->spec.name = xstrdup(spec->name);
-	h->spec.address = xstrdup(addr);
-	h->spec.user = xstrdup(user);
-	h->spec.port = spec->port != 0 ? spec->port : 22;
+	h->spec.address = xstrdup(spec->address);
+	h->spec.user = xstrdup(spec->user);
+	h->spec.port = spec->port;
 	h->spec.identity = dup_or_null(spec->identity);
-	h->spec.known_hosts = dup_or_null(spec->known_hosts);
+	h->spec.known_hosts = xstrdup(spec->known_hosts);
 	h->spec.slots = spec->slots;
 	h->slots = spec->slots;
 	h->o = *o;
@@ -430,8 +480,7 @@ sshhost_new(struct sshhost **out, struct loop *loop, const struct host_spec *spe
 		h->o.connect_timeout = 10;
 	h->hops = hops;
 	h->host_arg = host_arg;
-	*out = h;
-	return PFAN_OK;
+	return h;
 }
 
 static void
@@ -448,12 +497,10 @@ resolve_failed(struct sshhost *h, const char *error, bool temporary)
 {
 	char *why = xasprintf("cannot resolve %s: %s", h->spec.address, error);
 	bool give_up = !temporary || ++h->losses >= LOSSES_TO_GIVE_UP;
-	bool tell = !h->reported_down || give_up;
+	bool tell = h->state != HOST_DOWN || give_up;
 
-	h->reported_down = true;
-	if (give_up) {
-		h->given_up = true;
-	} else {
+	host_set_state(h, give_up ? HOST_GIVEN_UP : HOST_DOWN);
+	if (!give_up) {
 		double delay = loss_backoff(h->losses);
 		log_debug("%s; looking it up again in %g s", why, delay);
 		h->resolve_retry = loop_timer_add(h->loop, delay, on_resolve_retry, h);
@@ -476,6 +523,8 @@ on_resolved(void *arg, struct addrinfo *ai, const char *error, bool temporary)
 		return;
 	}
 	h->ai = ai;
+	if (h->state == HOST_RESOLVING)
+		host_set_state(h, HOST_CONNECTING);   /* after a loss it stays DOWN */
 	sshconn_connect(add_conn(h));
 }
 
@@ -496,8 +545,10 @@ void
 sshhost_start(struct sshhost *h)
 {
 	if (h->nconns > 0 || h->resolving != NULL || h->resolve_retry != NULL ||
-	    h->given_up)
+	    h->state == HOST_GIVEN_UP)
 		return;
+	if (h->state == HOST_NEW)
+		host_set_state(h, HOST_RESOLVING);   /* after a loss it stays DOWN */
 	h->resolving = resolve_start(h->loop, h->spec.address, h->spec.port,
 	    on_resolved, h);
 	h->resolve_deadline = loop_timer_add(h->loop, h->o.connect_timeout,

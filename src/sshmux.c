@@ -6,8 +6,8 @@
  * when no other is opening. Reading one channel pulls every channel's packets off
  * the socket, so after every wake-up all tasks are stepped, pass after
  * pass, until a whole pass makes no progress. A refused open (MaxSessions)
- * tells us the connection is full: the host learns the limit and takes the
- * unopened tasks back. But sshd frees a closed session's slot only on its
+ * tells us the connection is full: its owner learns the limit and takes
+ * the unopened tasks back. But sshd frees a closed session's slot only on its
  * next turn, so an open sent right after our close can be refused below the
  * limit: a refusal is believed only when it comes again at the same count
  * after a pause (HOLD_SECS); meanwhile the task waits on its connection.
@@ -21,6 +21,9 @@
 
 #define MAX_PASSES 64
 #define HOLD_SECS 0.02
+/* Refusals with no channel open before the job is told: 20 ms doubling,
+ * 2.5 s in all. */
+#define ZERO_REFUSALS_MAX 7
 
 static void
 on_hold_end(void *arg)
@@ -45,6 +48,18 @@ conn_refused(struct sshconn *c, size_t i)
 		if (!sshchan_queued(c->tasks.v[j]))
 			open++;
 	if (open == 0) {
+		/* Nothing open here: sshd refuses the job itself, or it has not
+		 * yet freed the sessions we just closed (the lag above, seen on a
+		 * busy machine). Pauses that double, then believe it. */
+		if (c->zero_refusals < ZERO_REFUSALS_MAX) {
+			double secs = HOLD_SECS * (double)(1u << c->zero_refusals++);
+			log_debug("%s: conn %u: %s with no channel open; trying again in %g s",
+			    c->spec->name, c->id, sshchan_refusal(t), secs);
+			if (c->hold == NULL)
+				c->hold = loop_timer_add(c->loop, secs, on_hold_end, c);
+			return;
+		}
+		c->zero_refusals = 0;
 		sshchan_list_remove(&c->tasks, i);
 		sshchan_fail(t, EXEC_START_FAILED, sshchan_refusal(t));
 		return;
@@ -67,10 +82,9 @@ conn_refused(struct sshconn *c, size_t i)
 			continue;
 		sshchan_list_remove(&c->tasks, j--);
 		sshchan_requeue(q);
-		sshchan_set_owner(q, NULL);
 		sshchan_list_push(&back, q);
 	}
-	sshhost_conn_full(c->h, c, open, &back);
+	c->ev->full(c->owner, c, open, &back);
 	free(back.v);
 }
 
@@ -111,8 +125,9 @@ sshconn_service(struct sshconn *c)
 				i = c->tasks.n;    /* the list changed: next pass */
 				break;
 			case SSHCHAN_FINISHED:
+				c->zero_refusals = 0;
 				sshchan_list_remove(&c->tasks, i--);
-				sshhost_task_done(c->h, t);
+				c->ev->task_done(c->owner, c, t);
 				progress = true;
 				break;
 			case SSHCHAN_BROKEN:
@@ -124,7 +139,7 @@ sshconn_service(struct sshconn *c)
 		if (!progress && !c->again)
 			break;
 		if (pass == MAX_PASSES - 1)
-			sshhost_kick(c->h);   /* still busy: go on after the others */
+			c->ev->kick(c->owner);   /* still busy: go on after the others */
 	}
 	c->in_service = false;
 	conn_update_io(c);
@@ -153,7 +168,6 @@ sshconn_add_task(struct sshconn *c, struct exec_task *t)
 		c->io.last_rx = mono_now();   /* idle until now: no stale loss */
 		c->ka_sent = 0;
 	}
-	sshchan_set_owner(t, c);
 	sshchan_list_push(&c->tasks, t);
 }
 

@@ -10,9 +10,10 @@
 
 /* The exit-signal name the wrapper dies of when the job exited 0. */
 #define SSHWRAP_OK_SIGNAL "USR1"
-/* Seconds between TERM and KILL when the channel closes under a job: the
- * local executor's default --kill-grace. The watcher's `sleep` lives that
- * long after the job is gone, and sleep takes whole seconds only. */
+/* Seconds between TERM and KILL when the channel closes under a job, as
+ * the local executor waits (pfan_opts.kill_grace, which no option sets).
+ * The watcher's `sleep` lives that long after the job is gone, and sleep
+ * takes whole seconds only. */
 #define SSHWRAP_KILL_GRACE 1
 
 /* True when cmd can run in the wrapper's own shell (no child shell): it is

@@ -130,3 +130,9 @@ complete_words() {
 	[ -z "$(complete_words "$PFAN" -j 4)" ]
 	[ -z "$(complete_words "$PFAN" --timeout 4)" ]
 }
+
+@test "docs: dependencies point one way: no #include or call loop among src/ modules (tests/deps.sh, see docs/HACKING.md)" {
+	run "$PFAN_SRCDIR/tests/deps.sh" "$PFAN_SRCDIR" "${PFAN_BUILDDIR:-$PFAN_SRCDIR}"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}

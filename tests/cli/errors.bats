@@ -326,15 +326,24 @@ one_error_line() {
 	one_error_line "slurm"
 }
 
+@test "error: -H slurm with only one of its variables set names the one missing" {
+	run --separate-stderr env -u SLURM_JOB_CPUS_PER_NODE SLURM_JOB_NODELIST='n[1-2]' "$PFAN" -H slurm true ::: a </dev/null
+	assert_status 255
+	one_error_line "-H slurm: SLURM_JOB_CPUS_PER_NODE is not set \\(SLURM_JOB_NODELIST is\\)"
+	run --separate-stderr env -u SLURM_JOB_NODELIST SLURM_JOB_CPUS_PER_NODE='4(x2)' "$PFAN" -H slurm true ::: a </dev/null
+	assert_status 255
+	one_error_line "-H slurm: SLURM_JOB_NODELIST is not set \\(SLURM_JOB_CPUS_PER_NODE is\\)"
+}
+
 @test "hosts: n[1-100000] (the most a range gives) loads in a dry run, every host counted" {
-	# --dry-run numbers {%} over every host's slots: with -j1 the job after
-	# the 100,000th slot is back at slot 1.
+	# --dry-run deals the jobs to every host's slots in turn: with -j1 the
+	# job after the 100,000th host is back on the first.
 	printf 'hosts:\n  - "n[1-100000]"\n' >hosts.yaml
 	seq 100001 >in
-	IN=in run_pfan 0 --dry-run -j1 -H hosts.yaml echo {%}
-	[ "$(printf '%s\n' "$output" | sed -n '100000p;100001p' | tr '\n' ' ')" = "echo 100000 echo 1 " ]
-	IN=in run_pfan 0 --dry-run -j1 -S 'n[1-100000]' echo {%}
-	[ "$(printf '%s\n' "$output" | tail -n 2 | tr '\n' ' ')" = "echo 100000 echo 1 " ]
+	IN=in run_pfan 0 --dry-run -j1 -H hosts.yaml echo {host} {%}
+	[ "$(printf '%s\n' "$output" | sed -n '100000p;100001p' | tr '\n' ' ')" = "echo n100000 1 echo n1 1 " ]
+	IN=in run_pfan 0 --dry-run -j1 -S 'n[1-100000]' echo {host} {%}
+	[ "$(printf '%s\n' "$output" | tail -n 2 | tr '\n' ' ')" = "echo n100000 1 echo n1 1 " ]
 }
 
 @test "error: a hostfile nested too deep is refused at the level past the limit" {
@@ -369,17 +378,17 @@ one_error_line() {
 
 @test "error: numbers are decimal digits: no hex, blanks, signs, inf or exponents" {
 	run_pfan 255 --timeout 0x10 true ::: a
-	one_error_line "--timeout: '0x10' is not a number of seconds"
+	one_error_line "--timeout: '0x10' is not a duration"
 	run_pfan 255 --timeout inf true ::: a
-	one_error_line "--timeout: 'inf' is not a number of seconds"
+	one_error_line "--timeout: 'inf' is not a duration"
 	run_pfan 255 --host-wait 1e3 true ::: a
 	one_error_line "--host-wait: '1e3' is not a number of seconds"
 	run_pfan 255 -j ' 3' true ::: a
-	one_error_line "--jobs: ' 3' is not a whole number"
+	one_error_line "--jobs: ' 3' is not N, \\+N, -N or N%"
 	run_pfan 255 --retries +1 true ::: a
 	one_error_line "--retries: '\\+1' is not a whole number"
 	run_pfan 255 --halt now,fail=0x1 true ::: a
-	one_error_line "--halt: '0x1' is not a whole number"
+	one_error_line "--halt: 'now,fail=0x1': expected"
 	run_pfan 0 --timeout 2.5 echo ::: a
 	[ "$output" = a ]
 }
@@ -395,7 +404,7 @@ one_error_line() {
 	run_pfan 255 --retries 99999999999999999999999 true ::: a
 	one_error_line "--retries: '99999999999999999999999' is out of range \\(0 to 1000000\\)"
 	run_pfan 255 -j 4294967296 true ::: a
-	one_error_line "--jobs: '4294967296' is out of range \\(1 to 4294967295\\)"
+	one_error_line "--jobs: '4294967296' is out of range \\(0 to 4294967295\\)"
 }
 
 @test "error: an empty command is refused, not the values run as commands" {

@@ -66,6 +66,32 @@ teardown() {
 	[ ! -e plain ]
 }
 
+@test "misc: --dry-run with hosts gives each job a host and a slot that host has, and says they are an example" {
+	# n1 has 2 slots, n2 3: job 3 was shown on n1 slot 3, a slot n1 lacks.
+	run -0 --separate-stderr "$PFAN" --dry-run -S 2/n1,3/n2 'echo {host} {%}' ::: a b c d e f
+	[ "$output" = "$(printf 'echo n1 1\necho n1 2\necho n2 1\necho n2 2\necho n2 3\necho n1 1')" ]
+	[ "$(printf '%s\n' "$stderr" | grep -c .)" = 1 ]
+	assert_match "$stderr" "^pfan: dry run: \\{host\\} and \\{%\\} are an example: job 1 shown on host n1, slot 1"
+	# Nothing to say when the command has neither.
+	run -0 --separate-stderr "$PFAN" --dry-run -S 2/n1,3/n2 'echo {}' ::: a
+	[ "$output" = "echo a" ]
+	[ -z "$stderr" ]
+}
+
+@test "misc: -j with hosts of fixed slots says once that it does not change them" {
+	run -0 --separate-stderr "$PFAN" --dry-run -j4 -S '2/n[1-5],m' echo ::: a
+	[ "$stderr" = "pfan: warning: -j 4 does not change hosts with fixed slots (n1, n2, n3 and 2 more); it sets the slots of hosts with slots: auto" ]
+	# What it does: m (auto) gets 4 slots, n1 keeps its 2.
+	run -0 --separate-stderr "$PFAN" --dry-run -j4 -S 2/n1,m 'echo {host} {%}' ::: 1 2 3 4 5 6 7
+	[ "$(printf '%s\n' "$output" | tr '\n' ' ')" = "echo n1 1 echo n1 2 echo m 1 echo m 2 echo m 3 echo m 4 echo n1 1 " ]
+	grep -q 'warning: -j 4 does not change hosts with fixed slots (n1);' <<<"$stderr"
+	# Nothing to say when every host takes its slots from -j, or without -j.
+	run -0 --separate-stderr "$PFAN" --dry-run -j4 -S 'n[1-5]' echo ::: a
+	[ -z "$stderr" ]
+	run -0 --separate-stderr "$PFAN" --dry-run -S '2/n[1-5]' echo ::: a
+	[ -z "$stderr" ]
+}
+
 @test "misc: options after the command word belong to the command" {
 	printf 'x\ny\ny\n' >f
 	run -0 --separate-stderr "$PFAN" -k grep -c -v x ::: f

@@ -95,16 +95,20 @@ now() {
 }
 
 @test "--timeout on remote hosts: timed-out jobs killed and recorded timeout, the exit status counts them" {
+	ssh_share_dir
 	ssh_write_hostfile hosts.yaml 2 2
-	"$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl 'sleep {}' ::: 0.1 30 30 0.2 30 >out 2>err &
+	# Each job writes its PID: the test knows it started without having to
+	# catch it alive (a busy machine may not show a 1 s process to ps).
+	"$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl \
+		"echo \$\$ >>$SSH_SHARE/pids; sleep {}" ::: 0.1 30 30 0.2 30 >out 2>err &
 	PFAN_PID=$!
-	ssh_wait_procs 30 3 'sleep 30'
-	# the last one started at most 1 s ago: its timeout, and slack for a busy
-	# machine (the jobs would run 30 s)
-	ssh_wait_no_user_procs 15
 	wait_pfan
 	[ "$PFAN_RC" -eq 3 ]
 	[ "$(statuses jl.jsonl)" = "1 ok 2 timeout 3 timeout 4 ok 5 timeout " ]
+	[ "$(wc -w <"$SSH_SHARE/pids")" -eq 5 ]
+	# shellcheck disable=SC2046
+	ssh_wait_gone 15 $(cat "$SSH_SHARE/pids")
+	ssh_wait_no_user_procs 15
 }
 
 @test "--halt now,fail=1 on remote hosts: the running jobs are killed, the exit status is the failed job's" {
@@ -127,19 +131,21 @@ now() {
 }
 
 @test "a job's own children die with it: --timeout" {
+	ssh_share_dir
 	ssh_write_hostfile hosts.yaml 2 2
+	# Each job writes its shell's and its background child's PIDs, so the
+	# test knows they started without having to see them alive (each
+	# lives 1 s: a busy machine may never show them to ps).
 	"$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl \
-		'sleep 30 & sleep 31; : {}' ::: 1 2 3 4 >out 2>err &
+		"sleep 30 & echo \$! \$\$ >>$SSH_SHARE/pids; sleep 31; : {}" ::: 1 2 3 4 >out 2>err &
 	PFAN_PID=$!
-	# Some of the sleeps have started (all 8 may never be up at once on a
-	# busy machine: each lives 1 s). Every job timed out (the joblog says
-	# so below), so each had started its background sleep 30: none may
-	# be left.
-	ssh_wait_procs 30 2 'sleep 3[01]'
-	ssh_wait_no_user_procs 15
 	wait_pfan
 	[ "$PFAN_RC" -eq 4 ]
 	[ "$(statuses jl.jsonl)" = "1 timeout 2 timeout 3 timeout 4 timeout " ]
+	[ "$(wc -w <"$SSH_SHARE/pids")" -eq 8 ]
+	# shellcheck disable=SC2046
+	ssh_wait_gone 15 $(cat "$SSH_SHARE/pids")
+	ssh_wait_no_user_procs 15
 }
 
 @test "a job's own children die with it: Ctrl-C twice" {
@@ -159,14 +165,15 @@ now() {
 
 @test "children that ignore SIGTERM get SIGKILL after the grace" {
 	ssh_write_hostfile hosts.yaml 2 2
+	ssh_share_dir
 	"$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl \
-		"trap '' TERM; sleep 30 & sleep 31; : {}" ::: 1 2 >out 2>err &
+		"trap '' TERM; sleep 30 & echo \$! \$\$ >>$SSH_SHARE/pids; sleep 31; : {}" ::: 1 2 >out 2>err &
 	PFAN_PID=$!
-	ssh_wait_procs 30 2 'sleep 3[01]'
-	# the timeout, the grace (1 s), and slack for a busy machine (the jobs
-	# would run 30 s)
-	ssh_wait_no_user_procs 15
 	wait_pfan
 	[ "$PFAN_RC" -eq 2 ]
 	[ "$(statuses jl.jsonl)" = "1 timeout 2 timeout " ]
+	[ "$(wc -w <"$SSH_SHARE/pids")" -eq 4 ]
+	# shellcheck disable=SC2046
+	ssh_wait_gone 15 $(cat "$SSH_SHARE/pids")
+	ssh_wait_no_user_procs 15
 }

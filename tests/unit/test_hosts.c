@@ -723,6 +723,31 @@ test_expand_tokens(void **state)
 	free(s);
 }
 
+/* The hosts layer decides every default the SSH side needs (sshhost_new
+ * asserts a complete spec): address, user, port and known_hosts. */
+static void
+test_defaults_complete(void **state)
+{
+	struct host_list hl = HOST_LIST_INIT;
+	char *path = xasprintf("%s/defaults.yaml", home), *cause = NULL;
+	char *kh = xasprintf("%s/.ssh/known_hosts", home);
+
+	(void)state;
+	write_file(path, "hosts:\n  - name: n1\n  - name: n2\n    slots: 2\n");
+	assert_int_equal(hosts_load_file(&hl, path, &cause), PFAN_OK);
+	assert_int_equal(hosts_apply_ssh_config(&hl, "/nonexistent/pfan/config", &cause), PFAN_OK);
+	for (size_t i = 0; i < hl.n; i++) {
+		assert_string_equal(hl.v[i].address, hl.v[i].name);
+		assert_string_equal(hl.v[i].user, "tester");
+		assert_int_equal(hl.v[i].port, 22);
+		assert_string_equal(hl.v[i].known_hosts, kh);
+	}
+	host_list_free(&hl);
+	unlink(path);
+	free(path);
+	free(kh);
+}
+
 int
 main(void)
 {
@@ -739,6 +764,7 @@ main(void)
 		cmocka_unit_test(test_ssh_config),
 		cmocka_unit_test(test_ssh_config_errors),
 		cmocka_unit_test(test_expand_tokens),
+		cmocka_unit_test(test_defaults_complete),
 	};
 	int rc;
 
