@@ -86,13 +86,13 @@ teardown() {
 	run -1 "$PFAN" --joblog jl --timeout 1 "sh -c 'sleep 30.$NUM & sleep 31.$NUM'" ::: t
 	[ "$(jl_count jl '.status == "timeout" and .exit == null and (.signal == 15 or .signal == 9)')" = 1 ]
 	# Give the killed processes a moment to be reaped by init.
-	wait_for "! pgrep -f 'sleep 3[01]\\.$NUM' >/dev/null" 10
+	wait_for "! pgrep -f 'sleep 3[01]\\.$NUM' >/dev/null" 30
 }
 
 @test "joblog: --timeout with a job that ignores SIGTERM: KILL follows" {
 	run -1 "$PFAN" --joblog jl --timeout 0.5 "trap '' TERM; sleep 30.$NUM; :" ::: t
 	[ "$(jl_count jl '.status == "timeout"')" = 1 ]
-	wait_for "! pgrep -f 'sleep 30\\.$NUM' >/dev/null" 10
+	wait_for "! pgrep -f 'sleep 30\\.$NUM' >/dev/null" 30
 }
 
 @test "joblog: --timeout and --retries: each attempt recorded" {
@@ -120,5 +120,5 @@ teardown() {
 	[ "$status" -ge 1 ]
 	[ "$(jl_count jl '.status == "killed"')" = 1 ]
 	[ "$(jl_count jl '.status == "failed"')" = 1 ]
-	wait_for "! pgrep -f 'sleep 30\\.$NUM' >/dev/null" 10
+	wait_for "! pgrep -f 'sleep 30\\.$NUM' >/dev/null" 30
 }

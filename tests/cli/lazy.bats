@@ -14,14 +14,14 @@ teardown() {
 }
 
 @test "lazy: the first job runs before the producer writes the second line" {
-	# The producer writes line 1, then waits (at most 20 s, a guard against
+	# The producer writes line 1, then waits (at most 60 s, a guard against
 	# hanging, not a timing assert) for job 1 to create its file before it
 	# writes line 2. A pfan that waited for the end of input would make
 	# the producer give up and write "late".
 	producer() {
 		echo 1
 		i=0
-		while [ ! -e started.1 ] && [ $i -lt 400 ]; do
+		while [ ! -e started.1 ] && [ $i -lt 1200 ]; do
 			sleep 0.05
 			i=$((i + 1))
 		done
@@ -37,7 +37,7 @@ teardown() {
 	producer() {
 		echo 1
 		i=0
-		while ! grep -qx 1 out 2>/dev/null && [ $i -lt 400 ]; do
+		while ! grep -qx 1 out 2>/dev/null && [ $i -lt 1200 ]; do
 			sleep 0.05
 			i=$((i + 1))
 		done
@@ -78,12 +78,12 @@ teardown() {
 
 @test "lazy: stdin that never ends does not stop jobs from running" {
 	# A producer that writes 3 lines and then stays open until the jobs
-	# have run (or 20 s pass): pfan must run all three while stdin is open.
+	# have run (or 60 s pass): pfan must run all three while stdin is open.
 	producer() {
 		printf 'a\nb\nc\n'
 		i=0
 		while [ ! -e done.c ] || [ ! -e done.b ] || [ ! -e done.a ]; do
-			[ $i -lt 400 ] || { echo timeout; return; }
+			[ $i -lt 1200 ] || { echo timeout; return; }
 			sleep 0.05
 			i=$((i + 1))
 		done

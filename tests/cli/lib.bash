@@ -4,6 +4,10 @@
 
 bats_require_minimum_version 1.5.0
 
+# The joblog readers and wait_for, shared with tests/ssh.
+# shellcheck source=../lib/common.bash
+. "${BASH_SOURCE[0]%/*}/../lib/common.bash"
+
 # Loaded from each file's setup(): the binary, the source tree, and a
 # private working directory.
 pfan_setup() {
@@ -142,42 +146,11 @@ jsonl_valid() {
 	done <"$1"
 }
 
-# The job records (lines with "seq") of a joblog, as compact JSON lines.
-jl_records() {
-	jq -c 'select(has("seq"))' "$1"
-}
-
-# jl_count FILE JQ-FILTER: how many job records match the filter.
-jl_count() {
-	jq -c "select(has(\"seq\")) | select($2)" "$1" | wc -l | tr -d ' '
-}
-
-# How many job records a joblog holds so far (0 when it does not exist).
-records() {
-	local n
-	n=$(grep -c '"seq"' "$1" 2>/dev/null)
-	echo "${n:-0}"
-}
-
 # Sanitizer builds use several times the memory: RSS bounds mean nothing.
 skip_if_sanitized() {
 	if command -v ldd >/dev/null 2>&1 && ldd "$PFAN" 2>/dev/null | grep -qE 'lib(a|ub)san'; then
 		skip "pfan is built with sanitizers: its RSS is not pfan's"
 	fi
-}
-
-# Waits (up to about $2 seconds, default 20) until the command succeeds.
-# Not a timing assert: a bound so that a broken pfan fails instead of hangs.
-wait_for() {
-	local cmd=$1 limit=${2:-20} i=0
-	while ! eval "$cmd"; do
-		i=$((i + 1))
-		if [ "$i" -ge $((limit * 20)) ]; then
-			echo "gave up waiting for: $cmd" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
 }
 
 # Starts pfan in the background with its own output files; sets PFAN_PID.

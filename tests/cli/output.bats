@@ -58,9 +58,9 @@ CHUNKY='for c in 1 2 3 4; do i=0; while [ $i -lt 250 ]; do echo {}; i=$((i+1)); 
 }
 
 @test "output: --line-buffer prints a line before the job ends" {
-	# The job waits (at most 20 s) for its first line to reach pfan's
+	# The job waits (at most 60 s) for its first line to reach pfan's
 	# stdout before it ends; grouped output would make it give up.
-	job='echo first; i=0; while ! grep -q first out 2>/dev/null && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; grep -q first out && echo seen || echo unseen'
+	job='echo first; i=0; while ! grep -q first out 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; grep -q first out && echo seen || echo unseen'
 	"$PFAN" --line-buffer "$job" ::: x >out 2>err
 	[ "$(cat out)" = "$(printf 'first\nseen')" ]
 }

@@ -15,7 +15,7 @@ teardown() {
 
 # The seqs that the joblog records ok, sorted, one a line.
 ok_seqs() {
-	jq -r 'select(has("seq") and .status == "ok") | .seq' "$1" | sort -n
+	jl_ok_seqs "$1"
 }
 
 # A joblog line for a job, for hand-made joblogs.
@@ -47,7 +47,7 @@ header() {
 	diff -u missing printed
 	# Every seq is ok exactly once across both runs.
 	[ "$(ok_seqs jl | tr '\n' ' ')" = "$(seq 40 | tr '\n' ' ')" ]
-	jq -r 'select(has("seq") and .status == "ok") | .seq' jl | sort -n | uniq -d >dups
+	jl_ok_dups jl >dups
 	[ ! -s dups ]
 	# A further resume has nothing to do.
 	run --separate-stderr "$PFAN" -j4 --resume jl "sleep 0.2; echo {}; : $MARK" :::: in
@@ -144,7 +144,7 @@ header() {
 }
 
 @test "resume: a timed-out job runs again" {
-	c='test -e quick || sleep 5; echo {}'
+	c='test -e quick || sleep 30; echo {}'
 	run -1 --separate-stderr "$PFAN" --joblog jl --timeout 0.3 "$c" ::: a
 	[ "$(jl_count jl '.status == "timeout"')" = 1 ]
 	touch quick

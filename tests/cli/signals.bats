@@ -64,7 +64,7 @@ teardown() {
 	[ "$(jl_count jl '.status == "killed"')" = 2 ]
 	[ "$(jl_count jl '.status == "killed" and (.signal == 15 or .signal == 9)')" = 2 ]
 	# No job process is left, not even the sleeps' shells.
-	wait_for '! pgrep -f "$MARK" >/dev/null' 10
+	wait_for '! pgrep -f "$MARK" >/dev/null' 30
 }
 
 @test "signals: SIGTERM kills running jobs at once, exit 143" {
@@ -74,7 +74,7 @@ teardown() {
 	pfan_bg_wait 30
 	[ "$BG_STATUS" -eq 143 ]
 	[ "$(jl_count jl '.status == "killed"')" = 2 ]
-	wait_for '! pgrep -f "$MARK" >/dev/null' 10
+	wait_for '! pgrep -f "$MARK" >/dev/null' 30
 }
 
 @test "signals: a job that ignores SIGTERM is killed with SIGKILL" {
@@ -84,7 +84,7 @@ teardown() {
 	pfan_bg_wait 30
 	[ "$BG_STATUS" -eq 143 ]
 	[ "$(jl_count jl '.status == "killed" and .signal == 9')" = 1 ]
-	wait_for '! pgrep -f "$MARK" >/dev/null' 10
+	wait_for '! pgrep -f "$MARK" >/dev/null' 30
 }
 
 @test "signals: the job's whole process group is killed, background children too" {
@@ -95,7 +95,7 @@ teardown() {
 	kill -INT "$PFAN_PID"
 	pfan_bg_wait 30
 	[ "$BG_STATUS" -eq 130 ]
-	wait_for '! pgrep -f "$MARK" >/dev/null' 10
+	wait_for '! pgrep -f "$MARK" >/dev/null' 30
 }
 
 @test "signals: Ctrl-C with no job running exits at once with 130" {
@@ -122,7 +122,7 @@ teardown() {
 	wait "$PFAN_PID" 2>/dev/null || true
 	PFAN_PID=
 	# No one reaps the jobs' groups but pfan's guard process.
-	wait_for '! pgrep -f "$MARK" >/dev/null' 10
+	wait_for '! pgrep -f "$MARK" >/dev/null' 30
 	[ ! -e started.3 ]
 	[ "$(jl_count jl '.seq != null')" = 0 ]
 	touch go

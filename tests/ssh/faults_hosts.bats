@@ -64,10 +64,10 @@ wait_pfan() {
 	ssh_ok_once jl.jsonl 24
 	[ "$(sort out)" = "$(held_output 24)" ]
 	# the two attempts running on node1 when it died, to be rerun
-	[ "$(jq -s '[.[] | select(.status == "host_lost")] | length' jl.jsonl)" -eq 2 ]
-	[ "$(jq -s '[.[] | select(.status == "host_lost" and (.host != "node1" or .final != false))] | length' jl.jsonl)" -eq 0 ]
-	[ "$(jq -s '[.[] | select(.seq != null and .status != "ok" and .status != "host_lost")] | length' jl.jsonl)" -eq 0 ]
-	[ "$(jq -s '[.[] | select(.host == "node1" and .status == "ok")] | length' jl.jsonl)" -eq 0 ]
+	[ "$(jl_count jl.jsonl '.status == "host_lost"')" -eq 2 ]
+	[ "$(jl_count jl.jsonl '.status == "host_lost" and (.host != "node1" or .final != false)')" -eq 0 ]
+	[ "$(jl_count jl.jsonl '.status != "ok" and .status != "host_lost"')" -eq 0 ]
+	[ "$(jl_count jl.jsonl '.host == "node1" and .status == "ok"')" -eq 0 ]
 	grep -q '^pfan: warning: node1: connection lost' err
 	ssh_wait_no_user_procs 15
 }
@@ -99,7 +99,7 @@ wait_pfan() {
 	[ "$PFAN_RC" -eq 0 ]
 	ssh_ok_once jl.jsonl 16
 	[ "$(sort out)" = "$(held_output 16)" ]
-	[ "$(jq -s '[.[] | select(.status == "host_lost")] | length' jl.jsonl)" -eq 2 ]
+	[ "$(jl_count jl.jsonl '.status == "host_lost"')" -eq 2 ]
 	grep -q '^pfan: warning: node1: no answer to keepalives' err
 	ssh_wait_no_user_procs 15
 }
@@ -132,7 +132,7 @@ wait_pfan() {
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	ssh_ok_once jl.jsonl 20
-	[ "$(jq -s '[.[] | select(.seq != null and .host != "node1")] | length' jl.jsonl)" -eq 0 ]
+	[ "$(jl_count jl.jsonl '.host != "node1"')" -eq 0 ]
 	grep -q "^pfan: warning: refusing: connect to 127.0.0.3 port $refused: Connection refused; giving up" <<<"$stderr"
 	grep -q "^pfan: warning: silent: no SSH session within 4 s: 127.0.0.4 port $silent accepted the connection but sent nothing" <<<"$stderr"
 	# (no name server here, or one that says no: either way it is named)
@@ -165,7 +165,7 @@ wait_pfan() {
 	[ "$PFAN_RC" -eq 0 ]
 	ssh_ok_once jl.jsonl 28
 	[ "$(sort out)" = "$(held_output 28)" ]
-	[ "$(jq -s '[.[] | select(.status == "host_lost")] | length' jl.jsonl)" -eq 4 ]
+	[ "$(jl_count jl.jsonl '.status == "host_lost"')" -eq 4 ]
 	# the host stayed up: no warning about it, only the lost jobs' causes
 	! grep -q 'warning: node1' err
 	ssh_wait_no_user_procs 15
@@ -190,7 +190,7 @@ wait_pfan() {
 	# node1 lost two, then ran jobs ok
 	jq -r 'select(.host == "node1") | .status' jl.jsonl | uniq -c
 	[ "$(jq -r 'select(.host == "node1") | .status' jl.jsonl | uniq | tr '\n' ' ')" = "host_lost ok " ]
-	[ "$(jq -s '[.[] | select(.host == "node1" and .status == "host_lost")] | length' jl.jsonl)" -eq 2 ]
+	[ "$(jl_count jl.jsonl '.host == "node1" and .status == "host_lost"')" -eq 2 ]
 	ssh_wait_no_user_procs 15
 }
 
@@ -219,7 +219,7 @@ wait_pfan() {
 		ssh_sshd_signal 1 KILL
 		ssh_harness_restart 1
 		ssh_wait_gone 15 $old
-		echo "# round $round: $(jq -s '[.[] | select(.host == "node1" and .status == "host_lost")] | length' jl.jsonl) lost on node1"
+		echo "# round $round: $(jl_count jl.jsonl '.host == "node1" and .status == "host_lost"') lost on node1"
 	done
 	wait_pfan
 	[ "$PFAN_RC" -eq 0 ]
@@ -228,7 +228,7 @@ wait_pfan() {
 	grep -q '^pfan: warning: node1: .*giving up on this host for the run' err
 	[ "$(grep -c 'giving up' err)" -eq 1 ]
 	# no job ran on node1 after the third loss, though its sshd is back
-	[ "$(jq -s '[.[] | select(.host == "node1" and .status != "host_lost")] | length' jl.jsonl)" -eq 0 ]
+	[ "$(jl_count jl.jsonl '.host == "node1" and .status != "host_lost"')" -eq 0 ]
 	ssh_wait_no_user_procs 15
 }
 
@@ -249,8 +249,8 @@ wait_pfan() {
 	# 4 lost and requeued, 4 never started
 	grep -q '^pfan: no host left to run jobs on (every host failed or was given up); 8 jobs unfinished; run the same command with --resume jl.jsonl to finish them' err
 	# the four that ran are in the joblog, as lost
-	[ "$(jq -s '[.[] | select(.status == "host_lost")] | length' jl.jsonl)" -eq 4 ]
-	[ "$(jq -s '[.[] | select(.seq != null and .status != "host_lost")] | length' jl.jsonl)" -eq 0 ]
+	[ "$(jl_count jl.jsonl '.status == "host_lost"')" -eq 4 ]
+	[ "$(jl_count jl.jsonl '.status != "host_lost"')" -eq 0 ]
 	ssh_wait_no_user_procs 15
 	# back up: the resumed run finishes all of them
 	ssh_harness_restart 1

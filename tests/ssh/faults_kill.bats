@@ -25,7 +25,7 @@ wait_pfan() {
 
 # statuses JOBLOG: "SEQ STATUS" per attempt, by seq
 statuses() {
-	jq -r 'select(.seq != null) | "\(.seq) \(.status)"' "$1" | sort -n | tr '\n' ' '
+	jl_seq_statuses "$1"
 }
 
 now() {
@@ -55,9 +55,9 @@ now() {
 		t0=$(now)
 		ssh_wait_no_user_procs 15
 		t1=$(now)
-		echo "# round $round: SIGKILL after ${delay}s; $(jq -s '[.[] | select(.status == "ok")] | length' jl.jsonl) ok so far; hosts clean $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s after"
+		echo "# round $round: SIGKILL after ${delay}s; $(jl_count jl.jsonl '.status == "ok"') ok so far; hosts clean $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s after"
 		# nothing recorded ok twice, even before the end
-		[ -z "$(jq -rs '[.[] | select(.status == "ok") | .seq] | group_by(.) | map(select(length > 1)) | .[]' jl.jsonl)" ]
+		[ -z "$(jl_ok_dups jl.jsonl)" ]
 	done
 	touch "$SSH_SHARE/short"
 	run --separate-stderr "$PFAN" "${cmd[@]}"
@@ -79,7 +79,7 @@ now() {
 	wait_pfan
 	[ "$PFAN_RC" -eq 130 ]
 	[ "$(statuses jl.jsonl)" = "1 killed 2 killed 3 killed 4 killed " ]
-	[ "$(jq -s '[.[] | select(.seq != null and .final != true)] | length' jl.jsonl)" -eq 0 ]
+	[ "$(jl_count jl.jsonl '.final != true')" -eq 0 ]
 }
 
 @test "SIGTERM: the remote jobs are killed, recorded killed, exit 143" {

@@ -52,6 +52,11 @@
 # StrictModes no) and jobs log in as that user. A test skips (TAP # SKIP)
 # when sshd or ssh-keygen is missing.
 
+# The joblog readers (jl_count, jl_ok_once ...) and wait_for, shared with
+# tests/cli.
+# shellcheck source=../lib/common.bash
+. "${BASH_SOURCE[0]%/*}/../lib/common.bash"
+
 SSHD=${SSHD:-/usr/sbin/sshd}
 SSH_TEST_USER_ROOT=pfantest
 
@@ -489,20 +494,9 @@ ssh_silent_listener() {
 	[ -n "$SSH_SILENT_PORT" ]
 }
 
-# ssh_ok_once JOBLOG N: every seq 1..N has exactly one "ok" record, and no
-# other seq has any.
+# ssh_ok_once JOBLOG N: jl_ok_once, by its older name.
 ssh_ok_once() {
-	local bad
-	bad=$(jq -rs --argjson n "$2" '
-		[ .[] | select(.seq != null and .status == "ok") | .seq ] as $ok
-		| [ range(1; $n + 1) as $s | select(($ok | map(select(. == $s)) | length) != 1)
-		    | "seq \($s): ok \($ok | map(select(. == $s)) | length) times" ]
-		  + [ $ok[] | select(. < 1 or . > $n) | "seq \(.): not an input" ]
-		| .[]' "$1")
-	[ -z "$bad" ] && return 0
-	echo "# $1:"
-	echo "$bad" | sed 's/^/#   /'
-	return 1
+	jl_ok_once "$@"
 }
 
 # ssh_user_procs_on HOST: like ssh_user_procs, for the jobs on HOST.

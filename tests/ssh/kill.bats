@@ -9,26 +9,12 @@ setup() { ssh_setup; }
 teardown() { ssh_teardown; }
 teardown_file() { ssh_teardown_file; }
 
-# Waits up to $1 s for file $2 to have a line matching $3.
-wait_for_line() {
-	local i
-	for i in $(seq $(($1 * 10))); do
-		grep -q "$3" "$2" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 @test "pfan killed with SIGKILL: the remote job's whole process group dies" {
 	ssh_write_hostfile hosts.yaml 2
 	"$PFAN" -H hosts.yaml 'echo started; sleep 30 & sleep 31' ::: 1 2 >out 2>err &
 	PFAN_PID=$!
 	# both jobs' sleeps are running on the host
-	local i
-	for i in $(seq 50); do
-		[ "$(ssh_user_procs | grep -c 'sleep 3[01]')" -eq 4 ] && break
-		sleep 0.1
-	done
+	wait_for '[ "$(ssh_user_procs | grep -c "sleep 3[01]")" -eq 4 ]' 30
 	ssh_user_procs
 	[ "$(ssh_user_procs | grep -c 'sleep 3[01]')" -eq 4 ]
 	kill -KILL "$PFAN_PID"
@@ -41,7 +27,7 @@ wait_for_line() {
 	run --separate-stderr "$PFAN" -H hosts.yaml --timeout 1 --joblog jl.jsonl \
 		'sleep 30 & sleep 31' ::: 1
 	echo "$stderr"
-	[ "$(jq -r 'select(.seq == 1) | .status' jl.jsonl)" = timeout ]
+	[ "$(jl_statuses jl.jsonl 1)" = "timeout " ]
 	ssh_wait_no_user_procs 15
 }
 
@@ -50,14 +36,10 @@ wait_for_line() {
 	"$PFAN" -H hosts.yaml --keepalive 1 --host-wait 60 --joblog jl.jsonl \
 		'sleep 3; echo done {}' ::: 1 >out 2>err &
 	PFAN_PID=$!
-	local i
-	for i in $(seq 50); do
-		ssh_user_procs | grep -q 'sleep 3' && break
-		sleep 0.1
-	done
+	wait_for "ssh_user_procs | grep -q 'sleep 3'" 30
 	ssh_sshd_signal 1 STOP
-	# 3 keepalive intervals without an answer, and a little more
-	wait_for_line 8 jl.jsonl '"status":"host_lost"'
+	# 3 keepalive intervals without an answer; the bound is for a busy machine
+	wait_for "grep -q '\"status\":\"host_lost\"' jl.jsonl" 30
 	ssh_sshd_signal 1 CONT
 	wait "$PFAN_PID"
 	local rc=$?
@@ -65,6 +47,6 @@ wait_for_line() {
 	cat err
 	[ "$rc" -eq 0 ]
 	[ "$(cat out)" = "done 1" ]
-	[ "$(jq -r 'select(.seq == 1) | .status' jl.jsonl | tr '\n' ' ')" = "host_lost ok " ]
+	[ "$(jl_statuses jl.jsonl 1)" = "host_lost ok " ]
 	ssh_wait_no_user_procs 15
 }

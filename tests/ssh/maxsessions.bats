@@ -21,7 +21,7 @@ teardown_file() { ssh_teardown_file; }
 	run --separate-stderr "$PFAN" -H hosts.yaml --joblog jl.jsonl "$(ssh_barrier_job 14); echo {}" ::: $(seq 28)
 	echo "$stderr"
 	[ "$status" -eq 0 ]
-	[ "$(jq -s '[.[] | select(.seq != null and .status == "ok")] | length' jl.jsonl)" -eq 28 ]
+	[ "$(jl_count jl.jsonl '.status == "ok"')" -eq 28 ]
 	[ "$(ssh_peak jl.jsonl node1)" -le 14 ]
 	[ "$(wc -l <<<"$output")" -eq 28 ]
 }

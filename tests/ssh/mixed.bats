@@ -24,7 +24,7 @@ teardown_file() { ssh_teardown_file; }
 		'sleep 0.3; echo {} $PFAN_HOST' ::: $(seq 9)
 	echo "$output"; echo "$stderr"
 	[ "$status" -eq 0 ]
-	[ "$(jq -s '[.[] | select(.seq != null and .status == "ok")] | length' jl.jsonl)" -eq 9 ]
+	[ "$(jl_count jl.jsonl '.status == "ok"')" -eq 9 ]
 	# The host's name is what -S said; at most 3 at once.
 	[ "$(jq -r 'select(.seq != null) | .host' jl.jsonl | sort -u)" = "${SSH_ADDR[1]}" ]
 	[ "$(ssh_peak jl.jsonl "${SSH_ADDR[1]}")" -le 3 ]
@@ -53,10 +53,10 @@ CFG
 		'sleep 0.3; echo {} $PFAN_HOST' ::: $(seq 18)
 	echo "$output"; echo "$stderr"
 	[ "$status" -eq 0 ]
-	[ "$(jq -s '[.[] | select(.seq != null and .status == "ok")] | length' jl.jsonl)" -eq 18 ]
+	[ "$(jl_count jl.jsonl '.status == "ok"')" -eq 18 ]
 	local h
 	for h in node1 node2 local; do
-		[ "$(jq -r --arg h "$h" 'select(.seq != null and .host == $h) | .seq' jl.jsonl | wc -l)" -ge 1 ]
+		[ "$(jl_count jl.jsonl ".host == \"$h\"")" -ge 1 ]
 		[ "$(ssh_peak jl.jsonl "$h")" -le 2 ]
 	done
 }
@@ -86,12 +86,11 @@ CFG
 	echo "$output"; echo "$stderr"
 	[ "$status" -eq 0 ]
 	# Every job ok exactly once, all of them on node2; no --retries needed.
-	[ "$(jq -r 'select(.status == "ok") | .seq' jl.jsonl | sort -n | uniq | wc -l)" -eq 30 ]
-	[ "$(jq -r 'select(.status == "ok") | .seq' jl.jsonl | wc -l)" -eq 30 ]
-	[ -z "$(jq -r 'select(.status == "ok" and .host != "node2") | .seq' jl.jsonl)" ]
+	ssh_ok_once jl.jsonl 30
+	[ "$(jl_count jl.jsonl '.status == "ok" and .host != "node2"')" -eq 0 ]
 	# node1's attempts were 127s, recorded as not final, and few: its 4
 	# slots' worth before any verdict, then it paused (schedhost.c).
-	[ -z "$(jq -r 'select(.host == "node1" and (.exit != 127 or .final != false)) | .seq' jl.jsonl)" ]
-	[ "$(jq -r 'select(.host == "node1") | .seq' jl.jsonl | wc -l)" -le 6 ]
+	[ "$(jl_count jl.jsonl '.host == "node1" and (.exit != 127 or .final != false)')" -eq 0 ]
+	[ "$(jl_count jl.jsonl '.host == "node1"')" -le 6 ]
 	grep -q "node1: suspended for this run" <<<"$stderr"
 }

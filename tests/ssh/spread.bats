@@ -15,7 +15,7 @@ teardown_file() { ssh_teardown_file; }
 		'sleep 0.3; echo {} $PFAN_HOST' ::: $(seq 27)
 	echo "$stderr"
 	[ "$status" -eq 0 ]
-	[ "$(jq -s '[.[] | select(.seq != null and .status == "ok")] | length' jl.jsonl)" -eq 27 ]
+	[ "$(jl_count jl.jsonl '.status == "ok"')" -eq 27 ]
 	local i peak
 	for i in 1 2 3; do
 		peak=$(ssh_peak jl.jsonl node$i)
@@ -82,8 +82,8 @@ teardown_file() { ssh_teardown_file; }
 	run --separate-stderr "$PFAN" -H hosts.yaml --joblog jl.jsonl 'sleep 0.2; echo {}' ::: $(seq 12)
 	echo "$stderr"
 	[ "$status" -eq 0 ]
-	[ "$(jq -s '[.[] | select(.seq != null and .status == "ok")] | length' jl.jsonl)" -eq 12 ]
-	[ "$(jq -s '[.[] | select(.host == "deadnode")] | length' jl.jsonl)" -eq 0 ]
+	[ "$(jl_count jl.jsonl '.status == "ok"')" -eq 12 ]
+	[ "$(jl_count jl.jsonl '.host == "deadnode"')" -eq 0 ]
 	grep -q 'deadnode.*127.0.0.2 port 1: Connection refused' <<<"$stderr"
 }
 

@@ -51,7 +51,7 @@ verdict() {
 	echo "status $status"
 	jq -c 'select(.seq == 1) | [.status, .final]' jl.jsonl
 	[ "$status" -eq 1 ]
-	[ "$(jq -r 'select(.seq == 1) | .status' jl.jsonl | tr '\n' ' ')" = "host_lost host_lost no_status " ]
-	[ "$(jq -s '[.[] | select(.seq != null and .seq > 1 and .status == "ok")] | length' jl.jsonl)" -eq 59 ]
+	[ "$(jl_statuses jl.jsonl 1)" = "host_lost host_lost no_status " ]
+	[ "$(jl_count jl.jsonl '.seq > 1 and .status == "ok"')" -eq 59 ]
 	[[ $stderr == *"job 1 on node1: ended without an exit status 3 times"* ]]
 }

@@ -152,43 +152,6 @@ static const struct joblog_header test_header = {
 #define HEADER_LINE "{\"pfan\":\"0.1.0\",\"argv\":[\"pfan\",\"--joblog\"," \
 	"\"x.jsonl\",\"echo\",\"{}\"],\"cwd\":\"/home/u\",\"start\":1795389297.258}\n"
 
-/* A joblog text: a header, then one record line per (seq, attempt, cmd, status). */
-struct line {
-	unsigned long long seq;
-	unsigned attempt;
-	const char *cmd;
-	enum job_status st;
-};
-
-static char *
-log_text(const struct line *l, size_t n)
-{
-	struct buf b = BUF_INIT;
-
-	buf_adds(&b, HEADER_LINE);
-	for (size_t i = 0; i < n; i++) {
-		struct joblog_record r = rec(l[i].seq, l[i].attempt, l[i].cmd, l[i].st);
-		char *s = joblog_encode_record(&r);
-		buf_adds(&b, s);
-		free(s);
-	}
-	return buf_steal(&b);
-}
-
-static struct resume *
-load_lines(const struct line *l, size_t n)
-{
-	char *text = log_text(l, n), *path = tmp_text(text), *cause = NULL;
-	struct resume *r = NULL;
-
-	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
-	assert_null(cause);
-	assert_non_null(r);
-	free(text);
-	tmp_done(path);
-	return r;
-}
-
 static void
 test_status_names(void **state)
 {
@@ -334,8 +297,8 @@ test_encode_bytes(void **state)
 }
 
 /* Random byte strings: every encoding is JSON jansson reads, the same on
- * each call, and resume matches the raw bytes back; the Latin-1 reading of
- * a bad byte (a valid command of its own) does not match. */
+ * each call, and resume matches the raw bytes back (that the Latin-1
+ * reading of a bad byte does not match is a case of joblog_cases.txt). */
 static void
 test_bytes_round_trip(void **state)
 {
@@ -379,12 +342,6 @@ test_bytes_round_trip(void **state)
 	resume_free(r);
 	tmp_done(path);
 	free(text);
-
-	struct line l[] = { { 1, 1, "echo caf\xe9", JOB_OK } };
-	r = load_lines(l, 1);
-	assert_false(resume_take_done(r, "echo caf\xc3\xa9"));
-	assert_true(resume_take_done(r, "echo caf\xe9"));
-	resume_free(r);
 }
 
 /* Each record is one write(), and the file holds exactly the lines. */
@@ -527,8 +484,10 @@ test_append_after_torn_line(void **state)
 	tmp_done(path);
 }
 
+/* A missing file and a directory (an empty file and blank lines are cases
+ * of joblog_cases.txt). */
 static void
-test_resume_missing_empty_blank(void **state)
+test_resume_missing_dir(void **state)
 {
 	char *path = tmp_file(NULL, 0), *cause = NULL;
 	struct resume *r;
@@ -538,21 +497,6 @@ test_resume_missing_empty_blank(void **state)
 	assert_null(resume_header(r));
 	assert_int_equal(resume_done_count(r), 0);
 	assert_false(resume_take_done(r, "anything"));
-	resume_free(r);
-	tmp_done(path);
-
-	path = tmp_text("");
-	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
-	assert_null(resume_header(r));
-	assert_false(resume_take_done(r, ""));
-	resume_free(r);
-	tmp_done(path);
-
-	path = tmp_text("\n\n{\"seq\":2,\"cmd\":\"b\",\"status\":\"ok\"}\n\n");
-	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
-	assert_null(cause);
-	assert_null(resume_header(r));
-	assert_true(resume_take_done(r, "b"));
 	resume_free(r);
 	tmp_done(path);
 
@@ -573,240 +517,242 @@ test_resume_missing_empty_blank(void **state)
 	assert_null(resume_header(NULL));
 }
 
-/* Every malformed line, as line 3 after a header and a good record. */
-static void
-test_resume_malformed(void **state)
+/*
+ * The reading and matching rules, from tests/data/joblog_cases.txt (its
+ * head gives the format): each case's joblog goes to a file that
+ * resume_load reads with stderr captured; then each expectation in turn.
+ */
+#define CASES_FILE "joblog_cases.txt"
+
+struct jcase {
+	int start;            /* the case's first line in the file */
+	struct buf text;      /* its joblog */
+	struct buf warns;     /* the warnings it expects */
+	bool loaded;
+	int rc;
+	char *path, *cause, *err;
+	struct resume *r;
+	int failures;
+};
+
+/* A "C-escaped" string (\n \t \\ \" \xHH) or else the text as it is. */
+static char *
+case_value(int line, const char *s)
 {
-	static const struct {
-		const char *line, *cause;
-	} cases[] = {
-		{ "{\"seq\":1,\"att", "not JSON: premature end of input near '\"att'" },
-		{ "{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\"} x", "not JSON: end of file expected near 'x'" },
-		{ "{\"seq\":1,\"seq\":2,\"cmd\":\"a\",\"status\":\"ok\"}", "not JSON: duplicate object key near '\"seq\"'" },
-		{ "seq 1 ok", "not JSON: '[' or '{' expected near 'seq'" },
-		{ "[1,2]", "not a JSON object" },
-		{ "{}", "seq is missing" },
-		{ "{\"seq\":\"7\",\"cmd\":\"a\",\"status\":\"ok\"}", "seq is not a number" },
-		{ "{\"seq\":0,\"cmd\":\"a\",\"status\":\"ok\"}", "seq is not a positive integer" },
-		{ "{\"seq\":-3,\"cmd\":\"a\",\"status\":\"ok\"}", "seq is not a positive integer" },
-		{ "{\"seq\":1.5,\"cmd\":\"a\",\"status\":\"ok\"}", "seq is not a positive integer" },
-		{ "{\"seq\":1,\"status\":\"ok\"}", "cmd is missing" },
-		{ "{\"seq\":1,\"cmd\":null,\"status\":\"ok\"}", "cmd is not a string" },
-		{ "{\"seq\":1,\"cmd\":\"a\\u0000b\",\"status\":\"ok\"}", "cmd holds a \\u0000 that is not an escaped byte" },
-		{ "{\"seq\":1,\"cmd\":\"a\\u0000\"}", "cmd holds a \\u0000 that is not an escaped byte" },
-		{ "{\"seq\":1,\"cmd\":\"a\"}", "status is missing" },
-		{ "{\"seq\":1,\"cmd\":\"a\",\"status\":0}", "status is not a string" },
-		{ "{\"seq\":1,\"cmd\":\"a\",\"status\":\"done\"}", "unknown status \"done\"" },
-		{ "{\"seq\":1,\"attempt\":0,\"cmd\":\"a\",\"status\":\"ok\"}", "attempt is not a positive integer" },
-		{ "{\"seq\":1,\"host\":5,\"cmd\":\"a\",\"status\":\"ok\"}", "host is not a string or null" },
-		{ "{\"seq\":1,\"slot\":-1,\"cmd\":\"a\",\"status\":\"ok\"}", "slot is not a non-negative integer" },
-		{ "{\"seq\":1,\"cmd\":\"a\",\"args\":[\"x\",1],\"status\":\"ok\"}", "args is not an array of strings" },
-		{ "{\"seq\":1,\"cmd\":\"a\",\"args\":\"x\",\"status\":\"ok\"}", "args is not an array of strings" },
-		{ "{\"seq\":1,\"cmd\":\"a\",\"start\":\"now\",\"status\":\"ok\"}", "start is not a number or null" },
-		{ "{\"seq\":1,\"cmd\":\"a\",\"runtime\":true,\"status\":\"ok\"}", "runtime is not a number or null" },
-		{ "{\"seq\":1,\"cmd\":\"a\",\"exit\":\"0\",\"status\":\"ok\"}", "exit is not an integer or null" },
-		{ "{\"seq\":1,\"cmd\":\"a\",\"signal\":9.0,\"status\":\"ok\"}", "signal is not an integer or null" },
-		{ "{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\",\"stdout_bytes\":-1}", "stdout_bytes is not a non-negative integer" },
-		{ "{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\",\"stderr_bytes\":\"3\"}", "stderr_bytes is not a number" },
-		{ "{\"pfan\":1,\"argv\":[],\"cwd\":null,\"start\":0}", "pfan is not a string" },
-		{ "{\"pfan\":\"0.1.0\",\"cwd\":null,\"start\":0}", "argv is missing" },
-		{ "{\"pfan\":\"0.1.0\",\"argv\":[1],\"cwd\":null,\"start\":0}", "argv is not an array of strings" },
-		{ "{\"pfan\":\"0.1.0\",\"argv\":[],\"start\":0}", "cwd is missing" },
-		{ "{\"pfan\":\"0.1.0\",\"argv\":[],\"cwd\":null,\"start\":\"x\"}", "start is not a number or null" },
-	};
+	struct buf b = BUF_INIT;
 
-	(void)state;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char *text = xasprintf("%s{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\"}\n%s\n"
-		    "{\"seq\":2,\"cmd\":\"b\",\"status\":\"ok\"}\n", HEADER_LINE, cases[i].line);
-		char *path = tmp_text(text), *cause = NULL, *want;
-		struct resume *r = (struct resume *)&r;
-
-		want = xasprintf("%s:3: %s", path, cases[i].cause);
-		assert_int_equal(resume_load(&r, path, &cause), PFAN_E_INPUT);
-		assert_null(r);
-		assert_non_null(cause);
-		assert_string_equal(cause, want);
-		free(cause);
-		free(want);
-		tmp_done(path);
-		free(text);
+	if (*s != '"')
+		return xstrdup(s);
+	for (s++; *s != '"'; s++) {
+		if (*s == '\0')
+			fail_msg(CASES_FILE ":%d: unterminated string", line);
+		if (*s != '\\') {
+			buf_addc(&b, *s);
+			continue;
+		}
+		switch (*++s) {
+		case 'n': buf_addc(&b, '\n'); break;
+		case 't': buf_addc(&b, '\t'); break;
+		case '\\': buf_addc(&b, '\\'); break;
+		case '"': buf_addc(&b, '"'); break;
+		case 'x': {
+			unsigned v;
+			if (sscanf(s + 1, "%2x", &v) != 1 || strlen(s) < 3)
+				fail_msg(CASES_FILE ":%d: bad \\x escape", line);
+			buf_addc(&b, (char)v);
+			s += 2;
+			break;
+		}
+		default:
+			fail_msg(CASES_FILE ":%d: bad escape \\%c", line, *s);
+		}
 	}
+	if (s[1] != '\0')
+		fail_msg(CASES_FILE ":%d: text after the closing quote", line);
+	return buf_steal(&b);
 }
 
-/* A last line without '\n' is forgiven only when it is not JSON. */
 static void
-test_resume_torn_rules(void **state)
+case_fail(struct jcase *c, int line, const char *fmt, ...)
 {
-	char *path, *cause = NULL, *want, *err;
-	struct resume *r;
+	va_list ap;
+	char msg[4096];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	print_error(CASES_FILE ":%d (case of line %d): %s\n", line, c->start, msg);
+	c->failures++;
+}
+
+/* The joblog lines: header, line, rec, tail. False for another key. */
+static bool
+case_input(struct jcase *c, int line, const char *key, const char *rest)
+{
+	if (strcmp(key, "header") == 0) {
+		buf_adds(&c->text, HEADER_LINE);
+	} else if (strcmp(key, "line") == 0 || strcmp(key, "tail") == 0) {
+		char *v = case_value(line, rest);
+		buf_adds(&c->text, v);
+		if (key[0] == 'l')
+			buf_addc(&c->text, '\n');
+		free(v);
+	} else if (strcmp(key, "rec") == 0) {
+		unsigned long long seq;
+		unsigned attempt;
+		char st[32];
+		int n = 0;
+		enum job_status status;
+
+		if (sscanf(rest, "%llu %u %31s %n", &seq, &attempt, st, &n) != 3 || n == 0 ||
+		    job_status_parse(st, &status) != PFAN_OK)
+			fail_msg(CASES_FILE ":%d: rec SEQ ATTEMPT STATUS CMD", line);
+		char *cmd = case_value(line, rest + n);
+		struct joblog_record r = rec(seq, attempt, cmd, status);
+		char *s = joblog_encode_record(&r);
+		buf_adds(&c->text, s);
+		free(s);
+		free(cmd);
+	} else
+		return false;
+	if (c->loaded)
+		fail_msg(CASES_FILE ":%d: a joblog line after the expectations", line);
+	return true;
+}
+
+static void
+case_load(struct jcase *c)
+{
 	struct capture cap;
 
-	(void)state;
-	path = tmp_text(HEADER_LINE "{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\"}\n"
-	    "{\"seq\":2,\"cmd\":\"a\",\"stat");
+	c->path = tmp_file(buf_cstr(&c->text), c->text.len);
 	capture_start(&cap);
-	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
-	err = capture_end(&cap);
-	want = xasprintf("pfan: warning: %s:3: ignoring a torn last line (pfan "
-	    "was killed mid-write?)\n", path);
-	assert_string_equal(err, want);
-	free(want);
-	free(err);
-	assert_int_equal(resume_done_count(r), 1);
-	resume_free(r);
-	tmp_done(path);
-
-	/* Complete JSON without its '\n' is a record (an editor dropped it). */
-	path = tmp_text("{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\"}");
-	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
-	assert_true(resume_take_done(r, "a"));
-	resume_free(r);
-	tmp_done(path);
-
-	path = tmp_text("{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\"}\n{\"seq\":\"2\",\"cmd\":\"a\",\"status\":\"ok\"}");
-	assert_int_equal(resume_load(&r, path, &cause), PFAN_E_INPUT);
-	want = xasprintf("%s:2: seq is not a number", path);
-	assert_string_equal(cause, want);
-	free(want);
-	free(cause);
-	cause = NULL;
-	tmp_done(path);
-
-	/* Torn with '\n' and nothing after it: not a write pfan makes. */
-	path = tmp_text("{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\"}\n{\"seq\":2,\"cm\n");
-	assert_int_equal(resume_load(&r, path, &cause), PFAN_E_INPUT);
-	want = xasprintf("%s:2: not JSON: premature end of input near '\"cm'", path);
-	assert_string_equal(cause, want);
-	free(want);
-	free(cause);
-	cause = NULL;
-	tmp_done(path);
-
-	/* Torn in the middle, followed by a record rather than a header. */
-	path = tmp_text(HEADER_LINE "{\"seq\":1,\"cm\n{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\"}\n");
-	assert_int_equal(resume_load(&r, path, &cause), PFAN_E_INPUT);
-	want = xasprintf("%s:2: not JSON: premature end of input near '\"cm'", path);
-	assert_string_equal(cause, want);
-	free(want);
-	free(cause);
-	tmp_done(path);
+	c->rc = resume_load(&c->r, c->path, &c->cause);
+	c->err = capture_end(&cap);
+	c->loaded = true;
 }
 
-/* The k-th job with a command in the new input matches the k-th distinct
- * done job with that command in the log. */
+/* The expectations: error, warn, done, no-header, skip, run. */
 static void
-test_resume_kth(void **state)
+case_check(struct jcase *c, int line, const char *key, const char *rest)
 {
-	static const struct line l[] = {
-		{ 1, 1, "echo A", JOB_OK },
-		{ 2, 1, "echo A", JOB_OK },
-		{ 3, 1, "echo A", JOB_OK },
-		{ 4, 1, "echo B", JOB_OK },
-		{ 5, 1, "echo C", JOB_KILLED },
-	};
-	struct resume *r = load_lines(l, 5);
+	int n = 0, num;
+	char *v;
 
-	(void)state;
-	assert_int_equal(resume_done_count(r), 4);
-	assert_true(resume_take_done(r, "echo A"));
-	assert_true(resume_take_done(r, "echo A"));
-	assert_true(resume_take_done(r, "echo B"));
-	assert_false(resume_take_done(r, "echo B"));
-	assert_false(resume_take_done(r, "echo C"));
-	assert_false(resume_take_done(r, "echo D"));
-	assert_false(resume_take_done(r, "echo"));
-	assert_true(resume_take_done(r, "echo A"));
-	assert_false(resume_take_done(r, "echo A"));
-	assert_int_equal(resume_done_count(r), 4);
-	resume_free(r);
-}
-
-/* Attempts of one job (same cmd and seq) count once; an ok among them makes
- * the job done, whatever came before or after it. */
-static void
-test_resume_retries(void **state)
-{
-	static const struct line l[] = {
-		{ 7, 1, "x", JOB_FAILED },
-		{ 7, 2, "x", JOB_OK },
-		{ 8, 1, "y", JOB_HOST_LOST },
-		{ 8, 2, "y", JOB_TIMEOUT },
-		{ 8, 3, "y", JOB_FAILED },
-		{ 9, 1, "z", JOB_HOST_LOST },
-		{ 9, 2, "z", JOB_OK },
-		{ 9, 3, "z", JOB_KILLED },
-		{ 10, 1, "x", JOB_KILLED },
-		{ 7, 1, "x", JOB_OK },      /* a later run re-ran seq 7 */
-	};
-	struct resume *r;
-
-	(void)state;
-	r = load_lines(l, sizeof l / sizeof l[0]);
-	assert_int_equal(resume_done_count(r), 2);
-	assert_true(resume_take_done(r, "x"));
-	assert_false(resume_take_done(r, "x"));
-	assert_false(resume_take_done(r, "y"));
-	assert_true(resume_take_done(r, "z"));
-	assert_false(resume_take_done(r, "z"));
-	resume_free(r);
-}
-
-/* Only ok is a verdict that a resume keeps (issue 4: "every job not
- * recorded ok runs"). */
-static void
-test_resume_statuses(void **state)
-{
-	static const struct {
-		enum job_status st;
-		bool done;
-	} cases[] = {
-		{ JOB_OK, true },
-		{ JOB_FAILED, false },
-		{ JOB_TIMEOUT, false },
-		{ JOB_KILLED, false },
-		{ JOB_HOST_LOST, false },
-		{ JOB_SKIPPED, false },
-		{ JOB_OUTPUT_LOST, false },
-	};
-
-	(void)state;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct line l[] = { { 1, 1, "cmd", cases[i].st } };
-		struct resume *r = load_lines(l, 1);
-		assert_int_equal(resume_take_done(r, "cmd"), cases[i].done);
-		resume_free(r);
+	if (!c->loaded)
+		case_load(c);
+	if (strcmp(key, "error") == 0 || strcmp(key, "warn") == 0) {
+		if (sscanf(rest, "%d %n", &num, &n) != 1 || n == 0)
+			fail_msg(CASES_FILE ":%d: %s N TEXT", line, key);
+		v = case_value(line, rest + n);
+		if (key[0] == 'w') {
+			buf_addf(&c->warns, "pfan: warning: %s:%d: %s\n", c->path, num, v);
+		} else {
+			char *want = xasprintf("%s:%d: %s", c->path, num, v);
+			if (c->rc != PFAN_E_INPUT || c->r != NULL || c->cause == NULL ||
+			    strcmp(c->cause, want) != 0)
+				case_fail(c, line, "want error [%s], got %d [%s]", want,
+				    c->rc, c->cause ? c->cause : "(none)");
+			free(want);
+		}
+		free(v);
+		return;
 	}
+	if (c->rc != PFAN_OK || c->cause != NULL || c->r == NULL) {
+		case_fail(c, line, "resume_load failed: %s", c->cause ? c->cause : "?");
+		return;
+	}
+	if (strcmp(key, "done") == 0) {
+		unsigned long long got = resume_done_count(c->r);
+		if (strtoull(rest, NULL, 10) != got)
+			case_fail(c, line, "want %s done, got %llu", rest, got);
+	} else if (strcmp(key, "no-header") == 0) {
+		if (resume_header(c->r) != NULL)
+			case_fail(c, line, "a header where there is none");
+	} else if (strcmp(key, "skip") == 0 || strcmp(key, "run") == 0) {
+		bool want = key[0] == 's';
+		v = case_value(line, rest);
+		if (resume_take_done(c->r, v) != want)
+			case_fail(c, line, "%s [%s]: resume would %s it", key, v,
+			    want ? "run" : "skip");
+		free(v);
+	} else
+		fail_msg(CASES_FILE ":%d: unknown key %s", line, key);
 }
 
-/* "final" says whether pfan meant to retry; the reader checks its type
- * but a failed record is no verdict either way. */
-static void
-test_resume_final_field(void **state)
+/* Ends a case: the warnings are exactly those expected. */
+static int
+case_end(struct jcase *c, int line)
 {
-	static const char text[] =
-	    "{\"seq\":1,\"cmd\":\"a\",\"status\":\"failed\",\"final\":false}\n"
-	    "{\"seq\":2,\"cmd\":\"b\",\"status\":\"failed\",\"final\":true}\n"
-	    "{\"seq\":3,\"cmd\":\"c\",\"status\":\"timeout\",\"final\":false}\n"
-	    "{\"seq\":3,\"cmd\":\"c\",\"status\":\"ok\",\"final\":true}\n";
-	char *path = tmp_file(text, sizeof text - 1), *cause = NULL;
-	struct resume *r = NULL;
+	int failures;
+
+	if (!c->loaded)
+		fail_msg(CASES_FILE ":%d: a case without expectations", line);
+	if (strcmp(c->err, buf_cstr(&c->warns)) != 0)
+		case_fail(c, line, "want warnings [%s], got [%s]", buf_cstr(&c->warns),
+		    c->err);
+	failures = c->failures;
+	resume_free(c->r);
+	tmp_done(c->path);
+	free(c->cause);
+	free(c->err);
+	buf_free(&c->text);
+	buf_free(&c->warns);
+	memset(c, 0, sizeof *c);
+	return failures;
+}
+
+static void
+test_resume_cases(void **state)
+{
+	const char *dir = getenv("PFAN_SRCDIR");
+	char *path = xasprintf("%s/tests/data/" CASES_FILE, dir != NULL ? dir : ".");
+	FILE *f = fopen(path, "r");
+	struct jcase c;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int lineno = 0, ncases = 0, failures = 0;
 
 	(void)state;
-	assert_int_equal(resume_load(&r, path, &cause), PFAN_OK);
-	assert_false(resume_take_done(r, "a"));
-	assert_false(resume_take_done(r, "b"));
-	assert_true(resume_take_done(r, "c"));
-	resume_free(r);
-	static const char bad[] = "{\"seq\":1,\"cmd\":\"a\",\"status\":\"ok\",\"final\":1}\n";
-	unlink(path);
+	if (f == NULL)
+		fail_msg("cannot open %s (set PFAN_SRCDIR to the source tree)", path);
+	memset(&c, 0, sizeof c);
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		char *key = line, *rest;
+
+		lineno++;
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (*line == '#')
+			continue;
+		if (*line == '\0') {
+			if (c.start != 0) {
+				failures += case_end(&c, lineno);
+				ncases++;
+			}
+			continue;
+		}
+		if (c.start == 0)
+			c.start = lineno;
+		rest = strchr(line, ' ');
+		if (rest != NULL)
+			*rest++ = '\0';
+		else
+			rest = line + n;
+		if (!case_input(&c, lineno, key, rest))
+			case_check(&c, lineno, key, rest);
+	}
+	if (c.start != 0) {
+		failures += case_end(&c, lineno);
+		ncases++;
+	}
+	free(line);
+	fclose(f);
 	free(path);
-	path = tmp_file(bad, sizeof bad - 1);
-	assert_int_equal(resume_load(&r, path, &cause), PFAN_E_INPUT);
-	assert_non_null(strstr(cause, ":1: final is not true or false"));
-	free(cause);
-	unlink(path);
-	free(path);
+	assert_int_equal(failures, 0);
+	/* A truncated or misread file must not pass quietly. */
+	assert_true(ncases >= 55);
 }
 
 static void
@@ -904,13 +850,8 @@ main(void)
 		cmocka_unit_test(test_writer_lines),
 		cmocka_unit_test(test_writer_errors),
 		cmocka_unit_test(test_append_after_torn_line),
-		cmocka_unit_test(test_resume_missing_empty_blank),
-		cmocka_unit_test(test_resume_malformed),
-		cmocka_unit_test(test_resume_torn_rules),
-		cmocka_unit_test(test_resume_kth),
-		cmocka_unit_test(test_resume_retries),
-		cmocka_unit_test(test_resume_statuses),
-		cmocka_unit_test(test_resume_final_field),
+		cmocka_unit_test(test_resume_missing_dir),
+		cmocka_unit_test(test_resume_cases),
 		cmocka_unit_test(test_resume_header),
 		cmocka_unit_test(test_resume_large),
 	};
