@@ -58,7 +58,7 @@ teardown_file() {
 @test "workdir: a host without the directory is said once and takes no more jobs; its jobs run elsewhere" {
 	mkdir -p "$WD_ROOT/a/data"
 	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --joblog jl.jsonl --workdir data \
-		--tagstring '{host}' 'pwd; sleep 0.3' ::: $(seq 40)
+		--tagstring '{host}' 'pwd; sleep 0.3; : {}' ::: $(seq 40)
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[ "$(grep -c . <<<"$stderr")" -eq 1 ]
