@@ -46,9 +46,13 @@ teardown_file() { ssh_teardown_file; }
 @test "ProxyJump in ~/.ssh/config: jobs run through the jump host, its one connection shared" {
 	local before after
 	before=$(grep -c "direct_tcpip.*target ${SSH_ADDR[2]} port ${SSH_PORT[2]}" "$SSH_DIR/sshd1/sshd.log" || :)
-	# the second IdentityFile is used after the first is missing
+	# The first 4 jobs meet at a barrier: all 4 slots, node2's too, must
+	# run at once, so node3 cannot finish the run before node2 is up (a
+	# slow sanitizer build did). The second IdentityFile is used after the
+	# first is missing.
+	ssh_share_dir
 	HOME=$T run --separate-stderr "$PFAN" -H hosts.yaml --joblog jl.jsonl \
-		'echo {} $PFAN_HOST' ::: $(seq 12)
+		"$(ssh_barrier_job 4); echo {} \$PFAN_HOST" ::: $(seq 12)
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[ "$(wc -l <<<"$output")" -eq 12 ]
