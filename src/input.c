@@ -323,7 +323,15 @@ input_open(struct input **out, const struct input_config *cfg, char **cause)
 	/* GNU parallel: a header is split at TABs unless --colsep says. */
 	if (colsep == NULL && cfg->header != NULL)
 		colsep = "\t";
-	if (record_rules_init(&in->rules, cfg, colsep, cause) != PFAN_OK)
+	struct record_opts ro = {
+		.nul_ok = cfg->null_sep ||
+		    (cfg->delim != NULL && cfg->delim_len == 1 && cfg->delim[0] == '\0'),
+		.skip_blank = cfg->skip_blank,
+		.colsep_given = cfg->colsep != NULL,
+		.eof_str = cfg->eof_str,
+		.trim = cfg->trim,
+	};
+	if (record_rules_init(&in->rules, &ro, colsep, cause) != PFAN_OK)
 		goto fail;
 	for (size_t i = 0; i < in->nsrc; i++)
 		if ((rc = open_source(in, cfg, &srcs[i], i, cause)) != PFAN_OK)

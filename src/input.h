@@ -18,6 +18,7 @@
 #define PFAN_INPUT_H
 #include <stdbool.h>
 #include "args.h"
+#include "record.h"
 
 enum input_kind { INPUT_STDIN, INPUT_FILE, INPUT_LIST };
 
@@ -29,7 +30,6 @@ struct input_source {
 	bool linked;             /* :::+ / ::::+: paired with the source before */
 };
 
-enum input_trim { TRIM_DEFAULT, TRIM_NONE, TRIM_LEFT, TRIM_RIGHT, TRIM_BOTH };
 
 struct input_config {
 	struct input_source *sources;   /* none: stdin */

@@ -71,22 +71,21 @@ split_columns(const struct record_rules *r, const char *rec, size_t len,
 }
 
 int
-record_rules_init(struct record_rules *r, const struct input_config *cfg,
+record_rules_init(struct record_rules *r, const struct record_opts *ro,
     const char *colsep, char **cause)
 {
 	int err;
 	PCRE2_SIZE off;
 
 	memset(r, 0, sizeof *r);
-	r->nul_ok = cfg->null_sep ||
-	    (cfg->delim != NULL && cfg->delim_len == 1 && cfg->delim[0] == '\0');
-	r->skip_blank = cfg->skip_blank;
-	r->eof_str = cfg->eof_str;
-	r->trim = cfg->trim;
+	r->nul_ok = ro->nul_ok;
+	r->skip_blank = ro->skip_blank;
+	r->eof_str = ro->eof_str;
+	r->trim = ro->trim;
 	if (r->trim == TRIM_DEFAULT)
 		/* GNU trims by default only when --colsep is given, not for
 		 * the TAB split that --header implies. */
-		r->trim = cfg->colsep != NULL ? TRIM_BOTH : TRIM_NONE;
+		r->trim = ro->colsep_given ? TRIM_BOTH : TRIM_NONE;
 	if (colsep == NULL)
 		return PFAN_OK;
 	r->re = pcre2_compile((PCRE2_SPTR)colsep, PCRE2_ZERO_TERMINATED, 0,

@@ -8,7 +8,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "args.h"
-#include "input.h"
+
+/* --trim (input.h's config holds one; defined here so that this pure
+ * module does not include the iterator's header). */
+enum input_trim { TRIM_DEFAULT, TRIM_NONE, TRIM_LEFT, TRIM_RIGHT, TRIM_BOTH };
+
+/* What of the input's configuration the rules need. */
+struct record_opts {
+	bool nul_ok;            /* records end with NUL (-0, -d '\0') */
+	bool skip_blank;        /* -r */
+	bool colsep_given;      /* --colsep (trim's default) */
+	const char *eof_str;    /* -E, or NULL */
+	enum input_trim trim;
+};
 
 struct record_rules {
 	void *re;               /* pcre2_code, or NULL: one column */
@@ -23,7 +35,7 @@ struct record_rules {
 enum record_verdict { RECORD_KEEP, RECORD_SKIP, RECORD_END };
 
 /* colsep may be NULL. PFAN_E_INPUT with PCRE2's message and offset. */
-int record_rules_init(struct record_rules *r, const struct input_config *cfg,
+int record_rules_init(struct record_rules *r, const struct record_opts *ro,
     const char *colsep, char **cause);
 void record_rules_free(struct record_rules *r);
 /* Whether to use the record, skip it (-r) or end its source there (-E). */

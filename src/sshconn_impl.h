@@ -11,8 +11,17 @@ struct sshfwd;
 
 #include "loop.h"
 #include "sshchan.h"
-#include "sshconn.h"
 #include "sshsess.h"
+
+/* Of sshconn.h's types only pointers are held here: forward declarations,
+ * so this module-private header does not include the public one (the
+ * module's .c files include both). */
+struct sshconn_events;
+struct ssh_options;
+struct host_spec;
+struct addrinfo;
+struct sshauth;
+struct sshfwd;
 
 enum conn_state {
 	CONN_DOWN,

@@ -29,6 +29,7 @@
 
 #include "fsm.h"
 #include "log.h"
+#include "sshconn.h"
 #include "sshconn_impl.h"
 #include "xalloc.h"
 

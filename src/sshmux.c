@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "sshconn.h"
 #include "sshconn_impl.h"
 
 #define MAX_PASSES 64
