@@ -42,6 +42,8 @@ struct run {
 	struct sched *sched;
 	struct host_list hosts;
 	struct local *local;         /* one for all local hosts: one SIGCHLD */
+	struct executor *remote;     /* each remote host's executor */
+	size_t nremote;
 	unsigned ncores;             /* 0 until asked: sysconf reads /sys each time */
 };
 
@@ -311,6 +313,8 @@ add_remote_host(struct run *r, struct host_spec *spec)
 	so.connect_timeout = r->opts.connect_timeout;
 	h = sched_add_host(r->sched, spec->name, spec->slots, false);
 	sh = sshhost_new(r->loop, spec, &so, &sched_host_ops, h);
+	r->remote = xreallocarray(r->remote, r->nremote + 1, sizeof *r->remote);
+	r->remote[r->nremote++] = sshhost_executor(sh);
 	sched_host_set_executor(h, sshhost_executor(sh));
 	sshhost_start(sh);
 }
@@ -332,9 +336,24 @@ add_hosts(struct run *r)
 	}
 }
 
+/* What main made, main frees: the executors first (freeing one ends its
+ * jobs without a callback), then the scheduler whose jobs they ran. */
+static void
+free_executors(struct run *r)
+{
+	for (size_t i = 0; i < r->nremote; i++)
+		r->remote[i].ops->free(r->remote[i].impl);
+	free(r->remote);
+	if (r->local != NULL) {
+		struct executor ex = local_executor(r->local);
+		ex.ops->free(ex.impl);
+	}
+}
+
 static void
 teardown(struct run *r)
 {
+	free_executors(r);
 	sched_free(r->sched);
 	loop_free(r->loop);
 	host_list_free(&r->hosts);

@@ -31,7 +31,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -855,53 +854,16 @@ sched_halted(const struct sched *s)
 	return s->halted;
 }
 
-static int
-cmp_impl_then_index(const void *a, const void *b)
-{
-	const struct sched_host *x = *(struct sched_host *const *)a;
-	const struct sched_host *y = *(struct sched_host *const *)b;
-	uintptr_t px = (uintptr_t)x->ex.impl, py = (uintptr_t)y->ex.impl;
-
-	if (px != py)
-		return px < py ? -1 : 1;
-	return (x->index > y->index) - (x->index < y->index);
-}
-
-/* Local hosts share one executor: the last of them frees it. Found by
- * sorting, not by a look-ahead per host, which took 20 s to free 100,000
- * hosts of a --dry-run. */
-static bool *
-executor_owners(const struct sched *s)
-{
-	struct sched_host **v = xcalloc(s->nhosts + 1, sizeof *v);
-	bool *owner = xcalloc(s->nhosts + 1, sizeof *owner);
-
-	memcpy(v, s->hosts, s->nhosts * sizeof *v);
-	qsort(v, s->nhosts, sizeof *v, cmp_impl_then_index);
-	for (size_t i = 0; i < s->nhosts; i++)
-		owner[v[i]->index] = i + 1 == s->nhosts || v[i + 1]->ex.impl != v[i]->ex.impl;
-	free(v);
-	return owner;
-}
-
 void
 sched_free(struct sched *s)
 {
-	bool *owner;
-
 	if (s == NULL)
 		return;
 	/* Jobs held back by -k are ours until printed (normally done by
 	 * sched_run already). */
 	output_flush(s->out);
-	owner = executor_owners(s);
-	for (size_t i = 0; i < s->nhosts; i++) {
-		struct sched_host *h = s->hosts[i];
-		if (h->ex.ops != NULL && owner[i])
-			h->ex.ops->free(h->ex.impl);
-		schedhost_free(h);
-	}
-	free(owner);
+	for (size_t i = 0; i < s->nhosts; i++)
+		schedhost_free(s->hosts[i]);
 	while (s->pending != NULL) {
 		struct job *j = s->pending;
 		s->pending = j->next;

@@ -37,7 +37,7 @@ extern const struct exec_host_ops sched_host_ops;
 int sched_run(struct sched *s);
 /* Whether --halt stopped the run before its end. */
 bool sched_halted(const struct sched *s);
-/* Frees the scheduler and every host's executor (a shared one once). */
+/* Frees the scheduler; the executors are their maker's to free, before. */
 void sched_free(struct sched *s);
 
 #endif
