@@ -590,51 +590,39 @@ next_fresh_job(struct sched *s)
 	return j;
 }
 
-/* How far a give-up reads ahead to count what is left: input is lazy
- * and may be endless. */
+/* How far a give-up counts ahead what is left: input is lazy and may be
+ * endless. Records are only counted, not expanded into jobs. */
 #define COUNT_AHEAD 10000000ULL
-
-/* The jobs input still holds, read as far as it goes without waiting. */
-static unsigned long long
-count_unread(struct sched *s)
-{
-	unsigned long long n = 0;
-	struct jobfeed_item it;
-
-	while (!s->input_eof && n < COUNT_AHEAD) {
-		int rc = jobfeed_next(s->feed, &it);
-		if (rc == PFAN_EOF)
-			s->input_eof = true;
-		if (rc != PFAN_OK)
-			break;
-		args_free(&it.args);
-		free(it.cmd);
-		n++;
-	}
-	return n;
-}
 
 /* No host will take the queue: stop, and say what is left and how to go
  * on. The joblog is complete: every attempt pfan saw end is in it. */
 static void
 give_up_no_hosts(struct sched *s, const char *why)
 {
-	unsigned long long left = s->nrunning;
+	unsigned long long left = s->nrunning, unread = 0;
 	const char *jl = s->o->resume != NULL ? s->o->resume : s->o->joblog;
-	const char *more;
+	const char *more, *upto;
+	bool all = true;
 
 	for (struct job *j = s->pending; j != NULL; j = j->next)
 		left++;
-	left += count_unread(s);
+	if (!s->input_eof)
+		unread = jobfeed_count_rest(s->feed, COUNT_AHEAD, &all);
+	if (all)
+		s->input_eof = true;
+	left += unread;
 	more = s->input_eof ? "" : " (and input not read to its end)";
+	/* Unread records were not matched against the joblog: some may be
+	 * done already. */
+	upto = s->o->resume != NULL && unread > 0 ? "up to " : "";
 	if (jl != NULL)
-		log_error("no host left to run jobs on (%s); %llu job%s unfinished%s; "
-		    "run the same command with --resume %s to finish them", why, left,
-		    left == 1 ? "" : "s", more, jl);
+		log_error("no host left to run jobs on (%s); %s%llu job%s unfinished%s; "
+		    "run the same command with --resume %s to finish them", why, upto,
+		    left, left == 1 ? "" : "s", more, jl);
 	else
-		log_error("no host left to run jobs on (%s); %llu job%s unfinished%s "
-		    "(with --joblog FILE, --resume FILE could finish them)", why, left,
-		    left == 1 ? "" : "s", more);
+		log_error("no host left to run jobs on (%s); %s%llu job%s unfinished%s "
+		    "(with --joblog FILE, --resume FILE could finish them)", why, upto,
+		    left, left == 1 ? "" : "s", more);
 	s->fatal = true;
 	s->stopping = true;
 }
