@@ -22,6 +22,7 @@
 #include "replay.h"
 #include "report.h"
 #include "resume.h"
+#include "runctl.h"
 #include "sched.h"
 #include "sshhost.h"
 #include "template.h"
@@ -40,6 +41,7 @@ struct run {
 	struct joblog *joblog;
 	struct loop *loop;
 	struct sched *sched;
+	struct runctl *runctl;
 	struct host_list hosts;
 	struct local *local;         /* one for all local hosts: one SIGCHLD */
 	struct executor *remote;     /* each remote host's executor */
@@ -355,6 +357,7 @@ teardown(struct run *r)
 {
 	free_executors(r);
 	sched_free(r->sched);
+	runctl_free(r->runctl);
 	loop_free(r->loop);
 	host_list_free(&r->hosts);
 	joblog_close(r->joblog);
@@ -408,11 +411,13 @@ main(int argc, char **argv)
 	deps.tmpl = r.tmpl;
 	deps.input = r.input;
 	deps.output = r.output;
-	deps.joblog = r.joblog;
 	deps.resume = r.resume;
+	r.runctl = runctl_new(&r.opts, r.loop, r.output, r.joblog);
+	deps.report = &runctl_report_ops;
+	deps.report_arg = r.runctl;
 	r.sched = sched_new(&deps);
 	add_hosts(&r);
-	status = sched_run(r.sched);
+	status = runctl_run(r.runctl, r.sched);
 	if (r.resume != NULL && status == 0 &&
 	    replay_check_input(&r.opts, r.resume, r.given_resume, &cause) != PFAN_OK)
 		status = fail(cause);
@@ -422,10 +427,10 @@ main(int argc, char **argv)
 	/* 141: the reader of our output left on purpose (`| head -1`); it
 	 * wants no advice on stderr. */
 	if (r.joblog != NULL && ((status > 128 && status < PFAN_EXIT_ERROR &&
-	    status != 128 + SIGPIPE) || sched_halted(r.sched)))
+	    status != 128 + SIGPIPE) || runctl_halted(r.runctl)))
 		replay_say_continue(&r.opts, r.replay != NULL ? r.given_resume :
 		    r.opts.joblog != NULL ? r.opts.joblog : r.opts.resume,
-		    sched_halted(r.sched),
+		    runctl_halted(r.runctl),
 		    r.replay != NULL || joblog_was_empty(r.joblog));
 out:
 	teardown(&r);

@@ -14,23 +14,18 @@
  * executor reported the end: retried or requeued, its record written, or
  * final, recorded once printed). One setter checks every transition.
  *
- * An attempt that will run again is appended to the joblog as it ends,
- * before its slot is given to another job. A final attempt's record waits
- * in its job until output.c says the output is written out (with -k,
- * after the slower jobs before it): the joblog never says a job is done
- * whose output a SIGKILL could still lose. Output lost on the way makes
- * the record output_lost and pfan's exit 255. At any normal end, even
- * Ctrl-C twice, sched_run prints what is held back, so those records are
- * written too. A reader that closes our stdout (`pfan ... | head -1`)
- * ends the run as SIGPIPE ends GNU parallel's, quietly and with 141
- * (128 + SIGPIPE): nothing new starts, the running jobs are killed, and
- * the jobs whose output could not be written are output_lost. The joblog is fdatasync'ed at most once a second and at
- * the end.
+ * Each ended attempt is reported to the owner's sched_report_ops
+ * (runctl.c), which writes the joblog and decides what the run does:
+ * --halt, signals, a closed stdout and the exit status are its; it stops
+ * the scheduler with sched_stop. An attempt that will run again is
+ * reported as it ends, before its slot is given to another job. A final
+ * attempt's record waits in its job until output.c says the output is
+ * written out (with -k, after the slower jobs before it): the joblog
+ * never says a job is done whose output a SIGKILL could still lose.
+ * Output lost on the way makes the record output_lost. At any normal
+ * end, even Ctrl-C twice, sched_run prints what is held back, so those
+ * records are reported too.
  */
-#include <errno.h>
-#include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +33,6 @@
 
 #include "errors.h"
 #include "fsm.h"
-#include "halt.h"
 #include "log.h"
 #include "quote.h"
 #include "jobfeed.h"
@@ -82,7 +76,8 @@ struct sched {
 	struct template *tmpl;
 	struct jobfeed *feed;
 	struct output *out;
-	struct joblog *joblog;
+	const struct sched_report_ops *report;
+	void *report_arg;
 
 	struct sched_host **hosts;
 	size_t nhosts;
@@ -93,15 +88,9 @@ struct sched {
 	unsigned long long nok, nfailed;
 	bool input_eof;
 	bool stopping;             /* start nothing new */
-	bool halted;               /* by --halt */
-	bool out_closed;           /* our stdout's (or stderr's) reader left */
-	int interrupt_signo;       /* the signal that stopped us */
-	int interrupts;
-	bool fatal;                /* pfan's own error: exit 255 */
-	bool joblog_dirty;
-	struct loop_timer *sync_timer, *host_wait_timer;
+	bool killing;              /* and cancel what runs */
+	struct loop_timer *host_wait_timer;
 	struct buf cmdbuf, nicebuf;
-	struct halt_state halt;
 	struct throttle *thr;
 	struct median runtimes;    /* of successful attempts, for --timeout N% */
 };
@@ -197,22 +186,6 @@ pending_unlink(struct sched *s, struct job *prev, struct job *j)
 	j->next = NULL;
 }
 
-static void
-on_sync_timer(void *arg)
-{
-	struct sched *s = arg;
-	char *cause = NULL;
-
-	s->sync_timer = NULL;
-	if (s->joblog != NULL && s->joblog_dirty) {
-		s->joblog_dirty = false;
-		if (joblog_sync(s->joblog, &cause) != PFAN_OK) {
-			log_error("%s", cause);
-			free(cause);
-		}
-	}
-}
-
 /* The attempt's record, kept in j->rec until it is written. */
 static void
 fill_record(struct job *j, enum job_status st, const struct exec_result *r,
@@ -239,27 +212,6 @@ fill_record(struct job *j, enum job_status st, const struct exec_result *r,
 }
 
 static void
-write_record(struct sched *s, const struct joblog_record *rec)
-{
-	char *cause = NULL;
-
-	if (s->joblog == NULL)
-		return;
-	if (joblog_append(s->joblog, rec, &cause) != PFAN_OK) {
-		/* The joblog is the run's durable state: without it a resume
-		 * could run finished jobs again. Stop starting new ones. */
-		log_error("%s; starting no new jobs", cause);
-		free(cause);
-		s->stopping = true;
-		s->fatal = true;
-		return;
-	}
-	s->joblog_dirty = true;
-	if (s->sync_timer == NULL)
-		s->sync_timer = loop_timer_add(s->loop, 1.0, on_sync_timer, s);
-}
-
-static void
 kill_all(struct sched *s)
 {
 	for (size_t i = 0; i < s->nrunning; i++) {
@@ -269,29 +221,6 @@ kill_all(struct sched *s)
 		j->killed = true;
 		j->host->ex.ops->cancel(j->host->ex.impl, j->task);
 	}
-}
-
-static void
-check_halt(struct sched *s, bool failed, int job_status)
-{
-	const struct pfan_opts *o = s->o;
-	static const char *const what[] = { "failed", "succeeded", "finished" };
-	unsigned long long n;
-
-	if (!halt_after_job(o, &s->halt, s->nok, s->nfailed, jobfeed_total(s->feed),
-	    failed, job_status))
-		return;
-	n = o->halt_what == HALT_FAIL ? s->nfailed : o->halt_what == HALT_SUCCESS ?
-	    s->nok : s->nok + s->nfailed;
-	s->stopping = true;
-	s->halted = true;
-	if (o->halt_when == HALT_NOW) {
-		log_warn("--halt: %llu job%s %s; killing %zu running", n, n == 1 ? "" : "s",
-		    what[o->halt_what], s->nrunning);
-		kill_all(s);
-	} else if (s->nrunning > 0)
-		log_warn("--halt: %llu job%s %s; waiting for %zu running", n, n == 1 ? "" : "s",
-		    what[o->halt_what], s->nrunning);
 }
 
 /* Attempts of one job that may end without an exit status before the job
@@ -372,17 +301,12 @@ on_output_done(void *arg, bool whole)
 	struct job *j = arg;
 	struct sched *s = j->host->s;
 
-	if (!whole) {
-		/* Lost output is pfan's failure, and the job is not done: a
-		 * --resume runs it again. */
-		if (!s->out_closed)
-			s->fatal = true;
-		if (j->rec.status == JOB_OK) {
-			j->rec.status = JOB_OUTPUT_LOST;
-			s->nok--;
-		}
+	/* Lost output: the job is not done, a --resume runs it again. */
+	if (!whole && j->rec.status == JOB_OK) {
+		j->rec.status = JOB_OUTPUT_LOST;
+		s->nok--;
 	}
-	write_record(s, &j->rec);
+	s->report->record(s->report_arg, &j->rec, !whole);
 	job_free(j);
 }
 
@@ -410,7 +334,7 @@ job_settle(struct sched *s, struct job *j, enum job_status st, enum next_step st
 	    j->rec.exit_code, j->rec.signal };
 	output_job_ended(j->out, &e);
 	output_job_finish(j->out, on_output_done, j);
-	check_halt(s, st != JOB_OK, job_status);
+	s->report->job_ended(s->report_arg, st != JOB_OK, job_status);
 }
 
 static void
@@ -441,7 +365,7 @@ on_job_done(void *arg, const struct exec_result *r)
 	step = job_next_step(s, j, st, r);
 	fill_record(j, st, r, runtime, step != STEP_FINAL);
 	if (step != STEP_FINAL)
-		write_record(s, &j->rec);
+		s->report->record(s->report_arg, &j->rec, false);
 	schedhost_release_slot(h, j->slot);
 	running_del(s, j);
 	job_settle(s, j, st, step);
@@ -594,37 +518,22 @@ next_fresh_job(struct sched *s)
  * endless. Records are only counted, not expanded into jobs. */
 #define COUNT_AHEAD 10000000ULL
 
-/* No host will take the queue: stop, and say what is left and how to go
- * on. The joblog is complete: every attempt pfan saw end is in it. */
+/* No host will take the queue: stop, and say what is left. The joblog
+ * is complete: every attempt pfan saw end is in it. */
 static void
 give_up_no_hosts(struct sched *s, const char *why)
 {
-	unsigned long long left = s->nrunning, unread = 0;
-	const char *jl = s->o->resume != NULL ? s->o->resume : s->o->joblog;
-	const char *more, *upto;
-	bool all = true;
+	struct sched_give_up g = { why, s->nrunning, 0, true };
 
 	for (struct job *j = s->pending; j != NULL; j = j->next)
-		left++;
+		g.left++;
 	if (!s->input_eof)
-		unread = jobfeed_count_rest(s->feed, COUNT_AHEAD, &all);
-	if (all)
+		g.unread = jobfeed_count_rest(s->feed, COUNT_AHEAD, &g.input_all);
+	if (g.input_all)
 		s->input_eof = true;
-	left += unread;
-	more = s->input_eof ? "" : " (and input not read to its end)";
-	/* Unread records were not matched against the joblog: some may be
-	 * done already. */
-	upto = s->o->resume != NULL && unread > 0 ? "up to " : "";
-	if (jl != NULL)
-		log_error("no host left to run jobs on (%s); %s%llu job%s unfinished%s; "
-		    "run the same command with --resume %s to finish them", why, upto,
-		    left, left == 1 ? "" : "s", more, jl);
-	else
-		log_error("no host left to run jobs on (%s); %s%llu job%s unfinished%s "
-		    "(with --joblog FILE, --resume FILE could finish them)", why, upto,
-		    left, left == 1 ? "" : "s", more);
-	s->fatal = true;
+	g.left += g.unread;
 	s->stopping = true;
+	s->report->no_hosts(s->report_arg, &g);
 }
 
 static void
@@ -701,9 +610,10 @@ dispatch(void *arg)
 {
 	struct sched *s = arg;
 
-	/* Here, not in on_output_closed: that runs inside an executor's
-	 * callback, where cancelling its own task is not safe. */
-	if (s->out_closed)
+	/* Here, not in sched_stop: that may run inside an executor's
+	 * callback (a closed stdout is found writing a job's output), where
+	 * cancelling its own task is not safe. */
+	if (s->killing)
 		kill_all(s);
 	schedhost_review(s->hosts, s->nhosts);
 	throttle_hosts(s);
@@ -732,37 +642,6 @@ dispatch(void *arg)
 	check_finished(s);
 }
 
-static void
-on_signal(void *arg, int signo)
-{
-	struct sched *s = arg;
-
-	s->interrupt_signo = signo;
-	if (signo == SIGINT && s->interrupts++ == 0 && s->nrunning > 0) {
-		log_warn("interrupted: starting no new jobs, waiting for %zu running "
-		    "(Ctrl-C again kills them)", s->nrunning);
-		s->stopping = true;
-		return;
-	}
-	if (s->nrunning > 0)
-		log_warn("killing %zu running job%s", s->nrunning, s->nrunning == 1 ? "" : "s");
-	s->stopping = true;
-	kill_all(s);
-}
-
-/* A write to a pipe whose reader is gone: no one will read the rest. */
-static void
-on_output_closed(void *arg)
-{
-	struct sched *s = arg;
-
-	if (!s->out_closed)
-		log_debug("output closed by its reader: stopping, killing %zu running",
-		    s->nrunning);
-	s->out_closed = true;
-	s->stopping = true;
-}
-
 struct sched *
 sched_new(const struct sched_deps *d)
 {
@@ -772,11 +651,10 @@ sched_new(const struct sched_deps *d)
 	s->loop = d->loop;
 	s->tmpl = d->tmpl;
 	s->out = d->output;
-	s->joblog = d->joblog;
+	s->report = d->report;
+	s->report_arg = d->report_arg;
 	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input, d->output, d->resume);
 	s->thr = throttle_new(d->opts, d->loop);
-	if (s->out != NULL)
-		output_on_closed(s->out, on_output_closed, s);
 	buf_init(&s->cmdbuf);
 	buf_init(&s->nicebuf);
 	return s;
@@ -800,46 +678,40 @@ sched_host_set_executor(struct sched_host *h, struct executor ex)
 	h->ex = ex;
 }
 
-int
+void
 sched_run(struct sched *s)
 {
-	char *cause = NULL;
-
 	for (size_t i = 0; s->o->dry_run && i < s->nhosts; i++)
 		jobfeed_dry_run_host(s->feed, s->hosts[i]->name, s->hosts[i]->slots);
-	loop_signal(s->loop, SIGINT, on_signal, s);
-	loop_signal(s->loop, SIGTERM, on_signal, s);
-	loop_signal(s->loop, SIGHUP, on_signal, s);
 	loop_set_idle(s->loop, dispatch, s);
 	loop_run(s->loop);
 	loop_set_idle(s->loop, NULL, NULL);
 	output_flush(s->out);
-	if (s->joblog != NULL && joblog_sync(s->joblog, &cause) != PFAN_OK) {
-		log_error("%s", cause);
-		free(cause);
-		s->fatal = true;
-	}
 	if (jobfeed_skipped(s->feed) > 0)
 		log_debug("--resume: skipped %llu finished jobs", jobfeed_skipped(s->feed));
-	s->nfailed += jobfeed_failed(s->feed);
-	if (s->interrupt_signo != 0)
-		return 128 + s->interrupt_signo;
-	if (s->fatal || jobfeed_read_error(s->feed))
-		return PFAN_EXIT_ERROR;
-	if (s->out_closed)
-		return 128 + SIGPIPE;
-	if (output_failed(s->out))
-		return PFAN_EXIT_ERROR;
-	int halt = halt_exit_status(s->o, &s->halt, s->nfailed, s->nok + s->nfailed);
-	if (halt >= 0)
-		return halt;
-	return s->nfailed > 101 ? 101 : (int)s->nfailed;
 }
 
-bool
-sched_halted(const struct sched *s)
+void
+sched_stop(struct sched *s, bool kill)
 {
-	return s->halted;
+	s->stopping = true;
+	s->killing = s->killing || kill;
+}
+
+size_t
+sched_running(const struct sched *s)
+{
+	return s->nrunning;
+}
+
+void
+sched_tally(const struct sched *s, struct sched_tally *t)
+{
+	t->ok = s->nok;
+	t->failed = s->nfailed;
+	t->bad = jobfeed_failed(s->feed);
+	t->total = jobfeed_total(s->feed);
+	t->read_error = jobfeed_read_error(s->feed);
 }
 
 void
@@ -861,7 +733,6 @@ sched_free(struct sched *s)
 		job_free(s->running[i]);
 	jobfeed_free(s->feed);
 	throttle_free(s->thr);
-	loop_timer_del(s->loop, s->sync_timer);
 	loop_timer_del(s->loop, s->host_wait_timer);
 	free(s->running);
 	free(s->hosts);

@@ -3,6 +3,7 @@
 #ifndef PFAN_SCHED_H
 #define PFAN_SCHED_H
 #include <stdbool.h>
+#include <stddef.h>
 #include "exec.h"
 #include "input.h"
 #include "joblog.h"
@@ -15,14 +16,47 @@
 struct sched;
 struct sched_host;
 
+/* No host will take the queue: what is left. */
+struct sched_give_up {
+	const char *why;
+	unsigned long long left;    /* running, queued, and unread below */
+	unsigned long long unread;  /* input records counted, not expanded nor
+	                             * matched against --resume's joblog */
+	bool input_all;             /* the input was read to its end */
+};
+
+/* How the scheduler reports to its owner (runctl.c), as an executor
+ * reports to it (exec.h): the owner decides what the run does next. */
+struct sched_report_ops {
+	/* An attempt's joblog record: one that will run again as it ends,
+	 * before its slot is reused; a final one only once output.c says its
+	 * output is out. output_lost: that output was not whole (an ok
+	 * attempt's record then says output_lost). */
+	void (*record)(void *arg, const struct joblog_record *rec, bool output_lost);
+	/* A job's final attempt ended (its output may still be held back):
+	 * job_status is its exit code, 128+signal, or 1 when it never ran. */
+	void (*job_ended)(void *arg, bool failed, int job_status);
+	/* No host will take the queue: the scheduler starts nothing new. */
+	void (*no_hosts)(void *arg, const struct sched_give_up *g);
+};
+
 struct sched_deps {
 	const struct pfan_opts *opts;
 	struct loop *loop;
 	struct template *tmpl;
 	struct input *input;
 	struct output *output;
-	struct joblog *joblog;      /* NULL: no joblog */
 	struct resume *resume;      /* NULL: not resuming */
+	const struct sched_report_ops *report;
+	void *report_arg;
+};
+
+/* The run's counts so far. */
+struct sched_tally {
+	unsigned long long ok, failed;  /* jobs whose final attempt ended */
+	unsigned long long bad;         /* records that never became a job */
+	unsigned long long total;       /* every job, once known (--shuf, --halt N%); else 0 */
+	bool read_error;                /* an input source could not be read */
 };
 
 struct sched *sched_new(const struct sched_deps *deps);
@@ -32,11 +66,14 @@ struct sched_host *sched_add_host(struct sched *s, const char *name, unsigned sl
 void sched_host_set_executor(struct sched_host *h, struct executor ex);
 /* The callbacks an executor calls with the sched_host as host argument. */
 extern const struct exec_host_ops sched_host_ops;
-/* Runs every job to the end (or until interrupted, halted, or without a
- * host for --host-wait). Returns pfan's exit status. */
-int sched_run(struct sched *s);
-/* Whether --halt stopped the run before its end. */
-bool sched_halted(const struct sched *s);
+/* Runs every job to the end (or until stopped, or without a host for
+ * --host-wait), then prints what output is held back. */
+void sched_run(struct sched *s);
+/* Start no new job; kill: cancel the running ones too (from the loop's
+ * idle hook: never inside an executor's callback). */
+void sched_stop(struct sched *s, bool kill);
+size_t sched_running(const struct sched *s);
+void sched_tally(const struct sched *s, struct sched_tally *t);
 /* Frees the scheduler; the executors are their maker's to free, before. */
 void sched_free(struct sched *s);
 
