@@ -36,10 +36,10 @@
 #include "log.h"
 #include "quote.h"
 #include "jobfeed.h"
-#include "median.h"
 #include "sched.h"
 #include "schedhost.h"
 #include "throttle.h"
+#include "timeouts.h"
 #include "xalloc.h"
 
 enum job_state { JOB_QUEUED, JOB_STARTING, JOB_RUNNING, JOB_DONE };
@@ -62,7 +62,7 @@ struct job {
 	struct exec_task *task;
 	struct output_job *out;
 	double start_wall, start_mono;
-	struct loop_timer *timeout_timer;
+	struct timeout_entry timeout;
 	bool timed_out, killed;
 	bool requeue;              /* killed for --memfree: run it again */
 	struct host_set failed_on; /* hosts this job failed on */
@@ -92,11 +92,10 @@ struct sched {
 	struct loop_timer *host_wait_timer;
 	struct buf cmdbuf, nicebuf;
 	struct throttle *thr;
-	struct median runtimes;    /* of successful attempts, for --timeout N% */
+	struct timeouts *timeouts;
 };
 
 static const struct exec_job_ops job_ops;
-static void rearm_timeouts(struct sched *s, double runtime);
 
 /* Which states each state may move to; done -> queued is a retry. */
 static const unsigned job_next[] = {
@@ -348,8 +347,7 @@ on_job_done(void *arg, const struct exec_result *r)
 	enum next_step step;
 
 	j->task = NULL;
-	loop_timer_del(s->loop, j->timeout_timer);
-	j->timeout_timer = NULL;
+	timeouts_disarm(s->timeouts, &j->timeout);
 	if (r->cause != NULL)
 		log_error("job %llu on %s: %s", j->seq, h->name, r->cause);
 	if (no_status(j, r))
@@ -360,8 +358,8 @@ on_job_done(void *arg, const struct exec_result *r)
 		    "(its wrapper or connection killed?); recorded no_status, not "
 		    "run again", j->seq, h->name, j->no_status);
 	job_set_state(j, JOB_DONE);
-	if (st == JOB_OK && s->o->timeout_pct > 0)
-		rearm_timeouts(s, runtime);
+	if (st == JOB_OK)
+		timeouts_success(s->timeouts, runtime);
 	step = job_next_step(s, j, st, r);
 	fill_record(j, st, r, runtime, step != STEP_FINAL);
 	if (step != STEP_FINAL)
@@ -376,39 +374,10 @@ on_job_timeout(void *arg)
 {
 	struct job *j = arg;
 
-	j->timeout_timer = NULL;
 	if (j->task == NULL || j->killed)
 		return;
 	j->timed_out = true;
 	j->host->ex.ops->cancel(j->host->ex.impl, j->task);
-}
-
-/* The job's --timeout timer from its start: fixed, or a percentage of
- * the median runtime of successful jobs (none until one succeeded). */
-static void
-arm_timeout(struct sched *s, struct job *j)
-{
-	double limit = s->o->timeout, median;
-
-	loop_timer_del(s->loop, j->timeout_timer);
-	j->timeout_timer = NULL;
-	if (s->o->timeout_pct > 0 && median_get(&s->runtimes, &median))
-		limit = s->o->timeout_pct * median;
-	if (limit <= 0)
-		return;
-	limit -= mono_now() - j->start_mono;
-	j->timeout_timer = loop_timer_add(s->loop, limit > 0 ? limit : 0, on_job_timeout, j);
-}
-
-/* --timeout N%: a success moves the median, and every running job's
- * limit with it. */
-static void
-rearm_timeouts(struct sched *s, double runtime)
-{
-	median_add(&s->runtimes, runtime);
-	for (size_t i = 0; i < s->nrunning; i++)
-		if (s->running[i]->state == JOB_RUNNING && !s->running[i]->timed_out)
-			arm_timeout(s, s->running[i]);
 }
 
 static void
@@ -420,7 +389,7 @@ on_job_started(void *arg)
 	j->start_wall = wall_now();
 	j->start_mono = mono_now();
 	job_set_state(j, JOB_RUNNING);
-	arm_timeout(s, j);
+	timeouts_arm(s->timeouts, &j->timeout, j->start_mono, on_job_timeout, j);
 }
 
 static void
@@ -655,6 +624,7 @@ sched_new(const struct sched_deps *d)
 	s->report_arg = d->report_arg;
 	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input, d->output, d->resume);
 	s->thr = throttle_new(d->opts, d->loop);
+	s->timeouts = timeouts_new(d->loop, d->opts->timeout, d->opts->timeout_pct);
 	buf_init(&s->cmdbuf);
 	buf_init(&s->nicebuf);
 	return s;
@@ -729,6 +699,7 @@ sched_free(struct sched *s)
 		s->pending = j->next;
 		job_free(j);
 	}
+	timeouts_free(s->timeouts);    /* before the jobs it points into */
 	for (size_t i = 0; i < s->nrunning; i++)
 		job_free(s->running[i]);
 	jobfeed_free(s->feed);
