@@ -35,6 +35,7 @@
 #include "fsm.h"
 #include "log.h"
 #include "quote.h"
+#include "retry.h"
 #include "jobfeed.h"
 #include "sched.h"
 #include "schedhost.h"
@@ -54,9 +55,6 @@ struct job {
 	char *cmd;                 /* canonical: the joblog's cmd */
 	enum job_state state;
 	unsigned attempt;          /* attempts so far, all kinds */
-	unsigned failures;         /* counted against --retries */
-	unsigned no_status;        /* attempts that ended without an exit status */
-	unsigned long long host_oks;  /* its host's successes when it started */
 	struct sched_host *host;
 	unsigned slot;
 	struct exec_task *task;
@@ -65,7 +63,7 @@ struct job {
 	struct timeout_entry timeout;
 	bool timed_out, killed;
 	bool requeue;              /* killed for --memfree: run it again */
-	struct host_set failed_on; /* hosts this job failed on */
+	struct retry_state retry;
 	struct joblog_record rec;  /* a final attempt's, until its output is out */
 	struct job *next;
 };
@@ -119,7 +117,7 @@ job_free(struct job *j)
 		return;
 	args_free(&j->args);
 	free(j->cmd);
-	host_set_free(&j->failed_on);
+	host_set_free(&j->retry.failed_on);
 	free(j);
 }
 
@@ -222,77 +220,6 @@ kill_all(struct sched *s)
 	}
 }
 
-/* Attempts of one job that may end without an exit status before the job
- * is given up as no_status: a job that kills its own wrapper or sshd
- * would otherwise be rerun forever, each run a host_lost record. Counted:
- * a channel that closed without a status, and a connection lost under the
- * job while other jobs succeeded on that host (the host works, not for
- * this job). A host that fails everyone is sshhost.c's to give up: its
- * jobs are not to blame and run again. */
-#define NO_STATUS_LIMIT 3
-
-static bool
-no_status(const struct job *j, const struct exec_result *r)
-{
-	return r->end == EXEC_NO_STATUS ||
-	    (r->end == EXEC_LOST && j->host->oks > j->host_oks);
-}
-
-static enum job_status
-status_of(const struct job *j, const struct exec_result *r)
-{
-	if (r->end == EXEC_LOST || r->end == EXEC_NO_STATUS)
-		return j->no_status >= NO_STATUS_LIMIT ? JOB_NO_STATUS : JOB_HOST_LOST;
-	if (j->timed_out)
-		return JOB_TIMEOUT;
-	if (j->killed)
-		return JOB_KILLED;
-	if (r->end == EXEC_EXITED && r->exit_code == 0)
-		return JOB_OK;
-	return JOB_FAILED;
-}
-
-enum next_step { STEP_FINAL, STEP_RETRY, STEP_RERUN };
-
-/* What becomes of a finished attempt: final, retried (charged to
- * --retries), or rerun elsewhere without charge (host lost, host fault). */
-static enum next_step
-job_next_step(struct sched *s, struct job *j, enum job_status st,
-    const struct exec_result *r)
-{
-	struct sched_host *h = j->host;
-
-	if (st == JOB_OK) {
-		schedhost_credit(s->hosts, s->nhosts, h, &j->failed_on);
-		return STEP_FINAL;
-	}
-	if (r->end == EXEC_NO_STATUS && st != JOB_NO_STATUS) {
-		/* h's sshd may be to blame (ChannelTimeout): try elsewhere */
-		schedhost_no_status(s->hosts, s->nhosts, h);
-		host_set_add(&j->failed_on, h->index);
-	}
-	if (st == JOB_HOST_LOST || j->requeue)
-		return s->stopping ? STEP_FINAL : STEP_RERUN;
-	if (st != JOB_FAILED && st != JOB_TIMEOUT)
-		return STEP_FINAL;
-	int code = r->end == EXEC_EXITED ? r->exit_code : -1;
-	bool host_fault = st == JOB_FAILED &&
-	    schedhost_blame(s->hosts, s->nhosts, h, code, &j->failed_on);
-	if (s->stopping)
-		return STEP_FINAL;
-	if (host_fault) {
-		host_set_add(&j->failed_on, h->index);
-		return STEP_RERUN;
-	}
-	/* --retries N: N attempts in all, as in GNU parallel. */
-	if (j->failures + 1 < s->o->retries) {
-		j->failures++;
-		host_set_add(&j->failed_on, h->index);
-		return STEP_RETRY;
-	}
-	return STEP_FINAL;
-}
-
 /* A final attempt's output is out: only now may the joblog say so. */
 static void
 on_output_done(void *arg, bool whole)
@@ -311,9 +238,9 @@ on_output_done(void *arg, bool whole)
 
 /* Back to the queue (its record written), or count and print. */
 static void
-job_settle(struct sched *s, struct job *j, enum job_status st, enum next_step step)
+job_settle(struct sched *s, struct job *j, enum job_status st, enum retry_step step)
 {
-	if (step != STEP_FINAL) {
+	if (step != RETRY_FINAL) {
 		output_job_discard(j->out);
 		j->out = NULL;
 		j->timed_out = j->killed = j->requeue = false;
@@ -342,27 +269,27 @@ on_job_done(void *arg, const struct exec_result *r)
 	struct job *j = arg;
 	struct sched_host *h = j->host;
 	struct sched *s = h->s;
+	struct retry_end e = { r, j->timed_out, j->killed, j->requeue };
 	enum job_status st;
 	double runtime = j->start_mono > 0 ? mono_now() - j->start_mono : 0;
-	enum next_step step;
+	enum retry_step step;
 
 	j->task = NULL;
 	timeouts_disarm(s->timeouts, &j->timeout);
 	if (r->cause != NULL)
 		log_error("job %llu on %s: %s", j->seq, h->name, r->cause);
-	if (no_status(j, r))
-		j->no_status++;
-	st = status_of(j, r);
+	st = retry_status(&j->retry, h, &e);
 	if (st == JOB_NO_STATUS)
 		log_error("job %llu on %s: ended without an exit status %u times "
 		    "(its wrapper or connection killed?); recorded no_status, not "
-		    "run again", j->seq, h->name, j->no_status);
+		    "run again", j->seq, h->name, j->retry.no_status);
 	job_set_state(j, JOB_DONE);
 	if (st == JOB_OK)
 		timeouts_success(s->timeouts, runtime);
-	step = job_next_step(s, j, st, r);
-	fill_record(j, st, r, runtime, step != STEP_FINAL);
-	if (step != STEP_FINAL)
+	step = retry_next(&j->retry, s->hosts, s->nhosts, h, st, &e, s->stopping,
+	    s->o->retries);
+	fill_record(j, st, r, runtime, step != RETRY_FINAL);
+	if (step != RETRY_FINAL)
 		s->report->record(s->report_arg, &j->rec, false);
 	schedhost_release_slot(h, j->slot);
 	running_del(s, j);
@@ -420,7 +347,7 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 	throttle_started(s->thr);
 	slot = schedhost_take_slot(h);
 	j->host = h;
-	j->host_oks = h->oks;
+	j->retry.host_oks = h->oks;
 	j->slot = slot;
 	j->attempt++;
 	j->start_wall = j->start_mono = 0;
@@ -592,7 +519,7 @@ dispatch(void *arg)
 		struct sched_host *h = NULL;
 
 		for (j = s->pending; j != NULL; prev = j, j = j->next)
-			if ((h = schedhost_pick(s->hosts, s->nhosts, &j->failed_on)) != NULL)
+			if ((h = schedhost_pick(s->hosts, s->nhosts, &j->retry.failed_on)) != NULL)
 				break;
 		if (j != NULL) {
 			pending_unlink(s, prev, j);
@@ -601,7 +528,7 @@ dispatch(void *arg)
 		}
 		if (s->input_eof || (j = next_fresh_job(s)) == NULL)
 			break;
-		if ((h = schedhost_pick(s->hosts, s->nhosts, &j->failed_on)) == NULL) {
+		if ((h = schedhost_pick(s->hosts, s->nhosts, &j->retry.failed_on)) == NULL) {
 			pending_push(s, j, false);
 			break;
 		}
