@@ -6,6 +6,7 @@
  * ends GNU parallel), --halt's status, else the failed jobs' count (at
  * most 101). */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "errors.h"
@@ -27,6 +28,7 @@ struct runctl {
 	int signo;                 /* the signal that stopped us */
 	int interrupts;
 	bool fatal;                /* pfan's own error: exit 255 */
+	struct loop_timer *host_wait_timer;
 };
 
 /* A write to a pipe whose reader is gone: no one will read the rest. */
@@ -103,35 +105,66 @@ on_job_ended(void *arg, bool failed, int job_status)
 		    what[o->halt_what], running);
 }
 
-/* Say what is left and how to go on. */
+/* No host will take the jobs: stop, and say what is left and how to go
+ * on. */
 static void
-on_no_hosts(void *arg, const struct sched_give_up *g)
+give_up(struct runctl *rc, const char *why)
 {
-	struct runctl *rc = arg;
 	const struct pfan_opts *o = rc->o;
 	const char *jl = o->resume != NULL ? o->resume : o->joblog;
-	const char *more = g->input_all ? "" : " (and input not read to its end)";
+	struct sched_left l;
+
+	sched_give_up(rc->s, &l);
+	const char *more = l.input_all ? "" : " (and input not read to its end)";
 	/* Unread records were not matched against the joblog: some may be
 	 * done already. */
-	const char *upto = o->resume != NULL && g->unread > 0 ? "up to " : "";
-	const char *s = g->left == 1 ? "" : "s";
+	const char *upto = o->resume != NULL && l.unread > 0 ? "up to " : "";
+	const char *s = l.left == 1 ? "" : "s";
 
 	if (jl != NULL)
 		log_error("no host left to run jobs on (%s); %s%llu job%s unfinished%s; "
-		    "run the same command with --resume %s to finish them", g->why, upto,
-		    g->left, s, more, jl);
+		    "run the same command with --resume %s to finish them", why, upto,
+		    l.left, s, more, jl);
 	else
 		log_error("no host left to run jobs on (%s); %s%llu job%s unfinished%s "
-		    "(with --joblog FILE, --resume FILE could finish them)", g->why, upto,
-		    g->left, s, more);
+		    "(with --joblog FILE, --resume FILE could finish them)", why, upto,
+		    l.left, s, more);
 	rc->fatal = true;
-	sched_stop(rc->s, false);
+}
+
+static void
+on_host_wait_expired(void *arg)
+{
+	struct runctl *rc = arg;
+	char why[64];
+
+	rc->host_wait_timer = NULL;
+	if (sched_hosts(rc->s) == SCHED_HOSTS_OK)
+		return;
+	snprintf(why, sizeof why, "none came back within --host-wait %gs", rc->o->host_wait);
+	give_up(rc, why);
+}
+
+/* Hosts only down get --host-wait seconds to come back. */
+static void
+on_hosts(void *arg, enum sched_hosts st)
+{
+	struct runctl *rc = arg;
+
+	if (st == SCHED_HOSTS_NONE)
+		give_up(rc, "every host failed or was given up");
+	if (st != SCHED_HOSTS_DOWN) {
+		loop_timer_del(rc->loop, rc->host_wait_timer);
+		rc->host_wait_timer = NULL;
+	} else if (rc->host_wait_timer == NULL)
+		rc->host_wait_timer = loop_timer_add(rc->loop, rc->o->host_wait,
+		    on_host_wait_expired, rc);
 }
 
 const struct sched_report_ops runctl_report_ops = {
 	.record = on_record,
 	.job_ended = on_job_ended,
-	.no_hosts = on_no_hosts,
+	.hosts = on_hosts,
 };
 
 static void
@@ -205,5 +238,6 @@ runctl_free(struct runctl *rc)
 	if (rc == NULL)
 		return;
 	recsink_free(rc->sink);
+	loop_timer_del(rc->loop, rc->host_wait_timer);
 	free(rc);
 }

@@ -26,7 +26,6 @@
  * end, even Ctrl-C twice, sched_run prints what is held back, so those
  * records are reported too.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -87,7 +86,6 @@ struct sched {
 	bool input_eof;
 	bool stopping;             /* start nothing new */
 	bool killing;              /* and cancel what runs */
-	struct loop_timer *host_wait_timer;
 	struct buf cmdbuf, nicebuf;
 	struct throttle *thr;
 	struct timeouts *timeouts;
@@ -410,61 +408,6 @@ next_fresh_job(struct sched *s)
 	return j;
 }
 
-/* How far a give-up counts ahead what is left: input is lazy and may be
- * endless. Records are only counted, not expanded into jobs. */
-#define COUNT_AHEAD 10000000ULL
-
-/* No host will take the queue: stop, and say what is left. The joblog
- * is complete: every attempt pfan saw end is in it. */
-static void
-give_up_no_hosts(struct sched *s, const char *why)
-{
-	struct sched_give_up g = { why, s->nrunning, 0, true };
-
-	for (struct job *j = s->pending; j != NULL; j = j->next)
-		g.left++;
-	if (!s->input_eof)
-		g.unread = jobfeed_count_rest(s->feed, COUNT_AHEAD, &g.input_all);
-	if (g.input_all)
-		s->input_eof = true;
-	g.left += g.unread;
-	s->stopping = true;
-	s->report->no_hosts(s->report_arg, &g);
-}
-
-static void
-on_host_wait_expired(void *arg)
-{
-	struct sched *s = arg;
-	char why[64];
-
-	s->host_wait_timer = NULL;
-	if (schedhost_any_in(s->hosts, s->nhosts, HOST_READY))
-		return;
-	snprintf(why, sizeof why, "none came back within --host-wait %gs", s->o->host_wait);
-	give_up_no_hosts(s, why);
-}
-
-/* Hosts only down (reconnecting) get --host-wait seconds to come back;
- * when none can come back at all, there is nothing to wait for. */
-static void
-check_hosts(struct sched *s)
-{
-	if (s->stopping || (s->input_eof && s->pending == NULL) || schedhost_any_in(s->hosts, s->nhosts, HOST_READY) ||
-	    schedhost_any_in(s->hosts, s->nhosts, HOST_CONNECTING)) {
-		loop_timer_del(s->loop, s->host_wait_timer);
-		s->host_wait_timer = NULL;
-		return;
-	}
-	if (!schedhost_any_usable(s->hosts, s->nhosts)) {
-		give_up_no_hosts(s, "every host failed or was given up");
-		return;
-	}
-	if (s->host_wait_timer == NULL)
-		s->host_wait_timer = loop_timer_add(s->loop, s->o->host_wait,
-		    on_host_wait_expired, s);
-}
-
 static void
 check_finished(struct sched *s)
 {
@@ -534,7 +477,7 @@ dispatch(void *arg)
 		}
 		start_job(s, j, h);
 	}
-	check_hosts(s);
+	s->report->hosts(s->report_arg, sched_hosts(s));
 	check_finished(s);
 }
 
@@ -601,6 +544,41 @@ sched_running(const struct sched *s)
 	return s->nrunning;
 }
 
+/* Hosts only down (reconnecting) may come back; when none can, there is
+ * nothing to wait for. */
+enum sched_hosts
+sched_hosts(const struct sched *s)
+{
+	if (s->stopping || (s->input_eof && s->pending == NULL) ||
+	    schedhost_any_in(s->hosts, s->nhosts, HOST_READY) ||
+	    schedhost_any_in(s->hosts, s->nhosts, HOST_CONNECTING))
+		return SCHED_HOSTS_OK;
+	return schedhost_any_usable(s->hosts, s->nhosts) ? SCHED_HOSTS_DOWN :
+	    SCHED_HOSTS_NONE;
+}
+
+/* How far a give-up counts ahead what is left: input is lazy and may be
+ * endless. Records are only counted, not expanded into jobs. */
+#define COUNT_AHEAD 10000000ULL
+
+/* The joblog is complete: every attempt pfan saw end is in it. What is
+ * left is what ran, waits, and the input still holds. */
+void
+sched_give_up(struct sched *s, struct sched_left *l)
+{
+	l->left = s->nrunning;
+	l->unread = 0;
+	l->input_all = true;
+	for (struct job *j = s->pending; j != NULL; j = j->next)
+		l->left++;
+	if (!s->input_eof)
+		l->unread = jobfeed_count_rest(s->feed, COUNT_AHEAD, &l->input_all);
+	if (l->input_all)
+		s->input_eof = true;
+	l->left += l->unread;
+	s->stopping = true;
+}
+
 void
 sched_tally(const struct sched *s, struct sched_tally *t)
 {
@@ -631,7 +609,6 @@ sched_free(struct sched *s)
 		job_free(s->running[i]);
 	jobfeed_free(s->feed);
 	throttle_free(s->thr);
-	loop_timer_del(s->loop, s->host_wait_timer);
 	free(s->running);
 	free(s->hosts);
 	buf_free(&s->cmdbuf);

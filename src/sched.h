@@ -16,9 +16,15 @@
 struct sched;
 struct sched_host;
 
-/* No host will take the queue: what is left. */
-struct sched_give_up {
-	const char *why;
+/* Whether the jobs waiting have a host to go to. */
+enum sched_hosts {
+	SCHED_HOSTS_OK,             /* one is ready or connecting, or none waits */
+	SCHED_HOSTS_DOWN,           /* every usable host is down, reconnecting */
+	SCHED_HOSTS_NONE,           /* no host can take them, ever */
+};
+
+/* What a run given up leaves unfinished. */
+struct sched_left {
 	unsigned long long left;    /* running, queued, and unread below */
 	unsigned long long unread;  /* input records counted, not expanded nor
 	                             * matched against --resume's joblog */
@@ -36,8 +42,9 @@ struct sched_report_ops {
 	/* A job's final attempt ended (its output may still be held back):
 	 * job_status is its exit code, 128+signal, or 1 when it never ran. */
 	void (*job_ended)(void *arg, bool failed, int job_status);
-	/* No host will take the queue: the scheduler starts nothing new. */
-	void (*no_hosts)(void *arg, const struct sched_give_up *g);
+	/* The hosts' state for the waiting jobs, after each round of
+	 * starting jobs (so: often). */
+	void (*hosts)(void *arg, enum sched_hosts st);
 };
 
 struct sched_deps {
@@ -73,6 +80,9 @@ void sched_run(struct sched *s);
  * idle hook: never inside an executor's callback). */
 void sched_stop(struct sched *s, bool kill);
 size_t sched_running(const struct sched *s);
+enum sched_hosts sched_hosts(const struct sched *s);
+/* Start no new job, for good (no host left), and count what is left. */
+void sched_give_up(struct sched *s, struct sched_left *l);
 void sched_tally(const struct sched *s, struct sched_tally *t);
 /* Frees the scheduler; the executors are their maker's to free, before. */
 void sched_free(struct sched *s);
