@@ -1,5 +1,6 @@
 /* sched.h: the job lifecycle: input -> queue -> slot -> running -> done,
- * retried, requeued or final. Drives any executor (exec.h). */
+ * retried, requeued or final. Drives any executor (exec.h); reports to
+ * its owner (runctl.c) through sched_report_ops. */
 #ifndef PFAN_SCHED_H
 #define PFAN_SCHED_H
 #include <stdbool.h>
@@ -73,8 +74,8 @@ struct sched_host *sched_add_host(struct sched *s, const char *name, unsigned sl
 void sched_host_set_executor(struct sched_host *h, struct executor ex);
 /* The callbacks an executor calls with the sched_host as host argument. */
 extern const struct exec_host_ops sched_host_ops;
-/* Runs every job to the end (or until stopped, or without a host for
- * --host-wait), then prints what output is held back. */
+/* Runs every job to the end, or until sched_stop or sched_give_up, then
+ * prints what output is held back. */
 void sched_run(struct sched *s);
 /* Start no new job; kill: cancel the running ones too (from the loop's
  * idle hook: never inside an executor's callback). */
