@@ -1,5 +1,5 @@
 /* halt.h: --halt, GNU parallel's rules: when a run stops early, and the
- * exit status it then has. Pure arithmetic on counts, for sched.c. */
+ * exit status it then has. Pure arithmetic on counts, for runctl.c. */
 #ifndef PFAN_HALT_H
 #define PFAN_HALT_H
 #include <stdbool.h>

@@ -294,6 +294,33 @@ jobfeed_next(struct jobfeed *f, struct jobfeed_item *item)
 	}
 }
 
+unsigned long long
+jobfeed_count_rest(struct jobfeed *f, unsigned long long limit, bool *all)
+{
+	unsigned long long n = 0;
+	char *cause = NULL;
+	struct args a;
+	int rc = PFAN_OK;
+
+	while (n < limit) {
+		args_init(&a);
+		rc = next_record(f, &a, &cause);
+		args_free(&a);
+		if (rc == PFAN_E_SYS) {
+			log_error("%s", cause);
+			f->read_error = true;
+		}
+		free(cause);
+		cause = NULL;
+		if (rc == PFAN_OK)
+			n++;
+		else if (rc != PFAN_E_INPUT)
+			break;
+	}
+	*all = rc == PFAN_EOF || rc == PFAN_E_SYS;
+	return n;
+}
+
 bool
 jobfeed_read_error(const struct jobfeed *f)
 {

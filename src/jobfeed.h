@@ -38,6 +38,12 @@ bool jobfeed_read_error(const struct jobfeed *f);
 /* With --shuf or --halt N%: the number of input records, once all are
  * read (0 before). */
 unsigned long long jobfeed_total(const struct jobfeed *f);
+/* The jobs the input still holds, counted up to limit without waiting:
+ * records only, neither expanded nor matched against --resume's joblog
+ * (so jobs it says are done are among them); *all: the input's end was
+ * reached. What is counted is read: no job comes from it any more. */
+unsigned long long jobfeed_count_rest(struct jobfeed *f, unsigned long long limit,
+    bool *all);
 void jobfeed_free(struct jobfeed *f);
 
 #endif

@@ -23,6 +23,7 @@
 #include "replay.h"
 #include "report.h"
 #include "resume.h"
+#include "runctl.h"
 #include "sched.h"
 #include "sshhost.h"
 #include "sshjump.h"
@@ -44,9 +45,12 @@ struct run {
 	struct loop *loop;
 	struct sched *sched;
 	struct progress *progress;   /* NULL: none asked for */
+	struct runctl *runctl;
 	struct host_list hosts;
 	struct local *local;         /* one for all local hosts: one SIGCHLD */
 	struct sshjumps *jumps;      /* the jump hosts' connections (ProxyJump) */
+	struct executor *remote;     /* each remote host's executor */
+	size_t nremote;
 	unsigned ncores;             /* 0 until asked: sysconf reads /sys each time */
 	struct workdir wd;           /* where jobs run */
 	struct sshhost **made;       /* --workdir ...: hosts given a directory */
@@ -341,6 +345,8 @@ add_remote_host(struct run *r, struct host_spec *spec)
 		free(shown);
 	}
 	free(dir);
+	r->remote = xreallocarray(r->remote, r->nremote + 1, sizeof *r->remote);
+	r->remote[r->nremote++] = sshhost_executor(sh);
 	sched_host_set_executor(h, sshhost_executor(sh));
 	sshhost_start(sh);
 }
@@ -363,12 +369,28 @@ add_hosts(struct run *r)
 	}
 }
 
+/* What main made, main frees: the executors first (freeing one ends its
+ * jobs without a callback), then the scheduler whose jobs they ran. */
+static void
+free_executors(struct run *r)
+{
+	for (size_t i = 0; i < r->nremote; i++)
+		r->remote[i].ops->free(r->remote[i].impl);
+	free(r->remote);
+	if (r->local != NULL) {
+		struct executor ex = local_executor(r->local);
+		ex.ops->free(ex.impl);
+	}
+}
+
 static void
 teardown(struct run *r)
 {
+	free_executors(r);
 	sched_free(r->sched);
 	progress_free(r->progress);
 	sshjumps_free(r->jumps);   /* after the hosts whose sessions ride on it */
+	runctl_free(r->runctl);
 	loop_free(r->loop);
 	host_list_free(&r->hosts);
 	joblog_close(r->joblog);
@@ -427,19 +449,21 @@ main(int argc, char **argv)
 	deps.tmpl = r.tmpl;
 	deps.input = r.input;
 	deps.output = r.output;
-	deps.joblog = r.joblog;
 	deps.resume = r.resume;
+	r.runctl = runctl_new(&r.opts, r.loop, r.output, r.joblog);
+	deps.report = &runctl_report_ops;
+	deps.report_arg = r.runctl;
 	r.sched = sched_new(&deps);
 	if (progress_wanted(&r.opts) && !r.opts.dry_run) {
 		r.progress = progress_new(&r.opts, r.loop, stderr);
 		sched_observe(r.sched, &progress_observer, r.progress);
 	}
 	add_hosts(&r);
-	status = sched_run(r.sched);
+	status = runctl_run(r.runctl, r.sched);
 	if (r.progress != NULL)
 		progress_end(r.progress);
 	/* after the progress display's last line, never stuck to it */
-	if ((failed = sched_failure_line(r.sched)) != NULL) {
+	if (!runctl_cut_short(r.runctl) && (failed = sched_failure_line(r.sched)) != NULL) {
 		log_error("%s", failed);
 		free(failed);
 	}
@@ -455,10 +479,10 @@ main(int argc, char **argv)
 	/* 141: the reader of our output left on purpose (`| head -1`); it
 	 * wants no advice on stderr. */
 	if (r.joblog != NULL && ((status > 128 && status < PFAN_EXIT_ERROR &&
-	    status != 128 + SIGPIPE) || sched_halted(r.sched)))
+	    status != 128 + SIGPIPE) || runctl_halted(r.runctl)))
 		replay_say_continue(&r.opts, r.replay != NULL ? r.given_resume :
 		    r.opts.joblog != NULL ? r.opts.joblog : r.opts.resume,
-		    sched_halted(r.sched),
+		    runctl_halted(r.runctl),
 		    r.replay != NULL || joblog_was_empty(r.joblog));
 out:
 	teardown(&r);

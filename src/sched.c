@@ -14,40 +14,33 @@
  * executor reported the end: retried or requeued, its record written, or
  * final, recorded once printed). One setter checks every transition.
  *
- * An attempt that will run again is appended to the joblog as it ends,
- * before its slot is given to another job. A final attempt's record waits
- * in its job until output.c says the output is written out (with -k,
- * after the slower jobs before it): the joblog never says a job is done
- * whose output a SIGKILL could still lose. Output lost on the way makes
- * the record output_lost and pfan's exit 255. At any normal end, even
- * Ctrl-C twice, sched_run prints what is held back, so those records are
- * written too. A reader that closes our stdout (`pfan ... | head -1`)
- * ends the run as SIGPIPE ends GNU parallel's, quietly and with 141
- * (128 + SIGPIPE): nothing new starts, the running jobs are killed, and
- * the jobs whose output could not be written are output_lost. The joblog is fdatasync'ed at most once a second and at
- * the end.
+ * Each ended attempt is reported to the owner's sched_report_ops
+ * (runctl.c), which writes the joblog and decides what the run does:
+ * --halt, signals, a closed stdout and the exit status are its; it stops
+ * the scheduler with sched_stop. An attempt that will run again is
+ * reported as it ends, before its slot is given to another job. A final
+ * attempt's record waits in its job until output.c says the output is
+ * written out (with -k, after the slower jobs before it): the joblog
+ * never says a job is done whose output a SIGKILL could still lose.
+ * Output lost on the way makes the record output_lost. At any normal
+ * end, even Ctrl-C twice, sched_run prints what is held back, so those
+ * records are reported too.
  */
-#include <errno.h>
-#include <limits.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "errors.h"
 #include "fsm.h"
-#include "halt.h"
 #include "log.h"
 #include "quote.h"
+#include "retry.h"
 #include "jobfeed.h"
 #include "runfail.h"
-#include "median.h"
 #include "sched.h"
 #include "schedhost.h"
 #include "throttle.h"
+#include "timeouts.h"
 #include "xalloc.h"
 
 enum job_state { JOB_QUEUED, JOB_STARTING, JOB_RUNNING, JOB_DONE };
@@ -62,18 +55,15 @@ struct job {
 	char *cmd;                 /* canonical: the joblog's cmd */
 	enum job_state state;
 	unsigned attempt;          /* attempts so far, all kinds */
-	unsigned failures;         /* counted against --retries */
-	unsigned no_status;        /* attempts that ended without an exit status */
-	unsigned long long host_oks;  /* its host's successes when it started */
 	struct sched_host *host;
 	unsigned slot;
 	struct exec_task *task;
 	struct output_job *out;
 	double start_wall, start_mono;
-	struct loop_timer *timeout_timer;
+	struct timeout_entry timeout;
 	bool timed_out, killed;
 	bool requeue;              /* killed for --memfree: run it again */
-	struct host_set failed_on; /* hosts this job failed on */
+	struct retry_state retry;
 	struct joblog_record rec;  /* a final attempt's, until its output is out */
 	struct job *next;
 };
@@ -84,7 +74,8 @@ struct sched {
 	struct template *tmpl;
 	struct jobfeed *feed;
 	struct output *out;
-	struct joblog *joblog;
+	const struct sched_report_ops *report;
+	void *report_arg;
 
 	struct sched_host **hosts;
 	size_t nhosts;
@@ -95,17 +86,10 @@ struct sched {
 	unsigned long long nok, nfailed;
 	bool input_eof;
 	bool stopping;             /* start nothing new */
-	bool halted;               /* by --halt */
-	bool out_closed;           /* our stdout's (or stderr's) reader left */
-	int interrupt_signo;       /* the signal that stopped us */
-	int interrupts;
-	bool fatal;                /* pfan's own error: exit 255 */
-	bool joblog_dirty;
-	struct loop_timer *sync_timer, *host_wait_timer;
+	bool killing;              /* and cancel what runs */
 	struct buf cmdbuf, nicebuf;
-	struct halt_state halt;
 	struct throttle *thr;
-	struct median runtimes;    /* of successful attempts, for --timeout N% */
+	struct timeouts *timeouts;
 	struct runfail *rf;        /* failed jobs: the missing command, the summary */
 	const struct sched_observer *obs;   /* NULL: no one watches */
 	void *obs_arg;
@@ -119,7 +103,6 @@ struct sched {
 } while (0)
 
 static const struct exec_job_ops job_ops;
-static void rearm_timeouts(struct sched *s, double runtime);
 
 /* Which states each state may move to; done -> queued is a retry. */
 static const unsigned job_next[] = {
@@ -143,7 +126,7 @@ job_free(struct job *j)
 		return;
 	args_free(&j->args);
 	free(j->cmd);
-	host_set_free(&j->failed_on);
+	host_set_free(&j->retry.failed_on);
 	free(j);
 }
 
@@ -209,22 +192,6 @@ pending_unlink(struct sched *s, struct job *prev, struct job *j)
 	j->next = NULL;
 }
 
-static void
-on_sync_timer(void *arg)
-{
-	struct sched *s = arg;
-	char *cause = NULL;
-
-	s->sync_timer = NULL;
-	if (s->joblog != NULL && s->joblog_dirty) {
-		s->joblog_dirty = false;
-		if (joblog_sync(s->joblog, &cause) != PFAN_OK) {
-			log_error("%s", cause);
-			free(cause);
-		}
-	}
-}
-
 /* The attempt's record, kept in j->rec until it is written. */
 static void
 fill_record(struct job *j, enum job_status st, const struct exec_result *r,
@@ -250,26 +217,13 @@ fill_record(struct job *j, enum job_status st, const struct exec_result *r,
 	rec->stderr_bytes = j->out != NULL ? output_job_bytes(j->out, 2) : 0;
 }
 
+/* Every record goes to the observer (with or without a joblog) and to
+ * the owner. */
 static void
-write_record(struct sched *s, const struct joblog_record *rec)
+report_record(struct sched *s, const struct joblog_record *rec, bool output_lost)
 {
-	char *cause = NULL;
-
 	OBSERVE(s, recorded, rec);
-	if (s->joblog == NULL)
-		return;
-	if (joblog_append(s->joblog, rec, &cause) != PFAN_OK) {
-		/* The joblog is the run's durable state: without it a resume
-		 * could run finished jobs again. Stop starting new ones. */
-		log_error("%s; starting no new jobs", cause);
-		free(cause);
-		s->stopping = true;
-		s->fatal = true;
-		return;
-	}
-	s->joblog_dirty = true;
-	if (s->sync_timer == NULL)
-		s->sync_timer = loop_timer_add(s->loop, 1.0, on_sync_timer, s);
+	s->report->record(s->report_arg, rec, output_lost);
 }
 
 static void
@@ -284,104 +238,6 @@ kill_all(struct sched *s)
 	}
 }
 
-static void
-check_halt(struct sched *s, bool failed, int job_status)
-{
-	const struct pfan_opts *o = s->o;
-	static const char *const what[] = { "failed", "succeeded", "finished" };
-	unsigned long long n;
-
-	if (!halt_after_job(o, &s->halt, s->nok, s->nfailed, jobfeed_total(s->feed),
-	    failed, job_status))
-		return;
-	n = o->halt_what == HALT_FAIL ? s->nfailed : o->halt_what == HALT_SUCCESS ?
-	    s->nok : s->nok + s->nfailed;
-	s->stopping = true;
-	s->halted = true;
-	if (o->halt_when == HALT_NOW) {
-		log_warn("--halt: %llu job%s %s; killing %zu running", n, n == 1 ? "" : "s",
-		    what[o->halt_what], s->nrunning);
-		kill_all(s);
-	} else if (s->nrunning > 0)
-		log_warn("--halt: %llu job%s %s; waiting for %zu running", n, n == 1 ? "" : "s",
-		    what[o->halt_what], s->nrunning);
-}
-
-/* Attempts of one job that may end without an exit status before the job
- * is given up as no_status: a job that kills its own wrapper or sshd
- * would otherwise be rerun forever, each run a host_lost record. Counted:
- * a channel that closed without a status, and a connection lost under the
- * job while other jobs succeeded on that host (the host works, not for
- * this job). A host that fails everyone is sshhost.c's to give up: its
- * jobs are not to blame and run again. */
-#define NO_STATUS_LIMIT 3
-
-static bool
-no_status(const struct job *j, const struct exec_result *r)
-{
-	return r->end == EXEC_NO_STATUS ||
-	    (r->end == EXEC_LOST && j->host->oks > j->host_oks);
-}
-
-static enum job_status
-status_of(const struct job *j, const struct exec_result *r)
-{
-	if (r->end == EXEC_NO_WORKDIR)
-		return JOB_HOST_LOST;   /* never ran: requeued, as for a lost host */
-	if (r->end == EXEC_LOST || r->end == EXEC_NO_STATUS)
-		return j->no_status >= NO_STATUS_LIMIT ? JOB_NO_STATUS : JOB_HOST_LOST;
-	if (j->timed_out)
-		return JOB_TIMEOUT;
-	if (j->killed)
-		return JOB_KILLED;
-	if (r->end == EXEC_EXITED && r->exit_code == 0)
-		return JOB_OK;
-	return JOB_FAILED;
-}
-
-enum next_step { STEP_FINAL, STEP_RETRY, STEP_RERUN };
-
-/* What becomes of a finished attempt: final, retried (charged to
- * --retries), or rerun elsewhere without charge (host lost, host fault). */
-static enum next_step
-job_next_step(struct sched *s, struct job *j, enum job_status st,
-    const struct exec_result *r)
-{
-	struct sched_host *h = j->host;
-
-	if (st == JOB_OK) {
-		schedhost_credit(s->hosts, s->nhosts, h, &j->failed_on);
-		return STEP_FINAL;
-	}
-	if (r->end == EXEC_NO_WORKDIR)
-		schedhost_no_workdir(h);
-	if (r->end == EXEC_NO_STATUS && st != JOB_NO_STATUS) {
-		/* h's sshd may be to blame (ChannelTimeout): try elsewhere */
-		schedhost_no_status(s->hosts, s->nhosts, h);
-		host_set_add(&j->failed_on, h->index);
-	}
-	if (st == JOB_HOST_LOST || j->requeue)
-		return s->stopping ? STEP_FINAL : STEP_RERUN;
-	if (st != JOB_FAILED && st != JOB_TIMEOUT)
-		return STEP_FINAL;
-	int code = r->end == EXEC_EXITED ? r->exit_code : -1;
-	bool host_fault = st == JOB_FAILED &&
-	    schedhost_blame(s->hosts, s->nhosts, h, code, &j->failed_on);
-	if (s->stopping)
-		return STEP_FINAL;
-	if (host_fault) {
-		host_set_add(&j->failed_on, h->index);
-		return STEP_RERUN;
-	}
-	/* --retries N: N attempts in all, as in GNU parallel. */
-	if (j->failures + 1 < s->o->retries) {
-		j->failures++;
-		host_set_add(&j->failed_on, h->index);
-		return STEP_RETRY;
-	}
-	return STEP_FINAL;
-}
-
 /* A final attempt's output is out: only now may the joblog say so. */
 static void
 on_output_done(void *arg, bool whole)
@@ -389,25 +245,20 @@ on_output_done(void *arg, bool whole)
 	struct job *j = arg;
 	struct sched *s = j->host->s;
 
-	if (!whole) {
-		/* Lost output is pfan's failure, and the job is not done: a
-		 * --resume runs it again. */
-		if (!s->out_closed)
-			s->fatal = true;
-		if (j->rec.status == JOB_OK) {
-			j->rec.status = JOB_OUTPUT_LOST;
-			s->nok--;
-		}
+	/* Lost output: the job is not done, a --resume runs it again. */
+	if (!whole && j->rec.status == JOB_OK) {
+		j->rec.status = JOB_OUTPUT_LOST;
+		s->nok--;
 	}
-	write_record(s, &j->rec);
+	report_record(s, &j->rec, !whole);
 	job_free(j);
 }
 
 /* Back to the queue (its record written), or count and print. */
 static void
-job_settle(struct sched *s, struct job *j, enum job_status st, enum next_step step)
+job_settle(struct sched *s, struct job *j, enum job_status st, enum retry_step step)
 {
-	if (step != STEP_FINAL) {
+	if (step != RETRY_FINAL) {
 		output_job_discard(j->out);
 		j->out = NULL;
 		j->timed_out = j->killed = j->requeue = false;
@@ -432,7 +283,7 @@ job_settle(struct sched *s, struct job *j, enum job_status st, enum next_step st
 	    j->rec.exit_code, j->rec.signal };
 	output_job_ended(j->out, &e);
 	output_job_finish(j->out, on_output_done, j);
-	check_halt(s, st != JOB_OK, job_status);
+	s->report->job_ended(s->report_arg, st != JOB_OK, job_status);
 }
 
 static void
@@ -441,29 +292,28 @@ on_job_done(void *arg, const struct exec_result *r)
 	struct job *j = arg;
 	struct sched_host *h = j->host;
 	struct sched *s = h->s;
+	struct retry_end e = { r, j->timed_out, j->killed, j->requeue };
 	enum job_status st;
 	double runtime = j->start_mono > 0 ? mono_now() - j->start_mono : 0;
-	enum next_step step;
+	enum retry_step step;
 
 	j->task = NULL;
-	loop_timer_del(s->loop, j->timeout_timer);
-	j->timeout_timer = NULL;
+	timeouts_disarm(s->timeouts, &j->timeout);
 	if (r->cause != NULL && r->end != EXEC_NO_WORKDIR)   /* said per host */
 		log_error("job %llu on %s: %s", j->seq, h->name, r->cause);
-	if (no_status(j, r))
-		j->no_status++;
-	st = status_of(j, r);
+	st = retry_status(&j->retry, h, &e);
 	if (st == JOB_NO_STATUS)
 		log_error("job %llu on %s: ended without an exit status %u times "
 		    "(its wrapper or connection killed?); recorded no_status, not "
-		    "run again", j->seq, h->name, j->no_status);
+		    "run again", j->seq, h->name, j->retry.no_status);
 	job_set_state(j, JOB_DONE);
-	if (st == JOB_OK && s->o->timeout_pct > 0)
-		rearm_timeouts(s, runtime);
-	step = job_next_step(s, j, st, r);
-	fill_record(j, st, r, runtime, step != STEP_FINAL);
-	if (step != STEP_FINAL)
-		write_record(s, &j->rec);
+	if (st == JOB_OK)
+		timeouts_success(s->timeouts, runtime);
+	step = retry_next(&j->retry, s->hosts, s->nhosts, h, st, &e, s->stopping,
+	    s->o->retries);
+	fill_record(j, st, r, runtime, step != RETRY_FINAL);
+	if (step != RETRY_FINAL)
+		report_record(s, &j->rec, false);
 	schedhost_release_slot(h, j->slot);
 	running_del(s, j);
 	OBSERVE(s, ended, h->name, runtime);
@@ -475,39 +325,10 @@ on_job_timeout(void *arg)
 {
 	struct job *j = arg;
 
-	j->timeout_timer = NULL;
 	if (j->task == NULL || j->killed)
 		return;
 	j->timed_out = true;
 	j->host->ex.ops->cancel(j->host->ex.impl, j->task);
-}
-
-/* The job's --timeout timer from its start: fixed, or a percentage of
- * the median runtime of successful jobs (none until one succeeded). */
-static void
-arm_timeout(struct sched *s, struct job *j)
-{
-	double limit = s->o->timeout, median;
-
-	loop_timer_del(s->loop, j->timeout_timer);
-	j->timeout_timer = NULL;
-	if (s->o->timeout_pct > 0 && median_get(&s->runtimes, &median))
-		limit = s->o->timeout_pct * median;
-	if (limit <= 0)
-		return;
-	limit -= mono_now() - j->start_mono;
-	j->timeout_timer = loop_timer_add(s->loop, limit > 0 ? limit : 0, on_job_timeout, j);
-}
-
-/* --timeout N%: a success moves the median, and every running job's
- * limit with it. */
-static void
-rearm_timeouts(struct sched *s, double runtime)
-{
-	median_add(&s->runtimes, runtime);
-	for (size_t i = 0; i < s->nrunning; i++)
-		if (s->running[i]->state == JOB_RUNNING && !s->running[i]->timed_out)
-			arm_timeout(s, s->running[i]);
 }
 
 static void
@@ -523,7 +344,7 @@ on_job_started(void *arg)
 	 * however busy the machine is. */
 	throttle_started(s->thr);
 	job_set_state(j, JOB_RUNNING);
-	arm_timeout(s, j);
+	timeouts_arm(s->timeouts, &j->timeout, j->start_mono, on_job_timeout, j);
 }
 
 static void
@@ -554,7 +375,7 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 	throttle_started(s->thr);
 	slot = schedhost_take_slot(h);
 	j->host = h;
-	j->host_oks = h->oks;
+	j->retry.host_oks = h->oks;
 	j->slot = slot;
 	j->attempt++;
 	j->start_wall = j->start_mono = 0;
@@ -621,88 +442,6 @@ next_fresh_job(struct sched *s)
 	return j;
 }
 
-/* How far a give-up reads ahead to count what is left: input is lazy
- * and may be endless. */
-#define COUNT_AHEAD 10000000ULL
-
-/* The jobs input still holds, read as far as it goes without waiting. */
-static unsigned long long
-count_unread(struct sched *s)
-{
-	unsigned long long n = 0;
-	struct jobfeed_item it;
-
-	while (!s->input_eof && n < COUNT_AHEAD) {
-		int rc = jobfeed_next(s->feed, &it);
-		if (rc == PFAN_EOF)
-			s->input_eof = true;
-		if (rc != PFAN_OK)
-			break;
-		args_free(&it.args);
-		free(it.cmd);
-		n++;
-	}
-	return n;
-}
-
-/* No host will take the queue: stop, and say what is left and how to go
- * on. The joblog is complete: every attempt pfan saw end is in it. */
-static void
-give_up_no_hosts(struct sched *s, const char *why)
-{
-	unsigned long long left = s->nrunning;
-	const char *jl = s->o->resume != NULL ? s->o->resume : s->o->joblog;
-	const char *more;
-
-	for (struct job *j = s->pending; j != NULL; j = j->next)
-		left++;
-	left += count_unread(s);
-	more = s->input_eof ? "" : " (and input not read to its end)";
-	if (jl != NULL)
-		log_error("no host left to run jobs on (%s); %llu job%s unfinished%s; "
-		    "run the same command with --resume %s to finish them", why, left,
-		    left == 1 ? "" : "s", more, jl);
-	else
-		log_error("no host left to run jobs on (%s); %llu job%s unfinished%s "
-		    "(with --joblog FILE, --resume FILE could finish them)", why, left,
-		    left == 1 ? "" : "s", more);
-	s->fatal = true;
-	s->stopping = true;
-}
-
-static void
-on_host_wait_expired(void *arg)
-{
-	struct sched *s = arg;
-	char why[64];
-
-	s->host_wait_timer = NULL;
-	if (schedhost_any_in(s->hosts, s->nhosts, HOST_READY))
-		return;
-	snprintf(why, sizeof why, "none came back within --host-wait %gs", s->o->host_wait);
-	give_up_no_hosts(s, why);
-}
-
-/* Hosts only down (reconnecting) get --host-wait seconds to come back;
- * when none can come back at all, there is nothing to wait for. */
-static void
-check_hosts(struct sched *s)
-{
-	if (s->stopping || (s->input_eof && s->pending == NULL) || schedhost_any_in(s->hosts, s->nhosts, HOST_READY) ||
-	    schedhost_any_in(s->hosts, s->nhosts, HOST_CONNECTING)) {
-		loop_timer_del(s->loop, s->host_wait_timer);
-		s->host_wait_timer = NULL;
-		return;
-	}
-	if (!schedhost_any_usable(s->hosts, s->nhosts)) {
-		give_up_no_hosts(s, schedhost_why_none(s->hosts, s->nhosts));
-		return;
-	}
-	if (s->host_wait_timer == NULL)
-		s->host_wait_timer = loop_timer_add(s->loop, s->o->host_wait,
-		    on_host_wait_expired, s);
-}
-
 static void
 check_finished(struct sched *s)
 {
@@ -744,9 +483,10 @@ dispatch(void *arg)
 {
 	struct sched *s = arg;
 
-	/* Here, not in on_output_closed: that runs inside an executor's
-	 * callback, where cancelling its own task is not safe. */
-	if (s->out_closed)
+	/* Here, not in sched_stop: that may run inside an executor's
+	 * callback (a closed stdout is found writing a job's output), where
+	 * cancelling its own task is not safe. */
+	if (s->killing)
 		kill_all(s);
 	schedhost_review(s->hosts, s->nhosts);
 	throttle_hosts(s);
@@ -756,7 +496,7 @@ dispatch(void *arg)
 		struct sched_host *h = NULL;
 
 		for (j = s->pending; j != NULL; prev = j, j = j->next)
-			if ((h = schedhost_pick(s->hosts, s->nhosts, &j->failed_on)) != NULL)
+			if ((h = schedhost_pick(s->hosts, s->nhosts, &j->retry.failed_on)) != NULL)
 				break;
 		if (j != NULL) {
 			pending_unlink(s, prev, j);
@@ -765,45 +505,14 @@ dispatch(void *arg)
 		}
 		if (s->input_eof || (j = next_fresh_job(s)) == NULL)
 			break;
-		if ((h = schedhost_pick(s->hosts, s->nhosts, &j->failed_on)) == NULL) {
+		if ((h = schedhost_pick(s->hosts, s->nhosts, &j->retry.failed_on)) == NULL) {
 			pending_push(s, j, false);
 			break;
 		}
 		start_job(s, j, h);
 	}
-	check_hosts(s);
+	s->report->hosts(s->report_arg, sched_hosts(s));
 	check_finished(s);
-}
-
-static void
-on_signal(void *arg, int signo)
-{
-	struct sched *s = arg;
-
-	s->interrupt_signo = signo;
-	if (signo == SIGINT && s->interrupts++ == 0 && s->nrunning > 0) {
-		log_warn("interrupted: starting no new jobs, waiting for %zu running "
-		    "(Ctrl-C again kills them)", s->nrunning);
-		s->stopping = true;
-		return;
-	}
-	if (s->nrunning > 0)
-		log_warn("killing %zu running job%s", s->nrunning, s->nrunning == 1 ? "" : "s");
-	s->stopping = true;
-	kill_all(s);
-}
-
-/* A write to a pipe whose reader is gone: no one will read the rest. */
-static void
-on_output_closed(void *arg)
-{
-	struct sched *s = arg;
-
-	if (!s->out_closed)
-		log_debug("output closed by its reader: stopping, killing %zu running",
-		    s->nrunning);
-	s->out_closed = true;
-	s->stopping = true;
 }
 
 struct sched *
@@ -815,12 +524,12 @@ sched_new(const struct sched_deps *d)
 	s->loop = d->loop;
 	s->tmpl = d->tmpl;
 	s->out = d->output;
-	s->joblog = d->joblog;
+	s->report = d->report;
+	s->report_arg = d->report_arg;
 	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input, d->output, d->resume);
 	s->thr = throttle_new(d->opts, d->loop);
+	s->timeouts = timeouts_new(d->loop, d->opts->timeout, d->opts->timeout_pct);
 	s->rf = runfail_new();
-	if (s->out != NULL)
-		output_on_closed(s->out, on_output_closed, s);
 	buf_init(&s->cmdbuf);
 	buf_init(&s->nicebuf);
 	return s;
@@ -858,115 +567,113 @@ sched_host_set_dir(struct sched_host *h, const char *dir)
 	h->dir = dir != NULL ? xstrdup(dir) : NULL;
 }
 
-int
+void
 sched_run(struct sched *s)
 {
-	char *cause = NULL;
-
 	for (size_t i = 0; s->o->dry_run && i < s->nhosts; i++)
 		jobfeed_dry_run_host(s->feed, s->hosts[i]->name, s->hosts[i]->slots);
-	loop_signal(s->loop, SIGINT, on_signal, s);
-	loop_signal(s->loop, SIGTERM, on_signal, s);
-	loop_signal(s->loop, SIGHUP, on_signal, s);
 	loop_set_idle(s->loop, dispatch, s);
 	loop_run(s->loop);
 	loop_set_idle(s->loop, NULL, NULL);
 	output_flush(s->out);
-	if (s->joblog != NULL && joblog_sync(s->joblog, &cause) != PFAN_OK) {
-		log_error("%s", cause);
-		free(cause);
-		s->fatal = true;
-	}
 	if (jobfeed_skipped(s->feed) > 0)
 		log_debug("--resume: skipped %llu finished jobs", jobfeed_skipped(s->feed));
-	s->nfailed += jobfeed_failed(s->feed);
-	if (s->interrupt_signo != 0)
-		return 128 + s->interrupt_signo;
-	if (s->fatal || jobfeed_read_error(s->feed))
-		return PFAN_EXIT_ERROR;
-	if (s->out_closed)
-		return 128 + SIGPIPE;
-	if (output_failed(s->out))
-		return PFAN_EXIT_ERROR;
-	int halt = halt_exit_status(s->o, &s->halt, s->nfailed, s->nok + s->nfailed);
-	if (halt >= 0)
-		return halt;
-	return s->nfailed > 101 ? 101 : (int)s->nfailed;
 }
 
-bool
-sched_halted(const struct sched *s)
+void
+sched_stop(struct sched *s, bool kill)
 {
-	return s->halted;
+	s->stopping = true;
+	s->killing = s->killing || kill;
 }
 
-static int
-cmp_impl_then_index(const void *a, const void *b)
+size_t
+sched_running(const struct sched *s)
 {
-	const struct sched_host *x = *(struct sched_host *const *)a;
-	const struct sched_host *y = *(struct sched_host *const *)b;
-	uintptr_t px = (uintptr_t)x->ex.impl, py = (uintptr_t)y->ex.impl;
-
-	if (px != py)
-		return px < py ? -1 : 1;
-	return (x->index > y->index) - (x->index < y->index);
+	return s->nrunning;
 }
 
-/* Local hosts share one executor: the last of them frees it. Found by
- * sorting, not by a look-ahead per host, which took 20 s to free 100,000
- * hosts of a --dry-run. */
-static bool *
-executor_owners(const struct sched *s)
+/* Hosts only down (reconnecting) may come back; when none can, there is
+ * nothing to wait for. */
+enum sched_hosts
+sched_hosts(const struct sched *s)
 {
-	struct sched_host **v = xcalloc(s->nhosts + 1, sizeof *v);
-	bool *owner = xcalloc(s->nhosts + 1, sizeof *owner);
+	if (s->stopping || (s->input_eof && s->pending == NULL) ||
+	    schedhost_any_in(s->hosts, s->nhosts, HOST_READY) ||
+	    schedhost_any_in(s->hosts, s->nhosts, HOST_CONNECTING))
+		return SCHED_HOSTS_OK;
+	return schedhost_any_usable(s->hosts, s->nhosts) ? SCHED_HOSTS_DOWN :
+	    SCHED_HOSTS_NONE;
+}
 
-	memcpy(v, s->hosts, s->nhosts * sizeof *v);
-	qsort(v, s->nhosts, sizeof *v, cmp_impl_then_index);
-	for (size_t i = 0; i < s->nhosts; i++)
-		owner[v[i]->index] = i + 1 == s->nhosts || v[i + 1]->ex.impl != v[i]->ex.impl;
-	free(v);
-	return owner;
+/* How far a give-up counts ahead what is left: input is lazy and may be
+ * endless. Records are only counted, not expanded into jobs. */
+#define COUNT_AHEAD 10000000ULL
+
+/* The joblog is complete: every attempt pfan saw end is in it. What is
+ * left is what ran, waits, and the input still holds. */
+void
+sched_give_up(struct sched *s, struct sched_left *l)
+{
+	l->left = s->nrunning;
+	l->unread = 0;
+	l->input_all = true;
+	for (struct job *j = s->pending; j != NULL; j = j->next)
+		l->left++;
+	if (!s->input_eof)
+		l->unread = jobfeed_count_rest(s->feed, COUNT_AHEAD, &l->input_all);
+	if (l->input_all)
+		s->input_eof = true;
+	l->left += l->unread;
+	s->stopping = true;
+}
+
+void
+sched_tally(const struct sched *s, struct sched_tally *t)
+{
+	t->ok = s->nok;
+	t->failed = s->nfailed;
+	t->bad = jobfeed_failed(s->feed);
+	t->total = jobfeed_total(s->feed);
+	t->read_error = jobfeed_read_error(s->feed);
+}
+
+const char *
+sched_why_no_host(const struct sched *s)
+{
+	return schedhost_why_none(s->hosts, s->nhosts);
 }
 
 char *
 sched_failure_line(const struct sched *s)
 {
-	if (s->interrupt_signo != 0 || s->out_closed || log_verbosity() == 0)
+	if (log_verbosity() == 0)
 		return NULL;
-	return runfail_summary(s->rf, s->nfailed);
+	/* records that never became a job count as failed, as in the status */
+	return runfail_summary(s->rf, s->nfailed + jobfeed_failed(s->feed));
 }
 
 void
 sched_free(struct sched *s)
 {
-	bool *owner;
-
 	if (s == NULL)
 		return;
 	/* Jobs held back by -k are ours until printed (normally done by
 	 * sched_run already). */
 	output_flush(s->out);
-	owner = executor_owners(s);
-	for (size_t i = 0; i < s->nhosts; i++) {
-		struct sched_host *h = s->hosts[i];
-		if (h->ex.ops != NULL && owner[i])
-			h->ex.ops->free(h->ex.impl);
-		schedhost_free(h);
-	}
-	free(owner);
+	for (size_t i = 0; i < s->nhosts; i++)
+		schedhost_free(s->hosts[i]);
 	while (s->pending != NULL) {
 		struct job *j = s->pending;
 		s->pending = j->next;
 		job_free(j);
 	}
+	timeouts_free(s->timeouts);    /* before the jobs it points into */
 	for (size_t i = 0; i < s->nrunning; i++)
 		job_free(s->running[i]);
 	jobfeed_free(s->feed);
 	throttle_free(s->thr);
 	runfail_free(s->rf);
-	loop_timer_del(s->loop, s->sync_timer);
-	loop_timer_del(s->loop, s->host_wait_timer);
 	free(s->running);
 	free(s->hosts);
 	buf_free(&s->cmdbuf);

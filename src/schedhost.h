@@ -1,6 +1,7 @@
 /* schedhost.h: the scheduler's view of one host: its slots, whether it can
  * take jobs, which host a job should go to, and whether a failure looks
- * like the host's fault rather than the job's. Only sched.c calls these. */
+ * like the host's fault rather than the job's. Only sched.c and retry.c
+ * call these. */
 #ifndef PFAN_SCHEDHOST_H
 #define PFAN_SCHEDHOST_H
 #include <stdbool.h>

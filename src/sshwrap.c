@@ -47,7 +47,7 @@
  * wait is not interrupted by a trapped signal. If sshd's session already
  * ignores USR1, the self-kill does nothing, the wrapper exits 0, and pfan
  * reports the job's end without a status, with a cause saying so rather
- * than guessing (sched.c gives a job up after 3 such ends).
+ * than guessing (retry.c gives a job up after 3 such ends).
  *
  * The job runs in a shell of its own: the login shell again ($SHELL, which
  * sshd sets), as `sh -c` runs a local job. Nothing it does to that shell

@@ -419,3 +419,23 @@ one_error_line() {
 	run_pfan 255 -S '[::1' true ::: a
 	one_error_line '-S: "\[::1": "\[" without "\]"'
 }
+
+# Counting what is left must not run the jobs' expansion: the records a
+# give-up never tried are counted, not expanded, so they report no
+# template errors (the count used to expand each one, and skip the bad).
+@test "error: no host left counts the unread input without expanding it" {
+	run_pfan 255 -S pfan-no-such-host.invalid --host-wait 0.1 \
+	    'echo {= s/a/\x00/ =}' ::: b a a b
+	assert_pfan_error "$stderr" "no host left to run jobs on \\(every host failed or was given up\\); 4 jobs unfinished \\(with --joblog FILE"
+	if printf '%s\n' "$stderr" | grep -q 'NUL byte'; then
+		printf '%s\n' "$stderr" >&2
+		return 1
+	fi
+	run_pfan 255 -S pfan-no-such-host.invalid --host-wait 0.1 --joblog jl.jsonl \
+	    echo ::: b a
+	assert_pfan_error "$stderr" "; 2 jobs unfinished; run the same command with --resume jl.jsonl"
+	# unread records are not matched against the joblog: some may be done
+	run_pfan 255 -S pfan-no-such-host.invalid --host-wait 0.1 --resume jl.jsonl \
+	    echo ::: b a
+	assert_pfan_error "$stderr" "; up to 2 jobs unfinished; run the same command with --resume jl.jsonl"
+}

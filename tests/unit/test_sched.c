@@ -19,6 +19,7 @@
 #include "median.h"
 #include "throttle.h"
 #include "runfail.h"
+#include "runctl.h"
 #include "sched.h"
 #include "xalloc.h"
 
@@ -200,6 +201,7 @@ struct world {
 	struct joblog *joblog;
 	struct resume *resume;
 	struct sched *s;
+	struct runctl *rc;
 	char logpath[64];
 };
 
@@ -242,12 +244,24 @@ world_init(struct world *w, size_t njobs, outcome_fn *outcome)
 static void
 world_start(struct world *w)
 {
-	struct sched_deps d = { &w->o, w->loop, w->tmpl, NULL, w->out, w->joblog, w->resume };
+	struct sched_deps d = {
+		.opts = &w->o, .loop = w->loop, .tmpl = w->tmpl, .output = w->out,
+		.resume = w->resume, .report = &runctl_report_ops,
+	};
 	char *cause = NULL;
 
 	assert_int_equal(input_open(&w->input, &w->o.input, &cause), PFAN_OK);
 	d.input = w->input;
+	w->rc = runctl_new(&w->o, w->loop, w->out, w->joblog);
+	d.report_arg = w->rc;
 	w->s = sched_new(&d);
+}
+
+/* The run's exit status. */
+static int
+world_run(struct world *w)
+{
+	return runctl_run(w->rc, w->s);
 }
 
 static void
@@ -265,6 +279,7 @@ static void
 world_free(struct world *w)
 {
 	sched_free(w->s);
+	runctl_free(w->rc);
 	joblog_close(w->joblog);
 	output_free(w->out);
 	input_free(w->input);
@@ -345,7 +360,7 @@ test_slots_are_a_hard_cap_and_all_get_filled(void **state)
 	world_start(&w);
 	add_host(&w, 0, "a", 3);
 	add_host(&w, 1, "b", 5);
-	assert_int_equal(sched_run(w.s), 0);
+	assert_int_equal(world_run(&w), 0);
 	assert_int_equal(w.f.nruns, 60);
 	assert_int_equal(w.f.hosts[0].peak, 3);
 	assert_int_equal(w.f.hosts[1].peak, 5);
@@ -364,7 +379,7 @@ test_first_job_goes_to_the_host_with_most_free_slots(void **state)
 	world_start(&w);
 	add_host(&w, 0, "small", 2);
 	add_host(&w, 1, "big", 8);
-	assert_int_equal(sched_run(w.s), 0);
+	assert_int_equal(world_run(&w), 0);
 	assert_int_equal(w.f.runs[0].host, 1);
 	world_free(&w);
 }
@@ -380,7 +395,7 @@ test_retry_prefers_a_host_it_has_not_failed_on(void **state)
 	world_start(&w);
 	add_host(&w, 0, "broken", 4);
 	add_host(&w, 1, "good", 1);
-	assert_int_equal(sched_run(w.s), 0);
+	assert_int_equal(world_run(&w), 0);
 	/* Every job ended ok on the good host; no job failed twice. */
 	assert_int_equal(count_runs(&w, 1, EXEC_EXITED, 0), 20);
 	assert_int_equal(count_runs(&w, 0, EXEC_EXITED, 127), w.f.nruns - 20);
@@ -400,7 +415,7 @@ test_program_missing_on_one_host(void **state)
 	world_start(&w);
 	add_host(&w, 0, "broken", 8);
 	add_host(&w, 1, "good", 2);
-	assert_int_equal(sched_run(w.s), 0);
+	assert_int_equal(world_run(&w), 0);
 	assert_int_equal(count_runs(&w, 1, EXEC_EXITED, 0), 40);
 	/* Its 8 slots were filled before any verdict; then, suspect, it ran
 	 * one job at a time, and none after the first success elsewhere:
@@ -421,7 +436,7 @@ test_failure_streak_suspends_a_host(void **state)
 	world_start(&w);
 	add_host(&w, 0, "flaky", 1);
 	add_host(&w, 1, "good", 1);
-	int rc = sched_run(w.s);
+	int rc = world_run(&w);
 	size_t bad = count_runs(&w, 0, EXEC_EXITED, 1);
 	/* Until "good" had 5 successes, host 0's failures were the jobs'. */
 	assert_true(bad >= 5);
@@ -444,7 +459,7 @@ test_program_missing_everywhere(void **state)
 	add_host(&w, 1, "b", 2);
 	/* Missing everywhere: after RUNFAIL_MISSING_LIMIT such jobs nothing
 	 * more starts (those running finish); the status counts the failed. */
-	int st = sched_run(w.s);
+	int st = world_run(&w);
 	assert_true(st >= RUNFAIL_MISSING_LIMIT);
 	assert_true(st < 30);
 	/* Each job tried on both hosts at most (no endless bouncing), and far
@@ -466,7 +481,7 @@ test_single_host_failures_are_the_jobs(void **state)
 	add_host(&w, 0, "only", 2);
 	/* each attempt final (nothing rerun), and the missing program stops
 	 * the run after RUNFAIL_MISSING_LIMIT of them (plus those running) */
-	int st = sched_run(w.s);
+	int st = world_run(&w);
 	assert_true(st >= RUNFAIL_MISSING_LIMIT && st <= RUNFAIL_MISSING_LIMIT + 1);
 	assert_int_equal(w.f.nruns, (size_t)st);
 	world_free(&w);
@@ -502,7 +517,7 @@ test_no_host_left_is_pfans_error(void **state)
 		sched_host_set_executor(lost_hosts[i], ex);
 	}
 	loop_timer_add(w.loop, 0.01, lose_both_hosts, NULL);
-	assert_int_equal(sched_run(w.s), 255);
+	assert_int_equal(world_run(&w), 255);
 	assert_int_equal(w.f.nruns, 0);
 	world_free(&w);
 }
@@ -516,7 +531,7 @@ test_failures_count_in_the_exit_status(void **state)
 	world_init(&w, 9, odd_fails);
 	world_start(&w);
 	add_host(&w, 0, "a", 2);
-	assert_int_equal(sched_run(w.s), 5);
+	assert_int_equal(world_run(&w), 5);
 	world_free(&w);
 }
 
@@ -531,7 +546,7 @@ test_host_lost_requeues_without_using_a_retry(void **state)
 	world_start(&w);
 	add_host(&w, 0, "flaky", 2);
 	add_host(&w, 1, "steady", 2);
-	int rc = sched_run(w.s);
+	int rc = world_run(&w);
 	assert_int_equal(rc, 0);
 	/* 10 ok runs, plus one lost attempt per job host 0 got. */
 	assert_int_equal(count_runs(&w, -1, EXEC_EXITED, 0), 10);
@@ -550,7 +565,7 @@ test_halt_now_kills_the_running_jobs(void **state)
 	w.o.halt_count = 1;
 	world_start(&w);
 	add_host(&w, 0, "a", 4);
-	int rc = sched_run(w.s);
+	int rc = world_run(&w);
 	assert_true(rc >= 1);
 	/* It stopped early: far from all 50 ran. */
 	assert_true(w.f.nruns < 20);
@@ -581,7 +596,7 @@ test_resume_skips_jobs_the_joblog_has_done(void **state)
 	assert_int_equal(resume_load(&w.resume, w.logpath, &cause), PFAN_OK);
 	world_start(&w);
 	add_host(&w, 0, "a", 2);
-	assert_int_equal(sched_run(w.s), 0);
+	assert_int_equal(world_run(&w), 0);
 	assert_int_equal(w.f.nruns, 4);
 	for (size_t i = 0; i < w.f.nruns; i++)
 		assert_string_not_equal(w.f.runs[i].cmd, "job 3");
@@ -603,7 +618,7 @@ test_keep_order_records_wait_for_the_output(void **state)
 	w.f.slow_cmd = "job 1";
 	world_start(&w);
 	add_host(&w, 0, "a", 3);
-	assert_int_equal(sched_run(w.s), 0);
+	assert_int_equal(world_run(&w), 0);
 	/* Started together, job 2's deadline is before job 1's. */
 	assert_string_not_equal(w.f.runs[0].cmd, "job 1");
 	text = joblog_text(&w);
@@ -631,7 +646,7 @@ test_lost_output_is_not_ok(void **state)
 	world_output(&w, false, 2, "/nonexistent/pfan-test");
 	world_start(&w);
 	add_host(&w, 0, "a", 2);
-	assert_int_equal(sched_run(w.s), 255);
+	assert_int_equal(world_run(&w), 255);
 	text = joblog_text(&w);
 	assert_int_equal(count_in(text, "\"status\":\"output_lost\""), 4);
 	assert_int_equal(count_in(text, "\"status\":\"ok\""), 0);
