@@ -9,18 +9,10 @@
  * job printing 500 MB costs pfan mem_limit bytes per stream, and printing
  * streams the file back through one fixed 64 KiB buffer.
  *
- * Printing goes through one out buffer (obuf) that adds the --tag prefix
- * at each line start (a last line without a newline stays without one,
- * as in GNU parallel) and is written when it holds 64 KiB, cut after a
- * newline where one is near, so each write() carries whole lines when the
- * lines are shorter than that. Writes loop over short writes and EINTR; on
- * EAGAIN (a non-blocking stdout) we poll() for POLLOUT and wait: a slow
- * terminal or pipe slows pfan down, which is the back-pressure we want.
- * The first hard write error on an fd is logged and that fd is then
- * ignored, so a full disk does not cost a message per job. EPIPE (the
- * reader of a pipe went away, as `| head -1` does) is not logged: the
- * owner is told (output_on_closed) and stops the run, as SIGPIPE stops
- * GNU parallel.
+ * Printing adds the --tag prefix at each line start (a last line without
+ * a newline stays without one, as in GNU parallel) and goes through
+ * outstream.c, which buffers, writes whole lines where it can, and tells
+ * the owner (output_on_closed) when the reader of stdout went away.
  *
  * Group (default): output_job_finish prints the job's whole stdout, then
  * its whole stderr. pfan is single-threaded, so nothing else can print in
@@ -67,26 +59,21 @@
  * a broken out_fd or err_fd of some of the job's bytes. output_job_bytes
  * counts every byte received, dropped or not.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "errors.h"
 #include "log.h"
 #include "output.h"
+#include "outstream.h"
 #include "results.h"
+#include "seqheap.h"
 #include "spill.h"
 #include "template.h"
 #include "xalloc.h"
 
-#define OUT_CHUNK (64 * 1024)
 #define DEFAULT_MEM_LIMIT (64 * 1024)
 #define HOLD_FACTOR 64
 
@@ -113,11 +100,6 @@ struct output_job {
 	void *done_arg;
 };
 
-struct held {
-	unsigned long long seq;
-	struct output_job *job;    /* NULL: a skip */
-};
-
 struct output {
 	struct output_config cfg;
 	struct results *results;   /* NULL without --results */
@@ -128,13 +110,9 @@ struct output {
 	struct spill *spill;
 	bool ordered;              /* keep_order and not yet flushed */
 	unsigned long long next_seq;
-	struct held *heap;
-	size_t nheap, capheap;
+	struct seqheap held;       /* keep_order: out of turn, by seq */
 	struct output_job *running;
-	struct buf obuf;
-	bool out_broken, err_broken;
-	output_closed_fn *closed;  /* output_on_closed */
-	void *closed_arg;
+	struct outstream os;       /* pfan's stdout and stderr */
 };
 
 static const char *stream_names[2] = { "stdout", "stderr" };
@@ -145,69 +123,12 @@ stored(const struct stream *s)
 	return spillbuf_len(&s->buf);
 }
 
-static int
-stream_fd(const struct output *o, int i)
-{
-	return i == 0 ? o->cfg.out_fd : o->cfg.err_fd;
-}
-
-static void
-write_all(struct output *o, int fd, const char *p, size_t n)
-{
-	bool *broken = fd == o->cfg.out_fd ? &o->out_broken : &o->err_broken;
-
-	while (n > 0 && !*broken) {
-		ssize_t w = write(fd, p, n);
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-			if (poll(&pfd, 1, -1) != -1 || errno == EINTR)
-				continue;
-		}
-		*broken = true;
-		if (w == -1 && errno == EPIPE) {
-			if (o->closed != NULL)
-				o->closed(o->closed_arg);
-			break;
-		}
-		log_error("cannot write job output to fd %d: %s", fd,
-		    w == 0 ? "short write" : strerror(errno));
-	}
-}
-
-/* all: write everything; else only up to a newline near the end, so the
- * next write starts a line. */
-static void
-obuf_flush(struct output *o, int fd, bool all)
-{
-	size_t n = o->obuf.len;
-
-	if (n == 0)
-		return;
-	if (!all) {
-		const char *nl = memrchr(o->obuf.data, '\n', n);
-		if (nl != NULL && (size_t)(nl - o->obuf.data) + 1 >= n / 2)
-			n = (size_t)(nl - o->obuf.data) + 1;
-	}
-	write_all(o, fd, o->obuf.data, n);
-	buf_consume(&o->obuf, n);
-}
-
-/* Write out what obuf holds of job j's stream i: if the fd is broken, it
- * (or the part the fd refused) never reached anyone, and j is not whole. */
+/* Write out what is queued of job j's stream i: if the stream is broken,
+ * it (or the part the fd refused) never reached anyone, and j is not whole. */
 static void
 flush_job(struct output_job *j, int i)
 {
-	struct output *o = j->o;
-
-	obuf_flush(o, stream_fd(o, i), true);
-	if (i == 0 ? o->out_broken : o->err_broken)
+	if (!outstream_flush(&j->o->os, i))
 		j->lost = true;
 }
 
@@ -229,21 +150,19 @@ emit(void *arg, const char *p, size_t n)
 		size_t seg = n;
 		if (j->tag != NULL) {
 			if (s->bol) {
-				buf_adds(&o->obuf, j->tag);
-				buf_addc(&o->obuf, '\t');
+				outstream_add(&o->os, i, j->tag, strlen(j->tag));
+				outstream_add(&o->os, i, "\t", 1);
 			}
 			const char *nl = memchr(p, '\n', n);
 			if (nl != NULL)
 				seg = (size_t)(nl - p) + 1;
 		}
-		if (seg > OUT_CHUNK)
-			seg = OUT_CHUNK;
-		buf_add(&o->obuf, p, seg);
+		if (seg > OUTSTREAM_CHUNK)
+			seg = OUTSTREAM_CHUNK;
+		outstream_add(&o->os, i, p, seg);
 		s->bol = p[seg - 1] == '\n';
 		p += seg;
 		n -= seg;
-		if (o->obuf.len >= OUT_CHUNK)
-			obuf_flush(o, stream_fd(o, i), false);
 	}
 }
 
@@ -258,7 +177,7 @@ report(struct output_job *j, int i, bool *logged, const char *what, char *cause)
 }
 
 /* Queue the first k stored bytes of stream i for printing and forget
- * them. The caller flushes obuf. */
+ * them. The caller flushes the stream. */
 static void
 print_prefix(struct output_job *j, int i, uint64_t k)
 {
@@ -347,43 +266,6 @@ is_live(const struct output_job *j)
 	    j->seq == j->o->next_seq);
 }
 
-static void
-heap_push(struct output *o, unsigned long long seq, struct output_job *job)
-{
-	size_t k;
-
-	if (o->nheap == o->capheap) {
-		o->capheap = o->capheap ? o->capheap * 2 : 16;
-		o->heap = xreallocarray(o->heap, o->capheap, sizeof *o->heap);
-	}
-	k = o->nheap++;
-	while (k > 0 && o->heap[(k - 1) / 2].seq > seq) {
-		o->heap[k] = o->heap[(k - 1) / 2];
-		k = (k - 1) / 2;
-	}
-	o->heap[k].seq = seq;
-	o->heap[k].job = job;
-}
-
-static struct held
-heap_pop(struct output *o)
-{
-	struct held top = o->heap[0], last = o->heap[--o->nheap];
-	size_t k = 0, c;
-
-	while ((c = 2 * k + 1) < o->nheap) {
-		if (c + 1 < o->nheap && o->heap[c + 1].seq < o->heap[c].seq)
-			c++;
-		if (o->heap[c].seq >= last.seq)
-			break;
-		o->heap[k] = o->heap[c];
-		k = c;
-	}
-	if (o->nheap > 0)
-		o->heap[k] = last;
-	return top;
-}
-
 /* A final attempt's turn: print it, tell its owner, forget it. */
 static void
 deliver(struct output_job *j)
@@ -415,7 +297,7 @@ hold(struct output_job *j)
 {
 	struct output *o = j->o;
 
-	heap_push(o, j->seq, j);
+	seqheap_push(&o->held, j->seq, j);
 	results_job_to_disk(j->rj);
 	j->held_bytes = j->s[0].buf.mem.cap + j->s[1].buf.mem.cap;
 	o->held_mem += j->held_bytes;
@@ -437,10 +319,10 @@ hold(struct output_job *j)
 static void
 advance(struct output *o)
 {
-	while (o->nheap > 0 && o->heap[0].seq <= o->next_seq) {
-		struct held h = heap_pop(o);
-		if (h.job != NULL)
-			deliver(h.job);
+	while (o->held.n > 0 && seqheap_top(&o->held) <= o->next_seq) {
+		struct seqheap_entry h = seqheap_pop(&o->held);
+		if (h.item != NULL)
+			deliver(h.item);
 		if (h.seq == o->next_seq)
 			o->next_seq++;
 	}
@@ -481,7 +363,7 @@ output_new(struct output **out, const struct output_config *cfg, char **cause)
 	/* -u prints as it comes: there is nothing to order (GNU ignores -k). */
 	o->ordered = cfg->keep_order && !cfg->ungroup;
 	o->next_seq = 1;
-	buf_init(&o->obuf);
+	outstream_init(&o->os, cfg->out_fd, cfg->err_fd);
 	*out = o;
 	return PFAN_OK;
 }
@@ -573,8 +455,7 @@ output_job_data(struct output_job *j, int stream, const char *data, size_t len)
 		j->lost = true;
 	if (j->o->cfg.ungroup) {
 		/* Through at once, whatever the line boundaries. */
-		write_all(j->o, stream_fd(j->o, i), data, len);
-		if (i == 0 ? j->o->out_broken : j->o->err_broken)
+		if (!outstream_write(&j->o->os, i, data, len))
 			j->lost = true;
 		return rc;
 	}
@@ -652,7 +533,7 @@ output_seq_skip(struct output *o, unsigned long long seq)
 	if (o == NULL || !o->ordered || seq < o->next_seq)
 		return;
 	if (seq > o->next_seq) {
-		heap_push(o, seq, NULL);
+		seqheap_push(&o->held, seq, NULL);
 		return;
 	}
 	o->next_seq++;
@@ -664,10 +545,10 @@ output_flush(struct output *o)
 {
 	if (o == NULL || !o->ordered)
 		return;
-	while (o->nheap > 0) {
-		struct held h = heap_pop(o);
-		if (h.job != NULL)
-			deliver(h.job);
+	while (o->held.n > 0) {
+		struct seqheap_entry h = seqheap_pop(&o->held);
+		if (h.item != NULL)
+			deliver(h.item);
 		if (h.seq >= o->next_seq)
 			o->next_seq = h.seq + 1;
 	}
@@ -689,9 +570,9 @@ output_free(struct output *o)
 		log_debug("job %llu: output freed unfinished", o->running->seq);
 		job_free(o->running);
 	}
-	free(o->heap);
+	seqheap_free(&o->held);
 	spill_free(o->spill);
-	buf_free(&o->obuf);
+	outstream_free(&o->os);
 	results_free(o->results);
 	results_free(o->files);
 	free(o);
@@ -700,12 +581,12 @@ output_free(struct output *o)
 void
 output_on_closed(struct output *o, output_closed_fn *fn, void *arg)
 {
-	o->closed = fn;
-	o->closed_arg = arg;
+	o->os.closed = fn;
+	o->os.closed_arg = arg;
 }
 
 bool
 output_failed(const struct output *o)
 {
-	return o->out_broken || o->err_broken;
+	return o->os.broken[0] || o->os.broken[1];
 }
