@@ -245,6 +245,20 @@ template_parse(struct template **out, int nwords, char *const words[],
 	return template_parse_opts(out, nwords, words, &o, cause);
 }
 
+/* GNU parallel's rule: when a replacement string is (part of) the
+ * command's first word, and not a variable's value (V={}), the values
+ * are the command to run and none is quoted (`parallel {} ::: "ls -l"`
+ * runs ls; quoted, the shell would look for a program named "ls -l"). */
+static bool
+in_command_word(const char *text, size_t off)
+{
+	for (size_t i = 0; i < off; i++)
+		if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' ||
+		    text[i] == '=')
+			return false;
+	return true;
+}
+
 int
 template_parse_opts(struct template **out, int nwords, char *const words[],
     const struct template_opts *opts, char **cause)
@@ -284,6 +298,8 @@ template_parse_opts(struct template **out, int nwords, char *const words[],
 		}
 		push_lit(t, lit, i);
 		tok_push(t, &tk);
+		if (t->append && !t->as_text && in_command_word(t->text, i))
+			t->as_text = true;
 		t->append = false;
 		if (tk.kind == TOK_SLOT || tk.kind == TOK_HOST)
 			t->per_slot = true;

@@ -5,7 +5,9 @@
  * {n/} {n//} {n/.} (n-th value, 1-based), <> as an alias of {}, and
  * {= s/REGEX/REPL/flags =} / {=n s/REGEX/REPL/flags =} (PCRE2, regsub.h);
  * with --plus, GNU's --plus strings too (tplplus.h).
- * Every substituted value is shell-quoted (quote.h). Without any
+ * Every substituted value is shell-quoted (quote.h), unless, as in GNU
+ * parallel, a replacement string is part of the first word (not after
+ * an =): then the values are the command and none is quoted. Without any
  * replacement string the values are appended, each quoted, space-separated.
  *
  * Details (tests/data/template_*.txt has the cases): {n} or {-n} (n-th

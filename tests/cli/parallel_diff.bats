@@ -466,3 +466,15 @@ results_vs_parallel() {
 	done <"$PFAN_SRCDIR/tests/data/sched_diff.txt"
 	[ "$n" -ge 25 ]
 }
+
+@test "diff: a replacement string in the first word: the values are the command, unquoted" {
+	pfan_vs_parallel -k {} ::: "echo a  b" "echo c;echo d" 'printf "%s\n" x y'
+	pfan_vs_parallel -k '{} there' ::: "echo a;echo b"
+	pfan_vs_parallel -k {.} ::: "echo a.b"
+	pfan_vs_parallel -k 'my_{}' ::: "x; echo y"
+}
+
+@test "diff: a replacement string after the first word, or as a variable's value, is quoted" {
+	pfan_vs_parallel -k 'echo x; {}' ::: "echo a"
+	pfan_vs_parallel -k 'X={}; echo "$X"' ::: "a  b;c"
+}

@@ -21,6 +21,7 @@
 #include "quote.h"
 #include "template.h"
 #include "shrun.h"
+#include "xalloc.h"
 
 #define MAX_WORDS 32
 
@@ -341,17 +342,20 @@ test_gnu_paths(void **state)
 		args_push(&a, field[0], strlen(field[0]));
 		/* The exact command text: GNU's result, quoted. */
 		for (i = 0; i < 4; i++) {
-			char *words[] = { (char *)forms[i] }, *cause = NULL;
-			char *want = quote_shell_str(field[i + 1]);
+			/* Not the first word: there, GNU does not quote. */
+			char *words[] = { "echo", (char *)forms[i] }, *cause = NULL;
+			char *q = quote_shell_str(field[i + 1]);
+			char *want = xasprintf("echo %s", q);
 			struct template *t;
 			struct buf out = BUF_INIT;
 			struct template_ctx ctx = { 1, 0, NULL };
 
-			assert_int_equal(template_parse(&t, 1, words, 0, &cause), PFAN_OK);
+			assert_int_equal(template_parse(&t, 2, words, 0, &cause), PFAN_OK);
 			assert_int_equal(template_expand(t, &a, &ctx, &out, &cause), PFAN_OK);
 			if (strcmp(buf_cstr(&out), want) != 0)
 				fail_msg("template_paths.txt:%d: %s gave [%s], GNU [%s]",
 				    lineno, forms[i], buf_cstr(&out), want);
+			free(q);
 			free(want);
 			buf_free(&out);
 			template_free(t);
