@@ -9,6 +9,8 @@
 #
 #   bench/local.sh [PFAN]        (default ./pfan)
 #   JOBS=2000 SLOTS=2 ROUNDS=3 bench/local.sh
+#   BEFORE=/path/to/old/pfan bench/local.sh   (adds pfan-before, and the
+#                             ratio of the two builds, for a refactoring)
 #
 # Targets: pfan at least 5x GNU parallel's rate; pfan's time at most 1.25x
 # xargs -P's; pfan --bar's time at most 1.02x pfan's. pfan-bar's stderr
@@ -46,6 +48,9 @@ run_tool() {
 	pfan)
 		"$PFAN" -j "$SLOTS" echo {} <"$tmp/input" >"$tmp/out"
 		;;
+	pfan-before)
+		"$BEFORE" -j "$SLOTS" echo {} <"$tmp/input" >"$tmp/out"
+		;;
 	pfan-bar)
 		"$PFAN" --bar -j "$SLOTS" echo {} <"$tmp/input" >"$tmp/out" 2>"${BAR_ERR:-$tmp/bar.err}"
 		;;
@@ -69,6 +74,8 @@ run_tool() {
 
 tools="pfan pfan-bar xargs"
 [ "$have_parallel" = 1 ] && tools="pfan pfan-bar parallel xargs"
+BEFORE=${BEFORE:-}
+[ -n "$BEFORE" ] && tools="pfan-before $tools"
 
 echo "bench/local.sh: $JOBS jobs of 'sh -c \"echo I\"', $SLOTS slots, $ROUNDS rounds"
 echo "pfan: $("$PFAN" --version 2>/dev/null)"
@@ -100,7 +107,7 @@ median() {
 
 for t in $tools; do
 	m=$(median "$t")
-	echo "$t $m $JOBS" | awk '{ printf "%-9s median %7.3f s  %8.0f jobs/s\n", $1, $2, $3 / $2 }'
+	echo "$t $m $JOBS" | awk '{ printf "%-11s median %7.3f s  %8.0f jobs/s\n", $1, $2, $3 / $2 }'
 done
 echo
 pm=$(median pfan)
@@ -112,3 +119,7 @@ fi
 bm=$(median pfan-bar)
 echo "$bm $pm" | awk '{ printf "pfan --bar time / pfan time: %.3f (target <= 1.02: %s)\n", $1 / $2, ($1 / $2 <= 1.02) ? "met" : "NOT met" }'
 echo "$pm $xm" | awk '{ printf "pfan time / xargs time:    %.2f   (target <= 1.25: %s)\n", $1 / $2, ($1 / $2 <= 1.25) ? "met" : "NOT met" }'
+if [ -n "$BEFORE" ]; then
+	om=$(median pfan-before)
+	echo "$pm $om" | awk '{ printf "pfan time / pfan-before time: %.3f\n", $1 / $2 }'
+fi

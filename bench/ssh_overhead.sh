@@ -11,7 +11,8 @@
 # numbers depend on the machine and its load.
 #
 #   bench/ssh_overhead.sh [ROUNDS=3] [N=400] [P=8]
-# Environment: PFAN (default ./pfan), SSHD, CC. Uses the test harness
+# Environment: PFAN (default ./pfan), SSHD, CC; BEFORE=/old/pfan adds an
+# older build, run the same way in each round (for a refactoring). Uses the test harness
 # (tests/ssh/harness.bash): as root, jobs run as the user pfantest.
 set -u
 ROUNDS=${1:-3}
@@ -81,6 +82,12 @@ for round in $(seq "$ROUNDS"); do
 	# shellcheck disable=SC2086
 	"$PFAN" -H "$SSH_HOSTFILE" true ::: $seqs >/dev/null || echo "pfan failed" >&2
 	record pfan "$(rate "$t0" "$(now)")"
+	if [ -n "${BEFORE:-}" ]; then
+		t0=$(now)
+		# shellcheck disable=SC2086
+		"$BEFORE" -H "$SSH_HOSTFILE" true ::: $seqs >/dev/null || echo "pfan-before failed" >&2
+		record before "$(rate "$t0" "$(now)")"
+	fi
 
 	out=$("$work/raw" "$ADDR" "$PORT" "$SSH_USER" "$SSH_KEY" "$N" "$P" true)
 	record raw "$(awk '{ gsub(/[(]/, ""); print $(NF-3) }' <<<"$out")"
@@ -96,7 +103,7 @@ for round in $(seq "$ROUNDS"); do
 			>/dev/null 2>"$work/parallel.err" || echo "GNU parallel failed: $(head -3 "$work/parallel.err")" >&2
 		record parallel "$(rate "$t0" "$(now)")"
 	fi
-	echo "round $round:$(for k in pfan raw raw_inline raw_subshell parallel; do
+	echo "round $round:$(for k in pfan before raw raw_inline raw_subshell parallel; do
 		set -- ${R[$k]:-}; [ $# -gt 0 ] && printf ' %s %s' "$k" "${!#}"; done)" >&2
 done
 
@@ -115,5 +122,10 @@ if [ -n "$have_parallel" ]; then
 	awk -v a="$pf" -v b="$gp" 'BEGIN { printf "  pfan / GNU parallel: %.1fx (target >= 10x)\n", a / b }'
 else
 	echo "  GNU parallel: not run (not installed, or ssh to the test sshd failed)"
+fi
+if [ -n "${BEFORE:-}" ]; then
+	bf=$(median "${R[before]}")
+	printf '  %-34s %8s\n' "pfan-before ($BEFORE)" "$bf"
+	awk -v a="$pf" -v b="$bf" 'BEGIN { printf "  pfan / pfan-before: %.3fx\n", a / b }'
 fi
 awk -v a="$pf" -v b="$raw" 'BEGIN { printf "  pfan / raw loop: %.2fx (target >= 0.9x)\n", a / b }'
