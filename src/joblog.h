@@ -12,7 +12,6 @@ enum job_status {
 	JOB_TIMEOUT,     /* killed by pfan after --timeout */
 	JOB_KILLED,      /* killed by pfan: Ctrl-C twice, SIGTERM, --halt now */
 	JOB_HOST_LOST,   /* its host or connection went away, or no exit status; requeued */
-	JOB_SKIPPED,     /* never started: --halt, or could not be started */
 	JOB_OUTPUT_LOST, /* exited 0, but its output could not be kept whole */
 	JOB_NO_STATUS,   /* ended without an exit status too often: given up */
 };
