@@ -5,9 +5,9 @@
 # doc is a changed test, and runs them in order, as a reader would type
 # them into one shell: in a copy of examples/ (think, grid.sh, Makefile),
 # with a hosts.yaml naming this harness's sshd hosts, `pfan` on PATH and
-# the files the docs take for granted (FIXTURES below). Each must exit 0,
-# and a joblog it names must show every job ok (and, when resumed, nothing
-# that was ok run again). What cannot run here is listed in SKIPS and
+# the files the docs take for granted (fixtures below). Each must exit 0
+# (a make line must have something to do), and a joblog it names must
+# show every job ok (and, when resumed, nothing that was ok run again). What cannot run here is listed in SKIPS and
 # printed; a skip that no longer matches a doc line fails the test.
 bats_require_minimum_version 1.5.0
 load harness
@@ -157,6 +157,9 @@ run_doc() {
 		echo "$output" | tail -n 3
 		echo "$stderr" | tail -n 5
 		[ "$status" -eq 0 ] || { echo "# exit $status, not 0"; return 1; }
+		# a make line that finds nothing to do shows the reader nothing
+		! grep -qE "make(\[[0-9]+\])?: (Nothing to be done|'.*' is up to date)" <<<"$output$stderr" ||
+			{ echo "# make had nothing to do"; return 1; }
 		while read -r jl; do
 			[ -n "$jl" ] || continue
 			joblog_ok "$jl" || return 1
