@@ -219,7 +219,8 @@ came_through() {
 	[ "$(jl_count jl2.jsonl '.host == "node3" and .status == "ok"')" -eq 0 ]
 }
 
-@test "the second hop of a chain lost mid-run: node3's jobs run again on node4, each ok once" {
+# chain_hop_lost I: node I (jump I) killed while node3 runs 2 long jobs
+chain_hop_lost() {
 	chain_config
 	chain_hosts
 	ssh_share_dir
@@ -227,7 +228,7 @@ came_through() {
 	HOME=$T "$PFAN" -H chain.yaml --joblog jl.jsonl "$job" ::: $(seq 12) >out 2>err &
 	PFAN_PID=$!
 	ssh_wait_procs 30 2 'sleep 30' node3
-	ssh_sshd_signal 2 KILL
+	ssh_sshd_signal "$1" KILL
 	local rc=0
 	wait "$PFAN_PID" || rc=$?
 	PFAN_PID=
@@ -237,6 +238,14 @@ came_through() {
 	ssh_ok_once jl.jsonl 12
 	[ "$(jl_count jl.jsonl '.host == "node3" and .status == "host_lost"')" -eq 2 ]
 	[ "$(jl_count jl.jsonl '.host == "node3" and .status == "ok"')" -eq 0 ]
-	grep -q "jump host jump2: " err
+	grep -q "jump host jump$1: " err
 	ssh_wait_no_user_procs 15
+}
+
+@test "the second hop of a chain lost mid-run: node3's jobs run again on node4, each ok once" {
+	chain_hop_lost 2
+}
+
+@test "the first hop of a chain lost mid-run: node3's jobs run again on node4, each ok once" {
+	chain_hop_lost 1
 }
