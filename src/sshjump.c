@@ -98,8 +98,10 @@ sshjumps_free(struct sshjumps *j)
 {
 	if (j == NULL)
 		return;
-	/* The innermost last: an entry's connection may ride on an earlier
-	 * one's tunnel, and entries are made outermost first. */
+	/* Any order: a connection behind another reaches it only through a
+	 * socketpair (in a chain "a,b", b's entry is made first and rides on
+	 * a's tunnel); a goodbye into a tunnel already closed is lost, not
+	 * fatal (SIGPIPE is ignored). */
 	for (size_t i = j->n; i-- > 0;) {
 		struct jump *e = j->v[i];
 		sshconn_free(e->c, true);
