@@ -488,8 +488,8 @@ main(int argc, char **argv)
 	status = runctl_run(r.runctl, r.sched);
 	if (r.progress != NULL)
 		progress_end(r.progress);
-	/* --fold's output and the hosts not reached, before the failure line */
-	if (r.onall != NULL && onall_end(r.onall, STDOUT_FILENO, STDERR_FILENO,
+	/* --fold's output comes before the failure line */
+	if (r.onall != NULL && onall_print_fold(r.onall, STDOUT_FILENO, STDERR_FILENO,
 	    &cause) != PFAN_OK)
 		status = fail(cause);
 	/* after the progress display's last line, never stuck to it */
@@ -497,6 +497,8 @@ main(int argc, char **argv)
 		log_error("%s", failed);
 		free(failed);
 	}
+	if (r.onall != NULL)
+		onall_say_unreachable(r.onall);
 	/* --workdir ...: the hosts are still connected; a bounded wait. */
 	workdir_remove(r.loop, r.made, r.made_dirs, r.nmade,
 	    r.opts.connect_timeout > 0 ? r.opts.connect_timeout : 10);

@@ -210,20 +210,30 @@ onall_status(const struct onall *a, bool bad)
 }
 
 int
-onall_end(struct onall *a, int out_fd, int err_fd, char **cause)
+onall_print_fold(struct onall *a, int out_fd, int err_fd, char **cause)
+{
+	char **names;
+	int rc;
+
+	if (a->fold == NULL)
+		return PFAN_OK;
+	names = xcalloc(a->nhosts > 0 ? a->nhosts : 1, sizeof *names);
+	/* a host not reached has nothing to show, unless it was lost after
+	 * some of its output */
+	for (size_t h = 0; h < a->nhosts; h++)
+		if (!a->hosts[h].unreached || fold_bytes(a->fold, h) > 0)
+			names[h] = a->hosts[h].name;
+	rc = fold_print(a->fold, names, a->nhosts, out_fd, err_fd, cause);
+	free(names);
+	return rc;
+}
+
+void
+onall_say_unreachable(const struct onall *a)
 {
 	char **names = xcalloc(a->nhosts > 0 ? a->nhosts : 1, sizeof *names);
 	size_t n = 0;
-	int rc = PFAN_OK;
 
-	if (a->fold != NULL) {
-		/* a host not reached has nothing to show, unless it was lost
-		 * after some of its output */
-		for (size_t h = 0; h < a->nhosts; h++)
-			if (!a->hosts[h].unreached || fold_bytes(a->fold, h) > 0)
-				names[h] = a->hosts[h].name;
-		rc = fold_print(a->fold, names, a->nhosts, out_fd, err_fd, cause);
-	}
 	for (size_t h = 0; h < a->nhosts; h++)
 		if (a->hosts[h].unreached && a->hosts[h].name != NULL)
 			names[n++] = a->hosts[h].name;
@@ -233,7 +243,6 @@ onall_end(struct onall *a, int out_fd, int err_fd, char **cause)
 		free(label);
 	}
 	free(names);
-	return rc;
 }
 
 void

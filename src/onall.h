@@ -38,10 +38,12 @@ void onall_record(struct onall *a, const struct joblog_record *rec);
  * reached (at most 101); bad: some records never became jobs (every host
  * then missed them). */
 int onall_status(const struct onall *a, bool bad);
-/* After the run: --fold's output to out_fd and err_fd, then the line
- * naming the hosts not reached. PFAN_E_SYS with cause when --fold's
- * output could not be printed. */
-int onall_end(struct onall *a, int out_fd, int err_fd, char **cause);
+/* After the run: --fold's output to out_fd and err_fd (PFAN_E_SYS with
+ * cause when it could not be printed); nothing without --fold. */
+int onall_print_fold(struct onall *a, int out_fd, int err_fd, char **cause);
+/* The run's last line: the hosts not reached ("unreachable: node[2-3]
+ * (2)"), if any. */
+void onall_say_unreachable(const struct onall *a);
 void onall_free(struct onall *a);
 
 #endif
