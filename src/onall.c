@@ -170,6 +170,14 @@ onall_next(struct onall *a, struct jobfeed *f, size_t nhosts, struct jobfeed_ite
 	return PFAN_OK;
 }
 
+unsigned long long
+onall_record_seq(const struct onall *a, unsigned long long seq)
+{
+	if (a == NULL || a->nitems == 0 || seq == 0)
+		return seq;
+	return a->items[(seq - 1) % a->nitems].seq;   /* jobfeed's, as in cmd */
+}
+
 void
 onall_record(struct onall *a, const struct joblog_record *rec)
 {

@@ -32,6 +32,8 @@ void onall_output_fds(const struct onall *a, int *out_fd, int *err_fd);
  * host it must run on (index in the order the hosts were added). */
 int onall_next(struct onall *a, struct jobfeed *f, size_t nhosts,
     struct jobfeed_item *it, struct host_set *only);
+/* {#} of job seq: its record's number (seq itself when a is NULL). */
+unsigned long long onall_record_seq(const struct onall *a, unsigned long long seq);
 /* Every joblog record, as it is written (after its job's output). */
 void onall_record(struct onall *a, const struct joblog_record *rec);
 /* The run's exit status from the hosts: how many failed or were not

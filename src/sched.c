@@ -358,7 +358,7 @@ static const struct exec_job_ops job_ops = {
 static void
 start_job(struct sched *s, struct job *j, struct sched_host *h)
 {
-	struct template_ctx ctx = { j->seq, 0, NULL };
+	struct template_ctx ctx = { onall_record_seq(s->onall, j->seq), 0, NULL };
 	struct exec_request req;
 	char *cause = NULL;
 	const char *cmd = j->cmd;

@@ -63,7 +63,13 @@ write_hosts_with_refusing() {
 		[ "$(jq -r "select(.host == \"$h\") | .args[0]" jl.jsonl | tr '\n' ' ')" = "a b c " ]
 		[ "$(jq -r "select(.host == \"$h\") | .args[0]" jl.jsonl | sort -u | wc -l)" -eq 3 ]
 		[ "$(ssh_peak jl.jsonl "$h")" -eq 1 ]
-	done
+	done	# {#} is the record's number on every host, also with {host} in the
+	# command (expanded again per host); $PFAN_SEQ is the joblog's seq
+	run -0 --separate-stderr "$PFAN" -H hosts.yaml --onall --joblog jl2.jsonl \
+		'echo {#} {host} $PFAN_SEQ' ::: a b
+	[ "$output" = "$(printf 'node1\t1 node1 1\nnode1\t2 node1 2\nnode2\t1 node2 3\nnode2\t2 node2 4\nnode3\t1 node3 5\nnode3\t2 node3 6')" ]
+	[ "$(jq -r 'select(has("seq")) | "\(.seq) \(.host) \(.cmd)"' jl2.jsonl | sort -n | tr '\n' ,)" = \
+		"1 node1 echo 1 {host} \$PFAN_SEQ,2 node1 echo 2 {host} \$PFAN_SEQ,3 node2 echo 1 {host} \$PFAN_SEQ,4 node2 echo 2 {host} \$PFAN_SEQ,5 node3 echo 1 {host} \$PFAN_SEQ,6 node3 echo 2 {host} \$PFAN_SEQ," ]
 }
 
 @test "--onall -j 2: two jobs at a time on each host" {
