@@ -267,7 +267,7 @@ job_settle(struct sched *s, struct job *j, enum job_status st, enum retry_step s
 		s->nfailed++;
 		struct runfail_job rj = { j->seq, j->host->name, j->host->dir, j->cmd,
 		    st, j->rec.exit_code, j->rec.signal };
-		if (runfail_add(s->rf, &rj, s->nok > 0))
+		if (runfail_add(s->rf, &rj, s->nok > 0 || s->onall != NULL))
 			s->stopping = true;
 	}
 	/* Records and frees j, now or once its output's turn comes. */

@@ -191,8 +191,11 @@ bool
 schedhost_any_usable_in(struct sched_host *const *hosts, size_t n,
     const struct host_set *only)
 {
-	for (size_t i = 0; i < n; i++)
-		if (host_set_allows(only, hosts[i]->index) && can_come_back(hosts[i]))
+	if (only == NULL || only->n == 0)
+		return schedhost_any_usable(hosts, n);
+	/* a host's index is its place in hosts: cheap for --onall's one */
+	for (size_t i = 0; i < only->n; i++)
+		if (only->v[i] < n && can_come_back(hosts[only->v[i]]))
 			return true;
 	return false;
 }

@@ -41,6 +41,11 @@ teardown() {
 	[ "$(jl_count jl '.status == "failed"')" -eq 3 ]
 	run -1 "$PFAN" --nonall false
 	run -0 "$PFAN" --nonall true
+	# a command missing on a host is that host's answer: it does not stop
+	# the run after 3 exits 127 (as a normal run stops), every job runs
+	run -1 "$PFAN" --onall --joblog jl2 'exit 127' ::: 1 2 3 4 5
+	[ "$(jl_count jl2 '.status == "failed" and .exit == 127')" -eq 5 ]
+	[[ $output != *"starting no more jobs"* ]]
 }
 
 @test "onall: --fold prints the host's output under its name; stderr stays on stderr" {
