@@ -55,8 +55,8 @@ onall_check(const struct pfan_opts *o, char **cause)
 		return PFAN_OK;
 	else if (o->nonall && o->input.nsources > 0)
 		*cause = xstrdup("--nonall takes no arguments (:::, ::::, -a): use --onall");
-	else if (o->ntemplate == 0)
-		*cause = xasprintf("%s needs a command", which);
+	else if (o->nonall && o->ntemplate == 0)   /* --onall's values may be commands */
+		*cause = xstrdup("--nonall needs a command");
 	else if (o->resume != NULL)
 		/* --resume knows a job by its command, which every host shares. */
 		*cause = xasprintf("%s cannot be resumed: every host runs the same "

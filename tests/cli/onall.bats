@@ -33,7 +33,9 @@ teardown() {
 	run -0 "$PFAN" --onall -j 2 --joblog jl2 'sleep 0.2; echo {}' ::: a b c d
 	[ "$output" = "$(printf 'local\t%s\n' a b c d)" ]
 	[ "$(jq -r 'select(.seq == 2) | .slot' jl2)" -eq 2 ]
-	[ "$(jl_count jl2 '.slot > 2')" -eq 0 ]
+	[ "$(jl_count jl2 '.slot > 2')" -eq 0 ]	# no command: each value is the command, on every host
+	run -0 "$PFAN" --onall ::: 'echo a' 'echo b'
+	[ "$output" = "$(printf 'local\t%s\n' a b)" ]
 }
 
 @test "onall: the exit status counts the hosts where the command failed, not the jobs" {

@@ -170,3 +170,20 @@ write_hosts_with_refusing() {
 	[ "$(cut -f1 out | sort | uniq -c | awk '{print $2 ":" $1}' | tr '\n' ' ')" = "node1:2 node2:2 " ]
 	ssh_wait_no_user_procs 15
 }
+
+@test "no host reachable: each is named, the exit status counts them, no 'no host left' error" {
+	write_hosts_with_refusing hosts.yaml
+	# only the refusing host, twice over (another name, the same port)
+	awk '/name: refusing/ { keep = 1 } keep' hosts.yaml >only.yaml
+	sed 's/name: refusing/name: refusing2/' only.yaml >two.yaml
+	{ sed -n '1,/^hosts:/p' hosts.yaml; cat only.yaml two.yaml; } >unreach.yaml
+	cat unreach.yaml
+	run --separate-stderr "$PFAN" -H unreach.yaml --onall --joblog jl.jsonl 'echo {}' ::: a b
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$(tail -n 1 <<<"$stderr")" = "pfan: unreachable: refusing,refusing2 (2)" ]
+	[[ $stderr != *"no host left"* ]]
+	[ "$(jl_count jl.jsonl '.status == "skipped"')" -eq 4 ]
+}
