@@ -505,7 +505,7 @@ main(int argc, char **argv)
 	if (r.resume != NULL && status == 0 &&
 	    replay_check_input(&r.opts, r.resume, r.given_resume, &cause) != PFAN_OK)
 		status = fail(cause);
-	else if (input_was_empty_stdin_file(r.input))
+	else if (!r.opts.nonall && input_was_empty_stdin_file(r.input))   /* not read */
 		log_warn("no input: stdin is an empty file (an unquoted <> in the command "
 		    "is a shell redirection; quote it: '<>')");
 	/* 141: the reader of our output left on purpose (`| head -1`); it

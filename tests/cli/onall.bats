@@ -18,9 +18,13 @@ teardown() {
 	[ "$stderr" = "$(printf 'local\terr')" ]
 	[ "$(jl_count jl 'true')" -eq 1 ]
 	[ "$(jl_count jl '.status == "ok" and .host == "local" and .args == []')" -eq 1 ]
-	# without -S too: this machine is the host
-	run -0 "$PFAN" --nonall 'echo $PFAN_HOST'
+	# without -S too: this machine is the host; stdin is not read, an
+	# empty one is not warned about
+	run -0 --separate-stderr "$PFAN" --nonall 'echo $PFAN_HOST' </dev/null
 	[ "$output" = "$(printf 'local\tlocal')" ]
+	[ -z "$stderr" ]
+	echo 'ls' | "$PFAN" --nonall 'echo no' >out
+	[ "$(cat out)" = "$(printf 'local\tno')" ]
 }
 
 @test "onall: --onall runs each argument once per host, in order, one at a time unless -j says" {
