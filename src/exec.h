@@ -50,7 +50,8 @@ struct exec_request {
 	const char *host;       /* the host's name */
 	void *job;              /* passed back to every exec_job_ops call */
 	const struct exec_job_ops *ops;
-	int nice;               /* --nice: the job's niceness (0: as pfan's) */
+	int nice;               /* --nice: the job's niceness (0: as pfan's); local.c
+	                         * spawns under it, sshwrap.c under nice(1) */
 	/* Remote jobs: the directory to run in (NULL: the login's home);
 	 * workdir_create: make it first (mode 700). Set by the executor. */
 	const char *workdir;

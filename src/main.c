@@ -17,6 +17,7 @@
 #include "local.h"
 #include "log.h"
 #include "loop.h"
+#include "onall.h"
 #include "options.h"
 #include "output.h"
 #include "progress.h"
@@ -46,6 +47,7 @@ struct run {
 	struct sched *sched;
 	struct progress *progress;   /* NULL: none asked for */
 	struct runctl *runctl;
+	struct onall *onall;         /* --onall, --nonall; NULL without */
 	struct host_list hosts;
 	struct local *local;         /* one for all local hosts: one SIGCHLD */
 	struct sshjumps *jumps;      /* the jump hosts' connections (ProxyJump) */
@@ -167,7 +169,8 @@ load_hosts(struct run *r, char **cause)
 		return PFAN_E_INPUT;
 	/* -j is per host, as GNU parallel's, and a host's own slot count
 	 * wins: say so, or a -j meant to change the run changes nothing. */
-	char *fixed = o->jobs_given ? hosts_fixed_slots_names(&r->hosts, 3) : NULL;
+	char *fixed = o->jobs_given && !o->onall && !o->nonall ?
+	    hosts_fixed_slots_names(&r->hosts, 3) : NULL;
 	if (fixed != NULL)
 		log_warn("-j %u does not change hosts with fixed slots (%s); it sets "
 		    "the slots of hosts with slots: auto", o->jobs, fixed);
@@ -253,6 +256,8 @@ setup(struct run *r, int argc, char **argv)
 		argv = o->argv;
 		log_set_verbosity(o->verbose);
 	}
+	if (onall_check(o, &cause) != PFAN_OK)
+		return fail(cause);
 	if (o->xargs != XARGS_NONE)
 		xargs_limits(o);
 	/* No command: each value (or line) is a command, as GNU parallel. */
@@ -260,8 +265,14 @@ setup(struct run *r, int argc, char **argv)
 		return fail(cause);
 	if (open_template(r, &cause) != PFAN_OK)
 		return fail(cause);
-	if (o->tagstring != NULL && template_parse(&r->tagstring, 1,
-	    (char *const *)&o->tagstring, TEMPLATE_TEXT | (o->plus ? TEMPLATE_PLUS : 0),
+	if (onall_new(&r->onall, o, r->tmpl, &cause) != PFAN_OK)
+		return fail(cause);
+	/* --onall's output is tagged with the host's name, as GNU's */
+	const char *host_tag = "{host}", *tagstring = o->tagstring;
+	if (r->onall != NULL && tagstring == NULL && !o->fold)
+		tagstring = host_tag;
+	if (tagstring != NULL && template_parse(&r->tagstring, 1,
+	    (char *const *)&tagstring, TEMPLATE_TEXT | (o->plus ? TEMPLATE_PLUS : 0),
 	    &cause) != PFAN_OK)
 		return fail(cause);
 	if (load_hosts(r, &cause) != PFAN_OK)
@@ -278,6 +289,12 @@ setup(struct run *r, int argc, char **argv)
 	oc.results = o->results;
 	oc.out_fd = STDOUT_FILENO;
 	oc.err_fd = STDERR_FILENO;
+	if (r->onall != NULL) {
+		/* each host's jobs together (their seqs are host-major) */
+		oc.keep_order = true;
+		oc.tag = false;
+		onall_output_fds(r->onall, &oc.out_fd, &oc.err_fd);
+	}
 	if (output_new(&r->output, &oc, &cause) != PFAN_OK)
 		return fail(cause);
 	if (open_joblog(r, &cause) != PFAN_OK || load_resume(r, &cause) != PFAN_OK ||
@@ -293,6 +310,9 @@ add_local_host(struct run *r, const char *name, unsigned slots)
 {
 	struct sched_host *h;
 
+	/* --onall: a host's jobs one at a time, in order, unless -j says */
+	if (r->onall != NULL)
+		slots = r->opts.jobs_given ? 0 : 1;
 	/* -j N alone needs no core count; +N, -N, N% and none do. */
 	if (slots == 0 && r->ncores == 0 &&
 	    !(r->opts.jobs_given && r->opts.jobs_kind == JOBS_ABS && r->opts.jobs > 0))
@@ -314,7 +334,10 @@ add_remote_host(struct run *r, struct host_spec *spec)
 	struct sched_host *h;
 
 	/* -j N sets the slots of hosts that did not say (GNU parallel's -j
-	 * is per host); otherwise the host is asked for its core count. */
+	 * is per host); otherwise the host is asked for its core count.
+	 * --onall: one at a time, in order, unless -j says. */
+	if (r->onall != NULL)
+		spec->slots = r->opts.jobs_given ? 0 : 1;
 	/* The other forms are relative to the host's cores: it is asked. */
 	if (spec->slots == 0 && r->opts.jobs_given && r->opts.jobs_kind == JOBS_ABS &&
 	    r->opts.jobs > 0)
@@ -388,6 +411,7 @@ teardown(struct run *r)
 {
 	free_executors(r);
 	sched_free(r->sched);
+	onall_free(r->onall);
 	progress_free(r->progress);
 	sshjumps_free(r->jumps);   /* after the hosts whose sessions ride on it */
 	runctl_free(r->runctl);
@@ -450,7 +474,9 @@ main(int argc, char **argv)
 	deps.input = r.input;
 	deps.output = r.output;
 	deps.resume = r.resume;
+	deps.onall = r.onall;
 	r.runctl = runctl_new(&r.opts, r.loop, r.output, r.joblog);
+	runctl_set_onall(r.runctl, r.onall);
 	deps.report = &runctl_report_ops;
 	deps.report_arg = r.runctl;
 	r.sched = sched_new(&deps);
@@ -462,18 +488,24 @@ main(int argc, char **argv)
 	status = runctl_run(r.runctl, r.sched);
 	if (r.progress != NULL)
 		progress_end(r.progress);
+	/* --fold's output comes before the failure line */
+	if (r.onall != NULL && onall_print_fold(r.onall, STDOUT_FILENO, STDERR_FILENO,
+	    &cause) != PFAN_OK)
+		status = fail(cause);
 	/* after the progress display's last line, never stuck to it */
 	if (!runctl_cut_short(r.runctl) && (failed = sched_failure_line(r.sched)) != NULL) {
 		log_error("%s", failed);
 		free(failed);
 	}
+	if (r.onall != NULL)
+		onall_say_unreachable(r.onall);
 	/* --workdir ...: the hosts are still connected; a bounded wait. */
 	workdir_remove(r.loop, r.made, r.made_dirs, r.nmade,
 	    r.opts.connect_timeout > 0 ? r.opts.connect_timeout : 10);
 	if (r.resume != NULL && status == 0 &&
 	    replay_check_input(&r.opts, r.resume, r.given_resume, &cause) != PFAN_OK)
 		status = fail(cause);
-	else if (input_was_empty_stdin_file(r.input))
+	else if (!r.opts.nonall && input_was_empty_stdin_file(r.input))   /* not read */
 		log_warn("no input: stdin is an empty file (an unquoted <> in the command "
 		    "is a shell redirection; quote it: '<>')");
 	/* 141: the reader of our output left on purpose (`| head -1`); it

@@ -10,7 +10,7 @@ static const struct { const char *name; const char *instead; } gnu_only[] = {
 	{ "total-jobs", NULL }, { "total", NULL },
 	{ "transferfile", NULL }, { "tf", NULL }, { "return", NULL },
 	{ "cleanup", NULL }, { "trc", NULL }, { "transfer", NULL },
-	{ "onall", NULL }, { "nonall", NULL }, { "env", NULL },
+	{ "env", NULL },
 	{ "pipe", NULL },
 	{ "pipepart", NULL }, { "pipe-part", NULL }, { "block", NULL },
 	{ "block-size", NULL }, { "recstart", NULL }, { "recend", NULL },

@@ -34,6 +34,7 @@ enum opt_id {
 	OPT_DELAY, OPT_NICE, OPT_SHUF, OPT_MEMFREE, OPT_LOAD, OPT_SSHLOGINFILE,
 	OPT_WORKDIR,
 	OPT_BAR, OPT_ETA, OPT_PROGRESS, OPT_SUMMARY,
+	OPT_ONALL, OPT_NONALL, OPT_FOLD,
 };
 
 struct opt_def {
@@ -92,6 +93,9 @@ static const struct opt_def opt_table[] = {
 	{ "hostfile", OPT_HOSTFILE, 1, "FILE", "run on the hosts in the YAML FILE (\"slurm\": the SLURM allocation)" },
 	{ "sshlogin", OPT_SSHLOGIN, 1, "SPEC", "run on [N/][user@]host[:port][,...] (\":\" is this machine)" },
 	{ "sshloginfile", OPT_SSHLOGINFILE, 1, "FILE", "run on the -S logins in FILE, one a line (# comments; \"..\": ~/.parallel/sshloginfile)" },
+	{ "onall", OPT_ONALL, 0, NULL, "run every job on every host, one at a time per host unless -j N; each host's output together, tagged with its name; exit status: the hosts where it failed" },
+	{ "nonall", OPT_NONALL, 0, NULL, "run the command once on every host (--onall without arguments)" },
+	{ "fold", OPT_FOLD, 0, NULL, "with --onall or --nonall: print output several hosts share once, under their names folded (node[1-3] (3)), as clush -b" },
 	{ "workdir", OPT_WORKDIR, 1, "DIR", "remote jobs run in DIR (relative: to the remote home; \"...\": a private directory per host, removed at the end); default: the directory pfan runs in" },
 	{ "accept-new-hostkeys", OPT_ACCEPT_NEW, 0, NULL, "record the keys of hosts not yet in known_hosts" },
 	{ "keepalive", OPT_KEEPALIVE, 1, "SECS", "SSH keepalive interval; a host is lost after 3 unanswered (default 5)" },
@@ -353,6 +357,9 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_ETA: o->eta = true; break;
 	case OPT_PROGRESS: o->progress = true; break;
 	case OPT_SUMMARY: o->summary = true; break;
+	case OPT_ONALL: o->onall = true; break;
+	case OPT_NONALL: o->nonall = true; break;
+	case OPT_FOLD: o->fold = true; break;
 	case OPT_PLUS: o->plus = true; break;
 	case OPT_RETRIES: return parse_uint("retries", arg, 0, RETRIES_MAX, &o->retries, cause);
 	case OPT_HALT: return parse_halt(o, arg, cause);

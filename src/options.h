@@ -54,6 +54,8 @@ struct pfan_opts {
 	bool dry_run;
 	bool bar, eta, progress, summary;   /* what is drawn on stderr (progress.c) */
 	bool plus;                /* --plus replacement strings */
+	bool onall, nonall;       /* every job on every host (onall.c) */
+	bool fold;                /* --fold: hosts with the same output once */
 	const char *report;       /* --report JOBLOG: a mode of its own */
 	unsigned report_run;      /* --report-run N; 0: the last run */
 	const char *report_svg;   /* --svg FILE */

@@ -55,7 +55,7 @@ retry_next(struct retry_state *rs, struct sched_host *const *hosts, size_t n,
 		return RETRY_FINAL;
 	int code = r->end == EXEC_EXITED ? r->exit_code : -1;
 	bool host_fault = st == JOB_FAILED &&
-	    schedhost_blame(hosts, n, h, code, &rs->failed_on);
+	    schedhost_blame(hosts, n, h, code, &rs->failed_on, &rs->only);
 	if (stopping)
 		return RETRY_FINAL;
 	if (host_fault) {

@@ -16,6 +16,8 @@ struct retry_state {
 	unsigned no_status;           /* attempts that ended without an exit status */
 	unsigned long long host_oks;  /* its host's successes when the attempt started */
 	struct host_set failed_on;    /* hosts this job failed on */
+	struct host_set only;         /* the hosts it may run on (--onall: its
+	                               * one host, never another); empty: any */
 };
 
 /* How the attempt ended. */

@@ -4,7 +4,7 @@
  * the signal that stopped the run, 255 for pfan's own errors, 141 when
  * our stdout's reader left (`pfan ... | head -1` ends quietly, as SIGPIPE
  * ends GNU parallel), --halt's status, else the failed jobs' count (at
- * most 101). */
+ * most 101), or with --onall the failed hosts' (onall.c). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +29,7 @@ struct runctl {
 	int interrupts;
 	bool fatal;                /* pfan's own error: exit 255 */
 	struct loop_timer *host_wait_timer;
+	struct onall *onall;       /* NULL: not --onall nor --nonall */
 };
 
 /* A write to a pipe whose reader is gone: no one will read the rest. */
@@ -70,6 +71,7 @@ on_record(void *arg, const struct joblog_record *rec, bool output_lost)
 	/* Lost output is pfan's failure, unless its reader left on purpose. */
 	if (output_lost && !rc->out_closed)
 		rc->fatal = true;
+	onall_record(rc->onall, rec);
 	if (recsink_write(rc->sink, rec, &cause) != PFAN_OK) {
 		/* The joblog is the run's durable state: without it a resume
 		 * could run finished jobs again. Stop starting new ones. */
@@ -205,6 +207,8 @@ exit_status(struct runctl *rc)
 	halt = halt_exit_status(rc->o, &rc->halt, nfailed, t.ok + nfailed);
 	if (halt >= 0)
 		return halt;
+	if (rc->onall != NULL)
+		return onall_status(rc->onall, t.bad > 0);
 	return nfailed > 101 ? 101 : (int)nfailed;
 }
 
@@ -224,6 +228,12 @@ runctl_run(struct runctl *rc, struct sched *s)
 		rc->fatal = true;
 	}
 	return exit_status(rc);
+}
+
+void
+runctl_set_onall(struct runctl *rc, struct onall *a)
+{
+	rc->onall = a;
 }
 
 bool

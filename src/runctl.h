@@ -11,6 +11,7 @@
 #include "loop.h"
 #include "options.h"
 #include "output.h"
+#include "onall.h"
 #include "sched.h"
 
 struct runctl;
@@ -18,6 +19,9 @@ struct runctl;
 /* jl NULL: no joblog. o, loop, out and jl must outlive it. */
 struct runctl *runctl_new(const struct pfan_opts *o, struct loop *loop,
     struct output *out, struct joblog *jl);
+/* --onall, --nonall: each record goes to a too, and the exit status of
+ * a run that ends normally is a's (the hosts where it failed). */
+void runctl_set_onall(struct runctl *rc, struct onall *a);
 /* The sched_deps.report for a scheduler reporting to rc (report_arg rc). */
 extern const struct sched_report_ops runctl_report_ops;
 /* Runs s (made with runctl_report_ops and rc) to its end, with the

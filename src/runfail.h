@@ -30,7 +30,8 @@ struct runfail_job {
 struct runfail *runfail_new(void);
 void runfail_free(struct runfail *rf);
 /* Notes a failed job's final attempt. any_ok: a job has succeeded in this
- * run. True, once, when the run should start no more jobs: the
+ * run (or the run asks every host, --onall: a command missing on some
+ * must not stop the others). True, once, when the run should start no more jobs: the
  * RUNFAIL_MISSING_LIMIT-th exit 126/127 with nothing succeeded (the
  * message is printed then). */
 bool runfail_add(struct runfail *rf, const struct runfail_job *j, bool any_ok);

@@ -7,7 +7,9 @@
  * runs in bounded memory. A job goes to the ready host with the most free
  * slots that it has not failed on (any host when all of them have failed
  * it), never round-robin: a slow host never holds work a free slot could
- * run. Its slot is the lowest free one on that host ({%}).
+ * run. Its slot is the lowest free one on that host ({%}). A job may be
+ * pinned to hosts (retry.only: --onall's to one): it waits for them, and
+ * when none can come back it is recorded skipped, never run elsewhere.
  *
  * Job states: QUEUED (made, waiting for a slot) -> STARTING (given to an
  * executor, which may still be opening a channel) -> RUNNING -> DONE (the
@@ -28,14 +30,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "errors.h"
 #include "fsm.h"
 #include "log.h"
-#include "quote.h"
 #include "retry.h"
 #include "jobfeed.h"
+#include "onall.h"
 #include "runfail.h"
 #include "sched.h"
 #include "schedhost.h"
@@ -73,6 +74,7 @@ struct sched {
 	struct loop *loop;
 	struct template *tmpl;
 	struct jobfeed *feed;
+	struct onall *onall;       /* --onall, --nonall: jobs pinned to hosts */
 	struct output *out;
 	const struct sched_report_ops *report;
 	void *report_arg;
@@ -87,7 +89,7 @@ struct sched {
 	bool input_eof;
 	bool stopping;             /* start nothing new */
 	bool killing;              /* and cancel what runs */
-	struct buf cmdbuf, nicebuf;
+	struct buf cmdbuf;
 	struct throttle *thr;
 	struct timeouts *timeouts;
 	struct runfail *rf;        /* failed jobs: the missing command, the summary */
@@ -127,18 +129,8 @@ job_free(struct job *j)
 	args_free(&j->args);
 	free(j->cmd);
 	host_set_free(&j->retry.failed_on);
+	host_set_free(&j->retry.only);
 	free(j);
-}
-
-/* Not a sum: two hosts of -j 2147483648 slots added up to 0 in an
- * unsigned, and the run waited for a free slot forever. */
-static bool
-any_free_slot(const struct sched *s)
-{
-	for (size_t i = 0; i < s->nhosts; i++)
-		if (schedhost_free_slots(s->hosts[i]) > 0)
-			return true;
-	return false;
 }
 
 static void
@@ -275,7 +267,7 @@ job_settle(struct sched *s, struct job *j, enum job_status st, enum retry_step s
 		s->nfailed++;
 		struct runfail_job rj = { j->seq, j->host->name, j->host->dir, j->cmd,
 		    st, j->rec.exit_code, j->rec.signal };
-		if (runfail_add(s->rf, &rj, s->nok > 0))
+		if (runfail_add(s->rf, &rj, s->nok > 0 || s->onall != NULL))
 			s->stopping = true;
 	}
 	/* Records and frees j, now or once its output's turn comes. */
@@ -366,7 +358,7 @@ static const struct exec_job_ops job_ops = {
 static void
 start_job(struct sched *s, struct job *j, struct sched_host *h)
 {
-	struct template_ctx ctx = { j->seq, 0, NULL };
+	struct template_ctx ctx = { onall_record_seq(s->onall, j->seq), 0, NULL };
 	struct exec_request req;
 	char *cause = NULL;
 	const char *cmd = j->cmd;
@@ -393,14 +385,6 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 	j->out = output_job_start(s->out, &od);
 	if (cause != NULL)
 		goto failed;
-	if (s->o->nice != 0 && !h->local) {
-		/* As GNU parallel: the remote job runs under nice(1), so that
-		 * everything it starts is niced too. */
-		buf_reset(&s->nicebuf);
-		buf_addf(&s->nicebuf, "nice -n %d /bin/sh -c ", s->o->nice);
-		quote_shell(&s->nicebuf, cmd, strlen(cmd));
-		cmd = buf_cstr(&s->nicebuf);
-	}
 	req.cmd = cmd;
 	req.seq = j->seq;
 	req.slot = slot;
@@ -425,7 +409,9 @@ next_fresh_job(struct sched *s)
 {
 	struct jobfeed_item it;
 	struct job *j;
-	int rc = jobfeed_next(s->feed, &it);
+	struct host_set only = { NULL, 0 };
+	int rc = s->onall != NULL ? onall_next(s->onall, s->feed, s->nhosts, &it, &only) :
+	    jobfeed_next(s->feed, &it);
 
 	if (rc == PFAN_EOF) {
 		s->input_eof = true;
@@ -439,7 +425,33 @@ next_fresh_job(struct sched *s)
 	j->args = it.args;
 	j->cmd = it.cmd;
 	j->state = JOB_QUEUED;
+	j->retry.only = only;
 	return j;
+}
+
+/* Jobs only given-up hosts could run (--onall's) are final, recorded
+ * skipped, never run elsewhere; with no host left, those not made yet too. */
+static void
+strand_pending(struct sched *s)
+{
+	struct job *j, *prev = NULL, *next;
+
+	while (s->onall != NULL && !s->input_eof &&
+	    !schedhost_any_usable(s->hosts, s->nhosts) && (j = next_fresh_job(s)) != NULL)
+		pending_push(s, j, false);
+	for (j = s->pending; j != NULL; j = next) {
+		next = j->next;
+		if (j->retry.only.n > 0 &&
+		    !schedhost_any_usable_in(s->hosts, s->nhosts, &j->retry.only)) {
+			pending_unlink(s, prev, j);
+			j->host = s->hosts[j->retry.only.v[0]];
+			j->attempt++;
+			output_seq_skip(s->out, j->seq);
+			fill_record(j, JOB_SKIPPED, NULL, 0, false);
+			job_settle(s, j, JOB_SKIPPED, RETRY_FINAL);
+		} else
+			prev = j;
+	}
 }
 
 static void
@@ -490,13 +502,15 @@ dispatch(void *arg)
 		kill_all(s);
 	schedhost_review(s->hosts, s->nhosts);
 	throttle_hosts(s);
-	while (!s->stopping && any_free_slot(s) && (s->pending != NULL || !s->input_eof) &&
-	    throttle_may_start(s->thr)) {
+	strand_pending(s);
+	while (!s->stopping && schedhost_any_free(s->hosts, s->nhosts) &&
+	    (s->pending != NULL || !s->input_eof) && throttle_may_start(s->thr)) {
 		struct job *prev = NULL, *j;
 		struct sched_host *h = NULL;
 
 		for (j = s->pending; j != NULL; prev = j, j = j->next)
-			if ((h = schedhost_pick(s->hosts, s->nhosts, &j->retry.failed_on)) != NULL)
+			if ((h = schedhost_pick(s->hosts, s->nhosts, &j->retry.failed_on,
+			    &j->retry.only)) != NULL)
 				break;
 		if (j != NULL) {
 			pending_unlink(s, prev, j);
@@ -505,8 +519,11 @@ dispatch(void *arg)
 		}
 		if (s->input_eof || (j = next_fresh_job(s)) == NULL)
 			break;
-		if ((h = schedhost_pick(s->hosts, s->nhosts, &j->retry.failed_on)) == NULL) {
+		if ((h = schedhost_pick(s->hosts, s->nhosts, &j->retry.failed_on,
+		    &j->retry.only)) == NULL) {
 			pending_push(s, j, false);
+			if (j->retry.only.n > 0)
+				continue;   /* its host is busy; another may be free */
 			break;
 		}
 		start_job(s, j, h);
@@ -526,12 +543,13 @@ sched_new(const struct sched_deps *d)
 	s->out = d->output;
 	s->report = d->report;
 	s->report_arg = d->report_arg;
-	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input, d->output, d->resume);
+	s->onall = d->onall;   /* which numbers the jobs: not the records' seqs */
+	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input,
+	    d->onall != NULL ? NULL : d->output, d->resume);
 	s->thr = throttle_new(d->opts, d->loop);
 	s->timeouts = timeouts_new(d->loop, d->opts->timeout, d->opts->timeout_pct);
 	s->rf = runfail_new();
 	buf_init(&s->cmdbuf);
-	buf_init(&s->nicebuf);
 	return s;
 }
 
@@ -677,6 +695,5 @@ sched_free(struct sched *s)
 	free(s->running);
 	free(s->hosts);
 	buf_free(&s->cmdbuf);
-	buf_free(&s->nicebuf);
 	free(s);
 }

@@ -16,6 +16,7 @@
 
 struct sched;
 struct sched_host;
+struct onall;
 
 /* Whether the jobs waiting have a host to go to. */
 enum sched_hosts {
@@ -55,6 +56,7 @@ struct sched_deps {
 	struct input *input;
 	struct output *output;
 	struct resume *resume;      /* NULL: not resuming */
+	struct onall *onall;        /* NULL: not --onall nor --nonall */
 	const struct sched_report_ops *report;
 	void *report_arg;
 };

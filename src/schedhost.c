@@ -86,6 +86,17 @@ schedhost_free_slots(const struct sched_host *h)
 	return h->running < cap ? cap - h->running : 0;
 }
 
+/* Not a sum: two hosts of -j 2147483648 slots added up to 0 in an
+ * unsigned, and the run waited for a free slot forever. */
+bool
+schedhost_any_free(struct sched_host *const *hosts, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (schedhost_free_slots(hosts[i]) > 0)
+			return true;
+	return false;
+}
+
 /* Every freed slot is below top + 1, so the lowest free slot is the
  * heap's least, or top + 1 when nothing came back. */
 unsigned
@@ -137,13 +148,19 @@ can_come_back(const struct sched_host *h)
 }
 
 struct sched_host *
-schedhost_pick(struct sched_host *const *hosts, size_t n, const struct host_set *failed)
+schedhost_pick(struct sched_host *const *hosts, size_t n, const struct host_set *failed,
+    const struct host_set *only)
 {
 	struct sched_host *best = NULL, *fallback = NULL;
 	bool other_possible = false;
 
+	/* One host (--onall): the job waits for it, failed there or not. */
+	if (only != NULL && only->n == 1 && only->v[0] < n)
+		return schedhost_free_slots(hosts[only->v[0]]) > 0 ? hosts[only->v[0]] : NULL;
 	for (size_t i = 0; i < n; i++) {
 		struct sched_host *h = hosts[i];
+		if (!host_set_allows(only, h->index))
+			continue;
 		unsigned f = schedhost_free_slots(h);
 		bool failed_here = host_set_has(failed, h->index);
 		if (!failed_here && can_come_back(h))
@@ -166,6 +183,19 @@ schedhost_any_usable(struct sched_host *const *hosts, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (can_come_back(hosts[i]))
+			return true;
+	return false;
+}
+
+bool
+schedhost_any_usable_in(struct sched_host *const *hosts, size_t n,
+    const struct host_set *only)
+{
+	if (only == NULL || only->n == 0)
+		return schedhost_any_usable(hosts, n);
+	/* a host's index is its place in hosts: cheap for --onall's one */
+	for (size_t i = 0; i < only->n; i++)
+		if (only->v[i] < n && can_come_back(hosts[only->v[i]]))
 			return true;
 	return false;
 }
@@ -242,15 +272,16 @@ suspend(struct sched_host *h, const char *why)
 	log_warn("%s: suspended for this run: %s; its jobs run on other hosts", h->name, why);
 }
 
-/* Is there a host, other than h and those the job failed on, that may
- * take it now or later? */
+/* Is there a host, other than h and those the job failed on, that it may
+ * run on and that may take it now or later? */
 static bool
 elsewhere_possible(struct sched_host *const *hosts, size_t n, const struct sched_host *h,
-    const struct host_set *failed)
+    const struct host_set *failed, const struct host_set *only)
 {
 	for (size_t i = 0; i < n; i++)
 		if (hosts[i] != h && can_come_back(hosts[i]) &&
-		    !host_set_has(failed, hosts[i]->index))
+		    !host_set_has(failed, hosts[i]->index) &&
+		    host_set_allows(only, hosts[i]->index))
 			return true;
 	return false;
 }
@@ -283,14 +314,14 @@ schedhost_no_status(struct sched_host *const *hosts, size_t n, struct sched_host
 
 bool
 schedhost_blame(struct sched_host *const *hosts, size_t n, struct sched_host *h,
-    int exit_code, const struct host_set *failed)
+    int exit_code, const struct host_set *failed, const struct host_set *only)
 {
 	const struct sched_host *good;
 
 	h->fail_streak++;
 	h->fails++;
 	h->no_status_streak = 0;
-	if (!elsewhere_possible(hosts, n, h, failed))
+	if (!elsewhere_possible(hosts, n, h, failed, only))
 		return false;
 	if (exit_code == 126 || exit_code == 127) {
 		h->suspect++;
@@ -362,6 +393,12 @@ host_set_has(const struct host_set *set, size_t index)
 		if (set->v[i] == index)
 			return true;
 	return false;
+}
+
+bool
+host_set_allows(const struct host_set *set, size_t index)
+{
+	return set == NULL || set->n == 0 || host_set_has(set, index);
 }
 
 void

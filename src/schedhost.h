@@ -42,7 +42,8 @@ struct sched_host {
 	bool no_workdir;            /* suspended: it has no such directory */
 };
 
-/* A set of host indexes a job failed on. */
+/* A set of host indexes: those a job failed on, or those it may run on
+ * (--onall pins each job to one host; an empty set allows any). */
 struct host_set {
 	size_t *v;
 	size_t n;
@@ -52,14 +53,19 @@ struct sched_host *schedhost_new(struct sched *s, const char *name, unsigned slo
     bool ready, size_t index);
 void schedhost_free(struct sched_host *h);
 unsigned schedhost_free_slots(const struct sched_host *h);
+bool schedhost_any_free(struct sched_host *const *hosts, size_t n);
 /* The lowest free slot (1-based), marked busy. */
 unsigned schedhost_take_slot(struct sched_host *h);
 void schedhost_release_slot(struct sched_host *h, unsigned slot);
-/* The ready host with the most free slots not in `failed`; one in
- * `failed` only when no host outside it can ever take the job. */
+/* The ready host with the most free slots among those `only` allows and
+ * not in `failed`; one in `failed` only when no host outside it can ever
+ * take the job. */
 struct sched_host *schedhost_pick(struct sched_host *const *hosts, size_t n,
-    const struct host_set *failed);
+    const struct host_set *failed, const struct host_set *only);
 bool schedhost_any_usable(struct sched_host *const *hosts, size_t n);
+/* Whether a host `only` allows may still take jobs (now or later). */
+bool schedhost_any_usable_in(struct sched_host *const *hosts, size_t n,
+    const struct host_set *only);
 /* Pauses a host with 3+ exits 126/127 and no success while another usable
  * host has none; lifts the pause when every host is suspect (the program
  * is missing everywhere: the jobs' fault). Call before choosing hosts. */
@@ -71,7 +77,7 @@ bool schedhost_any_in(struct sched_host *const *hosts, size_t n, enum host_state
  * never fails) and another host can still take the job: rerun it there
  * without charging --retries. May suspend h. */
 bool schedhost_blame(struct sched_host *const *hosts, size_t n, struct sched_host *h,
-    int exit_code, const struct host_set *failed);
+    int exit_code, const struct host_set *failed, const struct host_set *only);
 /* An attempt on h whose channel closed without an exit status: after 5
  * in a row while another host never fails, h is suspended. */
 void schedhost_no_status(struct sched_host *const *hosts, size_t n, struct sched_host *h);
@@ -89,6 +95,8 @@ const char *schedhost_why_none(struct sched_host *const *hosts, size_t n);
 
 void host_set_add(struct host_set *set, size_t index);
 bool host_set_has(const struct host_set *set, size_t index);
+/* set as the hosts a job may run on: empty allows every host. */
+bool host_set_allows(const struct host_set *set, size_t index);
 void host_set_free(struct host_set *set);
 
 #endif

@@ -218,7 +218,17 @@ void
 sshwrap_command(struct buf *out, const struct exec_request *req)
 {
 	const char *host = req->host != NULL ? req->host : "";
-	bool inl = sshwrap_inline_ok(req->cmd);
+	const char *cmd = req->cmd;
+	struct buf niced = BUF_INIT;
+
+	if (req->nice != 0) {
+		/* As GNU parallel: the job runs under nice(1), so that
+		 * everything it starts is niced too. */
+		buf_addf(&niced, "nice -n %d /bin/sh -c ", req->nice);
+		quote_shell(&niced, cmd, strlen(cmd));
+		cmd = buf_cstr(&niced);
+	}
+	bool inl = sshwrap_inline_ok(cmd);
 
 	buf_adds(out, "exec 3<&0 </dev/null\n");
 	if (req->workdir != NULL)
@@ -231,7 +241,7 @@ sshwrap_command(struct buf *out, const struct exec_request *req)
 	    "sleep %d; kill -KILL 0) >/dev/null 2>&1 &\n"
 	    "__pfan_w=$!\n", SSHWRAP_KILL_GRACE);
 	buf_adds(out, inl ? "eval " : "\"${SHELL:-/bin/sh}\" -c ");
-	quote_shell(out, req->cmd, strlen(req->cmd));
+	quote_shell(out, cmd, strlen(cmd));
 	buf_adds(out, inl ? " 3<&-\n" : " sh 3<&-\n");
 	buf_adds(out, "__pfan_s=$?\n"
 	    "kill \"$__pfan_w\" 2>/dev/null\n"
@@ -239,4 +249,5 @@ sshwrap_command(struct buf *out, const struct exec_request *req)
 	    "trap - " SSHWRAP_OK_SIGNAL "\n"
 	    "kill -s " SSHWRAP_OK_SIGNAL " $$\n"
 	    "exit 0\n");
+	buf_free(&niced);
 }

@@ -22,8 +22,8 @@
 /* True when cmd can run in the wrapper's own shell (no child shell): it is
  * plain, so that it cannot change the state of the shell running it. */
 bool sshwrap_inline_ok(const char *cmd);
-/* Appends the remote command for req (its cmd, seq, slot, host, workdir)
- * to out. */
+/* Appends the remote command for req (its cmd, seq, slot, host, workdir,
+ * nice) to out. */
 void sshwrap_command(struct buf *out, const struct exec_request *req);
 
 #endif

@@ -32,9 +32,9 @@ struct run {
 /* Starts the wrapper around cmd or, plain, cmd alone as a local job runs
  * (/bin/sh -c, PFAN_* in its environment). */
 static struct run
-start_in(const char *cmd, bool plain, const char *workdir)
+start_in(const char *cmd, bool plain, const char *workdir, int nice)
 {
-	struct exec_request req = { cmd, 7, 3, "node 1", NULL, NULL, 0, workdir, false };
+	struct exec_request req = { cmd, 7, 3, "node 1", NULL, NULL, nice, workdir, false };
 	struct buf text = BUF_INIT;
 	int p[2];
 	struct run r;
@@ -86,7 +86,7 @@ start_in(const char *cmd, bool plain, const char *workdir)
 static struct run
 start_as(const char *cmd, bool plain)
 {
-	return start_in(cmd, plain, NULL);
+	return start_in(cmd, plain, NULL, 0);
 }
 
 static struct run
@@ -247,7 +247,7 @@ test_cancel_subshell(void **state)
 static void
 expect_in(const char *cmd, const char *workdir, const char *want)
 {
-	struct run r = start_in(cmd, false, workdir);
+	struct run r = start_in(cmd, false, workdir, 0);
 	char got[64];
 	int status;
 
@@ -257,6 +257,31 @@ expect_in(const char *cmd, const char *workdir, const char *want)
 	if (strcmp(got, want) != 0)
 		print_error("%s in %s: want %s, got %s\n", cmd, workdir, want, got);
 	assert_string_equal(got, want);
+}
+
+/* --nice N: the job, and what it starts, runs at niceness N more than
+ * the wrapper's shell (nice(1) prints its own); its status comes back
+ * as ever. */
+static void
+test_nice(void **state)
+{
+	char *cmd = xasprintf("test \"$(nice)\" -eq $(( $(cat /proc/%d/stat | "
+	    "cut -d' ' -f19) + 5 ))", (int)getpid());
+	struct run r = start_in(cmd, false, NULL, 5);
+	char got[64];
+	int status;
+
+	(void)state;
+	assert_int_equal(waitpid(r.pid, &status, 0), r.pid);
+	close(r.stdin_wr);
+	describe(status, got, sizeof got);
+	assert_string_equal(got, "ok");
+	free(cmd);
+	r = start_in("nice -n 0 sh -c 'exit 3'", false, NULL, 5);
+	assert_int_equal(waitpid(r.pid, &status, 0), r.pid);
+	close(r.stdin_wr);
+	describe(status, got, sizeof got);
+	assert_string_equal(got, "exit 3");
 }
 
 /* The job runs in its workdir; a missing one is the wrapper's death by
@@ -284,6 +309,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_workdir),
+		cmocka_unit_test(test_nice),
 		cmocka_unit_test(test_cancel_inline),
 		cmocka_unit_test(test_cancel_subshell),
 	};
