@@ -41,6 +41,7 @@ static const char *const status_names[] = {
 	[JOB_TIMEOUT] = "timeout",
 	[JOB_KILLED] = "killed",
 	[JOB_HOST_LOST] = "host_lost",
+	[JOB_SKIPPED] = "skipped",
 	[JOB_OUTPUT_LOST] = "output_lost",
 	[JOB_NO_STATUS] = "no_status",
 };

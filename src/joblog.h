@@ -12,6 +12,7 @@ enum job_status {
 	JOB_TIMEOUT,     /* killed by pfan after --timeout */
 	JOB_KILLED,      /* killed by pfan: Ctrl-C twice, SIGTERM, --halt now */
 	JOB_HOST_LOST,   /* its host or connection went away, or no exit status; requeued */
+	JOB_SKIPPED,     /* never started: --onall/--nonall, its one host given up */
 	JOB_OUTPUT_LOST, /* exited 0, but its output could not be kept whole */
 	JOB_NO_STATUS,   /* ended without an exit status too often: given up */
 };

@@ -127,7 +127,7 @@ print_jobs(FILE *fp, const struct totals *t)
 	static const struct { enum job_status st; const char *what; bool always; } cols[] = {
 		{ JOB_OK, "ok", true }, { JOB_FAILED, "failed", true },
 		{ JOB_TIMEOUT, "timed out", true }, { JOB_KILLED, "killed", false },
-		{ JOB_HOST_LOST, "host lost", false },
+		{ JOB_HOST_LOST, "host lost", false }, { JOB_SKIPPED, "skipped", false },
 		{ JOB_OUTPUT_LOST, "output lost", false },
 	};
 

@@ -154,7 +154,7 @@ static const char small_log[] =
     REC(2, 1, "\"alpha\"", 2, 100.0, 2.0, "host_lost", "false")
     REC(3, 1, "\"alpha\"", 1, 105.0, 5.0, "failed", "true")
     REC(2, 2, "\"beta\"", 1, 104.0, 6.0, "ok", "true")
-    REC(4, 1, "null", 0, null, null, "failed", "true");
+    REC(4, 1, "null", 0, null, null, "skipped", "true");
 
 static void
 test_runlog_runs(void **state)
@@ -194,7 +194,7 @@ test_runlog_runs(void **state)
 	free(path);
 
 	/* a run that never started a job: nothing to draw, but a picture */
-	path = tmp_text(HDR(1) REC(1, 1, "null", 0, null, null, "failed", "true"));
+	path = tmp_text(HDR(1) REC(1, 1, "null", 0, null, null, "skipped", "true"));
 	assert_int_equal(runlog_load(&rl, path, 0, &cause), PFAN_OK);
 	assert_int_equal(rl->n, 1);
 	assert_int_equal(rl->nhosts, 0);
@@ -234,7 +234,7 @@ test_layout(void **state)
 	assert_true(tl.rows[1].y - tl.rows[0].y == tl.row_h);
 	assert_true(tl.plot_w == 1190 - tl.plot_x - 20);
 	assert_true(tl.span == 10.0);
-	/* one bar per attempt that ran: not the one that never started */
+	/* one bar per attempt that ran: not the skipped one */
 	assert_int_equal(tl.nbars, 4);
 	/* job 3 on alpha slot 1, from 5 s to 10 s of 10: the right half */
 	assert_int_equal(tl.bars[2].attempt, 2);
@@ -284,7 +284,7 @@ test_summary(void **state)
 
 	(void)state;
 	assert_non_null(strstr(s, "pfan report: j.jsonl, run 2 of 2 (pfan 0.1.0)\n"));
-	assert_non_null(strstr(s, "\njobs      4: 2 ok, 2 failed, 0 timed out\n"));
+	assert_non_null(strstr(s, "\njobs      4: 2 ok, 1 failed, 0 timed out, 1 skipped\n"));
 	assert_non_null(strstr(s, "\nattempts  5: 1 lost and rerun, 0 retried\n"));
 	assert_non_null(strstr(s, "\nmakespan  10.0 s on 3 slots of 2 hosts\n"));
 	/* runtimes 17 s / 3 slots = 5.67 s: 57% of 10 s */
