@@ -78,6 +78,7 @@ struct chk_host {
 	unsigned cores;
 	double load[3];
 	bool has_load;
+	bool refused;                   /* by the server: host key or login */
 	char *note;                     /* why it is unusable, short */
 	char *why;                      /* and in full, when that is longer */
 };
@@ -199,10 +200,14 @@ conn_lost(void *arg, struct sshconn *c, struct sshchan_list *tasks,
 	char *note = NULL;
 
 	(void)tasks;        /* the command, if any: freed unreported */
-	(void)permanent;    /* a check never retries */
-	sshconn_close(c);
+	sshconn_close(c);   /* a check never retries */
 	sshconn_facts(c, &f);
-	if (f.hostkey != NULL && strcmp(f.hostkey, "new") == 0)
+	/* Only the server's answer is a refusal: a timeout or a dropped
+	 * connection in the middle of the login says its own why. */
+	h->refused = permanent && !chk_over(h);
+	if (!h->refused)
+		note = NULL;
+	else if (f.hostkey != NULL && strcmp(f.hostkey, "new") == 0)
 		note = xstrdup("host key not in known_hosts");
 	else if (f.hostkey != NULL && strcmp(f.hostkey, "known") != 0 &&
 	    strcmp(f.hostkey, "added") != 0)
@@ -386,7 +391,7 @@ row_cells(const struct check *ck, const struct chk_host *h, char **cell)
 		    h->conn != NULL ? "no" : "-");
 		cell[CHECK_HOSTKEY] = f.hostkey != NULL ? xstrdup(f.hostkey) : NULL;
 		cell[CHECK_LOGIN] = f.login != NULL ? login_cell(f.login) :
-		    f.auth_tried ? xstrdup("failed") : NULL;
+		    f.auth_tried && h->refused ? xstrdup("failed") : NULL;
 		if (f.rtt >= 0)
 			cell[CHECK_RTT] = xasprintf("%.2fms", f.rtt * 1e3);
 	}

@@ -166,3 +166,41 @@ hostfile() {
 	[ "$(cell local SLOTS)" = "$(getconf _NPROCESSORS_ONLN)" ]
 	[ "$(note local)" = ok ]
 }
+
+@test "--check through a ProxyJump host: the row says via which, and the host is checked" {
+	mkdir -p "$T/.ssh"
+	{
+		echo "Host jump"
+		echo "  HostName ${SSH_ADDR[1]}"
+		echo "  Port ${SSH_PORT[1]}"
+		echo "  User $SSH_USER"
+		echo "  IdentityFile $SSH_KEY"
+		echo "  UserKnownHostsFile $SSH_KNOWN_HOSTS"
+		echo "Host node2"
+		echo "  ProxyJump jump"
+	} >"$T/.ssh/config"
+	hostfile hosts.yaml
+	HOME=$T run --separate-stderr "$PFAN" --check -H hosts.yaml
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(cell node2 RESOLVED)" = via:jump ]
+	[ "$(cell node2 CONNECTED)" = yes ]
+	[ "$(cell node2 HOSTKEY)" = known ]
+	[ "$(cell node2 RTT)" = - ]
+	[ "$(cell node2 CORES)" = "$(getconf _NPROCESSORS_ONLN)" ]
+	[ "$(note node2)" = ok ]
+}
+
+@test "--check: a port that never speaks SSH is unusable after --connect-timeout, and says so" {
+	ssh_silent_listener "${SSH_ADDR[3]}"
+	# alone: a short timeout must not catch a good host on a busy machine
+	HOME=$T run --separate-stderr "$PFAN" --check -S "${SSH_ADDR[3]}:$SSH_SILENT_PORT" --connect-timeout 1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	local h=${SSH_ADDR[3]}
+	[ "$(cell "$h" CONNECTED)" = yes ]
+	[ "$(cell "$h" HOSTKEY)" = - ]
+	[ "$(cell "$h" LOGIN)" = - ]
+	[ "$(note "$h")" = "no SSH session within 1 s: $h port $SSH_SILENT_PORT accepted the connection but sent nothing" ]
+}
