@@ -277,9 +277,31 @@ st_auth(struct sshconn *c)
 	st_ready(c);
 }
 
+/* The kernel's own measure of the round trip (from the SYN and its
+ * answer), free of our loop's delay; -1 where there is none (a socket
+ * from a jump host). */
+static double
+kernel_rtt(int fd)
+{
+#if defined(__linux__) && defined(TCP_INFO)
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && ti.tcpi_rtt > 0)
+		return ti.tcpi_rtt / 1e6;
+#else
+	(void)fd;
+#endif
+	return -1;
+}
+
 static void
 begin_session(struct sshconn *c)
 {
+	double rtt = kernel_rtt(c->fd);
+
+	if (rtt > 0)
+		c->tcp_rtt = rtt;
 	c->tcp_up = true;
 	c->s = sshsess_new(&c->io);
 	conn_set_state(c, CONN_HANDSHAKE);
@@ -355,7 +377,8 @@ st_connecting(struct sshconn *c)
 	if (err == EINPROGRESS)
 		return;
 	if (err == 0) {
-		/* One round trip (SYN, SYN-ACK), plus the loop's delay. */
+		/* One round trip (SYN, SYN-ACK), plus the loop's delay:
+		 * begin_session asks the kernel for a better figure. */
 		c->tcp_rtt = mono_now() - c->tcp_t0;
 		begin_session(c);
 		return;
