@@ -126,10 +126,23 @@ startup_run() {
 	record "wall$n" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
 }
 
+# The CPU (ms) the sshds' finished connections used: each listener's
+# reaped children (cutime + cstime), with their sessions and shells.
+sshd_cpu_ms() {
+	local i st a sum=0
+	for i in "${!SSH_PID[@]}"; do
+		read -r st 2>/dev/null </proc/"${SSH_PID[$i]}"/stat || continue
+		read -r -a a <<<"${st##*) }"
+		sum=$((sum + a[13] + a[14]))
+	done
+	echo $((sum * 1000 / TCK))
+}
+
 # check_run HOSTFILE N: pfan --check of HOSTFILE's N hosts; records under
 # key checkN the wall seconds, start to exit.
 check_run() {
-	local file=$1 n=$2 t0 t1 rows
+	local file=$1 n=$2 t0 t1 rows c0
+	c0=$(sshd_cpu_ms)
 	t0=$EPOCHREALTIME
 	"${TIME[@]}" "$PFAN" --check -H "$file" >"$work/check.out" 2>"$work/check.err" ||
 		problem "check $n hosts: pfan exit $?: $(head -c 300 "$work/check.err")"
@@ -139,6 +152,8 @@ check_run() {
 	[ ${#TIME[@]} -gt 0 ] && record "ccpu$n" "$(awk '{ printf "%.0f", 1000 * ($1 + $2) }' "$work/time")"
 	record "check$n" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
 	record "cbusy$n" "$(machine_busy "$t0" "$t1")"
+	sleep 0.2   # the last connections' sshds reaped
+	record "csshd$n" "$(($(sshd_cpu_ms) - c0))"
 }
 
 # ssh_run N: OpenSSH's ssh to the first N hosts at once, as --check asks.
@@ -311,10 +326,10 @@ if part check; then
 c1=$(median "${R[check1]}")
 cN=$(median "${R[check$HOSTS]}")
 echo "check: pfan --check, start -> exit"
-printf '  %-10s %7s s   (machine busy %s%%; pfan CPU %s ms)\n' "1 host" "$c1" \
-	"$(median "${R[cbusy1]}")" "$(median "${R[ccpu1]:-}")"
-printf '  %-10s %7s s   (machine busy %s%%; pfan CPU %s ms)\n' "$HOSTS hosts" "$cN" \
-	"$(median "${R[cbusy$HOSTS]}")" "$(median "${R[ccpu$HOSTS]:-}")"
+printf '  %-10s %7s s   (machine busy %s%%; pfan CPU %s ms; sshd CPU %s ms)\n' "1 host" "$c1" \
+	"$(median "${R[cbusy1]}")" "$(median "${R[ccpu1]:-}")" "$(median "${R[csshd1]}")"
+printf '  %-10s %7s s   (machine busy %s%%; pfan CPU %s ms; sshd CPU %s ms)\n' "$HOSTS hosts" "$cN" \
+	"$(median "${R[cbusy$HOSTS]}")" "$(median "${R[ccpu$HOSTS]:-}")" "$(median "${R[csshd$HOSTS]}")"
 awk -v a="$cN" -v b="$c1" -v n="$HOSTS" 'BEGIN { printf "  %d hosts / 1 host: %.2fx (target < 2x)\n", n, a / b }'
 printf '  %d checks of 1 host, one after another: %s s\n' "$HOSTS" "$(median "${R[cseq]}")"
 if [ -n "${R[ssh1]:-}" ]; then
