@@ -6,7 +6,15 @@
 #     rounds. Measured from pfan's start to the moment a job was running on
 #     every host (the joblog's start times: a job's start is stamped when its
 #     exec channel runs). Target: 30 hosts under 2x one host.
-#  2. Load. 10 sshd x 100 slots, WAVES x 1000 jobs `sleep 2`: pfan's CPU time
+#  2. Check. `pfan --check` of the 30 hosts against the same of 1 host,
+#     in alternating rounds: wall time from start to exit (every host
+#     looked up, connected, host key checked, logged in, asked for its
+#     cores and load). Target: 30 hosts under 2x one host. For scale, the
+#     same for OpenSSH's ssh (one process per host, all at once, running
+#     the same command), when it is installed: on loopback every sshd's
+#     key exchange and fork is this machine's CPU, so the ratio says as
+#     much about the cores as about the client.
+#  3. Load. 10 sshd x 100 slots, WAVES x 1000 jobs `sleep 2`: pfan's CPU time
 #     (user+sys, sampled from /proc/PID/stat) over wall time while >= 90% of
 #     the slots are busy, and over the whole run. sshd's stock MaxSessions 10
 #     makes pfan open ~10 connections per host. Run with the stock sshd
@@ -19,7 +27,8 @@
 # prints figures and ratios and never fails on them.
 #
 #   bench/ssh_scale.sh [ROUNDS=5] [LOAD_ROUNDS=3]
-# Environment: PFAN (default ./pfan), SSHD, HOSTS (30), LOAD_HOSTS (10),
+# Environment: PARTS (which to run, default "startup check load"),
+# PFAN (default ./pfan), SSHD, HOSTS (30), LOAD_HOSTS (10),
 # LOAD_SLOTS (100), WAVES (3), JOB_SECS (2), BENCH_USER (pfanbench: as root, jobs run as
 # this user, created if missing, so that the tests' "nothing left behind"
 # checks on pfantest do not see the benchmark's thousand jobs).
@@ -30,6 +39,8 @@ HOSTS=${HOSTS:-30}
 LOAD_HOSTS=${LOAD_HOSTS:-10}
 LOAD_SLOTS=${LOAD_SLOTS:-100}
 WAVES=${WAVES:-3}
+PARTS=${PARTS:-startup check load}
+part() { [[ " $PARTS " == *" $1 "* ]]; }
 JOB_SECS=${JOB_SECS:-2}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -115,9 +126,59 @@ startup_run() {
 	record "wall$n" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
 }
 
-SSH_SLOTS=1 ssh_harness_start "$HOSTS" || skip "sshd did not start"
-ssh_write_hostfile "$work/one.yaml" 1
-for round in $(seq "$ROUNDS"); do
+# The CPU (ms) the sshds' finished connections used: each listener's
+# reaped children (cutime + cstime), with their sessions and shells.
+sshd_cpu_ms() {
+	local i st a sum=0
+	for i in "${!SSH_PID[@]}"; do
+		read -r st 2>/dev/null </proc/"${SSH_PID[$i]}"/stat || continue
+		read -r -a a <<<"${st##*) }"
+		sum=$((sum + a[13] + a[14]))
+	done
+	echo $((sum * 1000 / TCK))
+}
+
+# check_run HOSTFILE N: pfan --check of HOSTFILE's N hosts; records under
+# key checkN the wall seconds, start to exit.
+check_run() {
+	local file=$1 n=$2 t0 t1 rows c0
+	c0=$(sshd_cpu_ms)
+	t0=$EPOCHREALTIME
+	"${TIME[@]}" "$PFAN" --check -H "$file" >"$work/check.out" 2>"$work/check.err" ||
+		problem "check $n hosts: pfan exit $?: $(head -c 300 "$work/check.err")"
+	t1=$EPOCHREALTIME
+	rows=$(awk 'NR > 1 && $NF == "ok"' "$work/check.out" | wc -l)
+	[ "$rows" -eq "$n" ] || problem "check $n hosts: $rows rows say ok"
+	[ ${#TIME[@]} -gt 0 ] && record "ccpu$n" "$(awk '{ printf "%.0f", 1000 * ($1 + $2) }' "$work/time")"
+	record "check$n" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+	record "cbusy$n" "$(machine_busy "$t0" "$t1")"
+	sleep 0.2   # the last connections' sshds reaped
+	record "csshd$n" "$(($(sshd_cpu_ms) - c0))"
+}
+
+# ssh_run N: OpenSSH's ssh to the first N hosts at once, as --check asks.
+ssh_run() {
+	local n=$1 i t0 t1 pids=()
+	t0=$EPOCHREALTIME
+	for i in $(seq "$n"); do
+		ssh -n -T -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$SSH_KNOWN_HOSTS" \
+			-o IdentitiesOnly=yes -i "$SSH_KEY" -F /dev/null -p "${SSH_PORT[$i]}" \
+			"$SSH_USER@${SSH_ADDR[$i]}" 'getconf _NPROCESSORS_ONLN; cat /proc/loadavg' \
+			>/dev/null 2>>"$work/ssh.err" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || problem "ssh $n hosts: an ssh failed: $(tail -c 200 "$work/ssh.err")"
+	done
+	t1=$EPOCHREALTIME
+	record "ssh$n" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+}
+
+if part startup || part check; then
+	SSH_SLOTS=1 ssh_harness_start "$HOSTS" || skip "sshd did not start"
+	ssh_write_hostfile "$work/one.yaml" 1
+fi
+part startup && for round in $(seq "$ROUNDS"); do
 	# alternate which goes first
 	if [ $((round % 2)) -eq 1 ]; then
 		startup_run "$work/one.yaml" 1
@@ -130,8 +191,35 @@ for round in $(seq "$ROUNDS"); do
 	set -- ${R[all$HOSTS]}; rn=${!#}
 	echo "startup round $round: every host running a job after: 1 host $r1 s, $HOSTS hosts $rn s" >&2
 done
-ssh_harness_stop
-SSH_PID=()   # stopped: the EXIT trap must not signal their reused pids
+part check && for round in $(seq "$ROUNDS"); do
+	if [ $((round % 2)) -eq 1 ]; then
+		check_run "$work/one.yaml" 1
+		check_run "$SSH_HOSTFILE" "$HOSTS"
+	else
+		check_run "$SSH_HOSTFILE" "$HOSTS"
+		check_run "$work/one.yaml" 1
+	fi
+	set -- ${R[check1]}; r1=${!#}
+	set -- ${R[check$HOSTS]}; rn=${!#}
+	echo "check round $round: pfan --check took: 1 host $r1 s, $HOSTS hosts $rn s" >&2
+	# the same work one host after another: what "at once" saves
+	t0=$EPOCHREALTIME
+	for i in $(seq "$HOSTS"); do
+		"$PFAN" --check -H "$work/one.yaml" >/dev/null 2>&1 || problem "check 1 host: pfan exit $?"
+	done
+	record "cseq" "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')"
+	if command -v ssh >/dev/null; then
+		ssh_run 1
+		ssh_run "$HOSTS"
+		set -- ${R[ssh1]}; r1=${!#}
+		set -- ${R[ssh$HOSTS]}; rn=${!#}
+		echo "check round $round: ssh, a process per host: 1 host $r1 s, $HOSTS hosts $rn s" >&2
+	fi
+done
+if part startup || part check; then
+	ssh_harness_stop
+	SSH_PID=()   # stopped: the EXIT trap must not signal their reused pids
+fi
 
 # ---- 2. load ----------------------------------------------------------------
 
@@ -215,21 +303,43 @@ load_config() {
 	SSH_PID=()
 }
 
-load_config stock
-load_config maxstartups "MaxStartups 100:30:200"
+if part load; then
+	load_config stock
+	load_config maxstartups "MaxStartups 100:30:200"
+fi
 
 # ---- table ----------------------------------------------------------------
 
+echo
+echo "ssh_scale: medians ($ROUNDS startup and check rounds, $LOAD_ROUNDS load rounds per sshd config)"
+if part startup; then
 s1=$(median "${R[all1]}")
 sN=$(median "${R[all$HOSTS]}")
-echo
-echo "ssh_scale: medians ($ROUNDS startup rounds, $LOAD_ROUNDS load rounds per sshd config)"
 echo "startup: pfan start -> a job running on every host"
 printf '  %-10s %7s s   (first job %s s; machine busy %s%%; pfan CPU %s ms)\n' "1 host" "$s1" \
 	"$(median "${R[first1]}")" "$(median "${R[busy1]}")" "$(median "${R[cpu1]:-}")"
 printf '  %-10s %7s s   (first job %s s; machine busy %s%%; pfan CPU %s ms)\n' "$HOSTS hosts" "$sN" \
 	"$(median "${R[first$HOSTS]}")" "$(median "${R[busy$HOSTS]}")" "$(median "${R[cpu$HOSTS]:-}")"
 awk -v a="$sN" -v b="$s1" -v n="$HOSTS" 'BEGIN { printf "  %d hosts / 1 host: %.2fx (target < 2x)\n", n, a / b }'
+fi
+if part check; then
+c1=$(median "${R[check1]}")
+cN=$(median "${R[check$HOSTS]}")
+echo "check: pfan --check, start -> exit"
+printf '  %-10s %7s s   (machine busy %s%%; pfan CPU %s ms; sshd CPU %s ms)\n' "1 host" "$c1" \
+	"$(median "${R[cbusy1]}")" "$(median "${R[ccpu1]:-}")" "$(median "${R[csshd1]}")"
+printf '  %-10s %7s s   (machine busy %s%%; pfan CPU %s ms; sshd CPU %s ms)\n' "$HOSTS hosts" "$cN" \
+	"$(median "${R[cbusy$HOSTS]}")" "$(median "${R[ccpu$HOSTS]:-}")" "$(median "${R[csshd$HOSTS]}")"
+awk -v a="$cN" -v b="$c1" -v n="$HOSTS" 'BEGIN { printf "  %d hosts / 1 host: %.2fx (target < 2x)\n", n, a / b }'
+printf '  %d checks of 1 host, one after another: %s s\n' "$HOSTS" "$(median "${R[cseq]}")"
+if [ -n "${R[ssh1]:-}" ]; then
+	c1=$(median "${R[ssh1]}")
+	cN=$(median "${R[ssh$HOSTS]}")
+	printf '  OpenSSH ssh, a process per host, all at once: 1 host %s s, %d hosts %s s: %s\n' "$c1" "$HOSTS" "$cN" \
+		"$(awk -v a="$cN" -v b="$c1" 'BEGIN { printf "%.2fx", a / b }')"
+fi
+fi
+if part load; then
 echo "load: $LOAD_HOSTS hosts x $LOAD_SLOTS slots, $WAVES waves of sleep $JOB_SECS; pfan CPU in cores"
 printf '  %-12s %7s %7s %7s %7s %6s %6s %6s %6s %6s\n' config steady whole ms/job busy% peak ramp_s busy% conns procs
 for tag in stock maxstartups; do
@@ -242,6 +352,7 @@ done
 echo "  steady: pfan CPU / wall while >= 90% of slots ran (target < 0.5); whole: start to exit;"
 echo "  busy%: the machine (all cores) then; ramp_s: until job $((LOAD_HOSTS * LOAD_SLOTS)) started, busy% during it;"
 echo "  conns: sshd connections per host per run; procs: peak processes on the machine"
+fi
 if [ -n "${PROBLEMS:-}" ]; then
 	echo "problems seen:"
 	printf '%s' "$PROBLEMS"

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "config.h"
 #include "errors.h"
 #include "header.h"
@@ -176,6 +177,21 @@ load_hosts(struct run *r, char **cause)
 		    "the slots of hosts with slots: auto", o->jobs, fixed);
 	free(fixed);
 	return PFAN_OK;
+}
+
+/* --check: the hosts alone, no command, no input. */
+static int
+check_hosts(struct run *r)
+{
+	char *cause = NULL;
+
+	if (r->opts.ntemplate > 0 || r->opts.input.nsources > 0) {
+		log_error("--check connects to the hosts and runs no job: no command, please");
+		return PFAN_EXIT_ERROR;
+	}
+	if (load_hosts(r, &cause) != PFAN_OK)
+		return fail(cause);
+	return check_run(&r->opts, &r->hosts);
 }
 
 /* -m/-X: GNU parallel's "maximal usable size of command" on Linux; a
@@ -461,6 +477,10 @@ main(int argc, char **argv)
 	log_set_verbosity(r.opts.verbose);
 	if (report_wanted(&r.opts)) {
 		status = report_main(&r.opts);
+		goto out;
+	}
+	if (r.opts.check) {
+		status = check_hosts(&r);
 		goto out;
 	}
 	if ((status = setup(&r, argc, argv)) != PFAN_OK)

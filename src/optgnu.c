@@ -21,7 +21,7 @@ static const struct { const char *name; const char *instead; } gnu_only[] = {
 	{ "shard", NULL }, { "bin", NULL }, { "group-by", NULL },
 	{ "ssh", "-S/-H with ~/.ssh/config (pfan speaks SSH itself)" },
 	{ "ssh-delay", NULL }, { "controlmaster", "nothing: pfan keeps one connection per host open already" },
-	{ "sshdelay", NULL }, { "filter-hosts", "pfan --check (planned) or --debug" },
+	{ "sshdelay", NULL }, { "filter-hosts", "pfan --check" },
 	{ "rsync-opts", NULL }, { "sql", NULL }, { "sqlmaster", NULL },
 	{ "sql-master", NULL }, { "sqlandworker", NULL }, { "sql-and-worker", NULL },
 	{ "sqlworker", NULL }, { "sql-worker", NULL }, { "semaphore", NULL },

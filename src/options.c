@@ -33,7 +33,7 @@ enum opt_id {
 	OPT_REPORT, OPT_REPORT_RUN, OPT_SVG, OPT_HTML,
 	OPT_DELAY, OPT_NICE, OPT_SHUF, OPT_MEMFREE, OPT_LOAD, OPT_SSHLOGINFILE,
 	OPT_WORKDIR,
-	OPT_BAR, OPT_ETA, OPT_PROGRESS, OPT_SUMMARY,
+	OPT_BAR, OPT_ETA, OPT_PROGRESS, OPT_SUMMARY, OPT_CHECK,
 	OPT_ONALL, OPT_NONALL, OPT_FOLD,
 };
 
@@ -90,6 +90,7 @@ static const struct opt_def opt_table[] = {
 	{ "report-run", OPT_REPORT_RUN, 1, "N", "with --report: the N-th run in the joblog instead (1 is the first)" },
 	{ "svg", OPT_SVG, 1, "FILE", "with --report: also draw the run's timeline to FILE as SVG" },
 	{ "html", OPT_HTML, 1, "FILE", "with --report: the same timeline as an HTML page with zoom" },
+	{ "check", OPT_CHECK, 0, NULL, "run nothing: check every host of -H/-S/--slf at once (address, connection, host key, login, cores, load, round trip, slots), a row each; exit status: the hosts unusable" },
 	{ "hostfile", OPT_HOSTFILE, 1, "FILE", "run on the hosts in the YAML FILE (\"slurm\": the SLURM allocation)" },
 	{ "sshlogin", OPT_SSHLOGIN, 1, "SPEC", "run on [N/][user@]host[:port][,...] (\":\" is this machine)" },
 	{ "sshloginfile", OPT_SSHLOGINFILE, 1, "FILE", "run on the -S logins in FILE, one a line (# comments; \"..\": ~/.parallel/sshloginfile)" },
@@ -360,6 +361,7 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_ONALL: o->onall = true; break;
 	case OPT_NONALL: o->nonall = true; break;
 	case OPT_FOLD: o->fold = true; break;
+	case OPT_CHECK: o->check = true; break;
 	case OPT_PLUS: o->plus = true; break;
 	case OPT_RETRIES: return parse_uint("retries", arg, 0, RETRIES_MAX, &o->retries, cause);
 	case OPT_HALT: return parse_halt(o, arg, cause);

@@ -60,6 +60,7 @@ struct pfan_opts {
 	unsigned report_run;      /* --report-run N; 0: the last run */
 	const char *report_svg;   /* --svg FILE */
 	const char *report_html;  /* --html FILE */
+	bool check;               /* --check: a mode of its own */
 
 	char **hostfiles;         /* -H, in order */
 	size_t nhostfiles;

@@ -185,9 +185,22 @@ record_key(LIBSSH2_KNOWNHOSTS *kh, const char *path, const char *name,
 	return rc;
 }
 
+const char *
+sshauth_key_name(enum sshauth_key k)
+{
+	static const char *const names[] = {
+		[SSHAUTH_KEY_UNCHECKED] = NULL, [SSHAUTH_KEY_KNOWN] = "known",
+		[SSHAUTH_KEY_NEW] = "new", [SSHAUTH_KEY_ADDED] = "added",
+		[SSHAUTH_KEY_CHANGED] = "changed", [SSHAUTH_KEY_REVOKED] = "revoked",
+		[SSHAUTH_KEY_CA] = "ca", [SSHAUTH_KEY_NONE] = "none",
+	};
+
+	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : NULL;
+}
+
 int
 sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
-    bool accept_new, char **cause)
+    bool accept_new, enum sshauth_key *found, char **cause)
 {
 	size_t keylen = 0;
 	int type = 0, kh_type, rc = PFAN_OK;
@@ -205,6 +218,7 @@ sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
 
 	fingerprint(&fp, s);
 	snprintf(port_str, sizeof port_str, "%u", spec->port);
+	*found = SSHAUTH_KEY_NONE;
 	if (key == NULL) {
 		*cause = xstrdup("the server sent no host key");
 		rc = PFAN_E_SSH;
@@ -220,6 +234,7 @@ sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
 	revoked = knownhosts_revoked(marks, s, (const char *const *)names, key,
 	    keylen, kh_type);
 	if (revoked != NULL) {
+		*found = SSHAUTH_KEY_REVOKED;
 		*cause = xasprintf("REVOKED HOST KEY DETECTED: the %s key of %s "
 		    "(%s) is REVOKED in %s; refusing to connect", tname, names[0],
 		    buf_cstr(&fp), revoked);
@@ -238,8 +253,10 @@ sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
 	}
 	switch (check) {
 	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
+		*found = SSHAUTH_KEY_KNOWN;
 		break;
 	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
+		*found = SSHAUTH_KEY_CHANGED;
 		*cause = xasprintf("WARNING: HOST KEY CHANGED: the %s key of %s "
 		    "(%s) does not match the one in %s. Someone may be intercepting "
 		    "the connection, or the host was reinstalled. Refusing to "
@@ -252,6 +269,7 @@ sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
 		ca = knownhosts_cert_authority(marks, s, (const char *const *)names,
 		    key, keylen, kh_type);
 		if (ca != NULL) {
+			*found = SSHAUTH_KEY_CA;
 			*cause = xasprintf("%s is trusted through a certificate authority "
 			    "(@cert-authority in %s), and pfan cannot check host "
 			    "certificates (libssh2 %s); not accepting its plain %s key "
@@ -263,11 +281,14 @@ sshauth_hostkey(LIBSSH2_SESSION *s, const struct host_spec *spec,
 			rc = PFAN_E_SSH;
 			break;
 		}
+		*found = SSHAUTH_KEY_NEW;
 		if (accept_new) {
 			rc = record_key(kh, path, names[0], key, keylen, typemask, cause);
-			if (rc == PFAN_OK)
+			if (rc == PFAN_OK) {
+				*found = SSHAUTH_KEY_ADDED;
 				log_warn("%s: added the %s host key of %s (%s) to %s",
 				    spec->name, tname, names[0], buf_cstr(&fp), path);
+			}
 			break;
 		}
 		if (spec->port != 22 && spec->port != 0)
@@ -318,6 +339,7 @@ struct sshauth {
 	bool id_in_flight;
 	unsigned agent_tried;
 	struct buf why;   /* "; "-separated failures */
+	char *used;       /* how it logged in (sshauth_method) */
 };
 
 static void
@@ -378,7 +400,24 @@ sshauth_free(struct sshauth *a)
 		free(a->m[i].path);
 	free(a->m);
 	buf_free(&a->why);
+	free(a->used);
 	free(a);
+}
+
+const char *
+sshauth_method(const struct sshauth *a)
+{
+	return a->used != NULL ? a->used : "none";
+}
+
+/* Authenticated by method m (NULL: the server asked for nothing). */
+static void
+succeeded(struct sshauth *a, const struct method *m)
+{
+	a->state = AUTH_DONE;
+	free(a->used);
+	a->used = m == NULL ? xstrdup("none") : m->kind == METHOD_AGENT ?
+	    xstrdup("agent") : xasprintf("key:%s", m->path);
 }
 
 static void
@@ -509,7 +548,7 @@ step_list(struct sshauth *a, LIBSSH2_SESSION *s, char **cause)
 
 	if (list == NULL) {
 		if (libssh2_userauth_authenticated(s)) {
-			a->state = AUTH_DONE;
+			succeeded(a, NULL);
 			return PFAN_OK;
 		}
 		if (libssh2_session_last_errno(s) == LIBSSH2_ERROR_EAGAIN)
@@ -592,7 +631,7 @@ sshauth_step(struct sshauth *a, LIBSSH2_SESSION *s, char **cause)
 			if (rc == 1)
 				return PFAN_AGAIN;
 			if (rc == 0) {
-				a->state = AUTH_DONE;
+				succeeded(a, &a->m[a->next]);
 				break;
 			}
 			if (rc == -2)
@@ -612,7 +651,7 @@ sshauth_step(struct sshauth *a, LIBSSH2_SESSION *s, char **cause)
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return PFAN_AGAIN;
 			if (rc == 0) {
-				a->state = AUTH_DONE;
+				succeeded(a, &a->m[a->next]);
 				break;
 			}
 			if (fatal_error(rc)) {

@@ -190,12 +190,14 @@ st_hostkey(struct sshconn *c)
 	char *cause = NULL;
 
 	conn_set_state(c, CONN_HOSTKEY);
-	if (sshauth_hostkey(c->s, c->spec, c->o->accept_new_hostkeys, &cause) != PFAN_OK) {
+	if (sshauth_hostkey(c->s, c->spec, c->o->accept_new_hostkeys, &c->hostkey,
+	    &cause) != PFAN_OK) {
 		conn_lost(c, cause, true);
 		free(cause);
 		return;
 	}
 	conn_set_state(c, CONN_AUTH);
+	c->auth_tried = true;
 	c->auth = sshauth_new(c->spec);
 	st_auth(c);
 }
@@ -268,14 +270,39 @@ st_auth(struct sshconn *c)
 		free(cause);
 		return;
 	}
+	free(c->login);
+	c->login = xstrdup(sshauth_method(c->auth));
 	sshauth_free(c->auth);
 	c->auth = NULL;
 	st_ready(c);
 }
 
+/* The kernel's own measure of the round trip (from the SYN and its
+ * answer), free of our loop's delay; -1 where there is none (a socket
+ * from a jump host). */
+static double
+kernel_rtt(int fd)
+{
+#if defined(__linux__) && defined(TCP_INFO)
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && ti.tcpi_rtt > 0)
+		return ti.tcpi_rtt / 1e6;
+#else
+	(void)fd;
+#endif
+	return -1;
+}
+
 static void
 begin_session(struct sshconn *c)
 {
+	double rtt = kernel_rtt(c->fd);
+
+	if (rtt > 0)
+		c->tcp_rtt = rtt;
+	c->tcp_up = true;
 	c->s = sshsess_new(&c->io);
 	conn_set_state(c, CONN_HANDSHAKE);
 	st_handshake(c);
@@ -322,7 +349,9 @@ try_connect(struct sshconn *c)
 			continue;
 		}
 		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		c->tcp_t0 = mono_now();
 		if (connect(c->fd, c->ai->ai_addr, c->ai->ai_addrlen) == 0) {
+			c->tcp_rtt = mono_now() - c->tcp_t0;
 			begin_session(c);
 			return;
 		}
@@ -348,6 +377,9 @@ st_connecting(struct sshconn *c)
 	if (err == EINPROGRESS)
 		return;
 	if (err == 0) {
+		/* One round trip (SYN, SYN-ACK), plus the loop's delay:
+		 * begin_session asks the kernel for a better figure. */
+		c->tcp_rtt = mono_now() - c->tcp_t0;
 		begin_session(c);
 		return;
 	}
@@ -494,6 +526,7 @@ sshconn_new(unsigned id, struct loop *loop, const struct host_spec *spec,
 	c->o = o;
 	c->addrs = ai;
 	c->fd = -1;
+	c->tcp_rtt = -1;
 	c->state = CONN_DOWN;
 	sshsess_io_init(&c->io);
 	return c;
@@ -506,6 +539,7 @@ sshconn_free(struct sshconn *c, bool graceful)
 		return;
 	sshchan_list_free(&c->tasks);
 	conn_teardown(c, graceful && c->state == CONN_READY);
+	free(c->login);
 	free(c);
 }
 
@@ -517,6 +551,11 @@ sshconn_connect(struct sshconn *c)
 	conn_set_state(c, CONN_CONNECTING);
 	c->ai = c->addrs;
 	c->io.rx_error = 0;
+	c->tcp_up = c->auth_tried = false;
+	c->tcp_rtt = -1;
+	c->hostkey = SSHAUTH_KEY_UNCHECKED;
+	free(c->login);
+	c->login = NULL;
 	c->deadline = loop_timer_add(c->loop, c->o->connect_timeout, on_deadline, c);
 	try_connect(c);
 }
@@ -562,6 +601,16 @@ bool
 sshconn_ready(const struct sshconn *c)
 {
 	return c->state == CONN_READY;
+}
+
+void
+sshconn_facts(const struct sshconn *c, struct sshconn_facts *f)
+{
+	f->connected = c->tcp_up;
+	f->rtt = c->tcp_rtt;
+	f->hostkey = sshauth_key_name(c->hostkey);
+	f->auth_tried = c->auth_tried;
+	f->login = c->login;
 }
 
 bool

@@ -89,6 +89,16 @@ void sshconn_service(struct sshconn *c);
  * (one end of a socketpair, non-blocking, which c now owns and closes
  * when the channel ends or c is lost). Opened once c is READY (connect
  * it); a connection with tunnels carries no tasks. */
+/* What c's last attempt to connect learned (pfan --check); the strings
+ * are valid until c connects again or is freed. */
+struct sshconn_facts {
+	bool connected;       /* the TCP connection was made (or dialled) */
+	double rtt;           /* seconds the TCP handshake took; < 0: unknown */
+	const char *hostkey;  /* sshauth_key_name's word; NULL: not checked */
+	bool auth_tried;      /* authentication began */
+	const char *login;    /* how it logged in ("agent", "key:PATH"); NULL: not */
+};
+void sshconn_facts(const struct sshconn *c, struct sshconn_facts *f);
 void sshconn_add_tunnel(struct sshconn *c, int fd, const char *host, unsigned port);
 size_t sshconn_ntunnels(const struct sshconn *c);
 

@@ -10,6 +10,7 @@ struct sshfwd;
 #include <libssh2.h>
 
 #include "loop.h"
+#include "sshauth.h"
 #include "sshchan.h"
 #include "sshsess.h"
 
@@ -62,6 +63,11 @@ struct sshconn {
 	bool in_service, again;
 	struct sshfwd **fwd;           /* tunnels (sshfwd.c), for connections behind */
 	size_t nfwd;
+	/* What the last attempt learned (sshconn_facts). */
+	bool tcp_up, auth_tried;
+	double tcp_t0, tcp_rtt;        /* connect() called; its round trip, < 0 unknown */
+	enum sshauth_key hostkey;
+	char *login;                   /* sshauth_method once READY */
 };
 
 /* sshconn.c, for sshmux.c. */
