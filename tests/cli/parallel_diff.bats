@@ -506,3 +506,37 @@ results_vs_parallel() {
 	done <"$PFAN_SRCDIR/tests/data/sched_diff.txt"
 	[ "$n" -ge 25 ]
 }
+
+# GNU parallel waits for the memory for ever, silently, even with
+# --dry-run; so does pfan (the man page says so).
+@test "diff: --memfree above the machine's memory: neither runs a job" {
+	need_parallel
+	run -124 timeout 3 "$PFAN" --memfree 1000T echo ran ::: a
+	[ -z "$output" ]
+	run -124 timeout 3 parallel --will-cite --memfree 1000T echo ran ::: a
+	[ -z "$output" ]
+}
+
+# --sshloginfile: the same file read by both. Local entries run; remote
+# ones (no sshd here) are compared through --dry-run.
+@test "diff: --slf with a : or N/: line, comments and blank lines" {
+	printf '# local, two slots\n\n2/:\n' >slf
+	pfan_vs_parallel --status --exact -k --slf slf 'echo {}; exit {#}' ::: a b c
+	printf ':\n' >slf
+	pfan_vs_parallel --status --exact -k --slf slf 'echo {}' ::: a b c
+}
+
+@test "diff: --slf with remote hosts, --dry-run: the same commands" {
+	printf '%s\n' ':' 'user@h1.invalid' '4/h2.invalid' '# gone.invalid' >slf
+	pfan_vs_parallel --status --exact -k --dry-run --slf slf 'echo {} "$x"' ::: a 'b c'
+	printf '%s\n' 'h3.invalid' >slf2
+	pfan_vs_parallel --status --exact -k --dry-run --slf slf --slf slf2 echo ::: a 'b c'
+}
+
+@test "diff: --slf .. is ~/.parallel/sshloginfile; a missing file is an error" {
+	mkdir home home/.parallel
+	printf ':\n' >home/.parallel/sshloginfile
+	HOME=$T/home pfan_vs_parallel --status --exact -k --slf .. 'echo {}' ::: a b
+	ALLOW_EMPTY=1 pfan_vs_parallel --status --slf nonexistent echo ::: a
+	[ "$(wc -l <pfan.err)" -ge 1 ]
+}
