@@ -234,10 +234,10 @@ static int
 open_template(struct run *r, char **cause)
 {
 	struct pfan_opts *o = &r->opts;
-	struct template_opts to = { o->replace_str,
-	    o->xargs == XARGS_X ||
+	struct template_opts to = { .rpl = o->replace_str,
+	    .context = o->xargs == XARGS_X ||
 	    (o->max_args_given && o->xargs == XARGS_NONE),
-	    o->plus ? TEMPLATE_PLUS : 0 };
+	    .flags = (o->plus ? TEMPLATE_PLUS : 0) | (o->quote ? TEMPLATE_QUOTE : 0) };
 	char *const *names;
 	size_t nnames;
 	char **words = NULL;
@@ -276,6 +276,10 @@ setup(struct run *r, int argc, char **argv)
 		return fail(cause);
 	if (o->xargs != XARGS_NONE)
 		xargs_limits(o);
+	if (o->load > 0 && o->load_kind != JOBS_ABS) {
+		o->load = options_load_max(o, ncores());
+		o->load_kind = JOBS_ABS;
+	}
 	/* No command: each value (or line) is a command, as GNU parallel. */
 	if (input_open(&r->input, &o->input, &cause) != PFAN_OK)
 		return fail(cause);

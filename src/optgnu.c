@@ -54,11 +54,11 @@ static const struct { const char *name; const char *instead; } gnu_only[] = {
 	{ "bnr", NULL }, { "dirnamereplace", NULL }, { "dnr", NULL },
 	{ "extensionreplace", NULL }, { "er", NULL },
 	{ "basenameextensionreplace", NULL }, { "bner", NULL },
-	{ "replace", NULL }, { "quote", NULL },
+	{ "replace", NULL },
 };
 #define NGNU_ONLY (sizeof gnu_only / sizeof gnu_only[0])
 /* And their letters. */
-static const char gnu_only_short[] = "JLMlpstxieoq";
+static const char gnu_only_short[] = "JLMlpstxieo";
 
 /* The gnu_only row for a long option name of len bytes, or NULL. */
 static const char *const *

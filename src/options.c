@@ -19,7 +19,7 @@
 enum opt_id {
 	OPT_ARG_FILE = 'a', OPT_HOSTFILE = 'H', OPT_HELP = 'h', OPT_JOBS = 'j',
 	OPT_KEEP_ORDER = 'k', OPT_MAX_ARGS = 'n', OPT_SSHLOGIN = 'S',
-	OPT_VERBOSE = 'v', OPT_VERSION = 'V', OPT_NULL = '0',
+	OPT_VERBOSE = 'v', OPT_VERSION = 'V', OPT_NULL = '0', OPT_QUOTE = 'q',
 	OPT_COLSEP = 256, OPT_LINK, OPT_DRY_RUN, OPT_RETRIES, OPT_HALT,
 	OPT_TIMEOUT, OPT_LINE_BUFFER, OPT_TAG, OPT_RESULTS, OPT_JOBLOG,
 	OPT_RESUME, OPT_RESUME_FAILED, OPT_ACCEPT_NEW, OPT_KEEPALIVE,
@@ -53,6 +53,7 @@ static const struct opt_def opt_table[] = {
 	{ "link", OPT_LINK, 0, NULL, "pair input sources instead of their cartesian product" },
 	{ "max-args", OPT_MAX_ARGS, 1, "N", "put N arguments in one job" },
 	{ "plus", OPT_PLUS, 0, NULL, "also GNU parallel's --plus replacement strings: {..} {+.} {%RE} {/RE/S} {:-TEXT} ..." },
+	{ "quote", OPT_QUOTE, 0, NULL, "quote the command's words: each, once replaced, is one argument, so no pipes, redirections or $VARs in them (GNU's -q)" },
 	{ "max-replace-args", OPT_MAX_REPLACE_ARGS, 1, "N", "like -n, {1}..{N} are the N arguments; -N0: one job per argument, none given" },
 	{ NULL, OPT_XARGS_M, 0, NULL, "put as many arguments in one job as fit in a command line" },
 	{ "xargs", OPT_XARGS, 0, NULL, "like -m, but a short input is not shared among the job slots" },
@@ -232,7 +233,7 @@ parse_nice(struct pfan_opts *o, const char *s, char **cause)
 static int
 parse_load(struct pfan_opts *o, const char *s, char **cause)
 {
-	return optvalue_load(s, &o->load, cause);
+	return optvalue_load(s, &o->load_kind, &o->load, cause);
 }
 
 static int
@@ -330,6 +331,21 @@ options_jobs_slots(const struct pfan_opts *o, unsigned cores)
 	return n < 1 ? 1 : n > UINT_MAX ? UINT_MAX : (unsigned)n;
 }
 
+double
+options_load_max(const struct pfan_opts *o, unsigned cores)
+{
+	double n;
+
+	switch (o->load_kind) {
+	case JOBS_PLUS: n = cores + o->load; break;
+	case JOBS_MINUS: n = cores - o->load; break;
+	case JOBS_PCT: n = cores * o->load; break;
+	case JOBS_ABS:
+	default: n = o->load; break;
+	}
+	return n < 0.01 ? 0.01 : n;   /* GNU's floor */
+}
+
 static void
 push_str(char ***v, size_t *n, char *s)
 {
@@ -363,6 +379,7 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_FOLD: o->fold = true; break;
 	case OPT_CHECK: o->check = true; break;
 	case OPT_PLUS: o->plus = true; break;
+	case OPT_QUOTE: o->quote = true; break;
 	case OPT_RETRIES: return parse_uint("retries", arg, 0, RETRIES_MAX, &o->retries, cause);
 	case OPT_HALT: return parse_halt(o, arg, cause);
 	case OPT_TIMEOUT: return parse_timeout(o, arg, cause);

@@ -40,6 +40,7 @@ struct pfan_opts {
 	bool shuf;                /* run the jobs in random order */
 	unsigned long long memfree; /* bytes of MemAvailable to start a job */
 	double load;              /* max 1-min load average, 0: none */
+	enum jobs_kind load_kind; /* --load +N, -N, N%: load is N or a fraction */
 	double kill_grace;        /* TERM -> KILL, seconds */
 
 	bool keep_order, line_buffer, tag;
@@ -56,6 +57,7 @@ struct pfan_opts {
 	bool plus;                /* --plus replacement strings */
 	bool onall, nonall;       /* every job on every host (onall.c) */
 	bool fold;                /* --fold: hosts with the same output once */
+	bool quote;               /* -q: the command's words quoted */
 	const char *report;       /* --report JOBLOG: a mode of its own */
 	unsigned report_run;      /* --report-run N; 0: the last run */
 	const char *report_svg;   /* --svg FILE */
@@ -100,6 +102,9 @@ int options_walk(int argc, char **argv, options_group_fn each, void *data,
 void options_usage(FILE *fp);
 /* The slots -j asks for on a machine with `cores` cores (at least 1). */
 unsigned options_jobs_slots(const struct pfan_opts *o, unsigned cores);
+/* --load's maximum given the cores (at least 0.01, as GNU's); only for a
+ * --load given. */
+double options_load_max(const struct pfan_opts *o, unsigned cores);
 /* The table, a tab-separated line per option name, for completions/gen.awk. */
 void options_dump(FILE *fp);
 void options_free(struct pfan_opts *o);

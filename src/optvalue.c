@@ -196,19 +196,27 @@ optvalue_nice(const char *s, int *out, char **cause)
 	return PFAN_OK;
 }
 
+/* GNU's forms: +N and -N whole numbers, N% and N decimal. */
 int
-optvalue_load(const char *s, double *out, char **cause)
+optvalue_load(const char *s, enum jobs_kind *kind, double *out, char **cause)
 {
+	const char *n = s + (*s == '+' || *s == '-');
 	char *end;
 	double v;
 
+	*kind = *s == '+' ? JOBS_PLUS : *s == '-' ? JOBS_MINUS : JOBS_ABS;
 	errno = 0;
-	v = strtod(s, &end);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0) {
-		*cause = xasprintf("--load: '%s' is not a load average (more than 0)", s);
+	v = strtod(n, &end);
+	if (*kind == JOBS_ABS && strcmp(end, "%") == 0)
+		*kind = JOBS_PCT, end++;
+	if (*n < '0' || *n > '9' || n[strspn(n, "0123456789.%")] != '\0' ||
+	    *end != '\0' || errno != 0 || !isfinite(v) ||
+	    (*kind == JOBS_ABS || *kind == JOBS_PCT ? v <= 0 : v != floor(v))) {
+		*cause = xasprintf("--load: '%s' is not a load average (more than "
+		    "0), +N, -N or N%% (of the cores)", s);
 		return PFAN_E_INPUT;
 	}
-	*out = v;
+	*out = *kind == JOBS_PCT ? v / 100 : v;
 	return PFAN_OK;
 }
 

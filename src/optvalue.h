@@ -50,8 +50,9 @@ int optvalue_size(const char *opt, const char *s, unsigned long long *out,
     char **cause);
 /* --nice: -20 to 19. */
 int optvalue_nice(const char *s, int *out, char **cause);
-/* --load: a load average, more than 0. */
-int optvalue_load(const char *s, double *out, char **cause);
+/* --load: a load average, more than 0 (JOBS_ABS), or the cores plus or
+ * minus N, or N% of them (a fraction in *out), as -j. */
+int optvalue_load(const char *s, enum jobs_kind *kind, double *out, char **cause);
 /* --halt: GNU parallel's forms. */
 int optvalue_halt(const char *s, struct optvalue_halt *out, char **cause);
 /* -j N, +N, -N, N%. */

@@ -3,10 +3,12 @@
  * kept only for bytes no shell treats specially, which keeps commands (and
  * the joblog) readable for the common case of file names and numbers. */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "quote.h"
+#include "xalloc.h"
 
 /* [A-Za-z0-9_@%+:,./-]: nothing here expands, splits, globs or redirects.
  * '=' is not in the set: a bare `A=b` in command position would be an
@@ -56,6 +58,28 @@ quote_shell(struct buf *out, const char *s, size_t len)
 		len -= n + 1;
 	}
 	buf_addc(out, '\'');
+}
+
+void
+quote_words(struct buf *out, size_t start)
+{
+	size_t len = out->len - start, i = 0;
+	char *words = xmalloc(len + 1);
+
+	if (len > 0)
+		memcpy(words, out->data + start, len);
+	out->len = start;
+	for (;;) {
+		const char *nul = memchr(words + i, '\0', len - i);
+		size_t n = nul != NULL ? (size_t)(nul - (words + i)) : len - i;
+
+		quote_shell(out, words + i, n);
+		if (nul == NULL)
+			break;
+		buf_addc(out, ' ');
+		i += n + 1;
+	}
+	free(words);
 }
 
 char *

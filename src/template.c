@@ -63,6 +63,7 @@ struct template {
 	const char *rpl;   /* -I: the string that stands for {} */
 	bool context;      /* -X: words with {} repeat per value */
 	bool as_text;      /* TEMPLATE_TEXT: values as they are, none appended */
+	char *qtext;       /* -q: text with NUL between the words, each a word */
 	struct buf *scratch; /* a transformed value before quoting */
 };
 
@@ -276,6 +277,16 @@ template_parse_opts(struct template **out, int nwords, char *const words[],
 	}
 	t->text_len = b.len;
 	t->text = buf_steal(&b);
+	/* -q: a literal keeps its word breaks as NUL for quote_words(). */
+	if (opts != NULL && (opts->flags & TEMPLATE_QUOTE) != 0) {
+		size_t at = 0;
+
+		t->qtext = xstrdup(t->text);
+		for (i = 0; i + 1 < (size_t)nwords; i++) {
+			at += strlen(words[i]);
+			t->qtext[at++] = '\0';
+		}
+	}
 	t->scratch = xcalloc(1, sizeof *t->scratch);
 	t->raw = nwords <= 0;
 	t->append = !t->raw;
@@ -329,6 +340,7 @@ template_free(struct template *t)
 		regsub_free(t->toks[i].sub), tplplus_free(t->toks[i].plus);
 	free(t->toks);
 	free(t->text);
+	free(t->qtext);
 	if (t->scratch != NULL)
 		buf_free(t->scratch);
 	free(t->scratch);
@@ -452,7 +464,7 @@ emit_value(const struct template *t, const struct tok *tk, const char *v,
 		v = sb->data;
 		len = tk->xf == XF_BASE ? sb->len : noext_len(sb->data, sb->len);
 	}
-	if (t->as_text)
+	if (t->as_text || t->qtext != NULL)
 		buf_add(out, v, len);
 	else
 		quote_shell(out, v, len);
@@ -471,7 +483,7 @@ emit_values(const struct template *t, const struct tok *tk,
 	if (tk->pos == 0) {
 		for (i = 0; i < a->n && rc == PFAN_OK; i++) {
 			if (i > 0)
-				buf_addc(out, ' ');
+				buf_addc(out, t->qtext != NULL ? '\0' : ' ');
 			rc = emit_value(t, tk, a->v[i], out, cause);
 		}
 		return rc;
@@ -512,7 +524,7 @@ expand_word(const struct template *t, size_t from, size_t to,
 	for (size_t v = 0; v < a->n && rc == PFAN_OK; v++) {
 		struct args one = { 1, &a->v[v] };
 		if (v > 0)
-			buf_addc(out, ' ');
+			buf_addc(out, t->qtext != NULL ? '\0' : ' ');
 		for (size_t i = from; i < to && rc == PFAN_OK; i++) {
 			const struct tok *tk = &t->toks[i];
 			if ((tk->kind == TOK_VAL || tk->kind == TOK_SUBST) &&
@@ -536,7 +548,10 @@ template_expand(const struct template *t, const struct args *a,
 		for (i = 0; i < a->n; i++) {
 			if (i > 0)
 				buf_addc(out, ' ');
-			buf_adds(out, a->v[i]);
+			if (t->qtext != NULL)   /* -q: GNU's too, so one word */
+				quote_shell(out, a->v[i], strlen(a->v[i]));
+			else
+				buf_adds(out, a->v[i]);
 		}
 		return PFAN_OK;
 	}
@@ -550,6 +565,8 @@ template_expand(const struct template *t, const struct args *a,
 		rc = expand_word(t, i, e, a, ctx, out, cause);
 		i = e;
 	}
+	if (t->qtext != NULL && rc == PFAN_OK)
+		quote_words(out, start);
 	if (t->append) {
 		for (i = 0; i < a->n; i++) {
 			buf_addc(out, ' ');
@@ -576,7 +593,8 @@ expand_toks(const struct template *t, size_t from, size_t to,
 
 		switch (tk->kind) {
 		case TOK_LIT:
-			buf_add(out, t->text + tk->off, tk->len);
+			buf_add(out, (t->qtext != NULL ? t->qtext : t->text) + tk->off,
+			    tk->len);
 			break;
 		case TOK_VAL:
 		case TOK_SUBST:
@@ -595,7 +613,7 @@ expand_toks(const struct template *t, size_t from, size_t to,
 		case TOK_HOST:
 			if (ctx->host == NULL)
 				buf_add(out, t->text + tk->off, tk->len);
-			else if (t->as_text)
+			else if (t->as_text || t->qtext != NULL)
 				buf_adds(out, ctx->host);
 			else
 				quote_shell(out, ctx->host, strlen(ctx->host));

@@ -15,7 +15,9 @@
  * {words} are plain text. s/// also takes Perl's m, s, x flags, and $&,
  * \1 in the replacement. With no words at all (nwords == 0) the values
  * are the command, joined by spaces and not quoted, as GNU parallel runs
- * input lines as commands. Expansion reuses scratch space and pcre2 match
+ * input lines as commands. With TEMPLATE_QUOTE (-q) each word is instead
+ * one shell word: its values go in unquoted and the word, once replaced,
+ * is quoted whole (a token's several values split it, as in GNU). Expansion reuses scratch space and pcre2 match
  * data inside the template: one template, one thread.
  */
 #ifndef PFAN_TEMPLATE_H
@@ -37,6 +39,7 @@ struct template_ctx {
  * message and offset, {0}). */
 #define TEMPLATE_PLUS 1u  /* --plus: the strings of tplplus.h too */
 #define TEMPLATE_TEXT 2u  /* not a command (--tagstring): values unquoted, none appended */
+#define TEMPLATE_QUOTE 4u /* -q: each word quoted after replacement (GNU's -q) */
 int template_parse(struct template **out, int nwords, char *const words[],
     unsigned flags, char **cause);
 /* What -I and -X change: rpl stands for {} (and then {}, {n} and <> are

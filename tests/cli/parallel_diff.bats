@@ -246,6 +246,46 @@ teardown() {
 	pfan_vs_parallel --exact -j2 -k "printf '<%s>\n'" {} x ::: '' a
 }
 
+# -q: each command word is one shell word, replaced first, then quoted.
+@test "diff: -q runs GNU's perl example, its script unquoted by hand" {
+	need perl
+	printf 'two words\n' >f2
+	printf 'three words here\n' >f3
+	pfan_vs_parallel --exact -k -q perl -ne '/^\S+\s+\S+$/ and print $ARGV,"\n"' ::: f2 f3
+	[ "$(cat pfan.out)" = f2 ]
+}
+
+@test "diff: -q keeps a word's blanks, and {} in a word of its own" {
+	pfan_vs_parallel --exact -k -q printf '<%s>\n' "a  b" {} x{}y ::: x 'y  z'
+}
+
+@test "diff: -q: quotes, \$, backslashes and globs in the words are data" {
+	pfan_vs_parallel --exact -k -q printf '<%s>\n' "it's \"q\"" '$HOME' '`id`' 'a\b' '*' '{}|{}' ::: "a'b" '$(id)'
+}
+
+@test "diff: -q: | and ; are words, not shell code" {
+	pfan_vs_parallel --exact -k -q echo {} '|' wc ';' 'echo' '>f' ::: a
+	[ ! -e f ]
+}
+
+@test "diff: -q: replacement strings inside quoted words: {.} {/} {#} {= =} {n}" {
+	pfan_vs_parallel --exact -k -q printf '<%s>\n' '{.} and {/}' 'n={#}' '{= s/a/\$/ =}' '{2} {1}' '{3}' ::: d/a.txt ::: 'b c'
+}
+
+@test "diff: -q: several values in a word split it (-n2; -X repeats the word)" {
+	pfan_vs_parallel --exact -k -j1 -q -n2 printf '<%s>\n' 'x{}y' 'p {} q' ::: a 'b c' d
+	pfan_vs_parallel --exact -k -j1 -q -X printf '<%s>\n' 'x{}y' 'p {} q' ::: a 'b c' d
+}
+
+@test "diff: -q: the command's exit status, and no command: the line is a command's name" {
+	pfan_vs_parallel --status --exact -k -q sh -c 'echo "$1"; exit 3' sh {} ::: a 'b c'
+	[ "$(cat pfan.out)" = "$(printf 'a\nb c')" ]
+	printf 'echo hi\n' >in
+	ALLOW_EMPTY=1 pfan_vs_parallel --stdin in --status -q
+	[ ! -s pfan.out ]
+	grep -q 'echo hi' pfan.err
+}
+
 @test "diff: UTF-8 and invalid UTF-8 values pass through byte for byte" {
 	printf 'caf\303\251\n\377\376bad\nok\n' >in
 	pfan_vs_parallel --stdin in --exact -j2 -k "printf '<%s>\n'" {}
@@ -477,4 +517,38 @@ results_vs_parallel() {
 @test "diff: a replacement string after the first word, or as a variable's value, is quoted" {
 	pfan_vs_parallel -k 'echo x; {}' ::: "echo a"
 	pfan_vs_parallel -k 'X={}; echo "$X"' ::: "a  b;c"
+}
+
+# GNU parallel waits for the memory for ever, silently, even with
+# --dry-run; so does pfan (the man page says so).
+@test "diff: --memfree above the machine's memory: neither runs a job" {
+	need_parallel
+	run -124 timeout 3 "$PFAN" --memfree 1000T echo ran ::: a
+	[ -z "$output" ]
+	run -124 timeout 3 parallel --will-cite --memfree 1000T echo ran ::: a
+	[ -z "$output" ]
+}
+
+# --sshloginfile: the same file read by both. Local entries run; remote
+# ones (no sshd here) are compared through --dry-run.
+@test "diff: --slf with a : or N/: line, comments and blank lines" {
+	printf '# local, two slots\n\n2/:\n' >slf
+	pfan_vs_parallel --status --exact -k --slf slf 'echo {}; exit {#}' ::: a b c
+	printf ':\n' >slf
+	pfan_vs_parallel --status --exact -k --slf slf 'echo {}' ::: a b c
+}
+
+@test "diff: --slf with remote hosts, --dry-run: the same commands" {
+	printf '%s\n' ':' 'user@h1.invalid' '4/h2.invalid' '# gone.invalid' >slf
+	pfan_vs_parallel --status --exact -k --dry-run --slf slf 'echo {} "$x"' ::: a 'b c'
+	printf '%s\n' 'h3.invalid' >slf2
+	pfan_vs_parallel --status --exact -k --dry-run --slf slf --slf slf2 echo ::: a 'b c'
+}
+
+@test "diff: --slf .. is ~/.parallel/sshloginfile; a missing file is an error" {
+	mkdir home home/.parallel
+	printf ':\n' >home/.parallel/sshloginfile
+	HOME=$T/home pfan_vs_parallel --status --exact -k --slf .. 'echo {}' ::: a b
+	ALLOW_EMPTY=1 pfan_vs_parallel --status --slf nonexistent echo ::: a
+	[ "$(wc -l <pfan.err)" -ge 1 ]
 }

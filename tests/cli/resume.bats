@@ -432,3 +432,14 @@ header() {
 	assert_status 255
 	assert_pfan_error "$stderr" "--resume without a FILE needs --joblog FILE"
 }
+
+@test "resume: a -q run resumes with its words quoted the same; -q is no extra for --resume FILE alone" {
+	"$PFAN" -q --joblog jl printf '<%s>\n' 'a  b' {} ::: x 'y z' >/dev/null
+	grep -v '"args":\["x"\]' jl >jl2
+	run -0 --separate-stderr "$PFAN" --resume jl2
+	[ "$output" = "$(printf '<a  b>\n<x>')" ]
+	run -0 --separate-stderr "$PFAN" -q --resume jl2 printf '<%s>\n' 'a  b' {} ::: x 'y z'
+	[ -z "$output" ]
+	run -255 --separate-stderr "$PFAN" --resume jl2 -q
+	assert_pfan_error "$stderr" '-q: cannot be given with --resume FILE alone'
+}

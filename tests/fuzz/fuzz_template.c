@@ -73,19 +73,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_unquote(p, n);
 		p += n;
 	}
-	if (template_parse(&t, 1, words, TEMPLATE_PLUS, &cause) == 0) {
-		if (template_expand(t, &a, &ctx, &out, &cause) != 0) {
+	/* Plain, then -q (each word quoted after replacement). */
+	for (unsigned flags = TEMPLATE_PLUS; flags != 0;
+	    flags = flags & TEMPLATE_QUOTE ? 0 : flags | TEMPLATE_QUOTE) {
+		cause = NULL;
+		ctx.slot = 0;
+		ctx.host = NULL;
+		if (template_parse(&t, 1, words, flags, &cause) == 0) {
+			if (template_expand(t, &a, &ctx, &out, &cause) != 0) {
+				free(cause);
+				cause = NULL;
+			}
+			ctx.slot = 3;
+			ctx.host = "h";
+			buf_reset(&out);
+			if (template_expand(t, &a, &ctx, &out, &cause) != 0)
+				free(cause);
+		} else
 			free(cause);
-			cause = NULL;
-		}
-		ctx.slot = 3;
-		ctx.host = "h";
+		template_free(t);
+		t = NULL;
 		buf_reset(&out);
-		if (template_expand(t, &a, &ctx, &out, &cause) != 0)
-			free(cause);
-	} else
-		free(cause);
-	template_free(t);
+	}
 	args_free(&a);
 	buf_free(&in);
 	buf_free(&out);

@@ -102,9 +102,15 @@ static const struct tcase cases[] = {
 
 	{ LOAD, "2", "2", true },
 	{ LOAD, "0.5", "0.5", true },
-	{ LOAD, "0", "--load: '0' is not a load average (more than 0)", false },
-	{ LOAD, "-1", "--load: '-1' is not a load average (more than 0)", false },
-	{ LOAD, "x", "--load: 'x' is not a load average (more than 0)", false },
+	{ LOAD, "0", "--load: '0' is not a load average (more than 0), +N, -N or N% (of the cores)", false },
+	{ LOAD, "-1", "-1", true },
+	{ LOAD, "+2", "+ 2", true },
+	{ LOAD, "100%", "% 1", true },
+	{ LOAD, "50.5%", "% 0.505", true },
+	{ LOAD, "x", "--load: 'x' is not a load average (more than 0), +N, -N or N% (of the cores)", false },
+	{ LOAD, "+1.5", "--load: '+1.5' is not a load average (more than 0), +N, -N or N% (of the cores)", false },
+	{ LOAD, "0%", "--load: '0%' is not a load average (more than 0), +N, -N or N% (of the cores)", false },
+	{ LOAD, "1e2", "--load: '1e2' is not a load average (more than 0), +N, -N or N% (of the cores)", false },
 
 	/* when what count pct */
 	{ HALT, "never", "never", true },
@@ -197,8 +203,9 @@ run_case(const struct tcase *c, char *text, size_t size, char **cause)
 		snprintf(text, size, "%d", i);
 		break;
 	case LOAD:
-		rc = optvalue_load(c->in, &d, cause);
-		snprintf(text, size, "%g", d);
+		rc = optvalue_load(c->in, &j.kind, &d, cause);
+		snprintf(text, size, "%s%g", j.kind == JOBS_PLUS ? "+ " :
+		    j.kind == JOBS_MINUS ? "-" : j.kind == JOBS_PCT ? "% " : "", d);
 		break;
 	case HALT:
 		rc = optvalue_halt(c->in, &h, cause);

@@ -35,7 +35,7 @@ struct tcase {
 	unsigned long long seq;
 	unsigned slot;
 	char *host;
-	unsigned flags;   /* TEMPLATE_PLUS with a "plus" line */
+	unsigned flags;   /* TEMPLATE_PLUS, TEMPLATE_QUOTE: "plus", "quote" lines */
 	char kind[16];    /* expect, expand-error, error */
 	char *want;
 };
@@ -145,6 +145,8 @@ tcase_read(FILE *f, const char *file, int *lineno, struct tcase *tc)
 		}
 		if (strcmp(key, "plus") == 0)
 			tc->flags |= TEMPLATE_PLUS;
+		else if (strcmp(key, "quote") == 0)
+			tc->flags |= TEMPLATE_QUOTE;
 		else if (strcmp(key, "arg") == 0)
 			args_push(&tc->a, v, strlen(v));
 		else if (strcmp(key, "seq") == 0)
