@@ -17,6 +17,7 @@ SKIPS=(
 	"README.md|apt-get *|installs packages: needs the network and a Debian system"
 	"README.md|make check|the whole suite, this test among it"
 	"README.md|make install*|installs from the build tree, not from a doc reader's directory"
+	"examples/README.md|sbatch *|needs SLURM (tests/cli/examples.bats runs the script under a simulated allocation)"
 )
 
 # think sleeps THINK_SECONDS (0.2 s by default) a job; the README's first
