@@ -28,6 +28,7 @@
 #include "sshhost.h"
 #include "sshjump.h"
 #include "template.h"
+#include "stage.h"
 #include "workdir.h"
 #include "xalloc.h"
 
@@ -39,6 +40,7 @@ struct run {
 	struct resume *resume;
 	struct template *tmpl;
 	struct template *tagstring;  /* --tagstring */
+	struct stage *stage;         /* --transferfile, --return, --env */
 	struct input *input;
 	struct output *output;
 	struct joblog *joblog;
@@ -264,6 +266,8 @@ setup(struct run *r, int argc, char **argv)
 	    (char *const *)&o->tagstring, TEMPLATE_TEXT | (o->plus ? TEMPLATE_PLUS : 0),
 	    &cause) != PFAN_OK)
 		return fail(cause);
+	if (stage_new(&r->stage, o, &cause) != PFAN_OK)
+		return fail(cause);
 	if (load_hosts(r, &cause) != PFAN_OK)
 		return fail(cause);
 	memset(&oc, 0, sizeof oc);
@@ -354,7 +358,9 @@ add_remote_host(struct run *r, struct host_spec *spec)
 static void
 add_hosts(struct run *r)
 {
-	workdir_init(&r->wd, r->opts.workdir);
+	/* Files staged: no shared filesystem, so GNU's default, the home. */
+	workdir_init(&r->wd, r->opts.workdir == NULL && stage_has_files(&r->opts) ?
+	    "~" : r->opts.workdir);
 	if (r->hosts.n == 0) {
 		add_local_host(r, "local", 0);
 		return;
@@ -398,6 +404,7 @@ teardown(struct run *r)
 	input_free(r->input);
 	template_free(r->tmpl);
 	template_free(r->tagstring);
+	stage_free(r->stage);
 	resume_free(r->resume);
 	options_free(&r->opts);
 	replay_free(r->replay);
@@ -447,6 +454,7 @@ main(int argc, char **argv)
 	deps.opts = &r.opts;
 	deps.loop = r.loop;
 	deps.tmpl = r.tmpl;
+	deps.stage = r.stage;
 	deps.input = r.input;
 	deps.output = r.output;
 	deps.resume = r.resume;

@@ -20,6 +20,21 @@
  * the task is FINISHED and its connection calls sshchan_finish, which
  * reports done once (stdout EOF, stderr EOF and the exit all seen).
  *
+ * Staged files (--transferfile, --return, --cleanup: exec.h's
+ * exec_stage) make two more states, each one SFTP channel (sshsftp.h)
+ * that the task holds instead of its exec channel, so a task never holds
+ * more than one channel and MaxSessions counts it once:
+ *
+ *   QUEUED -> SEND -> QUEUED -> OPENING ... FREEING -> FETCH -> DONE
+ *
+ * SEND opens its channel only when the task may open (as OPENING), then
+ * sends the inputs; a failure there ends the task (START_FAILED, the
+ * attempt failed, with the file and why) after removing what it sent.
+ * FETCH, after the command exited, fetches the outputs (after a non-zero
+ * exit, a missing one is no further failure) and, with cleanup, removes
+ * the host's copies of both. A lost connection drops the transfer: the
+ * local side of a fetch is a temporary file, removed then.
+ *
  * Every libssh2 call here may pull any channel's packets off the socket, so
  * a step returns PROGRESS when it did anything and the connection steps all
  * its tasks again until a whole pass makes no progress. Errors are sorted
@@ -28,28 +43,34 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "fsm.h"
 #include "log.h"
+#include "loop.h"
 #include "sshchan.h"
+#include "sshsftp.h"
 #include "sshwrap.h"
 #include "xalloc.h"
 
 enum chan_state {
 	CHAN_QUEUED,
+	CHAN_SEND,
 	CHAN_OPENING,
 	CHAN_EXEC,
 	CHAN_RUNNING,
 	CHAN_CLOSING,
 	CHAN_FREEING,
+	CHAN_FETCH,
 	CHAN_DONE,
 };
 
 static const char *const chan_state_names[] = {
-	"queued", "opening", "exec", "running", "closing", "freeing", "done",
+	"queued", "send", "opening", "exec", "running", "closing", "freeing",
+	"fetch", "done",
 };
 
 struct exec_task {
@@ -69,17 +90,30 @@ struct exec_task {
 	struct exec_result result;
 	char *cause;               /* result.cause points here */
 	char *refusal;
+	/* Staged files (full remote paths: the job's directory prepended). */
+	char **send_local, **send_remote, **fetch_local, **fetch_remote;
+	size_t nsend, nfetch;
+	size_t keep;               /* the job directory's length in a remote path */
+	bool mkdir_all;            /* the job's directory is ours to make */
+	bool cleanup, staged_in;
+	struct sshsftp *xfer;      /* SEND or FETCH's transfer */
+	double xfer_t0;
+	unsigned long long sent, received;
+	double stage_secs;
+	bool stage_failed, input_missing;
 };
 
 #define B(s) FSM_TO(s)
 /* Which states each state may move to. */
 static const unsigned chan_next[] = {
-	[CHAN_QUEUED] = B(CHAN_OPENING) | B(CHAN_DONE),
+	[CHAN_QUEUED] = B(CHAN_SEND) | B(CHAN_OPENING) | B(CHAN_DONE),
+	[CHAN_SEND] = B(CHAN_QUEUED) | B(CHAN_DONE),
 	[CHAN_OPENING] = B(CHAN_QUEUED) | B(CHAN_EXEC) | B(CHAN_FREEING) | B(CHAN_DONE),
 	[CHAN_EXEC] = B(CHAN_RUNNING) | B(CHAN_FREEING),
 	[CHAN_RUNNING] = B(CHAN_CLOSING),
 	[CHAN_CLOSING] = B(CHAN_FREEING),
-	[CHAN_FREEING] = B(CHAN_DONE),
+	[CHAN_FREEING] = B(CHAN_FETCH) | B(CHAN_DONE),
+	[CHAN_FETCH] = B(CHAN_DONE),
 	[CHAN_DONE] = 0,
 };
 #undef B
@@ -102,6 +136,60 @@ task_alloc(const struct exec_job_ops *ops, void *job)
 	return t;
 }
 
+/* A staged file's path on the host: absolute, or below the job's directory. */
+static char *
+remote_path(const struct exec_task *t, const char *rel)
+{
+	if (rel[0] == '/' || t->workdir == NULL)
+		return xstrdup(rel);
+	return xasprintf("%s/%s", t->workdir, rel);
+}
+
+static void
+stage_copy(struct exec_task *t, const struct exec_request *req)
+{
+	const struct exec_stage *st = req->stage;
+
+	t->nsend = st->nsend;
+	t->nfetch = st->nfetch;
+	t->send_local = xcalloc(st->nsend + 1, sizeof *t->send_local);
+	t->send_remote = xcalloc(st->nsend + 1, sizeof *t->send_remote);
+	t->fetch_local = xcalloc(st->nfetch + 1, sizeof *t->fetch_local);
+	t->fetch_remote = xcalloc(st->nfetch + 1, sizeof *t->fetch_remote);
+	for (size_t i = 0; i < st->nsend; i++) {
+		t->send_local[i] = xstrdup(st->send[i].local);
+		t->send_remote[i] = remote_path(t, st->send[i].remote);
+	}
+	for (size_t i = 0; i < st->nfetch; i++) {
+		t->fetch_local[i] = xstrdup(st->fetch[i].local);
+		t->fetch_remote[i] = remote_path(t, st->fetch[i].remote);
+	}
+	t->keep = t->workdir != NULL ? strlen(t->workdir) + 1 : 0;
+	t->mkdir_all = req->workdir_create;
+	t->cleanup = st->cleanup;
+}
+
+/* How far along path the host's directories are not ours to remove. */
+static size_t
+rm_keep(const struct exec_task *t, const char *path)
+{
+	if (path[0] == '/' && (t->workdir == NULL || strncmp(path, t->workdir, t->keep - 1) != 0)) {
+		const char *slash = strrchr(path, '/');
+		return (size_t)(slash - path);
+	}
+	return t->keep;
+}
+
+static void
+free_strs(char **v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 struct exec_task *
 sshchan_new(const struct exec_request *req)
 {
@@ -114,6 +202,8 @@ sshchan_new(const struct exec_request *req)
 	t->wrapped = true;
 	t->workdir = req->workdir != NULL ? xstrdup(req->workdir) : NULL;
 	t->seq = req->seq;
+	if (req->stage != NULL)
+		stage_copy(t, req);
 	return t;
 }
 
@@ -136,6 +226,11 @@ sshchan_free(struct exec_task *t)
 	free(t->workdir);
 	free(t->cause);
 	free(t->refusal);
+	free_strs(t->send_local, t->nsend);
+	free_strs(t->send_remote, t->nsend);
+	free_strs(t->fetch_local, t->nfetch);
+	free_strs(t->fetch_remote, t->nfetch);
+	sshsftp_free(t->xfer);
 	free(t);
 }
 
@@ -188,8 +283,128 @@ step_queued(struct exec_task *t, bool may_open)
 		return task_fail(t, EXEC_START_FAILED, xstrdup("cancelled before it started"));
 	if (!may_open)
 		return SSHCHAN_WAIT;
+	if (t->nsend > 0 && !t->staged_in) {
+		char who[40];
+		snprintf(who, sizeof who, "job %llu", t->seq);
+		t->xfer = sshsftp_new(who);
+		for (size_t i = 0; i < t->nsend; i++)
+			sshsftp_put(t->xfer, t->send_local[i], t->send_remote[i],
+			    t->mkdir_all || t->send_remote[i][0] == '/' ? 0 : t->keep, 0);
+		for (size_t i = 0; t->cleanup && i < t->nsend; i++)
+			sshsftp_rm(t->xfer, t->send_remote[i], rm_keep(t, t->send_remote[i]),
+			    SSHSFTP_IF_FAILED);
+		t->xfer_t0 = mono_now();
+		chan_set_state(t, CHAN_SEND);
+		return SSHCHAN_PROGRESS;
+	}
 	chan_set_state(t, CHAN_OPENING);
 	return SSHCHAN_PROGRESS;
+}
+
+/* The transfer is over (or broken): its figures go to the task. */
+static void
+xfer_end(struct exec_task *t)
+{
+	t->sent += sshsftp_sent(t->xfer);
+	t->received += sshsftp_received(t->xfer);
+	t->stage_secs += mono_now() - t->xfer_t0;
+}
+
+static enum sshchan_step
+step_send(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
+{
+	enum sshsftp_step r = sshsftp_step(t->xfer, s, may_open);
+
+	switch (r) {
+	case SSHSFTP_WAIT:
+		return SSHCHAN_WAIT;
+	case SSHSFTP_PROGRESS:
+		return SSHCHAN_PROGRESS;
+	case SSHSFTP_BROKEN:
+		return SSHCHAN_BROKEN;
+	case SSHSFTP_REFUSED:
+		free(t->refusal);
+		t->refusal = session_message(s, "SFTP channel open refused");
+		sshsftp_free(t->xfer);
+		t->xfer = NULL;
+		chan_set_state(t, CHAN_QUEUED);
+		return SSHCHAN_REFUSED;
+	case SSHSFTP_DONE:
+		break;
+	}
+	xfer_end(t);
+	const char *cause = sshsftp_cause(t->xfer);
+	if (cause != NULL) {
+		t->stage_failed = true;
+		t->input_missing = sshsftp_local_fault(t->xfer);
+		char *c = xstrdup(cause);
+		sshsftp_free(t->xfer);
+		t->xfer = NULL;
+		return task_fail(t, EXEC_START_FAILED, c);
+	}
+	sshsftp_free(t->xfer);
+	t->xfer = NULL;
+	t->staged_in = true;
+	chan_set_state(t, CHAN_QUEUED);
+	return SSHCHAN_PROGRESS;
+}
+
+/* After the exec channel is freed: what is to be fetched and removed. */
+static bool
+fetch_begin(struct exec_task *t)
+{
+	bool exited = t->result.end == EXEC_EXITED;
+	char who[40];
+
+	if (!exited && !(t->cleanup && t->staged_in))
+		return false;
+	snprintf(who, sizeof who, "job %llu", t->seq);
+	t->xfer = sshsftp_new(who);
+	for (size_t i = 0; exited && i < t->nfetch; i++)
+		sshsftp_get(t->xfer, t->fetch_remote[i], t->fetch_local[i],
+		    t->result.exit_code == 0 ? 0 : SSHSFTP_OPTIONAL);
+	for (size_t i = 0; t->cleanup && t->staged_in && i < t->nsend; i++)
+		sshsftp_rm(t->xfer, t->send_remote[i], rm_keep(t, t->send_remote[i]), SSHSFTP_ALWAYS);
+	for (size_t i = 0; t->cleanup && i < t->nfetch; i++)
+		sshsftp_rm(t->xfer, t->fetch_remote[i], rm_keep(t, t->fetch_remote[i]), SSHSFTP_ALWAYS);
+	if (sshsftp_count(t->xfer) == 0) {
+		sshsftp_free(t->xfer);
+		t->xfer = NULL;
+		return false;
+	}
+	t->xfer_t0 = mono_now();
+	return true;
+}
+
+static enum sshchan_step
+step_fetch(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
+{
+	enum sshsftp_step r = sshsftp_step(t->xfer, s, may_open);
+
+	switch (r) {
+	case SSHSFTP_WAIT:
+		return SSHCHAN_WAIT;
+	case SSHSFTP_PROGRESS:
+		return SSHCHAN_PROGRESS;
+	case SSHSFTP_BROKEN:
+		return SSHCHAN_BROKEN;
+	case SSHSFTP_REFUSED:
+		/* sshd's lag after our exec channel's close: again, soon */
+		return SSHCHAN_PROGRESS;
+	case SSHSFTP_DONE:
+		break;
+	}
+	xfer_end(t);
+	const char *cause = sshsftp_cause(t->xfer);
+	if (cause != NULL && t->cause == NULL) {
+		t->stage_failed = true;
+		t->cause = xstrdup(cause);
+		t->result.cause = t->cause;
+	}
+	sshsftp_free(t->xfer);
+	t->xfer = NULL;
+	chan_set_state(t, CHAN_DONE);
+	return SSHCHAN_FINISHED;
 }
 
 static enum sshchan_step
@@ -391,6 +606,10 @@ step_freeing(struct exec_task *t)
 	t->ch = NULL;
 	if (rc != 0 && session_error(rc))
 		return SSHCHAN_BROKEN;
+	if (fetch_begin(t)) {
+		chan_set_state(t, CHAN_FETCH);
+		return SSHCHAN_PROGRESS;
+	}
 	chan_set_state(t, CHAN_DONE);
 	return SSHCHAN_FINISHED;
 }
@@ -401,6 +620,10 @@ sshchan_step(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
 	switch (t->state) {
 	case CHAN_QUEUED:
 		return step_queued(t, may_open);
+	case CHAN_SEND:
+		return step_send(t, s, may_open);
+	case CHAN_FETCH:
+		return step_fetch(t, s, may_open);
 	case CHAN_OPENING:
 		return step_opening(t, s);
 	case CHAN_EXEC:
@@ -426,7 +649,7 @@ sshchan_queued(const struct exec_task *t)
 bool
 sshchan_opening(const struct exec_task *t)
 {
-	return t->state == CHAN_OPENING;
+	return t->state == CHAN_OPENING || (t->xfer != NULL && sshsftp_opening(t->xfer));
 }
 
 const char *
@@ -441,6 +664,8 @@ sshchan_requeue(struct exec_task *t)
 	if (t->started)
 		fatal("job %llu: requeued after it started", t->seq);
 	t->ch = NULL;
+	sshsftp_free(t->xfer);   /* a refused SFTP open: nothing reached the server */
+	t->xfer = NULL;
 	chan_set_state(t, CHAN_QUEUED);
 }
 
@@ -468,11 +693,24 @@ sshchan_end(const struct exec_task *t)
 	return t->result.end;
 }
 
+/* The staging figures, into a result. */
+static void
+stage_result(const struct exec_task *t, struct exec_result *r)
+{
+	r->staged = t->nsend + t->nfetch > 0;
+	r->stage_failed = t->stage_failed;
+	r->input_missing = t->input_missing;
+	r->sent = t->sent;
+	r->received = t->received;
+	r->stage_secs = t->stage_secs;
+}
+
 void
 sshchan_finish(struct exec_task *t)
 {
 	struct exec_result r = t->result;
 
+	stage_result(t, &r);
 	t->ops->done(t->job, &r);
 	sshchan_free(t);
 }
@@ -485,6 +723,12 @@ sshchan_fail(struct exec_task *t, enum exec_end end, const char *cause)
 	memset(&r, 0, sizeof r);
 	r.end = end;
 	r.cause = cause;
+	if (t->xfer != NULL) {
+		xfer_end(t);
+		sshsftp_free(t->xfer);   /* its local temporary file removed */
+		t->xfer = NULL;
+	}
+	stage_result(t, &r);
 	t->ch = NULL;
 	t->ops->done(t->job, &r);
 	sshchan_free(t);
