@@ -58,6 +58,10 @@ struct run {
 	struct sshhost **made;       /* --workdir ...: hosts given a directory */
 	char **made_dirs;            /* and its name there */
 	size_t nmade;
+	struct sshhost **ssh;        /* every remote host, for --basefile's cleanup */
+	size_t nssh;
+	struct exec_file *base;      /* --basefile: each file's two paths */
+	size_t nbase;
 };
 
 static int
@@ -335,6 +339,10 @@ add_remote_host(struct run *r, struct host_spec *spec)
 	bool create;
 	char *dir = workdir_for_host(&r->wd, spec->name, &create);
 	sshhost_set_workdir(sh, dir, create);
+	if (r->nbase > 0)
+		sshhost_set_basefiles(sh, r->base, r->nbase);
+	r->ssh = xreallocarray(r->ssh, r->nssh + 1, sizeof *r->ssh);
+	r->ssh[r->nssh++] = sh;
 	if (create) {
 		r->made = xreallocarray(r->made, r->nmade + 1, sizeof *r->made);
 		r->made_dirs = xreallocarray(r->made_dirs, r->nmade + 1, sizeof *r->made_dirs);
@@ -358,6 +366,11 @@ add_remote_host(struct run *r, struct host_spec *spec)
 static void
 add_hosts(struct run *r)
 {
+	r->nbase = r->opts.nbasefiles;
+	r->base = xcalloc(r->nbase + 1, sizeof *r->base);
+	for (size_t i = 0; i < r->nbase; i++)
+		stage_split(r->opts.basefiles[i], (char **)&r->base[i].local,
+		    (char **)&r->base[i].remote);
 	/* Files staged: no shared filesystem, so GNU's default, the home. */
 	workdir_init(&r->wd, r->opts.workdir == NULL && stage_has_files(&r->opts) ?
 	    "~" : r->opts.workdir);
@@ -414,6 +427,12 @@ teardown(struct run *r)
 		free(r->made_dirs[i]);
 	free(r->made_dirs);
 	free(r->made);
+	free(r->ssh);
+	for (size_t i = 0; i < r->nbase; i++) {
+		free((char *)r->base[i].local);
+		free((char *)r->base[i].remote);
+	}
+	free(r->base);
 }
 
 int
@@ -475,7 +494,11 @@ main(int argc, char **argv)
 		log_error("%s", failed);
 		free(failed);
 	}
-	/* --workdir ...: the hosts are still connected; a bounded wait. */
+	/* --basefile --cleanup, then --workdir ...: the hosts are still
+	 * connected; a bounded wait each. */
+	if (r.opts.cleanup && r.nbase > 0)
+		workdir_remove_files(r.loop, r.ssh, r.nssh, &r.wd, r.base, r.nbase,
+		    r.opts.connect_timeout > 0 ? r.opts.connect_timeout : 10);
 	workdir_remove(r.loop, r.made, r.made_dirs, r.nmade,
 	    r.opts.connect_timeout > 0 ? r.opts.connect_timeout : 10);
 	if (r.resume != NULL && status == 0 &&

@@ -107,7 +107,7 @@ struct exec_task {
 /* Which states each state may move to. */
 static const unsigned chan_next[] = {
 	[CHAN_QUEUED] = B(CHAN_SEND) | B(CHAN_OPENING) | B(CHAN_DONE),
-	[CHAN_SEND] = B(CHAN_QUEUED) | B(CHAN_DONE),
+	[CHAN_SEND] = B(CHAN_QUEUED) | B(CHAN_DONE),   /* DONE: failed, or files only */
 	[CHAN_OPENING] = B(CHAN_QUEUED) | B(CHAN_EXEC) | B(CHAN_FREEING) | B(CHAN_DONE),
 	[CHAN_EXEC] = B(CHAN_RUNNING) | B(CHAN_FREEING),
 	[CHAN_RUNNING] = B(CHAN_CLOSING),
@@ -208,6 +208,22 @@ sshchan_new(const struct exec_request *req)
 }
 
 struct exec_task *
+sshchan_new_files(const struct exec_stage *st, const char *workdir,
+    bool workdir_create, const struct exec_job_ops *ops, void *job)
+{
+	struct exec_task *t = task_alloc(ops, job);
+	struct exec_request req;
+
+	memset(&req, 0, sizeof req);
+	req.workdir = workdir;
+	req.workdir_create = workdir_create;
+	req.stage = st;
+	t->workdir = workdir != NULL ? xstrdup(workdir) : NULL;
+	stage_copy(t, &req);
+	return t;
+}
+
+struct exec_task *
 sshchan_new_raw(const char *cmd, const struct exec_job_ops *ops, void *job)
 {
 	struct exec_task *t = task_alloc(ops, job);
@@ -289,7 +305,8 @@ step_queued(struct exec_task *t, bool may_open)
 		t->xfer = sshsftp_new(who);
 		for (size_t i = 0; i < t->nsend; i++)
 			sshsftp_put(t->xfer, t->send_local[i], t->send_remote[i],
-			    t->mkdir_all || t->send_remote[i][0] == '/' ? 0 : t->keep, 0);
+			    t->mkdir_all || t->send_remote[i][0] == '/' ? 0 : t->keep,
+			    t->cmd == NULL ? SSHSFTP_SKIP_SAME | SSHSFTP_MTIME : 0);
 		for (size_t i = 0; t->cleanup && i < t->nsend; i++)
 			sshsftp_rm(t->xfer, t->send_remote[i], rm_keep(t, t->send_remote[i]),
 			    SSHSFTP_IF_FAILED);
@@ -345,6 +362,11 @@ step_send(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
 	sshsftp_free(t->xfer);
 	t->xfer = NULL;
 	t->staged_in = true;
+	if (t->cmd == NULL) {   /* files only: done */
+		t->result.end = EXEC_EXITED;
+		chan_set_state(t, CHAN_DONE);
+		return SSHCHAN_FINISHED;
+	}
 	chan_set_state(t, CHAN_QUEUED);
 	return SSHCHAN_PROGRESS;
 }
