@@ -333,6 +333,8 @@ base_done(void *job, const struct exec_result *r)
 		return;   /* the connection went; the next one sends them */
 	if (r->cause != NULL)
 		log_error("%s: --basefile: %s", h->spec.name, r->cause);
+	log_debug("%s: --basefile: %llu bytes sent in %.3f s", h->spec.name,
+	    r->sent, r->stage_secs);
 	h->base_done = true;
 	host_announce(h);
 }

@@ -40,3 +40,71 @@ home_files() {
 	# no temporary file left here either
 	[ -z "$(find . -name '*.pfan-*')" ]
 }
+
+@test "stage: names with spaces, quotes, a newline and a leading dash survive both ways" {
+	mkdir data
+	names=("with space.txt" "it's \"quoted\".txt" "$(printf 'new\nline.txt')" "-dash.txt" '$(touch pwned).txt')
+	for n in "${names[@]}"; do printf 'content of %s\n' "$n" >"data/$n"; done
+	before=$(home_files)
+	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --basefile job \
+		--trc '{}.out' './job < {} > {}.out' ::: "${names[@]/#/data/}"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	for n in "${names[@]}"; do
+		./job <"data/$n" | cmp - "data/$n.out"
+	done
+	[ ! -e pwned ] && [ ! -e "$HOME_T/pwned" ] && [ ! -e "$HOME_T/data/pwned" ]
+	[ "$(home_files)" = "$before" ] || { home_files; false; }
+}
+
+@test "stage: the executable bit goes to the host and comes back; /./ cuts the path there" {
+	mkdir -p deep/in
+	printf '#!/bin/sh\necho ran\n' >deep/in/tool.sh
+	chmod 750 deep/in/tool.sh
+	ssh_write_hostfile one.yaml 1
+	run --separate-stderr "$PFAN" -H one.yaml --tf 'deep/./{}' --return 'back/./{}.copy' --cleanup \
+		'./{} && cp -p {} {}.copy && test -x {}.copy' ::: in/tool.sh
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = ran ]
+	[ -x back/in/tool.sh.copy ]
+	[ "$(stat -c %a back/in/tool.sh.copy)" = "$(stat -c %a deep/in/tool.sh)" ]
+	[ ! -e "$HOME_T/in" ]
+}
+
+@test "stage: a missing local input fails that job alone, with the file and why in the joblog; not retried elsewhere" {
+	mkdir data
+	printf 'x\n' >data/a1.txt
+	printf 'y\n' >data/a3.txt
+	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --joblog jl.jsonl --retries 3 --basefile job \
+		--trc '{.}.out' './job < {} > {.}.out' ::: data/a1.txt data/a2.txt data/a3.txt
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	grep -F "input 'data/a2.txt': No such file or directory" <<<"$stderr"
+	[ "$(jq -s '[.[] | select(.seq == 2)] | length' jl.jsonl)" -eq 1 ]
+	jq -se '.[] | select(.seq == 2) | .status == "failed" and (.cause | test("data/a2.txt.*No such file"))' jl.jsonl
+	[ -s data/a1.out ] && [ -s data/a3.out ] && [ ! -e data/a2.out ]
+}
+
+@test "stage: --basefile is sent once per host, not again when the copy has the same size and mtime" {
+	sends() { grep -cE ': --basefile: [1-9][0-9]* bytes sent' <<<"$stderr" || true; }
+	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --debug --basefile job 'echo {} | ./job' ::: $(seq 16)
+	[ "$status" -eq 0 ]
+	# once per host, before its first job: both nodes share the test
+	# user's home, so the first sends it and the other finds it there
+	[ "$(grep -cE ': --basefile: [0-9]+ bytes sent' <<<"$stderr")" -eq 2 ]
+	[ "$(sends)" -eq 1 ]
+	[ "$(stat -c %Y "$HOME_T/job")" = "$(stat -c %Y job)" ]
+	[ -x "$HOME_T/job" ]
+	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --debug --basefile job --cleanup 'echo {} | ./job' ::: 1 2
+	[ "$status" -eq 0 ]
+	[ "$(sends)" -eq 0 ]
+	[ ! -e "$HOME_T/job" ]
+	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --debug --basefile job 'echo {} | ./job' ::: 1 2
+	[ "$(sends)" -eq 1 ]
+	touch -d '2001-01-01' job
+	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --debug --basefile job --cleanup 'echo {} | ./job' ::: 1 2
+	[ "$status" -eq 0 ]
+	[ "$(sends)" -eq 1 ]
+	[ ! -e "$HOME_T/job" ]
+}
