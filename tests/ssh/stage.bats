@@ -108,3 +108,17 @@ home_files() {
 	[ "$(sends)" -eq 1 ]
 	[ ! -e "$HOME_T/job" ]
 }
+
+@test "stage: --env passes variables to remote jobs in the command (sshd accepts none), quoted" {
+	chmod 755 "$T"   # no file staged: jobs run in pfan's directory
+	ssh_write_hostfile one.yaml 1
+	export STAGE_T_VAL="it's \$(a) \"b\" c"
+	run -0 "$PFAN" -H one.yaml --env STAGE_T_VAL ': {}; printf "<%s>" "$STAGE_T_VAL"' ::: 1
+	[ "$output" = "<$STAGE_T_VAL>" ]
+	# --env _: the environment but the host's own variables (HOME, PATH ...)
+	run -0 "$PFAN" -H one.yaml --env _ ': {}; printf "<%s|%s>" "$STAGE_T_VAL" "$HOME"' ::: 1
+	[ "$output" = "<$STAGE_T_VAL|$HOME_T>" ]
+	# without it the job does not see it
+	run -0 "$PFAN" -H one.yaml ': {}; printf "<%s>" "${STAGE_T_VAL-unset}"' ::: 1
+	[ "$output" = "<unset>" ]
+}
