@@ -9,6 +9,7 @@ setup_file() {
 	ssh_setup_file 2 "Subsystem sftp internal-sftp -l INFO"
 }
 setup() {
+	ssh_harness_revive
 	ssh_setup || return 1
 	chmod 700 "$T"
 	HOME_T=$(getent passwd "$SSH_USER" | cut -d: -f6)
@@ -121,4 +122,59 @@ home_files() {
 	# without it the job does not see it
 	run -0 "$PFAN" -H one.yaml ': {}; printf "<%s>" "${STAGE_T_VAL-unset}"' ::: 1
 	[ "$output" = "<unset>" ]
+}
+
+@test "stage: a host lost in the middle of a fetch: the job runs again elsewhere, no partial file here" {
+	local size=200000000 lost= n1
+	n1=$(grep -c "subsystem 'sftp'" "$SSH_DIR/sshd1/sshd.log" || true)
+	# a keepalive bound that pfan's own writes of the file here, which
+	# may stall on a busy disk, do not reach
+	"$PFAN" -H "$SSH_HOSTFILE" --keepalive 2 --joblog jl.jsonl --return big.out \
+		"head -c $size /dev/zero > big.out; : {}" ::: 1 >out 2>err &
+	PFAN_PID=$!
+	wait_for '[ -n "$(find . -name ".big.out.pfan-*" -size +100k)" ]' 60 || { ls -la; cat err; false; }
+	# the host fetching is the one with a new SFTP session
+	if [ "$(grep -c "subsystem 'sftp'" "$SSH_DIR/sshd1/sshd.log")" -gt "$n1" ]; then lost=1; else lost=2; fi
+	ssh_sshd_signal "$lost" STOP
+	status=0
+	wait "$PFAN_PID" || status=$?
+	PFAN_PID=
+	ssh_sshd_signal "$lost" CONT
+	cat err
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %s big.out)" -eq "$size" ]
+	[ -z "$(find . -name '*.pfan-*')" ]
+	jq -se --arg h "node$lost" '[.[] | select(.seq == 1)] | (.[0].host == $h and .[0].status == "host_lost" and .[-1].status == "ok" and .[-1].host != $h)' jl.jsonl
+	rm -f "$HOME_T/big.out"
+}
+
+@test "stage: a full disk on the host fails the attempt with a clear cause, leaves no partial file, and is retried" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a small filesystem"
+	mkdir -p "$HOME_T/full"
+	mount -t tmpfs -o size=256k,mode=0777 pfan-full "$HOME_T/full" || skip "cannot mount a tmpfs here"
+	mkdir -p src/full
+	head -c 1000000 /dev/urandom >src/full/in.bin
+	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --joblog jl.jsonl --retries 2 \
+		--tf 'src/./{}' 'cat {} > /dev/null' ::: full/in.bin
+	left=$(ls -A "$HOME_T/full")
+	umount "$HOME_T/full"; rmdir "$HOME_T/full"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	grep -F "cannot send to 'full/in.bin'" <<<"$stderr"
+	[ "$(jq -s '[.[] | select(.seq == 1 and .status == "failed" and (.cause | test("cannot send to .full/in.bin.")))] | length' jl.jsonl)" -eq 2 ]
+	[ -z "$left" ]
+}
+
+@test "stage: 1000 small files there and back" {
+	mkdir data
+	for i in $(seq 1000); do printf 'file %s\n' "$i" >"data/a$i.txt"; done
+	before=$(home_files)
+	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --joblog jl.jsonl --basefile job \
+		--trc '{.}.out' './job < {} > {.}.out' ::: data/a*.txt
+	echo "$stderr" | head -5
+	[ "$status" -eq 0 ]
+	for i in $(seq 1000); do printf '1: FILE %s\n' "$i"; done >want
+	for i in $(seq 1000); do cat "data/a$i.out"; done | cmp - want
+	jl_ok_once jl.jsonl 1000
+	[ "$(home_files)" = "$before" ] || { home_files; false; }
 }
