@@ -106,7 +106,7 @@ struct exec_task {
 #define B(s) FSM_TO(s)
 /* Which states each state may move to. */
 static const unsigned chan_next[] = {
-	[CHAN_QUEUED] = B(CHAN_SEND) | B(CHAN_OPENING) | B(CHAN_DONE),
+	[CHAN_QUEUED] = B(CHAN_SEND) | B(CHAN_OPENING) | B(CHAN_FETCH) | B(CHAN_DONE),
 	[CHAN_SEND] = B(CHAN_QUEUED) | B(CHAN_DONE),   /* DONE: failed, or files only */
 	[CHAN_OPENING] = B(CHAN_QUEUED) | B(CHAN_EXEC) | B(CHAN_FREEING) | B(CHAN_DONE),
 	[CHAN_EXEC] = B(CHAN_RUNNING) | B(CHAN_FREEING),
@@ -292,13 +292,26 @@ task_fail(struct exec_task *t, enum exec_end end, char *cause)
 	return SSHCHAN_FINISHED;
 }
 
+static bool fetch_begin(struct exec_task *t);
+
 static enum sshchan_step
 step_queued(struct exec_task *t, bool may_open)
 {
-	if (t->cancelled)
+	if (t->cancelled && !(t->staged_in && t->cleanup))
 		return task_fail(t, EXEC_START_FAILED, xstrdup("cancelled before it started"));
 	if (!may_open)
 		return SSHCHAN_WAIT;
+	if (t->cancelled) {   /* its files were sent: removed first */
+		t->result.end = EXEC_START_FAILED;
+		t->cause = xstrdup("cancelled before it started");
+		t->result.cause = t->cause;
+		if (fetch_begin(t)) {
+			chan_set_state(t, CHAN_FETCH);
+			return SSHCHAN_PROGRESS;
+		}
+		chan_set_state(t, CHAN_DONE);
+		return SSHCHAN_FINISHED;
+	}
 	if (t->nsend > 0 && !t->staged_in) {
 		char who[40];
 		snprintf(who, sizeof who, "job %llu", t->seq);
