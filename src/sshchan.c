@@ -52,7 +52,7 @@
 #include "log.h"
 #include "loop.h"
 #include "sshchan.h"
-#include "sshsftp.h"
+#include "sshstage.h"
 #include "sshwrap.h"
 #include "xalloc.h"
 
@@ -90,17 +90,7 @@ struct exec_task {
 	struct exec_result result;
 	char *cause;               /* result.cause points here */
 	char *refusal;
-	/* Staged files (full remote paths: the job's directory prepended). */
-	char **send_local, **send_remote, **fetch_local, **fetch_remote;
-	size_t nsend, nfetch;
-	size_t keep;               /* the job directory's length in a remote path */
-	bool mkdir_all;            /* the job's directory is ours to make */
-	bool cleanup, staged_in;
-	struct sshsftp *xfer;      /* SEND or FETCH's transfer */
-	double xfer_t0;
-	unsigned long long sent, received;
-	double stage_secs;
-	bool stage_failed, input_missing;
+	struct sshstage *stage;    /* its staged files, or NULL */
 };
 
 #define B(s) FSM_TO(s)
@@ -136,60 +126,6 @@ task_alloc(const struct exec_job_ops *ops, void *job)
 	return t;
 }
 
-/* A staged file's path on the host: absolute, or below the job's directory. */
-static char *
-remote_path(const struct exec_task *t, const char *rel)
-{
-	if (rel[0] == '/' || t->workdir == NULL)
-		return xstrdup(rel);
-	return xasprintf("%s/%s", t->workdir, rel);
-}
-
-static void
-stage_copy(struct exec_task *t, const struct exec_request *req)
-{
-	const struct exec_stage *st = req->stage;
-
-	t->nsend = st->nsend;
-	t->nfetch = st->nfetch;
-	t->send_local = xcalloc(st->nsend + 1, sizeof *t->send_local);
-	t->send_remote = xcalloc(st->nsend + 1, sizeof *t->send_remote);
-	t->fetch_local = xcalloc(st->nfetch + 1, sizeof *t->fetch_local);
-	t->fetch_remote = xcalloc(st->nfetch + 1, sizeof *t->fetch_remote);
-	for (size_t i = 0; i < st->nsend; i++) {
-		t->send_local[i] = xstrdup(st->send[i].local);
-		t->send_remote[i] = remote_path(t, st->send[i].remote);
-	}
-	for (size_t i = 0; i < st->nfetch; i++) {
-		t->fetch_local[i] = xstrdup(st->fetch[i].local);
-		t->fetch_remote[i] = remote_path(t, st->fetch[i].remote);
-	}
-	t->keep = t->workdir != NULL ? strlen(t->workdir) + 1 : 0;
-	t->mkdir_all = req->workdir_create;
-	t->cleanup = st->cleanup;
-}
-
-/* How far along path the host's directories are not ours to remove. */
-static size_t
-rm_keep(const struct exec_task *t, const char *path)
-{
-	if (path[0] == '/' && (t->workdir == NULL || strncmp(path, t->workdir, t->keep - 1) != 0)) {
-		const char *slash = strrchr(path, '/');
-		return (size_t)(slash - path);
-	}
-	return t->keep;
-}
-
-static void
-free_strs(char **v, size_t n)
-{
-	if (v == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 struct exec_task *
 sshchan_new(const struct exec_request *req)
 {
@@ -203,7 +139,8 @@ sshchan_new(const struct exec_request *req)
 	t->workdir = req->workdir != NULL ? xstrdup(req->workdir) : NULL;
 	t->seq = req->seq;
 	if (req->stage != NULL)
-		stage_copy(t, req);
+		t->stage = sshstage_new(req->stage, req->workdir, req->workdir_create,
+		    req->seq, false);
 	return t;
 }
 
@@ -212,14 +149,8 @@ sshchan_new_files(const struct exec_stage *st, const char *workdir,
     bool workdir_create, const struct exec_job_ops *ops, void *job)
 {
 	struct exec_task *t = task_alloc(ops, job);
-	struct exec_request req;
 
-	memset(&req, 0, sizeof req);
-	req.workdir = workdir;
-	req.workdir_create = workdir_create;
-	req.stage = st;
-	t->workdir = workdir != NULL ? xstrdup(workdir) : NULL;
-	stage_copy(t, &req);
+	t->stage = sshstage_new(st, workdir, workdir_create, 0, true);
 	return t;
 }
 
@@ -242,11 +173,7 @@ sshchan_free(struct exec_task *t)
 	free(t->workdir);
 	free(t->cause);
 	free(t->refusal);
-	free_strs(t->send_local, t->nsend);
-	free_strs(t->send_remote, t->nsend);
-	free_strs(t->fetch_local, t->nfetch);
-	free_strs(t->fetch_remote, t->nfetch);
-	sshsftp_free(t->xfer);
+	sshstage_free(t->stage);
 	free(t);
 }
 
@@ -297,7 +224,9 @@ static bool fetch_begin(struct exec_task *t);
 static enum sshchan_step
 step_queued(struct exec_task *t, bool may_open)
 {
-	if (t->cancelled && !(t->staged_in && t->cleanup))
+	bool to_remove = t->stage != NULL && sshstage_to_remove(t->stage);
+
+	if (t->cancelled && !to_remove)
 		return task_fail(t, EXEC_START_FAILED, xstrdup("cancelled before it started"));
 	if (!may_open)
 		return SSHCHAN_WAIT;
@@ -312,18 +241,8 @@ step_queued(struct exec_task *t, bool may_open)
 		chan_set_state(t, CHAN_DONE);
 		return SSHCHAN_FINISHED;
 	}
-	if (t->nsend > 0 && !t->staged_in) {
-		char who[40];
-		snprintf(who, sizeof who, "job %llu", t->seq);
-		t->xfer = sshsftp_new(who);
-		for (size_t i = 0; i < t->nsend; i++)
-			sshsftp_put(t->xfer, t->send_local[i], t->send_remote[i],
-			    t->mkdir_all || t->send_remote[i][0] == '/' ? 0 : t->keep,
-			    t->cmd == NULL ? SSHSFTP_SKIP_SAME | SSHSFTP_MTIME : 0);
-		for (size_t i = 0; t->cleanup && i < t->nsend; i++)
-			sshsftp_rm(t->xfer, t->send_remote[i], rm_keep(t, t->send_remote[i]),
-			    SSHSFTP_IF_FAILED);
-		t->xfer_t0 = mono_now();
+	if (t->stage != NULL && sshstage_to_send(t->stage)) {
+		sshstage_begin_send(t->stage);
 		chan_set_state(t, CHAN_SEND);
 		return SSHCHAN_PROGRESS;
 	}
@@ -331,21 +250,12 @@ step_queued(struct exec_task *t, bool may_open)
 	return SSHCHAN_PROGRESS;
 }
 
-/* The transfer is over (or broken): its figures go to the task. */
-static void
-xfer_end(struct exec_task *t)
-{
-	t->sent += sshsftp_sent(t->xfer);
-	t->received += sshsftp_received(t->xfer);
-	t->stage_secs += mono_now() - t->xfer_t0;
-}
-
+/* SEND and FETCH: steps the transfer; DONE when it is over. */
 static enum sshchan_step
-step_send(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
+step_xfer(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open, bool *done)
 {
-	enum sshsftp_step r = sshsftp_step(t->xfer, s, may_open);
-
-	switch (r) {
+	*done = false;
+	switch (sshstage_step(t->stage, s, may_open)) {
 	case SSHSFTP_WAIT:
 		return SSHCHAN_WAIT;
 	case SSHSFTP_PROGRESS:
@@ -353,28 +263,32 @@ step_send(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
 	case SSHSFTP_BROKEN:
 		return SSHCHAN_BROKEN;
 	case SSHSFTP_REFUSED:
+		if (t->state == CHAN_FETCH) {
+			/* sshd's lag after our exec channel's close: again, soon */
+			fetch_begin(t);
+			return SSHCHAN_PROGRESS;
+		}
 		free(t->refusal);
 		t->refusal = session_message(s, "SFTP channel open refused");
-		sshsftp_free(t->xfer);
-		t->xfer = NULL;
 		chan_set_state(t, CHAN_QUEUED);
 		return SSHCHAN_REFUSED;
 	case SSHSFTP_DONE:
 		break;
 	}
-	xfer_end(t);
-	const char *cause = sshsftp_cause(t->xfer);
-	if (cause != NULL) {
-		t->stage_failed = true;
-		t->input_missing = sshsftp_local_fault(t->xfer);
-		char *c = xstrdup(cause);
-		sshsftp_free(t->xfer);
-		t->xfer = NULL;
-		return task_fail(t, EXEC_START_FAILED, c);
-	}
-	sshsftp_free(t->xfer);
-	t->xfer = NULL;
-	t->staged_in = true;
+	*done = true;
+	return SSHCHAN_PROGRESS;
+}
+
+static enum sshchan_step
+step_send(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
+{
+	bool done;
+	enum sshchan_step r = step_xfer(t, s, may_open, &done);
+
+	if (!done)
+		return r;
+	if (sshstage_cause(t->stage) != NULL)
+		return task_fail(t, EXEC_START_FAILED, xstrdup(sshstage_cause(t->stage)));
 	if (t->cmd == NULL) {   /* files only: done */
 		t->result.end = EXEC_EXITED;
 		chan_set_state(t, CHAN_DONE);
@@ -384,60 +298,28 @@ step_send(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
 	return SSHCHAN_PROGRESS;
 }
 
-/* After the exec channel is freed: what is to be fetched and removed. */
+/* After the command (or a cancel): what is to be fetched and removed. */
 static bool
 fetch_begin(struct exec_task *t)
 {
-	bool exited = t->result.end == EXEC_EXITED;
-	char who[40];
-
-	if (!exited && !(t->cleanup && t->staged_in))
+	if (t->stage == NULL)
 		return false;
-	snprintf(who, sizeof who, "job %llu", t->seq);
-	t->xfer = sshsftp_new(who);
-	for (size_t i = 0; exited && i < t->nfetch; i++)
-		sshsftp_get(t->xfer, t->fetch_remote[i], t->fetch_local[i],
-		    t->result.exit_code == 0 ? 0 : SSHSFTP_OPTIONAL);
-	for (size_t i = 0; t->cleanup && t->staged_in && i < t->nsend; i++)
-		sshsftp_rm(t->xfer, t->send_remote[i], rm_keep(t, t->send_remote[i]), SSHSFTP_ALWAYS);
-	for (size_t i = 0; t->cleanup && i < t->nfetch; i++)
-		sshsftp_rm(t->xfer, t->fetch_remote[i], rm_keep(t, t->fetch_remote[i]), SSHSFTP_ALWAYS);
-	if (sshsftp_count(t->xfer) == 0) {
-		sshsftp_free(t->xfer);
-		t->xfer = NULL;
-		return false;
-	}
-	t->xfer_t0 = mono_now();
-	return true;
+	return sshstage_begin_fetch(t->stage, t->result.end == EXEC_EXITED,
+	    t->result.exit_code);
 }
 
 static enum sshchan_step
 step_fetch(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
 {
-	enum sshsftp_step r = sshsftp_step(t->xfer, s, may_open);
+	bool done;
+	enum sshchan_step r = step_xfer(t, s, may_open, &done);
 
-	switch (r) {
-	case SSHSFTP_WAIT:
-		return SSHCHAN_WAIT;
-	case SSHSFTP_PROGRESS:
-		return SSHCHAN_PROGRESS;
-	case SSHSFTP_BROKEN:
-		return SSHCHAN_BROKEN;
-	case SSHSFTP_REFUSED:
-		/* sshd's lag after our exec channel's close: again, soon */
-		return SSHCHAN_PROGRESS;
-	case SSHSFTP_DONE:
-		break;
-	}
-	xfer_end(t);
-	const char *cause = sshsftp_cause(t->xfer);
-	if (cause != NULL && t->cause == NULL) {
-		t->stage_failed = true;
-		t->cause = xstrdup(cause);
+	if (!done)
+		return r;
+	if (sshstage_cause(t->stage) != NULL && t->cause == NULL) {
+		t->cause = xstrdup(sshstage_cause(t->stage));
 		t->result.cause = t->cause;
 	}
-	sshsftp_free(t->xfer);
-	t->xfer = NULL;
 	chan_set_state(t, CHAN_DONE);
 	return SSHCHAN_FINISHED;
 }
@@ -684,7 +566,7 @@ sshchan_queued(const struct exec_task *t)
 bool
 sshchan_opening(const struct exec_task *t)
 {
-	return t->state == CHAN_OPENING || (t->xfer != NULL && sshsftp_opening(t->xfer));
+	return t->state == CHAN_OPENING || (t->stage != NULL && sshstage_opening(t->stage));
 }
 
 const char *
@@ -699,8 +581,6 @@ sshchan_requeue(struct exec_task *t)
 	if (t->started)
 		fatal("job %llu: requeued after it started", t->seq);
 	t->ch = NULL;
-	sshsftp_free(t->xfer);   /* a refused SFTP open: nothing reached the server */
-	t->xfer = NULL;
 	chan_set_state(t, CHAN_QUEUED);
 }
 
@@ -732,12 +612,8 @@ sshchan_end(const struct exec_task *t)
 static void
 stage_result(const struct exec_task *t, struct exec_result *r)
 {
-	r->staged = t->nsend + t->nfetch > 0;
-	r->stage_failed = t->stage_failed;
-	r->input_missing = t->input_missing;
-	r->sent = t->sent;
-	r->received = t->received;
-	r->stage_secs = t->stage_secs;
+	if (t->stage != NULL)
+		sshstage_result(t->stage, r);
 }
 
 void
@@ -758,11 +634,8 @@ sshchan_fail(struct exec_task *t, enum exec_end end, const char *cause)
 	memset(&r, 0, sizeof r);
 	r.end = end;
 	r.cause = cause;
-	if (t->xfer != NULL) {
-		xfer_end(t);
-		sshsftp_free(t->xfer);   /* its local temporary file removed */
-		t->xfer = NULL;
-	}
+	if (t->stage != NULL)
+		sshstage_drop(t->stage);   /* a fetch's local temporary file removed */
 	stage_result(t, &r);
 	t->ch = NULL;
 	t->ops->done(t->job, &r);
