@@ -20,7 +20,8 @@
  * States, every move through sftp_set_state:
  *   QUEUED -> OPENING -> WORKING -> CLOSING -> DONE
  *   OPENING -> QUEUED: the open was refused
- * Each operation's phases move through op_phase (checked the same way).
+ * Each operation's phases move through sftp_op_phase (logged); the phases
+ * themselves are sshsftp_file.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,11 +34,8 @@
 #include "fsm.h"
 #include "log.h"
 #include "sshsftp.h"
+#include "sshsftp_impl.h"
 #include "xalloc.h"
-
-#define SFTP_BUF (256 * 1024)   /* libssh2 pipelines a long read or write */
-
-enum sftp_state { SF_QUEUED, SF_OPENING, SF_WORKING, SF_CLOSING, SF_DONE };
 
 static const char *const sftp_state_names[] = {
 	"queued", "opening", "working", "closing", "done",
@@ -54,57 +52,16 @@ static const unsigned sftp_next[] = {
 #undef B
 static const struct fsm_def sftp_fsm = FSM_DEF(sftp_state_names, sftp_next);
 
-enum op_kind { OP_PUT, OP_GET, OP_RM };
-
-/* An operation's phases; not every kind passes every one. */
-enum op_phase {
-	PH_START,     /* local side opened */
-	PH_STAT,      /* put SKIP_SAME: the remote file's size and mtime */
-	PH_MKDIR,     /* put: the remote parents, one at a time */
-	PH_OPEN,      /* the remote file (put: the temporary one) */
-	PH_DATA,      /* put: write; get: read */
-	PH_SETSTAT,   /* put: mode (and mtime); get: fstat for the mode */
-	PH_CLOSE,     /* the remote handle */
-	PH_UNLINK,    /* put: the old target; rm: the file; undo: the temporary file */
-	PH_RENAME,    /* put: temporary -> target */
-	PH_RMDIR,     /* rm: the emptied parents, deepest first */
-	PH_END,
-};
-
 static const char *const phase_names[] = {
 	"start", "stat", "mkdir", "open", "data", "setstat", "close", "unlink",
 	"rename", "rmdir", "end",
 };
 
-struct sftp_op {
-	enum op_kind kind;
-	unsigned flags;
-	char *local, *remote;
-	size_t keep;           /* put: parents from here are ours to make; rm: to remove */
-};
-
-struct sshsftp {
-	char *who;
-	enum sftp_state state;
-	LIBSSH2_SFTP *sftp;
-	struct sftp_op *ops;
-	size_t nops, cap, cur;
-	/* The current operation. */
-	enum op_phase phase;
-	LIBSSH2_SFTP_HANDLE *h;
-	int fd;                   /* local file */
-	char *tmp;                /* remote (put) or local (get) temporary name */
-	bool undoing;             /* a failed put: closing and unlinking tmp */
-	size_t dirpos;            /* PH_MKDIR/PH_RMDIR: how far along the path */
-	struct stat st;           /* put: the local file */
-	char *buf;
-	size_t off, len;          /* the buffer's bytes not yet written */
-	bool eof;
-	/* The outcome. */
-	char *cause;
-	bool local_fault;
-	unsigned long long sent, received;
-};
+const char *
+sftp_phase_name(enum op_phase p)
+{
+	return phase_names[p];
+}
 
 static void
 sftp_set_state(struct sshsftp *x, enum sftp_state s)
@@ -112,8 +69,8 @@ sftp_set_state(struct sshsftp *x, enum sftp_state s)
 	x->state = fsm_move(&sftp_fsm, x->state, s, "%s: sftp", x->who);
 }
 
-static void
-op_phase(struct sshsftp *x, enum op_phase p)
+void
+sftp_op_phase(struct sshsftp *x, enum op_phase p)
 {
 	log_debug("%s: sftp op %zu: %s -> %s", x->who, x->cur,
 	    phase_names[x->phase], phase_names[p]);
@@ -171,17 +128,6 @@ sshsftp_count(const struct sshsftp *x)
 	return x->nops;
 }
 
-/* The name beside path that a partial file has. */
-static char *
-temp_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	size_t dirlen = slash != NULL ? (size_t)(slash - path + 1) : 0;
-	static unsigned counter;
-
-	return xasprintf("%.*s.%s.pfan-%ld-%u", (int)dirlen, path, path + dirlen,
-	    (long)getpid(), ++counter);
-}
 
 static const char *
 fx_text(unsigned long fx)
@@ -202,8 +148,8 @@ fx_text(unsigned long fx)
 
 /* rc: a libssh2 return code (negative, not EAGAIN). True when the session
  * itself failed; else the operation did. */
-static bool
-session_failed(int rc)
+bool
+sftp_session_failed(int rc)
 {
 	switch (rc) {
 	case LIBSSH2_ERROR_SFTP_PROTOCOL:
@@ -233,8 +179,8 @@ set_cause(struct sshsftp *x, char *cause)
 		free(cause);
 }
 
-static char *
-remote_error(struct sshsftp *x, LIBSSH2_SESSION *s, int rc, const char *what,
+char *
+sftp_remote_error(struct sshsftp *x, LIBSSH2_SESSION *s, int rc, const char *what,
     const char *path)
 {
 	if (rc == LIBSSH2_ERROR_SFTP_PROTOCOL)
@@ -245,18 +191,18 @@ remote_error(struct sshsftp *x, LIBSSH2_SESSION *s, int rc, const char *what,
 }
 
 /* The current operation failed with cause: undo what it left, then on. */
-static void
-op_fail(struct sshsftp *x, char *cause)
+void
+sftp_op_fail(struct sshsftp *x, char *cause)
 {
 	struct sftp_op *o = &x->ops[x->cur];
 
 	set_cause(x, cause);
 	if (o->kind == OP_PUT && x->tmp != NULL) {
 		x->undoing = true;
-		op_phase(x, x->h != NULL ? PH_CLOSE : PH_UNLINK);
+		sftp_op_phase(x, x->h != NULL ? PH_CLOSE : PH_UNLINK);
 		return;
 	}
-	op_phase(x, x->h != NULL ? PH_CLOSE : PH_END);
+	sftp_op_phase(x, x->h != NULL ? PH_CLOSE : PH_END);
 	x->undoing = true;
 }
 
@@ -279,18 +225,6 @@ op_reset(struct sshsftp *x)
 	x->phase = PH_START;
 }
 
-static int
-mkdir_parents_local(char *path)
-{
-	for (char *p = strchr(path + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		int rc = mkdir(path, 0777);
-		*p = '/';
-		if (rc != 0 && errno != EEXIST)
-			return -1;
-	}
-	return 0;
-}
 
 /* put's and get's local side. */
 static void
@@ -299,7 +233,7 @@ op_start(struct sshsftp *x)
 	struct sftp_op *o = &x->ops[x->cur];
 
 	if (o->kind == OP_RM) {
-		op_phase(x, PH_UNLINK);
+		sftp_op_phase(x, PH_UNLINK);
 		return;
 	}
 	if (o->kind == OP_PUT) {
@@ -311,325 +245,20 @@ op_start(struct sshsftp *x)
 			why = "not a regular file";
 		if (why != NULL) {
 			x->local_fault = true;
-			op_fail(x, xasprintf("input '%s': %s", o->local, why));
+			sftp_op_fail(x, xasprintf("input '%s': %s", o->local, why));
 			return;
 		}
 		x->dirpos = o->keep;
-		op_phase(x, (o->flags & SSHSFTP_SKIP_SAME) ? PH_STAT : PH_MKDIR);
+		sftp_op_phase(x, (o->flags & SSHSFTP_SKIP_SAME) ? PH_STAT : PH_MKDIR);
 		return;
 	}
-	op_phase(x, PH_OPEN);
+	sftp_op_phase(x, PH_OPEN);
 }
 
-/* PH_MKDIR: the next parent of the remote path, failures ignored (it
- * exists, most often; if not, the open says why). */
-static int
-op_mkdir(struct sshsftp *x)
-{
-	struct sftp_op *o = &x->ops[x->cur];
-	const char *slash = strchr(o->remote + x->dirpos, '/');
 
-	while (slash == o->remote) /* an absolute path's root */
-		slash = strchr(slash + 1, '/');
-	if (slash == NULL) {
-		x->tmp = temp_name(o->remote);
-		op_phase(x, PH_OPEN);
-		return 1;
-	}
-	int rc = libssh2_sftp_mkdir_ex(x->sftp, o->remote, (unsigned)(slash - o->remote), 0700);
-	if (rc == LIBSSH2_ERROR_EAGAIN)
-		return 0;
-	if (rc < 0 && session_failed(rc))
-		return -1;
-	x->dirpos = (size_t)(slash - o->remote) + 1;
-	return 1;
-}
 
-static int
-put_step(struct sshsftp *x, LIBSSH2_SESSION *s)
-{
-	struct sftp_op *o = &x->ops[x->cur];
-	LIBSSH2_SFTP_ATTRIBUTES a;
-	int rc;
 
-	switch (x->phase) {
-	case PH_STAT:
-		memset(&a, 0, sizeof a);
-		rc = libssh2_sftp_stat_ex(x->sftp, o->remote, (unsigned)strlen(o->remote),
-		    LIBSSH2_SFTP_STAT, &a);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		if (rc < 0 && session_failed(rc))
-			return -1;
-		if (rc == 0 && (a.flags & LIBSSH2_SFTP_ATTR_SIZE) &&
-		    (a.flags & LIBSSH2_SFTP_ATTR_ACMODTIME) &&
-		    a.filesize == (libssh2_uint64_t)x->st.st_size &&
-		    a.mtime == (unsigned long)x->st.st_mtime) {
-			log_debug("%s: %s: the same on the host, not sent", x->who, o->remote);
-			op_phase(x, PH_END);
-			return 1;
-		}
-		op_phase(x, PH_MKDIR);
-		return 1;
-	case PH_MKDIR:
-		return op_mkdir(x);
-	case PH_OPEN:
-		x->h = libssh2_sftp_open_ex(x->sftp, x->tmp, (unsigned)strlen(x->tmp),
-		    LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC,
-		    0600, LIBSSH2_SFTP_OPENFILE);
-		if (x->h == NULL) {
-			rc = libssh2_session_last_errno(s);
-			if (rc == LIBSSH2_ERROR_EAGAIN)
-				return 0;
-			if (session_failed(rc))
-				return -1;
-			free(x->tmp);
-			x->tmp = NULL;   /* not made */
-			op_fail(x, remote_error(x, s, rc, "cannot send to", o->remote));
-			return 1;
-		}
-		op_phase(x, PH_DATA);
-		return 1;
-	case PH_DATA:
-		if (x->off == x->len && !x->eof) {
-			ssize_t n = read(x->fd, x->buf, SFTP_BUF);
-			if (n < 0) {
-				x->local_fault = true;
-				op_fail(x, xasprintf("input '%s': %s", o->local, strerror(errno)));
-				return 1;
-			}
-			x->off = 0;
-			x->len = (size_t)n;
-			x->eof = n == 0;
-		}
-		if (x->off == x->len) {
-			op_phase(x, PH_SETSTAT);
-			return 1;
-		}
-		ssize_t w = libssh2_sftp_write(x->h, x->buf + x->off, x->len - x->off);
-		if (w == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		if (w < 0) {
-			if (session_failed((int)w))
-				return -1;
-			op_fail(x, remote_error(x, s, (int)w, "cannot send to", o->remote));
-			return 1;
-		}
-		x->off += (size_t)w;
-		x->sent += (unsigned long long)w;
-		return 1;
-	case PH_SETSTAT:
-		memset(&a, 0, sizeof a);
-		a.flags = LIBSSH2_SFTP_ATTR_PERMISSIONS;
-		a.permissions = x->st.st_mode & 07777;
-		if (o->flags & SSHSFTP_MTIME) {
-			a.flags |= LIBSSH2_SFTP_ATTR_ACMODTIME;
-			a.atime = (unsigned long)x->st.st_atime;
-			a.mtime = (unsigned long)x->st.st_mtime;
-		}
-		rc = libssh2_sftp_fsetstat(x->h, &a);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		if (rc < 0 && session_failed(rc))
-			return -1;
-		if (rc < 0) {
-			op_fail(x, remote_error(x, s, rc, "cannot set the mode of", o->remote));
-			return 1;
-		}
-		op_phase(x, PH_CLOSE);
-		return 1;
-	case PH_CLOSE:
-		rc = libssh2_sftp_close_handle(x->h);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		x->h = NULL;
-		if (rc < 0 && session_failed(rc))
-			return -1;
-		if (rc < 0 && !x->undoing)   /* the server's close is where a full disk may show */
-			op_fail(x, remote_error(x, s, rc, "cannot send to", o->remote));
-		else
-			op_phase(x, PH_UNLINK);   /* undoing: the temporary file; else the old target */
-		return 1;
-	case PH_UNLINK: {
-		const char *victim = x->undoing ? x->tmp : o->remote;
-		rc = libssh2_sftp_unlink_ex(x->sftp, victim, (unsigned)strlen(victim));
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		if (rc < 0 && session_failed(rc))
-			return -1;
-		op_phase(x, x->undoing ? PH_END : PH_RENAME);
-		return 1;
-	}
-	case PH_RENAME:
-		rc = libssh2_sftp_rename_ex(x->sftp, x->tmp, (unsigned)strlen(x->tmp),
-		    o->remote, (unsigned)strlen(o->remote),
-		    LIBSSH2_SFTP_RENAME_OVERWRITE | LIBSSH2_SFTP_RENAME_ATOMIC |
-		    LIBSSH2_SFTP_RENAME_NATIVE);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		if (rc < 0 && session_failed(rc))
-			return -1;
-		if (rc < 0) {
-			op_fail(x, remote_error(x, s, rc, "cannot rename into", o->remote));
-			return 1;
-		}
-		free(x->tmp);
-		x->tmp = NULL;
-		op_phase(x, PH_END);
-		return 1;
-	default:
-		fatal("%s: sftp put in phase %s", x->who, phase_names[x->phase]);
-	}
-}
 
-static int
-get_local(struct sshsftp *x, unsigned long perms)
-{
-	struct sftp_op *o = &x->ops[x->cur];
-	const char *slash = strrchr(o->local, '/');
-	size_t dirlen = slash != NULL ? (size_t)(slash - o->local + 1) : 0;
-	char *path = xasprintf("%.*s.%s.pfan-XXXXXX", (int)dirlen, o->local, o->local + dirlen);
-	if (mkdir_parents_local(path) != 0 || (x->fd = mkstemp(path)) < 0) {
-		x->local_fault = true;
-		char *c = xasprintf("cannot write '%s': %s", o->local, strerror(errno));
-		free(path);
-		op_fail(x, c);
-		return 1;
-	}
-	x->tmp = path;
-	mode_t um = umask(0);
-	umask(um);
-	if (fchmod(x->fd, (mode_t)(perms & 0777) & ~um) != 0)
-		log_debug("%s: chmod %s: %s", x->who, path, strerror(errno));
-	op_phase(x, PH_DATA);
-	return 1;
-}
-
-static int
-get_step(struct sshsftp *x, LIBSSH2_SESSION *s)
-{
-	struct sftp_op *o = &x->ops[x->cur];
-	LIBSSH2_SFTP_ATTRIBUTES a;
-	int rc;
-
-	switch (x->phase) {
-	case PH_OPEN:
-		x->h = libssh2_sftp_open_ex(x->sftp, o->remote, (unsigned)strlen(o->remote),
-		    LIBSSH2_FXF_READ, 0, LIBSSH2_SFTP_OPENFILE);
-		if (x->h == NULL) {
-			rc = libssh2_session_last_errno(s);
-			if (rc == LIBSSH2_ERROR_EAGAIN)
-				return 0;
-			if (session_failed(rc))
-				return -1;
-			if ((o->flags & SSHSFTP_OPTIONAL) && rc == LIBSSH2_ERROR_SFTP_PROTOCOL &&
-			    libssh2_sftp_last_error(x->sftp) == LIBSSH2_FX_NO_SUCH_FILE) {
-				op_phase(x, PH_END);
-				return 1;
-			}
-			op_fail(x, remote_error(x, s, rc, "cannot fetch", o->remote));
-			return 1;
-		}
-		op_phase(x, PH_SETSTAT);
-		return 1;
-	case PH_SETSTAT:
-		memset(&a, 0, sizeof a);
-		rc = libssh2_sftp_fstat(x->h, &a);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		if (rc < 0 && session_failed(rc))
-			return -1;
-		return get_local(x, rc == 0 && (a.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) ?
-		    a.permissions : 0644);
-	case PH_DATA: {
-		if (x->off < x->len) {
-			ssize_t n = write(x->fd, x->buf + x->off, x->len - x->off);
-			if (n < 0) {
-				x->local_fault = true;
-				op_fail(x, xasprintf("cannot write '%s': %s", o->local, strerror(errno)));
-				return 1;
-			}
-			x->off += (size_t)n;
-			return 1;
-		}
-		if (x->eof) {
-			op_phase(x, PH_CLOSE);
-			return 1;
-		}
-		ssize_t n = libssh2_sftp_read(x->h, x->buf, SFTP_BUF);
-		if (n == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		if (n < 0) {
-			if (session_failed((int)n))
-				return -1;
-			op_fail(x, remote_error(x, s, (int)n, "cannot fetch", o->remote));
-			return 1;
-		}
-		x->off = 0;
-		x->len = (size_t)n;
-		x->eof = n == 0;
-		x->received += (unsigned long long)n;
-		return 1;
-	}
-	case PH_CLOSE:
-		rc = libssh2_sftp_close_handle(x->h);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		x->h = NULL;
-		if (rc < 0 && session_failed(rc))
-			return -1;
-		if (x->undoing) {
-			op_phase(x, PH_END);
-			return 1;
-		}
-		if (close(x->fd) != 0 || rename(x->tmp, o->local) != 0) {
-			x->fd = -1;
-			x->local_fault = true;
-			op_fail(x, xasprintf("cannot write '%s': %s", o->local, strerror(errno)));
-			return 1;
-		}
-		x->fd = -1;
-		free(x->tmp);
-		x->tmp = NULL;
-		op_phase(x, PH_END);
-		return 1;
-	default:
-		fatal("%s: sftp get in phase %s", x->who, phase_names[x->phase]);
-	}
-}
-
-static int
-rm_step(struct sshsftp *x)
-{
-	struct sftp_op *o = &x->ops[x->cur];
-	int rc;
-
-	if (x->phase == PH_UNLINK) {
-		rc = libssh2_sftp_unlink_ex(x->sftp, o->remote, (unsigned)strlen(o->remote));
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		if (rc < 0 && session_failed(rc))
-			return -1;
-		x->dirpos = strlen(o->remote);
-		op_phase(x, PH_RMDIR);
-		return 1;
-	}
-	/* PH_RMDIR: the parent of o->remote[0, dirpos), if it is below keep */
-	size_t end = x->dirpos;
-	while (end > o->keep && o->remote[end - 1] != '/')
-		end--;
-	if (end <= o->keep + 1) {
-		op_phase(x, PH_END);
-		return 1;
-	}
-	rc = libssh2_sftp_rmdir_ex(x->sftp, o->remote, (unsigned)(end - 1));
-	if (rc == LIBSSH2_ERROR_EAGAIN)
-		return 0;
-	if (rc < 0 && session_failed(rc))
-		return -1;
-	x->dirpos = rc == 0 ? end - 1 : o->keep;   /* not empty: the rest are not either */
-	return 1;
-}
 
 /* Whether operation i is to be done now. */
 static bool
@@ -663,10 +292,10 @@ work_step(struct sshsftp *x, LIBSSH2_SESSION *s)
 		return 1;
 	}
 	if (o->kind == OP_RM)
-		return rm_step(x);
+		return sftp_rm_step(x);
 	if (o->kind == OP_PUT)
-		return put_step(x, s);
-	return get_step(x, s);
+		return sftp_put_step(x, s);
+	return sftp_get_step(x, s);
 }
 
 enum sshsftp_step
@@ -692,7 +321,7 @@ sshsftp_step(struct sshsftp *x, LIBSSH2_SESSION *s, bool may_open)
 					sftp_set_state(x, SF_QUEUED);
 					return SSHSFTP_REFUSED;
 				}
-				if (session_failed(rc))
+				if (sftp_session_failed(rc))
 					return SSHSFTP_BROKEN;
 				char *msg = NULL;
 				libssh2_session_last_error(s, &msg, NULL, 0);
@@ -719,7 +348,7 @@ sshsftp_step(struct sshsftp *x, LIBSSH2_SESSION *s, bool may_open)
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return progress ? SSHSFTP_PROGRESS : SSHSFTP_WAIT;
 			x->sftp = NULL;
-			if (rc < 0 && session_failed(rc))
+			if (rc < 0 && sftp_session_failed(rc))
 				return SSHSFTP_BROKEN;
 			sftp_set_state(x, SF_DONE);
 			return SSHSFTP_DONE;

@@ -89,22 +89,28 @@ home_files() {
 
 @test "stage: --basefile is sent once per host, not again when the copy has the same size and mtime" {
 	sends() { grep -cE ': --basefile: [1-9][0-9]* bytes sent' <<<"$stderr" || true; }
+	# two hosts: each once, before its first job (they share the test
+	# user's home, so the second may find the first's copy)
 	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --debug --basefile job 'echo {} | ./job' ::: $(seq 16)
 	[ "$status" -eq 0 ]
-	# once per host, before its first job: both nodes share the test
-	# user's home, so the first sends it and the other finds it there
 	[ "$(grep -cE ': --basefile: [0-9]+ bytes sent' <<<"$stderr")" -eq 2 ]
-	[ "$(sends)" -eq 1 ]
+	[ "$(grep -cE '^pfan: debug: node1: --basefile: ' <<<"$stderr")" -eq 1 ]
 	[ "$(stat -c %Y "$HOME_T/job")" = "$(stat -c %Y job)" ]
 	[ -x "$HOME_T/job" ]
-	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --debug --basefile job --cleanup 'echo {} | ./job' ::: 1 2
+	# one host, 4 slots, 16 jobs: sent not at all (the same size and
+	# mtime there), then removed at the end with --cleanup
+	ssh_write_hostfile one.yaml 4
+	run --separate-stderr "$PFAN" -H one.yaml --debug --basefile job --cleanup 'echo {} | ./job' ::: $(seq 16)
 	[ "$status" -eq 0 ]
 	[ "$(sends)" -eq 0 ]
 	[ ! -e "$HOME_T/job" ]
-	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --debug --basefile job 'echo {} | ./job' ::: 1 2
+	# missing: sent once
+	run --separate-stderr "$PFAN" -H one.yaml --debug --basefile job 'echo {} | ./job' ::: $(seq 16)
+	[ "$status" -eq 0 ]
 	[ "$(sends)" -eq 1 ]
+	# another mtime here: sent again, once
 	touch -d '2001-01-01' job
-	run --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --debug --basefile job --cleanup 'echo {} | ./job' ::: 1 2
+	run --separate-stderr "$PFAN" -H one.yaml --debug --basefile job --cleanup 'echo {} | ./job' ::: $(seq 16)
 	[ "$status" -eq 0 ]
 	[ "$(sends)" -eq 1 ]
 	[ ! -e "$HOME_T/job" ]
@@ -177,4 +183,24 @@ home_files() {
 	for i in $(seq 1000); do cat "data/a$i.out"; done | cmp - want
 	jl_ok_once jl.jsonl 1000
 	[ "$(home_files)" = "$before" ] || { home_files; false; }
+}
+
+@test "stage: a 1 GB file there and back, in memory that does not grow with it" {
+	[ "$(df -Pk . | awk 'NR == 2 { print $4 }')" -gt $((4 * 1024 * 1024)) ] || skip "less than 4 GB free"
+	[ -x /usr/bin/time ] || skip "no /usr/bin/time to measure pfan's memory"
+	# sparse, with random blocks spread over it
+	truncate -s 1G big.bin
+	for at in 0 100 500 1023; do
+		head -c 1048576 /dev/urandom | dd of=big.bin bs=1M seek="$at" conv=notrunc status=none
+	done
+	ssh_write_hostfile one.yaml 1
+	run --separate-stderr /usr/bin/time -f '%M' -o rss "$PFAN" -H one.yaml --joblog jl.jsonl \
+		--trc '{}.back' 'cp {} {}.back' ::: big.bin
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	cmp big.bin big.bin.back
+	jq -se '.[1].sent_bytes == 1073741824 and .[1].received_bytes == 1073741824' jl.jsonl
+	# kilobytes: a few bounded buffers, not the file
+	[ "$(cat rss)" -lt 102400 ]
+	[ ! -e "$HOME_T/big.bin" ] && [ ! -e "$HOME_T/big.bin.back" ]
 }
