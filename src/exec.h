@@ -34,13 +34,36 @@ struct exec_result {
 	enum exec_end end;
 	int exit_code;
 	int signal;
-	const char *cause;  /* LOST, START_FAILED, NO_STATUS, NO_WORKDIR: for the user */
+	const char *cause;  /* LOST, START_FAILED, NO_STATUS, NO_WORKDIR, a failed transfer: for the user */
+	/* Files staged (--transferfile, --return): a file that could not be
+	 * sent or fetched fails the attempt (stage_failed, with cause);
+	 * input_missing: a local input was not there, the job's own fault. */
+	bool staged, stage_failed, input_missing;
+	unsigned long long sent, received;  /* bytes of the files staged */
+	double stage_secs;                  /* time spent staging */
 };
 
 struct exec_job_ops {
 	void (*started)(void *job);
 	void (*output)(void *job, int stream, const char *data, size_t len);
 	void (*done)(void *job, const struct exec_result *r);
+};
+
+/* A file staged for a remote job (stage.c): local is a path here; remote
+ * is absolute, or relative to the job's directory. */
+struct exec_file {
+	const char *local;
+	const char *remote;
+};
+
+/* The files of one remote attempt: sent before the command runs, fetched
+ * after it exits; cleanup: the host's copies of both removed after. */
+struct exec_stage {
+	const struct exec_file *send;
+	size_t nsend;
+	const struct exec_file *fetch;
+	size_t nfetch;
+	bool cleanup;
 };
 
 struct exec_request {
@@ -56,6 +79,7 @@ struct exec_request {
 	 * workdir_create: make it first (mode 700). Set by the executor. */
 	const char *workdir;
 	bool workdir_create;
+	const struct exec_stage *stage;   /* remote jobs' files (NULL: none); copied */
 };
 
 /* How a host-level executor tells the scheduler it can or cannot take

@@ -210,6 +210,13 @@ encode_record(struct buf *out, const struct joblog_record *r)
 	set(o, "final", json_boolean(!r->will_retry));
 	set(o, "stdout_bytes", json_integer((json_int_t)r->stdout_bytes));
 	set(o, "stderr_bytes", json_integer((json_int_t)r->stderr_bytes));
+	if (r->staged) {
+		set(o, "sent_bytes", json_integer((json_int_t)r->sent_bytes));
+		set(o, "received_bytes", json_integer((json_int_t)r->received_bytes));
+		set(o, "staging", jtime(r->stage_secs));
+	}
+	if (r->cause != NULL)
+		set(o, "cause", jstr(r->cause));
 	dump_line(o, out);
 }
 

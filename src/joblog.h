@@ -39,6 +39,11 @@ struct joblog_record {
 	 * crash before that rerun runs it, whatever the status says. */
 	bool will_retry;
 	unsigned long long stdout_bytes, stderr_bytes;
+	const char *cause;         /* why it failed, when pfan knows (NULL: not written) */
+	/* --transferfile, --return: written only when staged. */
+	bool staged;
+	unsigned long long sent_bytes, received_bytes;
+	double stage_secs;
 };
 
 struct joblog_header {

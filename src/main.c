@@ -30,6 +30,7 @@
 #include "sshhost.h"
 #include "sshjump.h"
 #include "template.h"
+#include "stage.h"
 #include "workdir.h"
 #include "xalloc.h"
 
@@ -41,6 +42,7 @@ struct run {
 	struct resume *resume;
 	struct template *tmpl;
 	struct template *tagstring;  /* --tagstring */
+	struct stage *stage;         /* --transferfile, --return, --env */
 	struct input *input;
 	struct output *output;
 	struct joblog *joblog;
@@ -59,6 +61,10 @@ struct run {
 	struct sshhost **made;       /* --workdir ...: hosts given a directory */
 	char **made_dirs;            /* and its name there */
 	size_t nmade;
+	struct sshhost **ssh;        /* every remote host, for --basefile's cleanup */
+	size_t nssh;
+	struct exec_file *base;      /* --basefile: each file's two paths */
+	size_t nbase;
 };
 
 static int
@@ -295,6 +301,8 @@ setup(struct run *r, int argc, char **argv)
 	    (char *const *)&tagstring, TEMPLATE_TEXT | (o->plus ? TEMPLATE_PLUS : 0),
 	    &cause) != PFAN_OK)
 		return fail(cause);
+	if (stage_new(&r->stage, o, &cause) != PFAN_OK)
+		return fail(cause);
 	if (load_hosts(r, &cause) != PFAN_OK)
 		return fail(cause);
 	memset(&oc, 0, sizeof oc);
@@ -374,6 +382,10 @@ add_remote_host(struct run *r, struct host_spec *spec)
 	bool create;
 	char *dir = workdir_for_host(&r->wd, spec->name, &create);
 	sshhost_set_workdir(sh, dir, create);
+	if (r->nbase > 0)
+		sshhost_set_basefiles(sh, r->base, r->nbase);
+	r->ssh = xreallocarray(r->ssh, r->nssh + 1, sizeof *r->ssh);
+	r->ssh[r->nssh++] = sh;
 	if (create) {
 		r->made = xreallocarray(r->made, r->nmade + 1, sizeof *r->made);
 		r->made_dirs = xreallocarray(r->made_dirs, r->nmade + 1, sizeof *r->made_dirs);
@@ -397,7 +409,14 @@ add_remote_host(struct run *r, struct host_spec *spec)
 static void
 add_hosts(struct run *r)
 {
-	workdir_init(&r->wd, r->opts.workdir);
+	r->nbase = r->opts.nbasefiles;
+	r->base = xcalloc(r->nbase + 1, sizeof *r->base);
+	for (size_t i = 0; i < r->nbase; i++)
+		stage_split(r->opts.basefiles[i], (char **)&r->base[i].local,
+		    (char **)&r->base[i].remote);
+	/* Files staged: no shared filesystem, so GNU's default, the home. */
+	workdir_init(&r->wd, r->opts.workdir == NULL && stage_has_files(&r->opts) ?
+	    "~" : r->opts.workdir);
 	if (r->hosts.n == 0) {
 		add_local_host(r, "local", 0);
 		return;
@@ -442,6 +461,7 @@ teardown(struct run *r)
 	input_free(r->input);
 	template_free(r->tmpl);
 	template_free(r->tagstring);
+	stage_free(r->stage);
 	resume_free(r->resume);
 	options_free(&r->opts);
 	replay_free(r->replay);
@@ -451,6 +471,12 @@ teardown(struct run *r)
 		free(r->made_dirs[i]);
 	free(r->made_dirs);
 	free(r->made);
+	free(r->ssh);
+	for (size_t i = 0; i < r->nbase; i++) {
+		free((char *)r->base[i].local);
+		free((char *)r->base[i].remote);
+	}
+	free(r->base);
 }
 
 int
@@ -495,6 +521,7 @@ main(int argc, char **argv)
 	deps.opts = &r.opts;
 	deps.loop = r.loop;
 	deps.tmpl = r.tmpl;
+	deps.stage = r.stage;
 	deps.input = r.input;
 	deps.output = r.output;
 	deps.resume = r.resume;
@@ -523,7 +550,11 @@ main(int argc, char **argv)
 	}
 	if (r.onall != NULL)
 		onall_say_unreachable(r.onall);
-	/* --workdir ...: the hosts are still connected; a bounded wait. */
+	/* --basefile --cleanup, then --workdir ...: the hosts are still
+	 * connected; a bounded wait each. */
+	if (r.opts.cleanup && r.nbase > 0)
+		workdir_remove_files(r.loop, r.ssh, r.nssh, &r.wd, r.base, r.nbase,
+		    r.opts.connect_timeout > 0 ? r.opts.connect_timeout : 10);
 	workdir_remove(r.loop, r.made, r.made_dirs, r.nmade,
 	    r.opts.connect_timeout > 0 ? r.opts.connect_timeout : 10);
 	if (r.resume != NULL && status == 0 &&

@@ -6,11 +6,8 @@
 
 /* With what to use instead where there is something. */
 static const struct { const char *name; const char *instead; } gnu_only[] = {
-	{ "basefile", NULL }, { "bf", NULL },
 	{ "total-jobs", NULL }, { "total", NULL },
-	{ "transferfile", NULL }, { "tf", NULL }, { "return", NULL },
-	{ "cleanup", NULL }, { "trc", NULL }, { "transfer", NULL },
-	{ "env", NULL },
+	{ "transfer", NULL },
 	{ "pipe", NULL },
 	{ "pipepart", NULL }, { "pipe-part", NULL }, { "block", NULL },
 	{ "block-size", NULL }, { "recstart", NULL }, { "recend", NULL },

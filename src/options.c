@@ -32,7 +32,8 @@ enum opt_id {
 	OPT_DEBUG,
 	OPT_REPORT, OPT_REPORT_RUN, OPT_SVG, OPT_HTML,
 	OPT_DELAY, OPT_NICE, OPT_SHUF, OPT_MEMFREE, OPT_LOAD, OPT_SSHLOGINFILE,
-	OPT_WORKDIR,
+	OPT_WORKDIR, OPT_TRANSFERFILE, OPT_RETURN, OPT_CLEANUP, OPT_TRC,
+	OPT_BASEFILE, OPT_ENV,
 	OPT_BAR, OPT_ETA, OPT_PROGRESS, OPT_SUMMARY, OPT_CHECK,
 	OPT_ONALL, OPT_NONALL, OPT_FOLD,
 };
@@ -99,6 +100,12 @@ static const struct opt_def opt_table[] = {
 	{ "nonall", OPT_NONALL, 0, NULL, "run the command once on every host (--onall without arguments)" },
 	{ "fold", OPT_FOLD, 0, NULL, "with --onall or --nonall: print output several hosts share once, under their names folded (node[1-3] (3)), as clush -b" },
 	{ "workdir", OPT_WORKDIR, 1, "DIR", "remote jobs run in DIR (relative: to the remote home; \"...\": a private directory per host, removed at the end); default: the directory pfan runs in" },
+	{ "transferfile", OPT_TRANSFERFILE, 1, "FILE", "send FILE (a template, usually {}) to the host before each remote job, relative to its directory (\"/./\" cuts the path); default directory then: the remote home" },
+	{ "return", OPT_RETURN, 1, "FILE", "fetch FILE (a template) from the host after each remote job, to the same relative place here (repeatable)" },
+	{ "cleanup", OPT_CLEANUP, 0, NULL, "remove the files sent and fetched from the host after each job (--basefile: at the end)" },
+	{ "trc", OPT_TRC, 1, "FILE", "the same as --transferfile {} --return FILE --cleanup" },
+	{ "basefile", OPT_BASEFILE, 1, "FILE", "send FILE to each host once, before its first job (not when its copy has the same size and mtime; repeatable)" },
+	{ "env", OPT_ENV, 1, "VAR", "pass the variable VAR to remote jobs, in their command (repeatable; \"_\": every variable but the host's own)" },
 	{ "accept-new-hostkeys", OPT_ACCEPT_NEW, 0, NULL, "record the keys of hosts not yet in known_hosts" },
 	{ "keepalive", OPT_KEEPALIVE, 1, "SECS", "SSH keepalive interval; a host is lost after 3 unanswered (default 5)" },
 	{ "connect-timeout", OPT_CONNECT_TIMEOUT, 1, "SECS", "give up on a host not connected and logged in within SECS (default 10)" },
@@ -118,6 +125,8 @@ static const struct opt_def opt_table[] = {
 	{ "linebuffer", OPT_LINE_BUFFER, 0, NULL, "the same as --line-buffer" },
 	{ "dryrun", OPT_DRY_RUN, 0, NULL, "the same as --dry-run" },
 	{ "wd", OPT_WORKDIR, 1, "DIR", "the same as --workdir" },
+	{ "tf", OPT_TRANSFERFILE, 1, "FILE", "the same as --transferfile" },
+	{ "bf", OPT_BASEFILE, 1, "FILE", "the same as --basefile" },
 	{ "slf", OPT_SSHLOGINFILE, 1, "FILE", "the same as --sshloginfile" },
 	{ "halt-on-error", OPT_HALT, 1, "WHEN", "the same as --halt" },
 	{ "will-cite", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
@@ -444,6 +453,16 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 		}
 		o->workdir = arg;
 		break;
+	case OPT_TRANSFERFILE: push_str(&o->transferfiles, &o->ntransferfiles, arg); break;
+	case OPT_RETURN: push_str(&o->returns, &o->nreturns, arg); break;
+	case OPT_CLEANUP: o->cleanup = true; break;
+	case OPT_TRC:
+		push_str(&o->transferfiles, &o->ntransferfiles, "{}");
+		push_str(&o->returns, &o->nreturns, arg);
+		o->cleanup = true;
+		break;
+	case OPT_BASEFILE: push_str(&o->basefiles, &o->nbasefiles, arg); break;
+	case OPT_ENV: push_str(&o->envs, &o->nenvs, arg); break;
 	case OPT_QUIET: o->verbose = 0; break;
 	case OPT_HELP: o->help = true; break;
 	case OPT_VERSION: o->version = true; break;
@@ -653,6 +672,10 @@ options_free(struct pfan_opts *o)
 	free(o->hostfiles);
 	free(o->sshlogins);
 	free(o->sshloginfiles);
+	free(o->transferfiles);
+	free(o->returns);
+	free(o->basefiles);
+	free(o->envs);
 	memset(o, 0, sizeof *o);
 }
 

@@ -75,6 +75,15 @@ struct pfan_opts {
 	double host_wait;
 	double connect_timeout;   /* lookup + connect + handshake + auth */
 	const char *workdir;      /* --workdir; NULL: pfan's own directory */
+	char **transferfiles;     /* --transferfile templates (--trc: "{}") */
+	size_t ntransferfiles;
+	char **returns;           /* --return templates */
+	size_t nreturns;
+	bool cleanup;             /* --cleanup */
+	char **basefiles;         /* --basefile, in order */
+	size_t nbasefiles;
+	char **envs;              /* --env names */
+	size_t nenvs;
 
 	int verbose;              /* 0 --quiet, 1, 2 --debug */
 	bool help, version;

@@ -26,7 +26,7 @@ retry_status(struct retry_state *rs, const struct sched_host *h,
 		return JOB_TIMEOUT;
 	if (e->killed)
 		return JOB_KILLED;
-	if (r->end == EXEC_EXITED && r->exit_code == 0)
+	if (r->end == EXEC_EXITED && r->exit_code == 0 && !r->stage_failed)
 		return JOB_OK;
 	return JOB_FAILED;
 }
@@ -53,6 +53,8 @@ retry_next(struct retry_state *rs, struct sched_host *const *hosts, size_t n,
 		return stopping ? RETRY_FINAL : RETRY_RERUN;
 	if (st != JOB_FAILED && st != JOB_TIMEOUT)
 		return RETRY_FINAL;
+	if (r->input_missing)
+		return RETRY_FINAL;   /* the job's own fault: no host does better */
 	int code = r->end == EXEC_EXITED ? r->exit_code : -1;
 	bool host_fault = st == JOB_FAILED &&
 	    schedhost_blame(hosts, n, h, code, &rs->failed_on, &rs->only);

@@ -40,6 +40,7 @@
 #include "runfail.h"
 #include "sched.h"
 #include "schedhost.h"
+#include "stage.h"
 #include "throttle.h"
 #include "timeouts.h"
 #include "xalloc.h"
@@ -66,6 +67,7 @@ struct job {
 	bool requeue;              /* killed for --memfree: run it again */
 	struct retry_state retry;
 	struct joblog_record rec;  /* a final attempt's, until its output is out */
+	char *cause;               /* rec.cause's copy */
 	struct job *next;
 };
 
@@ -89,7 +91,8 @@ struct sched {
 	bool input_eof;
 	bool stopping;             /* start nothing new */
 	bool killing;              /* and cancel what runs */
-	struct buf cmdbuf;
+	struct buf cmdbuf, envbuf;
+	struct stage *stage;       /* remote jobs' files and --env; NULL: none */
 	struct throttle *thr;
 	struct timeouts *timeouts;
 	struct runfail *rf;        /* failed jobs: the missing command, the summary */
@@ -128,6 +131,7 @@ job_free(struct job *j)
 		return;
 	args_free(&j->args);
 	free(j->cmd);
+	free(j->cause);
 	host_set_free(&j->retry.failed_on);
 	host_set_free(&j->retry.only);
 	free(j);
@@ -207,6 +211,15 @@ fill_record(struct job *j, enum job_status st, const struct exec_result *r,
 	rec->will_retry = will_retry;
 	rec->stdout_bytes = j->out != NULL ? output_job_bytes(j->out, 1) : 0;
 	rec->stderr_bytes = j->out != NULL ? output_job_bytes(j->out, 2) : 0;
+	if (r != NULL) {
+		free(j->cause);
+		j->cause = r->cause != NULL ? xstrdup(r->cause) : NULL;
+		rec->cause = j->cause;
+		rec->staged = r->staged;
+		rec->sent_bytes = r->sent;
+		rec->received_bytes = r->received;
+		rec->stage_secs = r->stage_secs;
+	}
 }
 
 /* Every record goes to the observer (with or without a joblog) and to
@@ -385,6 +398,14 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 	j->out = output_job_start(s->out, &od);
 	if (cause != NULL)
 		goto failed;
+	req.stage = NULL;
+	if (s->stage != NULL && !h->local) {
+		buf_reset(&s->envbuf);
+		stage_env_command(s->stage, cmd, &s->envbuf);
+		cmd = buf_cstr(&s->envbuf);
+		if ((req.stage = stage_plan(s->stage, &j->args, &ctx, &cause)) == NULL && cause != NULL)
+			goto failed;
+	}
 	req.cmd = cmd;
 	req.seq = j->seq;
 	req.slot = slot;
@@ -397,7 +418,7 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 failed:;
 	/* Never ran: recorded as failed with no exit status; retried like any
 	 * failure (another host may manage). */
-	struct exec_result r = { EXEC_START_FAILED, 0, 0, cause };
+	struct exec_result r = { .end = EXEC_START_FAILED, .cause = cause };
 	j->task = NULL;
 	on_job_done(j, &r);
 	free(cause);
@@ -540,6 +561,7 @@ sched_new(const struct sched_deps *d)
 	s->o = d->opts;
 	s->loop = d->loop;
 	s->tmpl = d->tmpl;
+	s->stage = d->stage;
 	s->out = d->output;
 	s->report = d->report;
 	s->report_arg = d->report_arg;
@@ -550,6 +572,7 @@ sched_new(const struct sched_deps *d)
 	s->timeouts = timeouts_new(d->loop, d->opts->timeout, d->opts->timeout_pct);
 	s->rf = runfail_new();
 	buf_init(&s->cmdbuf);
+	buf_init(&s->envbuf);
 	return s;
 }
 
@@ -695,5 +718,6 @@ sched_free(struct sched *s)
 	free(s->running);
 	free(s->hosts);
 	buf_free(&s->cmdbuf);
+	buf_free(&s->envbuf);
 	free(s);
 }

@@ -53,6 +53,7 @@ struct sched_deps {
 	const struct pfan_opts *opts;
 	struct loop *loop;
 	struct template *tmpl;
+	struct stage *stage;        /* remote jobs' files and --env (stage.h); NULL: none */
 	struct input *input;
 	struct output *output;
 	struct resume *resume;      /* NULL: not resuming */

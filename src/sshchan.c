@@ -20,6 +20,21 @@
  * the task is FINISHED and its connection calls sshchan_finish, which
  * reports done once (stdout EOF, stderr EOF and the exit all seen).
  *
+ * Staged files (--transferfile, --return, --cleanup: exec.h's
+ * exec_stage) make two more states, each one SFTP channel (sshsftp.h)
+ * that the task holds instead of its exec channel, so a task never holds
+ * more than one channel and MaxSessions counts it once:
+ *
+ *   QUEUED -> SEND -> QUEUED -> OPENING ... FREEING -> FETCH -> DONE
+ *
+ * SEND opens its channel only when the task may open (as OPENING), then
+ * sends the inputs; a failure there ends the task (START_FAILED, the
+ * attempt failed, with the file and why) after removing what it sent.
+ * FETCH, after the command exited, fetches the outputs (after a non-zero
+ * exit, a missing one is no further failure) and, with cleanup, removes
+ * the host's copies of both. A lost connection drops the transfer: the
+ * local side of a fetch is a temporary file, removed then.
+ *
  * Every libssh2 call here may pull any channel's packets off the socket, so
  * a step returns PROGRESS when it did anything and the connection steps all
  * its tasks again until a whole pass makes no progress. Errors are sorted
@@ -28,28 +43,34 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "fsm.h"
 #include "log.h"
+#include "loop.h"
 #include "sshchan.h"
+#include "sshstage.h"
 #include "sshwrap.h"
 #include "xalloc.h"
 
 enum chan_state {
 	CHAN_QUEUED,
+	CHAN_SEND,
 	CHAN_OPENING,
 	CHAN_EXEC,
 	CHAN_RUNNING,
 	CHAN_CLOSING,
 	CHAN_FREEING,
+	CHAN_FETCH,
 	CHAN_DONE,
 };
 
 static const char *const chan_state_names[] = {
-	"queued", "opening", "exec", "running", "closing", "freeing", "done",
+	"queued", "send", "opening", "exec", "running", "closing", "freeing",
+	"fetch", "done",
 };
 
 struct exec_task {
@@ -69,17 +90,20 @@ struct exec_task {
 	struct exec_result result;
 	char *cause;               /* result.cause points here */
 	char *refusal;
+	struct sshstage *stage;    /* its staged files, or NULL */
 };
 
 #define B(s) FSM_TO(s)
 /* Which states each state may move to. */
 static const unsigned chan_next[] = {
-	[CHAN_QUEUED] = B(CHAN_OPENING) | B(CHAN_DONE),
+	[CHAN_QUEUED] = B(CHAN_SEND) | B(CHAN_OPENING) | B(CHAN_FETCH) | B(CHAN_DONE),
+	[CHAN_SEND] = B(CHAN_QUEUED) | B(CHAN_DONE),   /* DONE: failed, or files only */
 	[CHAN_OPENING] = B(CHAN_QUEUED) | B(CHAN_EXEC) | B(CHAN_FREEING) | B(CHAN_DONE),
 	[CHAN_EXEC] = B(CHAN_RUNNING) | B(CHAN_FREEING),
 	[CHAN_RUNNING] = B(CHAN_CLOSING),
 	[CHAN_CLOSING] = B(CHAN_FREEING),
-	[CHAN_FREEING] = B(CHAN_DONE),
+	[CHAN_FREEING] = B(CHAN_FETCH) | B(CHAN_DONE),
+	[CHAN_FETCH] = B(CHAN_DONE),
 	[CHAN_DONE] = 0,
 };
 #undef B
@@ -114,6 +138,19 @@ sshchan_new(const struct exec_request *req)
 	t->wrapped = true;
 	t->workdir = req->workdir != NULL ? xstrdup(req->workdir) : NULL;
 	t->seq = req->seq;
+	if (req->stage != NULL)
+		t->stage = sshstage_new(req->stage, req->workdir, req->workdir_create,
+		    req->seq, false);
+	return t;
+}
+
+struct exec_task *
+sshchan_new_files(const struct exec_stage *st, const char *workdir,
+    bool workdir_create, const struct exec_job_ops *ops, void *job)
+{
+	struct exec_task *t = task_alloc(ops, job);
+
+	t->stage = sshstage_new(st, workdir, workdir_create, 0, true);
 	return t;
 }
 
@@ -136,6 +173,7 @@ sshchan_free(struct exec_task *t)
 	free(t->workdir);
 	free(t->cause);
 	free(t->refusal);
+	sshstage_free(t->stage);
 	free(t);
 }
 
@@ -181,15 +219,109 @@ task_fail(struct exec_task *t, enum exec_end end, char *cause)
 	return SSHCHAN_FINISHED;
 }
 
+static bool fetch_begin(struct exec_task *t);
+
 static enum sshchan_step
 step_queued(struct exec_task *t, bool may_open)
 {
-	if (t->cancelled)
+	bool to_remove = t->stage != NULL && sshstage_to_remove(t->stage);
+
+	if (t->cancelled && !to_remove)
 		return task_fail(t, EXEC_START_FAILED, xstrdup("cancelled before it started"));
 	if (!may_open)
 		return SSHCHAN_WAIT;
+	if (t->cancelled) {   /* its files were sent: removed first */
+		t->result.end = EXEC_START_FAILED;
+		t->cause = xstrdup("cancelled before it started");
+		t->result.cause = t->cause;
+		if (fetch_begin(t)) {
+			chan_set_state(t, CHAN_FETCH);
+			return SSHCHAN_PROGRESS;
+		}
+		chan_set_state(t, CHAN_DONE);
+		return SSHCHAN_FINISHED;
+	}
+	if (t->stage != NULL && sshstage_to_send(t->stage)) {
+		sshstage_begin_send(t->stage);
+		chan_set_state(t, CHAN_SEND);
+		return SSHCHAN_PROGRESS;
+	}
 	chan_set_state(t, CHAN_OPENING);
 	return SSHCHAN_PROGRESS;
+}
+
+/* SEND and FETCH: steps the transfer; DONE when it is over. */
+static enum sshchan_step
+step_xfer(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open, bool *done)
+{
+	*done = false;
+	switch (sshstage_step(t->stage, s, may_open)) {
+	case SSHSFTP_WAIT:
+		return SSHCHAN_WAIT;
+	case SSHSFTP_PROGRESS:
+		return SSHCHAN_PROGRESS;
+	case SSHSFTP_BROKEN:
+		return SSHCHAN_BROKEN;
+	case SSHSFTP_REFUSED:
+		if (t->state == CHAN_FETCH) {
+			/* sshd's lag after our exec channel's close: again, soon */
+			fetch_begin(t);
+			return SSHCHAN_PROGRESS;
+		}
+		free(t->refusal);
+		t->refusal = session_message(s, "SFTP channel open refused");
+		chan_set_state(t, CHAN_QUEUED);
+		return SSHCHAN_REFUSED;
+	case SSHSFTP_DONE:
+		break;
+	}
+	*done = true;
+	return SSHCHAN_PROGRESS;
+}
+
+static enum sshchan_step
+step_send(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
+{
+	bool done;
+	enum sshchan_step r = step_xfer(t, s, may_open, &done);
+
+	if (!done)
+		return r;
+	if (sshstage_cause(t->stage) != NULL)
+		return task_fail(t, EXEC_START_FAILED, xstrdup(sshstage_cause(t->stage)));
+	if (t->cmd == NULL) {   /* files only: done */
+		t->result.end = EXEC_EXITED;
+		chan_set_state(t, CHAN_DONE);
+		return SSHCHAN_FINISHED;
+	}
+	chan_set_state(t, CHAN_QUEUED);
+	return SSHCHAN_PROGRESS;
+}
+
+/* After the command (or a cancel): what is to be fetched and removed. */
+static bool
+fetch_begin(struct exec_task *t)
+{
+	if (t->stage == NULL)
+		return false;
+	return sshstage_begin_fetch(t->stage, t->result.end == EXEC_EXITED,
+	    t->result.exit_code);
+}
+
+static enum sshchan_step
+step_fetch(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
+{
+	bool done;
+	enum sshchan_step r = step_xfer(t, s, may_open, &done);
+
+	if (!done)
+		return r;
+	if (sshstage_cause(t->stage) != NULL && t->cause == NULL) {
+		t->cause = xstrdup(sshstage_cause(t->stage));
+		t->result.cause = t->cause;
+	}
+	chan_set_state(t, CHAN_DONE);
+	return SSHCHAN_FINISHED;
 }
 
 static enum sshchan_step
@@ -391,6 +523,10 @@ step_freeing(struct exec_task *t)
 	t->ch = NULL;
 	if (rc != 0 && session_error(rc))
 		return SSHCHAN_BROKEN;
+	if (fetch_begin(t)) {
+		chan_set_state(t, CHAN_FETCH);
+		return SSHCHAN_PROGRESS;
+	}
 	chan_set_state(t, CHAN_DONE);
 	return SSHCHAN_FINISHED;
 }
@@ -401,6 +537,10 @@ sshchan_step(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
 	switch (t->state) {
 	case CHAN_QUEUED:
 		return step_queued(t, may_open);
+	case CHAN_SEND:
+		return step_send(t, s, may_open);
+	case CHAN_FETCH:
+		return step_fetch(t, s, may_open);
 	case CHAN_OPENING:
 		return step_opening(t, s);
 	case CHAN_EXEC:
@@ -426,7 +566,7 @@ sshchan_queued(const struct exec_task *t)
 bool
 sshchan_opening(const struct exec_task *t)
 {
-	return t->state == CHAN_OPENING;
+	return t->state == CHAN_OPENING || (t->stage != NULL && sshstage_opening(t->stage));
 }
 
 const char *
@@ -468,11 +608,20 @@ sshchan_end(const struct exec_task *t)
 	return t->result.end;
 }
 
+/* The staging figures, into a result. */
+static void
+stage_result(const struct exec_task *t, struct exec_result *r)
+{
+	if (t->stage != NULL)
+		sshstage_result(t->stage, r);
+}
+
 void
 sshchan_finish(struct exec_task *t)
 {
 	struct exec_result r = t->result;
 
+	stage_result(t, &r);
 	t->ops->done(t->job, &r);
 	sshchan_free(t);
 }
@@ -485,6 +634,9 @@ sshchan_fail(struct exec_task *t, enum exec_end end, const char *cause)
 	memset(&r, 0, sizeof r);
 	r.end = end;
 	r.cause = cause;
+	if (t->stage != NULL)
+		sshstage_drop(t->stage);   /* a fetch's local temporary file removed */
+	stage_result(t, &r);
 	t->ch = NULL;
 	t->ops->done(t->job, &r);
 	sshchan_free(t);

@@ -40,6 +40,12 @@ struct exec_task *sshchan_new(const struct exec_request *req);
 /* An internal command (the slot probe): run as it is, exit status as sent. */
 struct exec_task *sshchan_new_raw(const char *cmd, const struct exec_job_ops *ops, void *job);
 
+/* Only files to send (--basefile): st's send list, each skipped when the
+ * host's copy has the same size and mtime, the mtime kept; done reports
+ * an exit 0, or START_FAILED with the cause. */
+struct exec_task *sshchan_new_files(const struct exec_stage *st, const char *workdir,
+    bool workdir_create, const struct exec_job_ops *ops, void *job);
+
 /* Advances t as far as it can on session s. may_open: t may send its
  * channel open now (no other open is in flight on s). */
 enum sshchan_step sshchan_step(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open);

@@ -120,6 +120,9 @@ struct sshhost {
 	struct loop_timer *kick;
 	char *workdir;                /* where jobs run; NULL: the home */
 	bool workdir_create;
+	struct exec_file *base;       /* --basefile: sent before the first job */
+	size_t nbase;
+	bool base_sending, base_done;
 };
 
 static void host_announce(struct sshhost *h);
@@ -320,6 +323,24 @@ probe_done(void *job, const struct exec_result *r)
 
 static const struct exec_job_ops probe_ops = { NULL, probe_output, probe_done };
 
+static void
+base_done(void *job, const struct exec_result *r)
+{
+	struct sshhost *h = job;
+
+	h->base_sending = false;
+	if (r->end == EXEC_LOST)
+		return;   /* the connection went; the next one sends them */
+	if (r->cause != NULL)
+		log_error("%s: --basefile: %s", h->spec.name, r->cause);
+	log_debug("%s: --basefile: %llu bytes sent in %.3f s", h->spec.name,
+	    r->sent, r->stage_secs);
+	h->base_done = true;
+	host_announce(h);
+}
+
+static const struct exec_job_ops base_ops = { NULL, NULL, base_done };
+
 /* Tells the scheduler the host is ready, once a connection is and the
  * slot count is known (asking the host for it first if need be). */
 static void
@@ -338,6 +359,16 @@ host_announce(struct sshhost *h)
 		if (!h->probing) {
 			h->probing = true;
 			sshconn_add_task(ready, sshchan_new_raw(PROBE_CMD, &probe_ops, h));
+			sshconn_service(ready);
+		}
+		return;
+	}
+	if (h->nbase > 0 && !h->base_done) {
+		if (!h->base_sending) {
+			struct exec_stage st = { h->base, h->nbase, NULL, 0, false };
+			h->base_sending = true;
+			sshconn_add_task(ready, sshchan_new_files(&st, h->workdir,
+			    h->workdir_create, &base_ops, h));
 			sshconn_service(ready);
 		}
 		return;
@@ -459,6 +490,11 @@ host_free(void *impl)
 	resolve_free_addrs(h->ai);
 	host_spec_free(&h->spec);
 	free(h->workdir);
+	for (size_t i = 0; i < h->nbase; i++) {
+		free((char *)h->base[i].local);
+		free((char *)h->base[i].remote);
+	}
+	free(h->base);
 	free(h);
 	libssh2_exit();
 }
@@ -607,6 +643,23 @@ sshhost_set_workdir(struct sshhost *h, const char *dir, bool create)
 	free(h->workdir);
 	h->workdir = dir != NULL ? xstrdup(dir) : NULL;
 	h->workdir_create = create;
+}
+
+void
+sshhost_set_basefiles(struct sshhost *h, const struct exec_file *files, size_t n)
+{
+	h->base = xcalloc(n + 1, sizeof *h->base);
+	h->nbase = n;
+	for (size_t i = 0; i < n; i++) {
+		h->base[i].local = xstrdup(files[i].local);
+		h->base[i].remote = xstrdup(files[i].remote);
+	}
+}
+
+const char *
+sshhost_name(const struct sshhost *h)
+{
+	return h->spec.name;
 }
 
 struct executor

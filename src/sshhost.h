@@ -40,6 +40,12 @@ void sshhost_set_workdir(struct sshhost *h, const char *dir, bool create);
  * task still queued when h is freed is freed without its done call. */
 bool sshhost_run_once(struct sshhost *h, const char *cmd,
     void (*done)(void *arg, bool ok), void *arg);
+/* --basefile: files sent to h once, before its first job (not when its
+ * copy has the same size and mtime; the mtime kept), remote paths as
+ * exec_file's. Copied. */
+void sshhost_set_basefiles(struct sshhost *h, const struct exec_file *files, size_t n);
+/* The host's name (its spec's). */
+const char *sshhost_name(const struct sshhost *h);
 /* The executor; its ops->free frees h. */
 struct executor sshhost_executor(struct sshhost *h);
 

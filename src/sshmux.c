@@ -110,7 +110,7 @@ sshconn_service(struct sshconn *c)
 		for (size_t i = 0; i < c->tasks.n; i++) {
 			struct exec_task *t = c->tasks.v[i];
 			enum sshchan_step r = sshchan_step(t, c->s,
-			    !opening && c->hold == NULL && sshchan_queued(t));
+			    !opening && c->hold == NULL);
 
 			if (sshchan_opening(t))
 				opening = true;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "exec.h"
 #include "log.h"
 #include "loop.h"
 #include "quote.h"
@@ -132,29 +133,74 @@ removal_timeout(void *arg)
 	loop_stop(rm->loop);
 }
 
+/* Runs cmds[i] on hosts[i] (NULL: none), waiting for all or secs. */
+static void
+run_removals(struct loop *loop, struct sshhost *const *hosts, char *const *cmds,
+    size_t n, double secs, const char *what)
+{
+	struct removal rm = { loop, 0, false };
+
+	for (size_t i = 0; i < n; i++) {
+		rm.left++;
+		if (cmds[i] == NULL || !sshhost_run_once(hosts[i], cmds[i], removed, &rm))
+			rm.left--;   /* not connected: nothing ran there to remove */
+	}
+	if (rm.left == 0)
+		return;
+	struct loop_timer *t = loop_timer_add(loop, secs, removal_timeout, &rm);
+	loop_run(loop);
+	if (rm.timed_out)
+		log_warn("%s: %zu host%s did not confirm the removal within %g s",
+		    what, rm.left, rm.left == 1 ? "" : "s", secs);
+	else
+		loop_timer_del(loop, t);
+}
+
 void
 workdir_remove(struct loop *loop, struct sshhost *const *hosts,
     char *const *dirs, size_t n, double secs)
 {
-	struct removal rm = { loop, 0, false };
+	char **cmds = xcalloc(n + 1, sizeof *cmds);
 	struct buf cmd = BUF_INIT;
 
 	for (size_t i = 0; i < n; i++) {
 		buf_reset(&cmd);
 		buf_adds(&cmd, "rm -rf -- ");
 		quote_shell(&cmd, dirs[i], strlen(dirs[i]));
-		rm.left++;
-		if (!sshhost_run_once(hosts[i], buf_cstr(&cmd), removed, &rm))
-			rm.left--;   /* not connected: nothing ran there to remove */
+		cmds[i] = xstrdup(buf_cstr(&cmd));
 	}
 	buf_free(&cmd);
-	if (rm.left == 0)
-		return;
-	struct loop_timer *t = loop_timer_add(loop, secs, removal_timeout, &rm);
-	loop_run(loop);
-	if (rm.timed_out)
-		log_warn("--workdir ...: %zu host%s did not confirm the removal of its "
-		    "directory within %g s", rm.left, rm.left == 1 ? "" : "s", secs);
-	else
-		loop_timer_del(loop, t);
+	run_removals(loop, hosts, cmds, n, secs, "--workdir ...");
+	for (size_t i = 0; i < n; i++)
+		free(cmds[i]);
+	free(cmds);
+}
+
+void
+workdir_remove_files(struct loop *loop, struct sshhost *const *hosts, size_t n,
+    const struct workdir *wd, const struct exec_file *files, size_t nfiles, double secs)
+{
+	char **cmds = xcalloc(n + 1, sizeof *cmds);
+	struct buf cmd = BUF_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		bool create;
+		char *dir = workdir_for_host(wd, sshhost_name(hosts[i]), &create);
+		buf_reset(&cmd);
+		buf_adds(&cmd, "rm -f --");
+		for (size_t f = 0; f < nfiles; f++) {
+			const char *p = files[f].remote;
+			char *full = p[0] == '/' || dir == NULL ? xstrdup(p) : xasprintf("%s/%s", dir, p);
+			buf_addc(&cmd, ' ');
+			quote_shell(&cmd, full, strlen(full));
+			free(full);
+		}
+		cmds[i] = xstrdup(buf_cstr(&cmd));
+		free(dir);
+	}
+	buf_free(&cmd);
+	run_removals(loop, hosts, cmds, n, secs, "--basefile --cleanup");
+	for (size_t i = 0; i < n; i++)
+		free(cmds[i]);
+	free(cmds);
 }

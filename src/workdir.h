@@ -32,4 +32,11 @@ struct sshhost;
 void workdir_remove(struct loop *loop, struct sshhost *const *hosts,
     char *const *dirs, size_t n, double secs);
 
+struct exec_file;
+/* --basefile --cleanup: removes the files (remote paths relative to each
+ * host's directory, as wd says) from every host still connected, running
+ * the loop until all are done or secs passed. */
+void workdir_remove_files(struct loop *loop, struct sshhost *const *hosts, size_t n,
+    const struct workdir *wd, const struct exec_file *files, size_t nfiles, double secs);
+
 #endif

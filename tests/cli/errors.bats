@@ -47,8 +47,8 @@ one_error_line() {
 }
 
 @test "error: a GNU parallel option pfan lacks says so, never 'unknown option'" {
-	run_pfan 255 --basefile echo ::: a
-	one_error_line "--basefile is a GNU parallel option that pfan does not have"
+	run_pfan 255 --transfer echo ::: a
+	one_error_line "--transfer is a GNU parallel option that pfan does not have"
 	[ -z "$output" ]
 	run_pfan 255 --xapply echo ::: a
 	one_error_line "--xapply is a GNU parallel option that pfan does not have; use --link"

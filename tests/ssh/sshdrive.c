@@ -164,7 +164,7 @@ ev_lost(void *arg, struct sshconn *c, struct sshchan_list *tasks,
 	sshchan_list_fail(tasks, EXEC_LOST, why);
 	sshchan_list_fail(&d->requeued, EXEC_LOST, why);
 	for (; d->next < d->njobs; d->next++) {
-		struct exec_result r = { EXEC_LOST, 0, 0, why };
+		struct exec_result r = { .end = EXEC_LOST, .exit_code = 0, .cause = why };
 		job_done(&d->jobs[d->next], &r);
 	}
 	loop_stop(d->loop);

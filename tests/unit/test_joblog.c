@@ -190,6 +190,34 @@ test_encode_design_example(void **state)
 	free(s);
 }
 
+/* Files staged: the bytes each way and the time, then why it failed;
+ * neither is written for an attempt that staged nothing and has no cause. */
+static void
+test_encode_staged(void **state)
+{
+	struct joblog_record r = rec(3, 2, "./job < a.txt > a.out", JOB_FAILED);
+	char *s;
+
+	(void)state;
+	r.exit_code = -1;
+	r.staged = true;
+	r.sent_bytes = 10240;
+	r.received_bytes = 0;
+	r.stage_secs = 0.0314;
+	r.cause = "cannot send to 'a.txt': no space left on the host";
+	s = joblog_encode_record(&r);
+	assert_non_null(strstr(s, "\"stderr_bytes\":0,\"sent_bytes\":10240,"
+	    "\"received_bytes\":0,\"staging\":0.031,"
+	    "\"cause\":\"cannot send to 'a.txt': no space left on the host\"}\n"));
+	free(s);
+	r.staged = false;
+	r.cause = NULL;
+	s = joblog_encode_record(&r);
+	assert_null(strstr(s, "sent_bytes"));
+	assert_null(strstr(s, "cause"));
+	free(s);
+}
+
 /* Null rules and number formatting: millisecond rounding, no exponent. */
 static void
 test_encode_fields(void **state)
@@ -843,6 +871,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_encode_design_example),
+		cmocka_unit_test(test_encode_staged),
 		cmocka_unit_test(test_encode_fields),
 		cmocka_unit_test(test_encode_header),
 		cmocka_unit_test(test_encode_bytes),

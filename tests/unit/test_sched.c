@@ -137,7 +137,7 @@ static const struct executor_ops fake_ops = { fake_start, fake_cancel, fake_free
 static struct exec_result
 all_ok(struct fake *f, const char *cmd, int host)
 {
-	struct exec_result r = { EXEC_EXITED, 0, 0, NULL };
+	struct exec_result r = { .end = EXEC_EXITED, .exit_code = 0, .cause = NULL };
 	(void)f; (void)cmd; (void)host;
 	return r;
 }
@@ -145,7 +145,7 @@ all_ok(struct fake *f, const char *cmd, int host)
 static struct exec_result
 host0_fails(struct fake *f, const char *cmd, int host)
 {
-	struct exec_result r = { EXEC_EXITED, host == 0 ? 127 : 0, 0, NULL };
+	struct exec_result r = { .end = EXEC_EXITED, .exit_code = host == 0 ? 127 : 0, .cause = NULL };
 	(void)f; (void)cmd;
 	return r;
 }
@@ -153,7 +153,7 @@ host0_fails(struct fake *f, const char *cmd, int host)
 static struct exec_result
 host0_lost_once(struct fake *f, const char *cmd, int host)
 {
-	struct exec_result r = { EXEC_EXITED, 0, 0, NULL };
+	struct exec_result r = { .end = EXEC_EXITED, .exit_code = 0, .cause = NULL };
 	(void)cmd;
 	if (host == 0 && !f->lost_done) {
 		r.end = EXEC_LOST;
@@ -166,7 +166,7 @@ host0_lost_once(struct fake *f, const char *cmd, int host)
 static struct exec_result
 all_127(struct fake *f, const char *cmd, int host)
 {
-	struct exec_result r = { EXEC_EXITED, 127, 0, NULL };
+	struct exec_result r = { .end = EXEC_EXITED, .exit_code = 127, .cause = NULL };
 	(void)f; (void)cmd; (void)host;
 	return r;
 }
@@ -174,7 +174,7 @@ all_127(struct fake *f, const char *cmd, int host)
 static struct exec_result
 host0_exit1(struct fake *f, const char *cmd, int host)
 {
-	struct exec_result r = { EXEC_EXITED, host == 0 ? 1 : 0, 0, NULL };
+	struct exec_result r = { .end = EXEC_EXITED, .exit_code = host == 0 ? 1 : 0, .cause = NULL };
 	(void)f; (void)cmd;
 	return r;
 }
@@ -182,7 +182,7 @@ host0_exit1(struct fake *f, const char *cmd, int host)
 static struct exec_result
 odd_fails(struct fake *f, const char *cmd, int host)
 {
-	struct exec_result r = { EXEC_EXITED, 0, 0, NULL };
+	struct exec_result r = { .end = EXEC_EXITED, .exit_code = 0, .cause = NULL };
 	(void)f; (void)host;
 	r.exit_code = atoi(cmd + strlen("job ")) % 2;
 	return r;

@@ -34,7 +34,8 @@ struct run {
 static struct run
 start_in(const char *cmd, bool plain, const char *workdir, int nice)
 {
-	struct exec_request req = { cmd, 7, 3, "node 1", NULL, NULL, nice, workdir, false };
+	struct exec_request req = { .cmd = cmd, .seq = 7, .slot = 3, .host = "node 1",
+	    .nice = nice, .workdir = workdir };
 	struct buf text = BUF_INIT;
 	int p[2];
 	struct run r;
