@@ -2,7 +2,7 @@
 #
 #   awk -v shell=bash|zsh|fish -f gen.awk OPTIONS TEMPLATE > OUT
 #
-# OPTIONS is what completions/optdump prints (src/options.c's table, a
+# OPTIONS is what completions/optdump prints (src/opttable.c's table, a
 # line per option name: SHORT, LONG, ARG, HELP, tab-separated). TEMPLATE
 # is the shell's hand-written part; its line "@OPTIONS@" becomes the
 # options in that shell's form. An option's value is completed by its

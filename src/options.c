@@ -13,129 +13,9 @@
 #include "errors.h"
 #include "optgnu.h"
 #include "options.h"
+#include "opttable.h"
 #include "optpos.h"
 #include "xalloc.h"
-
-enum opt_id {
-	OPT_ARG_FILE = 'a', OPT_HOSTFILE = 'H', OPT_HELP = 'h', OPT_JOBS = 'j',
-	OPT_KEEP_ORDER = 'k', OPT_MAX_ARGS = 'n', OPT_SSHLOGIN = 'S',
-	OPT_VERBOSE = 'v', OPT_VERSION = 'V', OPT_NULL = '0', OPT_QUOTE = 'q',
-	OPT_COLSEP = 256, OPT_LINK, OPT_DRY_RUN, OPT_RETRIES, OPT_HALT,
-	OPT_TIMEOUT, OPT_LINE_BUFFER, OPT_TAG, OPT_RESULTS, OPT_JOBLOG,
-	OPT_RESUME, OPT_RESUME_FAILED, OPT_ACCEPT_NEW, OPT_KEEPALIVE,
-	OPT_HOST_WAIT, OPT_CONNECT_TIMEOUT, OPT_QUIET, OPT_PLUS, OPT_NOOP,
-	OPT_MAX_REPLACE_ARGS = 'N', OPT_XARGS_M = 'm', OPT_XARGS_X = 'X',
-	OPT_DELIMITER = 'd', OPT_EOF = 'E', OPT_NO_RUN_IF_EMPTY = 'r',
-	OPT_REPLACE = 'I', OPT_TRIM = 300, OPT_ARG_SEP, OPT_ARG_FILE_SEP,
-	OPT_HEADER, OPT_XARGS,
-	OPT_UNGROUP = 'u', OPT_TAGSTRING = 320, OPT_FILES, OPT_TMPDIR, OPT_GROUP,
-	OPT_DEBUG,
-	OPT_REPORT, OPT_REPORT_RUN, OPT_SVG, OPT_HTML,
-	OPT_DELAY, OPT_NICE, OPT_SHUF, OPT_MEMFREE, OPT_LOAD, OPT_SSHLOGINFILE,
-	OPT_WORKDIR, OPT_TRANSFERFILE, OPT_RETURN, OPT_CLEANUP, OPT_TRC,
-	OPT_BASEFILE, OPT_ENV,
-	OPT_BAR, OPT_ETA, OPT_PROGRESS, OPT_SUMMARY, OPT_CHECK,
-	OPT_ONALL, OPT_NONALL, OPT_FOLD,
-};
-
-struct opt_def {
-	const char *name;
-	int id;
-	int has_arg;
-	const char *argname;
-	const char *help;
-};
-
-static const struct opt_def opt_table[] = {
-	{ "jobs", OPT_JOBS, 1, "N", "run N jobs at once (default: one per core; +N, -N: cores plus or minus N; N%: of the cores; 0: as many as open files allow, at most 1024); with hosts, slots per host whose slots are auto" },
-	{ "arg-file", OPT_ARG_FILE, 1, "FILE", "read arguments from FILE (- for stdin); repeatable" },
-	{ "null", OPT_NULL, 0, NULL, "input records end with NUL, not newline" },
-	{ "colsep", OPT_COLSEP, 1, "REGEX", "split input records into columns {1} {2} ... (PCRE2; also -C)" },
-	{ "link", OPT_LINK, 0, NULL, "pair input sources instead of their cartesian product" },
-	{ "max-args", OPT_MAX_ARGS, 1, "N", "put N arguments in one job" },
-	{ "plus", OPT_PLUS, 0, NULL, "also GNU parallel's --plus replacement strings: {..} {+.} {%RE} {/RE/S} {:-TEXT} ..." },
-	{ "quote", OPT_QUOTE, 0, NULL, "quote the command's words: each, once replaced, is one argument, so no pipes, redirections or $VARs in them (GNU's -q)" },
-	{ "max-replace-args", OPT_MAX_REPLACE_ARGS, 1, "N", "like -n, {1}..{N} are the N arguments; -N0: one job per argument, none given" },
-	{ NULL, OPT_XARGS_M, 0, NULL, "put as many arguments in one job as fit in a command line" },
-	{ "xargs", OPT_XARGS, 0, NULL, "like -m, but a short input is not shared among the job slots" },
-	{ NULL, OPT_XARGS_X, 0, NULL, "like -m, and the word around {} is repeated for each argument" },
-	{ "delimiter", OPT_DELIMITER, 1, "DELIM", "input records end with DELIM (\\n \\t \\0 \\NNN \\xHH escapes)" },
-	{ NULL, OPT_EOF, 1, "EOF_STR", "a record equal to EOF_STR ends its input source" },
-	{ "no-run-if-empty", OPT_NO_RUN_IF_EMPTY, 0, NULL, "skip input records of white space only" },
-	{ "trim", OPT_TRIM, 1, "WHERE", "n|l|r|lr|rl: trim white space from values (default lr with --colsep, else n)" },
-	{ NULL, OPT_REPLACE, 1, "STR", "use STR instead of {} in the command" },
-	{ "arg-sep", OPT_ARG_SEP, 1, "SEP", "use SEP instead of ::: (and SEP+ instead of :::+)" },
-	{ "arg-file-sep", OPT_ARG_FILE_SEP, 1, "SEP", "use SEP instead of :::: (and SEP+ instead of ::::+)" },
-	{ "header", OPT_HEADER, 1, "REGEX", "the first record of each source names its columns: {name} (\":\": one line; N: N lines)" },
-	{ "dry-run", OPT_DRY_RUN, 0, NULL, "print the commands, run nothing" },
-	{ "retries", OPT_RETRIES, 1, "N", "run a failing job up to N times in all, on another host when there is one" },
-	{ "halt", OPT_HALT, 1, "WHEN", "now|soon,fail=N|success=N|done=N (or N%), or 0 1 2 -1 -2: stop when it holds" },
-	{ "timeout", OPT_TIMEOUT, 1, "SECS", "kill a job's process group after SECS (TERM, then KILL); units s m h d; N%: of the median runtime of the jobs that succeeded" },
-	{ "delay", OPT_DELAY, 1, "SECS", "start jobs at least SECS apart (units s m h d)" },
-	{ "nice", OPT_NICE, 1, "N", "run the jobs at niceness N (remote: under nice -n N)" },
-	{ "shuf", OPT_SHUF, 0, NULL, "run the jobs in random order (reads all input first)" },
-	{ "memfree", OPT_MEMFREE, 1, "SIZE", "start no job while less than SIZE memory is available; under half, kill the youngest job and run it again later" },
-	{ "load", OPT_LOAD, 1, "MAX", "start no local job while the 1-minute load average is above MAX" },
-	{ "keep-order", OPT_KEEP_ORDER, 0, NULL, "print output in input order" },
-	{ "line-buffer", OPT_LINE_BUFFER, 0, NULL, "print whole lines as they come" },
-	{ "tag", OPT_TAG, 0, NULL, "prefix each output line with the job's arguments and a tab" },
-	{ "tagstring", OPT_TAGSTRING, 1, "STR", "prefix each output line with STR and a tab ({} {#} {%} ... replaced, unquoted)" },
-	{ "group", OPT_GROUP, 0, NULL, "print each job's output whole when it ends (the default)" },
-	{ "ungroup", OPT_UNGROUP, 0, NULL, "print output as it comes: lines of jobs may mix (no --tag, no -k)" },
-	{ "files", OPT_FILES, 0, NULL, "save each job's stdout to a file in the temp directory; print its name" },
-	{ "tmpdir", OPT_TMPDIR, 1, "DIR", "temp directory for spilled output and --files (default $TMPDIR, /tmp)" },
-	{ "results", OPT_RESULTS, 1, "DIR", "also write each job's output to DIR/SEQ/stdout and DIR/SEQ/stderr; DIR ending .csv .tsv .json: one file, a record per job (GNU's format)" },
-	{ "joblog", OPT_JOBLOG, 1, "FILE", "append a JSON line per finished attempt to FILE" },
-	{ "resume", OPT_RESUME, 1, "FILE", "skip the jobs FILE records ok, run the rest; append to FILE" },
-	{ "resume-failed", OPT_RESUME_FAILED, 1, "FILE", "the same as --resume (GNU parallel's name)" },
-	{ "report", OPT_REPORT, 1, "FILE", "run nothing: summarise the last run in joblog FILE (jobs, hosts, makespan)" },
-	{ "report-run", OPT_REPORT_RUN, 1, "N", "with --report: the N-th run in the joblog instead (1 is the first)" },
-	{ "svg", OPT_SVG, 1, "FILE", "with --report: also draw the run's timeline to FILE as SVG" },
-	{ "html", OPT_HTML, 1, "FILE", "with --report: the same timeline as an HTML page with zoom" },
-	{ "check", OPT_CHECK, 0, NULL, "run nothing: check every host of -H/-S/--slf at once (address, connection, host key, login, cores, load, round trip, slots), a row each; exit status: the hosts unusable" },
-	{ "hostfile", OPT_HOSTFILE, 1, "FILE", "run on the hosts in the YAML FILE (\"slurm\": the SLURM allocation)" },
-	{ "sshlogin", OPT_SSHLOGIN, 1, "SPEC", "run on [N/][user@]host[:port][,...] (\":\" is this machine)" },
-	{ "sshloginfile", OPT_SSHLOGINFILE, 1, "FILE", "run on the -S logins in FILE, one a line (# comments; \"..\": ~/.parallel/sshloginfile)" },
-	{ "onall", OPT_ONALL, 0, NULL, "run every job on every host, one at a time per host unless -j N; each host's output together, tagged with its name; exit status: the hosts where it failed" },
-	{ "nonall", OPT_NONALL, 0, NULL, "run the command once on every host (--onall without arguments)" },
-	{ "fold", OPT_FOLD, 0, NULL, "with --onall or --nonall: print output several hosts share once, under their names folded (node[1-3] (3)), as clush -b" },
-	{ "workdir", OPT_WORKDIR, 1, "DIR", "remote jobs run in DIR (relative: to the remote home; \"...\": a private directory per host, removed at the end); default: the directory pfan runs in" },
-	{ "transferfile", OPT_TRANSFERFILE, 1, "FILE", "send FILE (a template, usually {}) to the host before each remote job, relative to its directory (\"/./\" cuts the path); default directory then: the remote home" },
-	{ "return", OPT_RETURN, 1, "FILE", "fetch FILE (a template) from the host after each remote job, to the same relative place here (repeatable)" },
-	{ "cleanup", OPT_CLEANUP, 0, NULL, "remove the files sent and fetched from the host after each job (--basefile: at the end)" },
-	{ "trc", OPT_TRC, 1, "FILE", "the same as --transferfile {} --return FILE --cleanup" },
-	{ "basefile", OPT_BASEFILE, 1, "FILE", "send FILE to each host once, before its first job (not when its copy has the same size and mtime; repeatable)" },
-	{ "env", OPT_ENV, 1, "VAR", "pass the variable VAR to remote jobs, in their command (repeatable; \"_\": every variable but the host's own)" },
-	{ "accept-new-hostkeys", OPT_ACCEPT_NEW, 0, NULL, "record the keys of hosts not yet in known_hosts" },
-	{ "keepalive", OPT_KEEPALIVE, 1, "SECS", "SSH keepalive interval; a host is lost after 3 unanswered (default 5)" },
-	{ "connect-timeout", OPT_CONNECT_TIMEOUT, 1, "SECS", "give up on a host not connected and logged in within SECS (default 10)" },
-	{ "host-wait", OPT_HOST_WAIT, 1, "SECS", "with no host left, wait this long for one to come back (default 60)" },
-	{ "verbose", OPT_VERBOSE, 0, NULL, "print each job's command before its output (GNU parallel's -v)" },
-	{ "bar", OPT_BAR, 0, NULL, "a progress line on stderr: done/total, percent, running, failed, jobs/s, ETA (on a terminal redrawn in place, else every 30 s); then --summary" },
-	{ "eta", OPT_ETA, 0, NULL, "GNU parallel's ETA line on stderr (\"ETA: 27s Left: 88 AVG: 0.50s\"); then --summary" },
-	{ "progress", OPT_PROGRESS, 0, NULL, "a row per host on stderr: slots, running, done, failed, lost, mean runtime; then --summary" },
-	{ "summary", OPT_SUMMARY, 0, NULL, "at the end, a summary on stderr: jobs ok/failed/timed out, lost and rerun, each host's share and use, makespan against the ideal" },
-	{ "debug", OPT_DEBUG, 0, NULL, "pfan's debug messages: hosts, connections, every job's state changes" },
-	{ "quiet", OPT_QUIET, 0, NULL, "no warnings" },
-	{ "help", OPT_HELP, 0, NULL, "show this help" },
-	{ "version", OPT_VERSION, 0, NULL, "show the version" },
-	/* GNU parallel's other names for the options above. */
-	{ "max-procs", OPT_JOBS, 1, "N", "the same as --jobs (also -P)" },
-	{ "lb", OPT_LINE_BUFFER, 0, NULL, "the same as --line-buffer" },
-	{ "linebuffer", OPT_LINE_BUFFER, 0, NULL, "the same as --line-buffer" },
-	{ "dryrun", OPT_DRY_RUN, 0, NULL, "the same as --dry-run" },
-	{ "wd", OPT_WORKDIR, 1, "DIR", "the same as --workdir" },
-	{ "tf", OPT_TRANSFERFILE, 1, "FILE", "the same as --transferfile" },
-	{ "bf", OPT_BASEFILE, 1, "FILE", "the same as --basefile" },
-	{ "slf", OPT_SSHLOGINFILE, 1, "FILE", "the same as --sshloginfile" },
-	{ "halt-on-error", OPT_HALT, 1, "WHEN", "the same as --halt" },
-	{ "will-cite", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
-	{ "no-notice", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
-	{ "bibtex", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
-	{ "output-as-files", OPT_FILES, 0, NULL, "the same as --files" },
-	{ "outputasfiles", OPT_FILES, 0, NULL, "the same as --files" },
-};
-#define NOPTS (sizeof opt_table / sizeof opt_table[0])
 
 /* A row whose id an earlier row has is another name for it: it has no
  * short letter of its own. */
@@ -154,20 +34,13 @@ exact_long(const char *tok)
 {
 	size_t len = strcspn(tok + 2, "=");
 
-	for (size_t i = 0; i < NOPTS; i++)
+	for (size_t i = 0; i < opt_table_n; i++)
 		if (opt_table[i].name != NULL && strlen(opt_table[i].name) == len &&
 		    strncmp(opt_table[i].name, tok + 2, len) == 0)
 			return true;
 	return false;
 }
 
-/* Short options that are another letter for a table row (GNU parallel's
- * and xargs' letters). */
-static const struct { char c; int id; } short_alias[] = {
-	{ 'P', OPT_JOBS },       /* xargs -P */
-	{ 'C', OPT_COLSEP },     /* GNU parallel -C */
-};
-#define NSHORT_ALIAS (sizeof short_alias / sizeof short_alias[0])
 
 /* A million retries of one job is already more than anyone means. */
 #define RETRIES_MAX 1000000u
@@ -182,7 +55,7 @@ options_usage(FILE *fp)
 	    "{/.} {#} {%} {host} {N} and {= s/RE/REPL/ =} in COMMAND are replaced,\n"
 	    "shell-quoted; without them the values are appended. Without COMMAND each\n"
 	    "value or line is a command.\n\n", fp);
-	for (size_t i = 0; i < NOPTS; i++) {
+	for (size_t i = 0; i < opt_table_n; i++) {
 		const struct opt_def *d = &opt_table[i];
 		char left[64];
 		if (d->name == NULL)
@@ -473,8 +346,8 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 
 /* getopt_long's two tables, from opt_table. */
 struct getopt_tables {
-	struct option longopts[NOPTS + 1];
-	char shortopts[3 * NOPTS + 2 * NSHORT_ALIAS + 3];
+	struct option longopts[OPT_TABLE_MAX + 1];
+	char shortopts[3 * OPT_TABLE_MAX + 2 * SHORT_ALIAS_MAX + 3];
 };
 
 /* gnu_resume: --resume and --resume-failed are flags, GNU parallel's
@@ -488,7 +361,7 @@ getopt_tables(struct getopt_tables *t, bool gnu_resume)
 	t->shortopts[ns++] = ':';
 	size_t nl = 0;
 
-	for (size_t i = 0; i < NOPTS; i++) {
+	for (size_t i = 0; i < opt_table_n; i++) {
 		/* A row without a name is a short option only (-m, -X, -E, -I:
 		 * GNU has no long name for them). */
 		if (opt_table[i].name != NULL) {
@@ -508,7 +381,7 @@ getopt_tables(struct getopt_tables *t, bool gnu_resume)
 		}
 	}
 	memset(&t->longopts[nl], 0, sizeof t->longopts[nl]);
-	for (size_t i = 0; i < NSHORT_ALIAS; i++) {
+	for (size_t i = 0; i < short_alias_n; i++) {
 		t->shortopts[ns++] = short_alias[i].c;
 		t->shortopts[ns++] = ':';
 	}
@@ -519,7 +392,7 @@ getopt_tables(struct getopt_tables *t, bool gnu_resume)
 static int
 canonical_id(int c)
 {
-	for (size_t i = 0; i < NSHORT_ALIAS; i++)
+	for (size_t i = 0; i < short_alias_n; i++)
 		if (c == short_alias[i].c)
 			return short_alias[i].id;
 	return c;
@@ -625,7 +498,7 @@ options_parse(struct pfan_opts *o, int argc, char **argv, char **cause)
 static const char *
 opt_name(int id)
 {
-	for (size_t i = 0; i < NOPTS; i++)
+	for (size_t i = 0; i < opt_table_n; i++)
 		if (opt_table[i].id == id)
 			return opt_table[i].name;
 	return "?";
@@ -637,7 +510,7 @@ options_walk(int argc, char **argv, options_group_fn each, void *data, int *end,
 {
 	struct getopt_tables t;
 	int start = 1, c;
-	int ids[NOPTS * 2], nids = 0;
+	int ids[opt_table_n * 2], nids = 0;
 
 	getopt_tables(&t, false);
 	optind = 1;
@@ -686,14 +559,14 @@ options_free(struct pfan_opts *o)
 void
 options_dump(FILE *fp)
 {
-	for (size_t i = 0; i < NOPTS; i++) {
+	for (size_t i = 0; i < opt_table_n; i++) {
 		const struct opt_def *d = &opt_table[i];
 		char letter[2] = { d->id < 256 && !is_alias(i) ? (char)d->id : '\0', '\0' };
 		fprintf(fp, "%s\t%s\t%s\t%s\n", letter, d->name ? d->name : "",
 		    d->argname ? d->argname : "", d->help);
 	}
-	for (size_t i = 0; i < NSHORT_ALIAS; i++)
-		for (size_t j = 0; j < NOPTS; j++)
+	for (size_t i = 0; i < short_alias_n; i++)
+		for (size_t j = 0; j < opt_table_n; j++)
 			if (opt_table[j].id == short_alias[i].id) {
 				fprintf(fp, "%c\t\t%s\tthe same as --%s\n", short_alias[i].c,
 				    opt_table[j].argname ? opt_table[j].argname : "", opt_table[j].name);

@@ -372,7 +372,7 @@ static void
 start_job(struct sched *s, struct job *j, struct sched_host *h)
 {
 	struct template_ctx ctx = { onall_record_seq(s->onall, j->seq), 0, NULL };
-	struct exec_request req;
+	struct exec_request req = { 0 };
 	char *cause = NULL;
 	const char *cmd = j->cmd;
 	unsigned slot;

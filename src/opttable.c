@@ -1,0 +1,108 @@
+/* opttable.c: the option table; see opttable.h. Help lines are what
+ * `pfan --help` prints, one line each. */
+#include <stddef.h>
+
+#include "opttable.h"
+
+const struct opt_def opt_table[] = {
+	{ "jobs", OPT_JOBS, 1, "N", "run N jobs at once (default: one per core; +N, -N: cores plus or minus N; N%: of the cores; 0: as many as open files allow, at most 1024); with hosts, slots per host whose slots are auto" },
+	{ "arg-file", OPT_ARG_FILE, 1, "FILE", "read arguments from FILE (- for stdin); repeatable" },
+	{ "null", OPT_NULL, 0, NULL, "input records end with NUL, not newline" },
+	{ "colsep", OPT_COLSEP, 1, "REGEX", "split input records into columns {1} {2} ... (PCRE2; also -C)" },
+	{ "link", OPT_LINK, 0, NULL, "pair input sources instead of their cartesian product" },
+	{ "max-args", OPT_MAX_ARGS, 1, "N", "put N arguments in one job" },
+	{ "plus", OPT_PLUS, 0, NULL, "also GNU parallel's --plus replacement strings: {..} {+.} {%RE} {/RE/S} {:-TEXT} ..." },
+	{ "quote", OPT_QUOTE, 0, NULL, "quote the command's words: each, once replaced, is one argument, so no pipes, redirections or $VARs in them (GNU's -q)" },
+	{ "max-replace-args", OPT_MAX_REPLACE_ARGS, 1, "N", "like -n, {1}..{N} are the N arguments; -N0: one job per argument, none given" },
+	{ NULL, OPT_XARGS_M, 0, NULL, "put as many arguments in one job as fit in a command line" },
+	{ "xargs", OPT_XARGS, 0, NULL, "like -m, but a short input is not shared among the job slots" },
+	{ NULL, OPT_XARGS_X, 0, NULL, "like -m, and the word around {} is repeated for each argument" },
+	{ "delimiter", OPT_DELIMITER, 1, "DELIM", "input records end with DELIM (\\n \\t \\0 \\NNN \\xHH escapes)" },
+	{ NULL, OPT_EOF, 1, "EOF_STR", "a record equal to EOF_STR ends its input source" },
+	{ "no-run-if-empty", OPT_NO_RUN_IF_EMPTY, 0, NULL, "skip input records of white space only" },
+	{ "trim", OPT_TRIM, 1, "WHERE", "n|l|r|lr|rl: trim white space from values (default lr with --colsep, else n)" },
+	{ NULL, OPT_REPLACE, 1, "STR", "use STR instead of {} in the command" },
+	{ "arg-sep", OPT_ARG_SEP, 1, "SEP", "use SEP instead of ::: (and SEP+ instead of :::+)" },
+	{ "arg-file-sep", OPT_ARG_FILE_SEP, 1, "SEP", "use SEP instead of :::: (and SEP+ instead of ::::+)" },
+	{ "header", OPT_HEADER, 1, "REGEX", "the first record of each source names its columns: {name} (\":\": one line; N: N lines)" },
+	{ "dry-run", OPT_DRY_RUN, 0, NULL, "print the commands, run nothing" },
+	{ "retries", OPT_RETRIES, 1, "N", "run a failing job up to N times in all, on another host when there is one" },
+	{ "halt", OPT_HALT, 1, "WHEN", "now|soon,fail=N|success=N|done=N (or N%), or 0 1 2 -1 -2: stop when it holds" },
+	{ "timeout", OPT_TIMEOUT, 1, "SECS", "kill a job's process group after SECS (TERM, then KILL); units s m h d; N%: of the median runtime of the jobs that succeeded" },
+	{ "delay", OPT_DELAY, 1, "SECS", "start jobs at least SECS apart (units s m h d)" },
+	{ "nice", OPT_NICE, 1, "N", "run the jobs at niceness N (remote: under nice -n N)" },
+	{ "shuf", OPT_SHUF, 0, NULL, "run the jobs in random order (reads all input first)" },
+	{ "memfree", OPT_MEMFREE, 1, "SIZE", "start no job while less than SIZE memory is available; under half, kill the youngest job and run it again later" },
+	{ "load", OPT_LOAD, 1, "MAX", "start no local job while the 1-minute load average is above MAX" },
+	{ "keep-order", OPT_KEEP_ORDER, 0, NULL, "print output in input order" },
+	{ "line-buffer", OPT_LINE_BUFFER, 0, NULL, "print whole lines as they come" },
+	{ "tag", OPT_TAG, 0, NULL, "prefix each output line with the job's arguments and a tab" },
+	{ "tagstring", OPT_TAGSTRING, 1, "STR", "prefix each output line with STR and a tab ({} {#} {%} ... replaced, unquoted)" },
+	{ "group", OPT_GROUP, 0, NULL, "print each job's output whole when it ends (the default)" },
+	{ "ungroup", OPT_UNGROUP, 0, NULL, "print output as it comes: lines of jobs may mix (no --tag, no -k)" },
+	{ "files", OPT_FILES, 0, NULL, "save each job's stdout to a file in the temp directory; print its name" },
+	{ "tmpdir", OPT_TMPDIR, 1, "DIR", "temp directory for spilled output and --files (default $TMPDIR, /tmp)" },
+	{ "results", OPT_RESULTS, 1, "DIR", "also write each job's output to DIR/SEQ/stdout and DIR/SEQ/stderr; DIR ending .csv .tsv .json: one file, a record per job (GNU's format)" },
+	{ "joblog", OPT_JOBLOG, 1, "FILE", "append a JSON line per finished attempt to FILE" },
+	{ "resume", OPT_RESUME, 1, "FILE", "skip the jobs FILE records ok, run the rest; append to FILE" },
+	{ "resume-failed", OPT_RESUME_FAILED, 1, "FILE", "the same as --resume (GNU parallel's name)" },
+	{ "report", OPT_REPORT, 1, "FILE", "run nothing: summarise the last run in joblog FILE (jobs, hosts, makespan)" },
+	{ "report-run", OPT_REPORT_RUN, 1, "N", "with --report: the N-th run in the joblog instead (1 is the first)" },
+	{ "svg", OPT_SVG, 1, "FILE", "with --report: also draw the run's timeline to FILE as SVG" },
+	{ "html", OPT_HTML, 1, "FILE", "with --report: the same timeline as an HTML page with zoom" },
+	{ "check", OPT_CHECK, 0, NULL, "run nothing: check every host of -H/-S/--slf at once (address, connection, host key, login, cores, load, round trip, slots), a row each; exit status: the hosts unusable" },
+	{ "hostfile", OPT_HOSTFILE, 1, "FILE", "run on the hosts in the YAML FILE (\"slurm\": the SLURM allocation)" },
+	{ "sshlogin", OPT_SSHLOGIN, 1, "SPEC", "run on [N/][user@]host[:port][,...] (\":\" is this machine)" },
+	{ "sshloginfile", OPT_SSHLOGINFILE, 1, "FILE", "run on the -S logins in FILE, one a line (# comments; \"..\": ~/.parallel/sshloginfile)" },
+	{ "onall", OPT_ONALL, 0, NULL, "run every job on every host, one at a time per host unless -j N; each host's output together, tagged with its name; exit status: the hosts where it failed" },
+	{ "nonall", OPT_NONALL, 0, NULL, "run the command once on every host (--onall without arguments)" },
+	{ "fold", OPT_FOLD, 0, NULL, "with --onall or --nonall: print output several hosts share once, under their names folded (node[1-3] (3)), as clush -b" },
+	{ "workdir", OPT_WORKDIR, 1, "DIR", "remote jobs run in DIR (relative: to the remote home; \"...\": a private directory per host, removed at the end); default: the directory pfan runs in" },
+	{ "transferfile", OPT_TRANSFERFILE, 1, "FILE", "send FILE (a template, usually {}) to the host before each remote job, relative to its directory (\"/./\" cuts the path); default directory then: the remote home" },
+	{ "return", OPT_RETURN, 1, "FILE", "fetch FILE (a template) from the host after each remote job, to the same relative place here (repeatable)" },
+	{ "cleanup", OPT_CLEANUP, 0, NULL, "remove the files sent and fetched from the host after each job (--basefile: at the end)" },
+	{ "trc", OPT_TRC, 1, "FILE", "the same as --transferfile {} --return FILE --cleanup" },
+	{ "basefile", OPT_BASEFILE, 1, "FILE", "send FILE to each host once, before its first job (not when its copy has the same size and mtime; repeatable)" },
+	{ "env", OPT_ENV, 1, "VAR", "pass the variable VAR to remote jobs, in their command (repeatable; \"_\": every variable but the host's own)" },
+	{ "accept-new-hostkeys", OPT_ACCEPT_NEW, 0, NULL, "record the keys of hosts not yet in known_hosts" },
+	{ "keepalive", OPT_KEEPALIVE, 1, "SECS", "SSH keepalive interval; a host is lost after 3 unanswered (default 5)" },
+	{ "connect-timeout", OPT_CONNECT_TIMEOUT, 1, "SECS", "give up on a host not connected and logged in within SECS (default 10)" },
+	{ "host-wait", OPT_HOST_WAIT, 1, "SECS", "with no host left, wait this long for one to come back (default 60)" },
+	{ "verbose", OPT_VERBOSE, 0, NULL, "print each job's command before its output (GNU parallel's -v)" },
+	{ "bar", OPT_BAR, 0, NULL, "a progress line on stderr: done/total, percent, running, failed, jobs/s, ETA (on a terminal redrawn in place, else every 30 s); then --summary" },
+	{ "eta", OPT_ETA, 0, NULL, "GNU parallel's ETA line on stderr (\"ETA: 27s Left: 88 AVG: 0.50s\"); then --summary" },
+	{ "progress", OPT_PROGRESS, 0, NULL, "a row per host on stderr: slots, running, done, failed, lost, mean runtime; then --summary" },
+	{ "summary", OPT_SUMMARY, 0, NULL, "at the end, a summary on stderr: jobs ok/failed/timed out, lost and rerun, each host's share and use, makespan against the ideal" },
+	{ "debug", OPT_DEBUG, 0, NULL, "pfan's debug messages: hosts, connections, every job's state changes" },
+	{ "quiet", OPT_QUIET, 0, NULL, "no warnings" },
+	{ "help", OPT_HELP, 0, NULL, "show this help" },
+	{ "version", OPT_VERSION, 0, NULL, "show the version" },
+	/* GNU parallel's other names for the options above. */
+	{ "max-procs", OPT_JOBS, 1, "N", "the same as --jobs (also -P)" },
+	{ "lb", OPT_LINE_BUFFER, 0, NULL, "the same as --line-buffer" },
+	{ "linebuffer", OPT_LINE_BUFFER, 0, NULL, "the same as --line-buffer" },
+	{ "dryrun", OPT_DRY_RUN, 0, NULL, "the same as --dry-run" },
+	{ "wd", OPT_WORKDIR, 1, "DIR", "the same as --workdir" },
+	{ "tf", OPT_TRANSFERFILE, 1, "FILE", "the same as --transferfile" },
+	{ "bf", OPT_BASEFILE, 1, "FILE", "the same as --basefile" },
+	{ "slf", OPT_SSHLOGINFILE, 1, "FILE", "the same as --sshloginfile" },
+	{ "halt-on-error", OPT_HALT, 1, "WHEN", "the same as --halt" },
+	{ "will-cite", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
+	{ "no-notice", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
+	{ "bibtex", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
+	{ "output-as-files", OPT_FILES, 0, NULL, "the same as --files" },
+	{ "outputasfiles", OPT_FILES, 0, NULL, "the same as --files" },
+};
+_Static_assert(sizeof opt_table / sizeof opt_table[0] <= OPT_TABLE_MAX,
+    "raise OPT_TABLE_MAX");
+const size_t opt_table_n = sizeof opt_table / sizeof opt_table[0];
+
+/* Short options that are another letter for a table row (GNU parallel's
+ * and xargs' letters). */
+const struct opt_short_alias short_alias[] = {
+	{ 'P', OPT_JOBS },       /* xargs -P */
+	{ 'C', OPT_COLSEP },     /* GNU parallel -C */
+};
+_Static_assert(sizeof short_alias / sizeof short_alias[0] <= SHORT_ALIAS_MAX,
+    "raise SHORT_ALIAS_MAX");
+const size_t short_alias_n = sizeof short_alias / sizeof short_alias[0];
