@@ -34,6 +34,7 @@ enum opt_id {
 	OPT_DELAY, OPT_NICE, OPT_SHUF, OPT_MEMFREE, OPT_LOAD, OPT_SSHLOGINFILE,
 	OPT_WORKDIR,
 	OPT_BAR, OPT_ETA, OPT_PROGRESS, OPT_SUMMARY,
+	OPT_PIPE, OPT_PIPEPART, OPT_BLOCK, OPT_RECSTART, OPT_RECEND,
 };
 
 struct opt_def {
@@ -64,6 +65,11 @@ static const struct opt_def opt_table[] = {
 	{ "arg-sep", OPT_ARG_SEP, 1, "SEP", "use SEP instead of ::: (and SEP+ instead of :::+)" },
 	{ "arg-file-sep", OPT_ARG_FILE_SEP, 1, "SEP", "use SEP instead of :::: (and SEP+ instead of ::::+)" },
 	{ "header", OPT_HEADER, 1, "REGEX", "the first record of each source names its columns: {name} (\":\": one line; N: N lines)" },
+	{ "pipe", OPT_PIPE, 0, NULL, "cut stdin into blocks of about --block bytes at record ends; each block is one job's stdin (-N N: N records a block; --header N: N lines given to every block)" },
+	{ "pipepart", OPT_PIPEPART, 0, NULL, "like --pipe, for the file of -a FILE, cut by offsets without reading it through pfan" },
+	{ "block", OPT_BLOCK, 1, "SIZE", "with --pipe: bytes per block, about (default 1M; K M G: of 1024, k m g: of 1000)" },
+	{ "recstart", OPT_RECSTART, 1, "STR", "with --pipe: a record starts with STR (\\n \\t \\0 escapes)" },
+	{ "recend", OPT_RECEND, 1, "STR", "with --pipe: a record ends with STR (default \\n; \"\" when --recstart alone is given)" },
 	{ "dry-run", OPT_DRY_RUN, 0, NULL, "print the commands, run nothing" },
 	{ "retries", OPT_RETRIES, 1, "N", "run a failing job up to N times in all, on another host when there is one" },
 	{ "halt", OPT_HALT, 1, "WHEN", "now|soon,fail=N|success=N|done=N (or N%), or 0 1 2 -1 -2: stop when it holds" },
@@ -113,6 +119,8 @@ static const struct opt_def opt_table[] = {
 	{ "dryrun", OPT_DRY_RUN, 0, NULL, "the same as --dry-run" },
 	{ "wd", OPT_WORKDIR, 1, "DIR", "the same as --workdir" },
 	{ "slf", OPT_SSHLOGINFILE, 1, "FILE", "the same as --sshloginfile" },
+	{ "pipe-part", OPT_PIPEPART, 0, NULL, "the same as --pipepart" },
+	{ "block-size", OPT_BLOCK, 1, "SIZE", "the same as --block" },
 	{ "halt-on-error", OPT_HALT, 1, "WHEN", "the same as --halt" },
 	{ "will-cite", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
 	{ "no-notice", OPT_NOOP, 0, NULL, "accepted and ignored (GNU parallel's citation notice)" },
@@ -285,6 +293,21 @@ parse_delim(struct pfan_opts *o, const char *s, char **cause)
 	return PFAN_OK;
 }
 
+/* --recstart, --recend: escapes as -d's; "" is allowed (any byte). */
+static int
+parse_rec(const char *s, char **buf, size_t *len, char **cause)
+{
+	char *d = NULL;
+	size_t n = 0;
+
+	if (*s != '\0' && optvalue_delim(s, &d, &n, cause) != PFAN_OK)
+		return PFAN_E_INPUT;
+	free(*buf);
+	*buf = d != NULL ? d : xstrdup("");
+	*len = n;
+	return PFAN_OK;
+}
+
 static int
 parse_max_replace(struct pfan_opts *o, const char *s, char **cause)
 {
@@ -349,6 +372,11 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_LINK: o->input.link = true; break;
 	case OPT_MAX_ARGS: return parse_uint("max-args", arg, 1, UINT_MAX, &o->input.max_args, cause);
 	case OPT_DRY_RUN: o->dry_run = true; break;
+	case OPT_PIPE: o->pipe = true; break;
+	case OPT_PIPEPART: o->pipe = o->pipepart = true; break;
+	case OPT_BLOCK: return parse_size("block", arg, &o->block, cause);
+	case OPT_RECSTART: return parse_rec(arg, &o->recstart, &o->recstart_len, cause);
+	case OPT_RECEND: return parse_rec(arg, &o->recend, &o->recend_len, cause);
 	case OPT_BAR: o->bar = true; break;
 	case OPT_ETA: o->eta = true; break;
 	case OPT_PROGRESS: o->progress = true; break;
@@ -624,6 +652,8 @@ options_free(struct pfan_opts *o)
 {
 	free(o->input.sources);
 	free(o->delim_buf);
+	free(o->recstart);
+	free(o->recend);
 	free(o->hostfiles);
 	free(o->sshlogins);
 	free(o->sshloginfiles);

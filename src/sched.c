@@ -53,6 +53,7 @@ struct job {
 	unsigned long long seq;
 	struct args args;
 	char *cmd;                 /* canonical: the joblog's cmd */
+	struct pipein_block *block;   /* --pipe: its stdin, kept until it is final */
 	enum job_state state;
 	unsigned attempt;          /* attempts so far, all kinds */
 	struct sched_host *host;
@@ -126,6 +127,7 @@ job_free(struct job *j)
 		return;
 	args_free(&j->args);
 	free(j->cmd);
+	pipein_block_free(j->block);
 	host_set_free(&j->retry.failed_on);
 	free(j);
 }
@@ -408,6 +410,7 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 	req.nice = s->o->nice;
 	req.job = j;
 	req.ops = &job_ops;
+	req.in = j->block != NULL ? pipein_block_stdin(j->block) : NULL;
 	if (h->ex.ops->start(h->ex.impl, &req, &j->task, &cause) == PFAN_OK)
 		return;
 failed:;
@@ -438,6 +441,7 @@ next_fresh_job(struct sched *s)
 	j->seq = it.seq;
 	j->args = it.args;
 	j->cmd = it.cmd;
+	j->block = it.block;
 	j->state = JOB_QUEUED;
 	return j;
 }
@@ -526,7 +530,8 @@ sched_new(const struct sched_deps *d)
 	s->out = d->output;
 	s->report = d->report;
 	s->report_arg = d->report_arg;
-	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input, d->output, d->resume);
+	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input, d->pipe,
+	    d->output, d->resume);
 	s->thr = throttle_new(d->opts, d->loop);
 	s->timeouts = timeouts_new(d->loop, d->opts->timeout, d->opts->timeout_pct);
 	s->rf = runfail_new();

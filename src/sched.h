@@ -11,6 +11,7 @@
 #include "loop.h"
 #include "options.h"
 #include "output.h"
+#include "pipein.h"
 #include "resume.h"
 #include "template.h"
 
@@ -53,6 +54,7 @@ struct sched_deps {
 	struct loop *loop;
 	struct template *tmpl;
 	struct input *input;
+	struct pipein *pipe;        /* --pipe: blocks instead of input's records */
 	struct output *output;
 	struct resume *resume;      /* NULL: not resuming */
 	const struct sched_report_ops *report;
