@@ -234,14 +234,15 @@ next_stream(struct pipein *p, struct pipein_block **out, char **cause)
 	}
 }
 
-/* --pipepart: the first boundary at or after `at`, reading windows from
- * there; the file's end when there is none. */
+/* --pipepart: the first boundary whose record end starts at or after
+ * `at` (GNU parallel's rule), reading windows from there; the file's end
+ * when there is none. */
 static int
 part_cut(struct pipein *p, uint64_t at, uint64_t *cut, char **cause)
 {
 	const struct pipein_config *c = &p->c;
 	size_t back = c->recend_len;
-	uint64_t start = at - back;    /* at > pos >= back: see caller */
+	uint64_t start = at;
 	size_t win = READ_MIN;
 	char *w = NULL;
 
@@ -312,10 +313,12 @@ next_part(struct pipein *p, struct pipein_block **out, char **cause)
 		return rc;
 	if (p->pos >= p->size)
 		return PFAN_EOF;
-	if (p->pos + p->c.block >= p->size)
+	/* --block bytes on from the last cut, then the next record: GNU
+	 * parallel's rule, so the blocks are its --pipepart's. */
+	uint64_t target = p->pos + p->c.block;
+	if (target >= p->size)
 		cut = p->size;
-	else if ((rc = part_cut(p, p->pos + (p->c.block > p->c.recend_len ?
-	    p->c.block : p->c.recend_len + 1), &cut, cause)) != PFAN_OK)
+	else if ((rc = part_cut(p, target, &cut, cause)) != PFAN_OK)
 		return rc;
 	struct pipein_block *b = block_new(p);
 	b->in.fd = p->fd;
