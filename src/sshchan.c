@@ -14,7 +14,11 @@
  * the command (again with the same arguments after EAGAIN, the buffer kept
  * alive in the task). RUNNING reads stdout and stderr until both say EAGAIN
  * or EOF, and keeps the channel's stdin open: the remote wrapper kills the
- * job when it closes, so cancel() just sends EOF. CLOSING waits for the
+ * job when it closes, so cancel() just sends EOF. With --pipe it first
+ * writes the job's block down that stdin as the channel's window allows
+ * (again with the same pointer and length after EAGAIN, as libssh2
+ * wants), and sends no EOF after it: the wrapper counts the block's bytes
+ * (sshwrap.c). CLOSING waits for the
  * server's CHANNEL_CLOSE, which follows the exit status; FREEING sends our
  * close and frees the channel, releasing the server's session slot. Then
  * the task is FINISHED and its connection calls sshchan_finish, which
@@ -32,6 +36,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "execin.h"
 #include "fsm.h"
 #include "log.h"
 #include "sshchan.h"
@@ -65,6 +70,9 @@ struct exec_task {
 	bool eof[3];               /* [1] stdout, [2] stderr reached EOF */
 	bool cancelled;
 	bool eof_sent;             /* our EOF on the job's stdin */
+	const struct exec_stdin *in;   /* --pipe: the block to write, or NULL */
+	uint64_t in_pos;           /* bytes of it written */
+	char *scratch;             /* a --pipepart block's bytes, read from its file */
 	bool started;
 	struct exec_result result;
 	char *cause;               /* result.cause points here */
@@ -114,6 +122,7 @@ sshchan_new(const struct exec_request *req)
 	t->wrapped = true;
 	t->workdir = req->workdir != NULL ? xstrdup(req->workdir) : NULL;
 	t->seq = req->seq;
+	t->in = req->in;
 	return t;
 }
 
@@ -136,6 +145,7 @@ sshchan_free(struct exec_task *t)
 	free(t->workdir);
 	free(t->cause);
 	free(t->refusal);
+	free(t->scratch);
 	free(t);
 }
 
@@ -285,6 +295,41 @@ read_stream(struct exec_task *t, int stream, bool *progress)
 	return 0;
 }
 
+#define SCRATCH 32768   /* what one write gives libssh2: a packet's worth */
+
+/* --pipe: the block down the channel's stdin, as far as its window
+ * allows. -1: the session failed. */
+static int
+write_stdin(struct exec_task *t, bool *progress)
+{
+	uint64_t total = execin_total(t->in);
+
+	while (!t->cancelled && t->in_pos < total) {
+		size_t n;
+		if (t->scratch == NULL)
+			t->scratch = xmalloc(SCRATCH);
+		const char *p = execin_at(t->in, t->in_pos, t->scratch, SCRATCH, &n);
+		if (p == NULL) {
+			log_error("job %llu: its block could not be read: %s", t->seq,
+			    strerror(errno));
+			t->in_pos = total;
+			break;
+		}
+		ssize_t k = libssh2_channel_write(t->ch, p, n);
+		if (k == LIBSSH2_ERROR_EAGAIN)
+			return 0;
+		if (k < 0) {
+			if (session_error((int)k))
+				return -1;
+			t->in_pos = total;   /* the job's end closed its stdin */
+			break;
+		}
+		t->in_pos += (uint64_t)k;
+		*progress = true;
+	}
+	return 0;
+}
+
 static enum sshchan_step
 step_running(struct exec_task *t)
 {
@@ -298,7 +343,8 @@ step_running(struct exec_task *t)
 		} else if (rc != LIBSSH2_ERROR_EAGAIN)
 			return SSHCHAN_BROKEN;
 	}
-	if (read_stream(t, 1, &progress) < 0 || read_stream(t, 2, &progress) < 0)
+	if ((t->in != NULL && write_stdin(t, &progress) < 0) ||
+	    read_stream(t, 1, &progress) < 0 || read_stream(t, 2, &progress) < 0)
 		return SSHCHAN_BROKEN;
 	if (t->eof[1] && t->eof[2]) {
 		chan_set_state(t, CHAN_CLOSING);
