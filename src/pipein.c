@@ -352,6 +352,14 @@ pipein_open(struct pipein **out, const struct pipein_config *cfg, char **cause)
 		p->c.path = NULL;
 		p->name = "stdin";
 	}
+	/* Before open: opening a FIFO would wait for its writer. */
+	if (cfg->part && p->c.path != NULL && stat(cfg->path, &st) == 0 &&
+	    !S_ISREG(st.st_mode)) {
+		*cause = xasprintf("%s: --pipepart needs a regular file (use --pipe)",
+		    cfg->path);
+		free(p);
+		return PFAN_E_INPUT;
+	}
 	if (p->c.path != NULL) {
 		p->fd = open(cfg->path, O_RDONLY | O_CLOEXEC);
 		if (p->fd < 0) {
