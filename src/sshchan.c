@@ -72,6 +72,7 @@ struct exec_task {
 	bool eof_sent;             /* our EOF on the job's stdin */
 	const struct exec_stdin *in;   /* --pipe: the block to write, or NULL */
 	uint64_t in_pos;           /* bytes of it written */
+	bool write_pending;        /* libssh2 holds a part-sent packet of ours */
 	char *scratch;             /* a --pipepart block's bytes, read from its file */
 	bool started;
 	struct exec_result result;
@@ -208,8 +209,8 @@ step_opening(struct exec_task *t, LIBSSH2_SESSION *s)
 	t->ch = libssh2_channel_open_session(s);
 	if (t->ch == NULL) {
 		int rc = libssh2_session_last_errno(s);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return SSHCHAN_WAIT;
+		if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
+			return SSHCHAN_WAIT;   /* BAD_USE: behind a part-sent packet */
 		if (rc == LIBSSH2_ERROR_CHANNEL_FAILURE) {
 			free(t->refusal);
 			t->refusal = session_message(s, "channel open refused");
@@ -237,7 +238,7 @@ step_exec(struct exec_task *t, LIBSSH2_SESSION *s)
 	int rc = libssh2_channel_process_startup(t->ch, "exec", 4, t->cmd,
 	    (unsigned)t->cmdlen);
 
-	if (rc == LIBSSH2_ERROR_EAGAIN)
+	if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
 		return SSHCHAN_WAIT;
 	if (rc != 0) {
 		if (session_error(rc))
@@ -275,7 +276,9 @@ read_stream(struct exec_task *t, int stream, bool *progress)
 				t->ops->output(t->job, stream, data, (size_t)n);
 			continue;
 		}
-		if (n == LIBSSH2_ERROR_EAGAIN)
+		/* BAD_USE: a window adjust waits behind another channel's
+		 * part-sent packet (--pipe); it is sent once that is. */
+		if (n == LIBSSH2_ERROR_EAGAIN || n == LIBSSH2_ERROR_BAD_USE)
 			return 0;
 		if (n == 0) {
 			/* libssh2 also returns 0 when the transport failed
@@ -304,7 +307,10 @@ write_stdin(struct exec_task *t, bool *progress)
 {
 	uint64_t total = execin_total(t->in);
 
-	while (!t->cancelled && t->in_pos < total) {
+	/* A packet libssh2 sent in part blocks every other send on the
+	 * session (they get LIBSSH2_ERROR_BAD_USE) until the same call
+	 * completes it: finish it even after a cancel. */
+	while ((!t->cancelled || t->write_pending) && t->in_pos < total) {
 		size_t n;
 		if (t->scratch == NULL)
 			t->scratch = xmalloc(SCRATCH);
@@ -316,8 +322,9 @@ write_stdin(struct exec_task *t, bool *progress)
 			break;
 		}
 		ssize_t k = libssh2_channel_write(t->ch, p, n);
-		if (k == LIBSSH2_ERROR_EAGAIN)
-			return 0;
+		t->write_pending = k == LIBSSH2_ERROR_EAGAIN;
+		if (k == LIBSSH2_ERROR_EAGAIN || k == LIBSSH2_ERROR_BAD_USE)
+			return 0;   /* ours, or another channel's packet, to finish first */
 		if (k < 0) {
 			if (session_error((int)k))
 				return -1;
@@ -326,6 +333,8 @@ write_stdin(struct exec_task *t, bool *progress)
 		}
 		t->in_pos += (uint64_t)k;
 		*progress = true;
+		if (t->cancelled)
+			break;
 	}
 	return 0;
 }
@@ -335,16 +344,19 @@ step_running(struct exec_task *t)
 {
 	bool progress = false;
 
-	if (t->cancelled && !t->eof_sent) {
+	if (t->in != NULL && write_stdin(t, &progress) < 0)
+		return SSHCHAN_BROKEN;
+	if (t->cancelled && !t->eof_sent && !t->write_pending) {
 		int rc = libssh2_channel_send_eof(t->ch);
-		if (rc == 0 || (rc != LIBSSH2_ERROR_EAGAIN && !session_error(rc))) {
+		if (rc == LIBSSH2_ERROR_BAD_USE)
+			;   /* another channel's part-sent packet first */
+		else if (rc == 0 || (rc != LIBSSH2_ERROR_EAGAIN && !session_error(rc))) {
 			t->eof_sent = true;
 			progress = true;
 		} else if (rc != LIBSSH2_ERROR_EAGAIN)
 			return SSHCHAN_BROKEN;
 	}
-	if ((t->in != NULL && write_stdin(t, &progress) < 0) ||
-	    read_stream(t, 1, &progress) < 0 || read_stream(t, 2, &progress) < 0)
+	if (read_stream(t, 1, &progress) < 0 || read_stream(t, 2, &progress) < 0)
 		return SSHCHAN_BROKEN;
 	if (t->eof[1] && t->eof[2]) {
 		chan_set_state(t, CHAN_CLOSING);
@@ -418,7 +430,7 @@ step_closing(struct exec_task *t, LIBSSH2_SESSION *s)
 {
 	int rc = libssh2_channel_wait_closed(t->ch);
 
-	if (rc == LIBSSH2_ERROR_EAGAIN)
+	if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
 		return SSHCHAN_WAIT;
 	if (rc != 0 && session_error(rc))
 		return SSHCHAN_BROKEN;
@@ -432,7 +444,7 @@ step_freeing(struct exec_task *t)
 {
 	int rc = libssh2_channel_free(t->ch);
 
-	if (rc == LIBSSH2_ERROR_EAGAIN)
+	if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
 		return SSHCHAN_WAIT;
 	t->ch = NULL;
 	if (rc != 0 && session_error(rc))

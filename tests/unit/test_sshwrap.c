@@ -34,7 +34,7 @@ struct run {
 static struct run
 start_in(const char *cmd, bool plain, const char *workdir)
 {
-	struct exec_request req = { cmd, 7, 3, "node 1", NULL, NULL, 0, workdir, false };
+	struct exec_request req = { cmd, 7, 3, "node 1", NULL, NULL, 0, workdir, false, NULL };
 	struct buf text = BUF_INIT;
 	int p[2];
 	struct run r;
