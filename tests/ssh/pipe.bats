@@ -47,3 +47,15 @@ gen_lines() {
 	[ "${lines[0]}" = 1 ]
 	[ "${#lines[@]}" -ge 3 ]
 }
+
+@test "pipe: six channels of one session writing blocks at once: output whole, no host lost" {
+	# Many channels writing on one session: when the socket is full,
+	# libssh2 holds one channel's part-sent packet and refuses every
+	# other send on the session until it is finished.
+	ssh_write_hostfile hosts.yaml 6
+	gen_lines 150000 21 >in
+	run -0 --separate-stderr "$PFAN" -H hosts.yaml --joblog jl --pipe -k --block 1M cat <in
+	printf '%s\n' "$output" | cmp - in
+	[ -z "$stderr" ] || { echo "$stderr" >&2; return 1; }
+	[ "$(jl_count jl '.status != "ok"')" = 0 ]
+}
