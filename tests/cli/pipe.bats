@@ -179,3 +179,11 @@ gen_lines() {
 	run -255 --separate-stderr "$PFAN" --pipe --header x cat </dev/null
 	assert_pfan_error "$stderr" "a number of lines"
 }
+
+@test "pipe: a job that reads only part of its block ends normally" {
+	seq 1 300000 >in
+	run -0 --separate-stderr "$PFAN" --pipe --block 600k -k 'head -1' <in
+	[ "${lines[0]}" = 1 ]
+	[ "${#lines[@]}" -ge 3 ]
+	[ -z "$stderr" ]
+}
