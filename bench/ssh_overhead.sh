@@ -55,7 +55,7 @@ main(int argc, char **argv)
 	return 0;
 }
 EOF
-$CC -O2 -std=c11 -D_GNU_SOURCE -I"$top/src" "$work/wrap.c" "$top/src/sshwrap.c" \
+$CC -O2 -std=c11 -D_GNU_SOURCE -I"$top/src" "$work/wrap.c" "$top/src/sshwrap.c" "$top/src/execin.c" \
 	"$top/src/quote.c" "$top/src/buf.c" "$top/src/xalloc.c" "$top/src/log.c" \
 	-o "$work/wrap" || skip "cannot build the wrapper printer"
 WRAP_INLINE=$("$work/wrap" true)

@@ -12,7 +12,8 @@
  * The command runs as `/bin/sh -c CMD` in its own process group (local) or
  * under the remote wrapper (SSH), with PFAN_SEQ, PFAN_SLOT and PFAN_HOST
  * (and GNU parallel's PARALLEL_SEQ and PARALLEL_JOBSLOT) in its
- * environment and stdin at EOF.
+ * environment and stdin at EOF, or (--pipe) fed the bytes of req->in:
+ * written without blocking while the job runs, then EOF (execin.h).
  */
 #ifndef PFAN_EXEC_H
 #define PFAN_EXEC_H
@@ -20,6 +21,7 @@
 #include <stddef.h>
 
 struct exec_task;
+struct exec_stdin;
 
 enum exec_end {
 	EXEC_EXITED,        /* exit_code is valid */
@@ -80,6 +82,9 @@ struct exec_request {
 	const char *workdir;
 	bool workdir_create;
 	const struct exec_stage *stage;   /* remote jobs' files (NULL: none); copied */
+	/* --pipe: the job's stdin (NULL: none, EOF at once). Borrowed: it
+	 * stays valid until done is called. */
+	const struct exec_stdin *in;
 };
 
 /* How a host-level executor tells the scheduler it can or cannot take

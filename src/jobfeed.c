@@ -29,6 +29,7 @@ struct jobfeed {
 	struct loop *loop;
 	const struct template *tmpl;
 	struct input *input;
+	struct pipein *pipe;
 	struct output *out;
 	struct resume *resume;
 	unsigned long long last_seq, nfailed, nskipped;
@@ -49,7 +50,7 @@ struct jobfeed {
 
 struct jobfeed *
 jobfeed_new(const struct pfan_opts *o, struct loop *loop, const struct template *tmpl,
-    struct input *input, struct output *out, struct resume *resume)
+    struct input *input, struct pipein *pipe, struct output *out, struct resume *resume)
 {
 	struct jobfeed *f = xcalloc(1, sizeof *f);
 
@@ -57,10 +58,11 @@ jobfeed_new(const struct pfan_opts *o, struct loop *loop, const struct template 
 	f->loop = loop;
 	f->tmpl = tmpl;
 	f->input = input;
+	f->pipe = pipe;
 	f->out = out;
 	f->resume = resume;
 	buf_init(&f->cmd);
-	f->gather = o->shuf || o->halt_pct > 0;
+	f->gather = pipe == NULL && (o->shuf || o->halt_pct > 0);
 	return f;
 }
 
@@ -240,7 +242,9 @@ take_record(struct jobfeed *f, unsigned long long seq, struct args *a)
 		log_error("job %llu: %s", seq, cause);
 		free(cause);
 		f->nfailed++;
-	} else if (f->resume != NULL && resume_take_done(f->resume, buf_cstr(&f->cmd))) {
+	} else if (f->resume != NULL && (f->pipe != NULL ?
+	    resume_seq_done(f->resume, buf_cstr(&f->cmd), seq) :
+	    resume_take_done(f->resume, buf_cstr(&f->cmd)))) {
 		f->nskipped++;
 	} else if (f->o->dry_run) {
 		dry_run_print(f, seq, a);
@@ -251,21 +255,63 @@ take_record(struct jobfeed *f, unsigned long long seq, struct args *a)
 	return PFAN_EOF;
 }
 
-int
-jobfeed_next(struct jobfeed *f, struct jobfeed_item *item)
+static void
+watch(struct jobfeed *f, int fd)
+{
+	if (fd >= 0 && !f->watching) {
+		loop_io_set(f->loop, fd, POLLIN, on_input_readable, f);
+		f->watching = true;
+	}
+}
+
+/* --pipe: each block is a job; its identity for --resume is the command
+ * and the block's seq (every block has the same command). */
+static int
+next_block(struct jobfeed *f, struct jobfeed_item *item)
 {
 	char *cause = NULL;
 	int rc;
 
 	for (;;) {
 		args_init(&item->args);
+		item->block = NULL;
+		rc = pipein_next(f->pipe, &item->block, &cause);
+		if (rc == PFAN_AGAIN) {
+			watch(f, pipein_fd(f->pipe));
+			return PFAN_AGAIN;
+		}
+		if (rc == PFAN_E_SYS) {
+			log_error("%s", cause);
+			free(cause);
+			f->read_error = true;
+		}
+		if (rc != PFAN_OK)
+			return PFAN_EOF;
+		item->seq = ++f->last_seq;
+		if (take_record(f, item->seq, &item->args) != PFAN_OK) {
+			pipein_block_free(item->block);
+			item->block = NULL;
+			continue;
+		}
+		item->cmd = xstrndup(buf_cstr(&f->cmd), f->cmd.len);
+		return PFAN_OK;
+	}
+}
+
+int
+jobfeed_next(struct jobfeed *f, struct jobfeed_item *item)
+{
+	char *cause = NULL;
+	int rc;
+
+	if (f->pipe != NULL)
+		return next_block(f, item);
+	item->block = NULL;
+	for (;;) {
+		args_init(&item->args);
 		rc = next_record(f, &item->args, &cause);
 		if (rc == PFAN_AGAIN) {
-			int fd = input_fd(f->input);
-			if (fd >= 0 && !f->watching) {
-				loop_io_set(f->loop, fd, POLLIN, on_input_readable, f);
-				f->watching = true;
-			}
+			watch(f, input_fd(f->input));
 			return PFAN_AGAIN;
 		}
 		if (rc == PFAN_EOF)
@@ -302,6 +348,11 @@ jobfeed_count_rest(struct jobfeed *f, unsigned long long limit, bool *all)
 	struct args a;
 	int rc = PFAN_OK;
 
+	if (f->pipe != NULL) {
+		/* Blocks are not counted: that would read the input through. */
+		*all = false;
+		return 0;
+	}
 	while (n < limit) {
 		args_init(&a);
 		rc = next_record(f, &a, &cause);
@@ -345,7 +396,7 @@ jobfeed_free(struct jobfeed *f)
 	if (f == NULL)
 		return;
 	if (f->watching)
-		loop_io_del(f->loop, input_fd(f->input));
+		loop_io_del(f->loop, f->pipe != NULL ? pipein_fd(f->pipe) : input_fd(f->input));
 	for (size_t i = f->next_held; i < f->nheld; i++) {
 		args_free(&f->held[i].a);
 		free(f->held[i].cause);

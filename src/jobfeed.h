@@ -9,6 +9,7 @@
 #include "loop.h"
 #include "options.h"
 #include "output.h"
+#include "pipein.h"
 #include "resume.h"
 #include "template.h"
 
@@ -18,11 +19,14 @@ struct jobfeed_item {
 	unsigned long long seq;
 	struct args args;
 	char *cmd;          /* canonical command, malloc'd */
+	struct pipein_block *block;   /* --pipe: its stdin (the caller's); else NULL */
 };
 
+/* pipe: --pipe's blocks, each a job of the template without values, in
+ * place of input's records (input is then NULL). */
 struct jobfeed *jobfeed_new(const struct pfan_opts *o, struct loop *loop,
-    const struct template *tmpl, struct input *input, struct output *out,
-    struct resume *resume);
+    const struct template *tmpl, struct input *input, struct pipein *pipe,
+    struct output *out, struct resume *resume);
 /* For --dry-run's {%} and {host}: the run's hosts, in order, each with
  * its slots (name is borrowed: it must outlive f). */
 void jobfeed_dry_run_host(struct jobfeed *f, const char *name, unsigned slots);

@@ -3,7 +3,10 @@
  * Theory of operation: each task is `/bin/sh -c CMD` started with
  * posix_spawn (vfork speed; glibc reports exec errors as its return value)
  * in a new process group, so cancel() can signal the job's whole tree and a
- * Ctrl-C at the terminal reaches pfan alone. stdin is /dev/null; stdout and
+ * Ctrl-C at the terminal reaches pfan alone. stdin is /dev/null, or with
+ * --pipe a pipe whose non-blocking write end the loop feeds the block
+ * through as the job reads it, then closes (EOF); a job that exits
+ * without reading it all just ends the feeding (EPIPE). stdout and
  * stderr are pipes whose read ends are non-blocking and watched by the
  * loop. SIGCHLD arrives through the loop's self-pipe; we then reap each
  * running task with waitpid(pid, WNOHANG). A task is done once both pipes
@@ -26,6 +29,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "execin.h"
 #include "guard.h"
 #include "local.h"
 #include "log.h"
@@ -39,11 +43,15 @@ extern char **environ;
 struct exec_task {
 	struct local *lo;
 	pid_t pid;
-	int fd[3];              /* [1] stdout, [2] stderr read ends; -1 at EOF */
+	int fd[3];              /* [0] stdin's write end (--pipe), [1] stdout,
+	                         * [2] stderr read ends; -1 when closed */
+	const struct exec_stdin *in;   /* --pipe: what fd[0] is fed */
+	uint64_t in_pos;        /* bytes of it written */
 	bool exited;
 	int status;             /* from waitpid */
 	struct loop_timer *kill_timer;
 	void *job;
+	unsigned long long seq;
 	const struct exec_job_ops *ops;
 	struct exec_task *next, *prev;
 };
@@ -97,10 +105,49 @@ on_pipe(void *arg, int fd, short revents)
 }
 
 static void
+stdin_close(struct exec_task *t)
+{
+	loop_io_del(t->lo->loop, t->fd[0]);
+	close(t->fd[0]);
+	t->fd[0] = -1;
+}
+
+/* Feeds the job's stdin until the pipe is full, then waits for POLLOUT. */
+static void
+on_stdin(void *arg, int fd, short revents)
+{
+	struct exec_task *t = arg;
+	uint64_t total = execin_total(t->in);
+	char scratch[65536];
+
+	(void)revents;
+	while (t->in_pos < total) {
+		size_t n;
+		const char *p = execin_at(t->in, t->in_pos, scratch, sizeof scratch, &n);
+		if (p == NULL) {
+			log_error("job %llu: its block could not be read: %s", t->seq,
+			    strerror(errno));
+			break;
+		}
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno == EAGAIN)
+			return;
+		if (k < 0)
+			break;    /* EPIPE: the job does not read the rest */
+		t->in_pos += (uint64_t)k;
+	}
+	stdin_close(t);
+}
+
+static void
 task_free(struct exec_task *t)
 {
 	struct local *lo = t->lo;
 
+	if (t->fd[0] >= 0)
+		stdin_close(t);
 	for (int s = 1; s <= 2; s++) {
 		if (t->fd[s] >= 0) {
 			loop_io_del(lo->loop, t->fd[s]);
@@ -167,7 +214,7 @@ on_sigchld(void *arg, int signo)
  * spawn could miss what sh forks first). As GNU parallel, a niceness
  * below pfan's own needs privilege; without it the job runs at pfan's. */
 static int
-spawn_niced(struct local *lo, int nice, char **argv, int out_w, int err_w,
+spawn_niced(struct local *lo, int nice, char **argv, int in_r, int out_w, int err_w,
     pid_t *pid, char **cause)
 {
 	sigset_t all, old;
@@ -185,7 +232,7 @@ spawn_niced(struct local *lo, int nice, char **argv, int out_w, int err_w,
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setpgid(0, 0);
 		(void)setpriority(PRIO_PROCESS, 0, nice);
-		if (dup2(lo->devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
+		if (dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
 			_exit(127);
 		execve("/bin/sh", argv, lo->env);
 		_exit(127);
@@ -202,7 +249,7 @@ spawn_niced(struct local *lo, int nice, char **argv, int out_w, int err_w,
 }
 
 static int
-spawn(struct local *lo, const struct exec_request *req, int out_w, int err_w,
+spawn(struct local *lo, const struct exec_request *req, int in_r, int out_w, int err_w,
     pid_t *pid, char **cause)
 {
 	posix_spawn_file_actions_t fa;
@@ -224,10 +271,10 @@ spawn(struct local *lo, const struct exec_request *req, int out_w, int err_w,
 	lo->env[lo->nenv + 3] = pseq;
 	lo->env[lo->nenv + 4] = pslot;
 	if (req->nice != 0)
-		return spawn_niced(lo, req->nice, argv, out_w, err_w, pid, cause);
+		return spawn_niced(lo, req->nice, argv, in_r, out_w, err_w, pid, cause);
 
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, lo->devnull, 0);
+	posix_spawn_file_actions_adddup2(&fa, in_r, 0);
 	posix_spawn_file_actions_adddup2(&fa, out_w, 1);
 	posix_spawn_file_actions_adddup2(&fa, err_w, 2);
 	posix_spawnattr_init(&attr);
@@ -256,7 +303,7 @@ local_start(void *impl, const struct exec_request *req, struct exec_task **out,
 {
 	struct local *lo = impl;
 	struct exec_task *t;
-	int outp[2], errp[2];
+	int outp[2], errp[2], inp[2] = { -1, -1 };
 	size_t len = strlen(req->cmd);
 
 	if (len >= ARG_STRLEN_MAX) {
@@ -264,9 +311,16 @@ local_start(void *impl, const struct exec_request *req, struct exec_task **out,
 		    "for one argument is %d", len, ARG_STRLEN_MAX - 1);
 		return PFAN_E_INPUT;
 	}
-	if (pipe2(outp, O_CLOEXEC) != 0)
+	if (req->in != NULL && pipe2(inp, O_CLOEXEC) != 0)
 		goto syserr;
+	if (pipe2(outp, O_CLOEXEC) != 0) {
+		close(inp[0]);
+		close(inp[1]);
+		goto syserr;
+	}
 	if (pipe2(errp, O_CLOEXEC) != 0) {
+		close(inp[0]);
+		close(inp[1]);
 		close(outp[0]);
 		close(outp[1]);
 		goto syserr;
@@ -275,13 +329,20 @@ local_start(void *impl, const struct exec_request *req, struct exec_task **out,
 	t->lo = lo;
 	t->job = req->job;
 	t->ops = req->ops;
-	t->fd[0] = -1;
+	t->fd[0] = inp[1];
 	t->fd[1] = outp[0];
 	t->fd[2] = errp[0];
-	int rc = spawn(lo, req, outp[1], errp[1], &t->pid, cause);
+	t->seq = req->seq;
+	t->in = req->in;
+	int rc = spawn(lo, req, req->in != NULL ? inp[0] : lo->devnull, outp[1], errp[1],
+	    &t->pid, cause);
+	if (inp[0] >= 0)
+		close(inp[0]);
 	close(outp[1]);
 	close(errp[1]);
 	if (rc != PFAN_OK) {
+		if (inp[1] >= 0)
+			close(inp[1]);
 		close(outp[0]);
 		close(errp[0]);
 		free(t);
@@ -296,6 +357,13 @@ local_start(void *impl, const struct exec_request *req, struct exec_task **out,
 	lo->tasks = t;
 	loop_io_set(lo->loop, t->fd[1], POLLIN, on_pipe, t);
 	loop_io_set(lo->loop, t->fd[2], POLLIN, on_pipe, t);
+	if (t->fd[0] >= 0) {
+		/* A block of 1 MB in one go where the kernel allows: fewer
+		 * wake-ups than its default 64 kB. */
+		(void)fcntl(t->fd[0], F_SETPIPE_SZ, 1024 * 1024);
+		fcntl(t->fd[0], F_SETFL, O_NONBLOCK);
+		loop_io_set(lo->loop, t->fd[0], POLLOUT, on_stdin, t);
+	}
 	*out = t;
 	t->ops->started(t->job);
 	return PFAN_OK;

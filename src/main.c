@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "onall.h"
 #include "options.h"
+#include "pipein.h"
 #include "output.h"
 #include "progress.h"
 #include "replay.h"
@@ -44,6 +45,7 @@ struct run {
 	struct template *tagstring;  /* --tagstring */
 	struct stage *stage;         /* --transferfile, --return, --env */
 	struct input *input;
+	struct pipein *pipe;         /* --pipe: in place of input */
 	struct output *output;
 	struct joblog *joblog;
 	struct loop *loop;
@@ -249,7 +251,10 @@ open_template(struct run *r, char **cause)
 	char **words = NULL;
 	int rc;
 
-	input_names(r->input, &names, &nnames);
+	names = NULL;
+	nnames = 0;
+	if (r->input != NULL)
+		input_names(r->input, &names, &nnames);
 	if (nnames > 0) {
 		words = header_rewrite(o->ntemplate, o->template, names, nnames);
 		rc = template_parse_opts(&r->tmpl, o->ntemplate, words, &to, cause);
@@ -259,6 +264,63 @@ open_template(struct run *r, char **cause)
 		return rc;
 	}
 	return template_parse_opts(&r->tmpl, o->ntemplate, o->template, &to, cause);
+}
+
+/* --pipe's input: stdin or the one -a FILE, cut as the options say. */
+static int
+open_pipe(struct run *r, char **cause)
+{
+	struct pfan_opts *o = &r->opts;
+	const struct input_config *ic = &o->input;
+	struct pipein_config pc;
+	const char *h = ic->header;
+	char *end = NULL;
+
+	memset(&pc, 0, sizeof pc);
+	pc.fd = ic->stdin_fd;
+	if (o->ntemplate == 0) {
+		*cause = xstrdup("--pipe: give the command each block is fed to");
+		return PFAN_E_INPUT;
+	}
+	if (ic->nsources > 1 || (ic->nsources == 1 && ic->sources[0].kind != INPUT_FILE)) {
+		*cause = xstrdup("--pipe: the input is stdin or one -a FILE (no ::: or :::: "
+		    "sources, no second -a)");
+		return PFAN_E_INPUT;
+	}
+	if (ic->nsources == 1)
+		pc.path = ic->sources[0].path;
+	if (o->pipepart && pc.path == NULL) {
+		*cause = xstrdup("--pipepart: give the file with -a FILE");
+		return PFAN_E_INPUT;
+	}
+	if (o->shuf || o->halt_pct > 0) {
+		*cause = xasprintf("--pipe: %s would read all the input first",
+		    o->shuf ? "--shuf" : "--halt N%");
+		return PFAN_E_INPUT;
+	}
+	if (o->max_args_given && (ic->no_args || o->pipepart)) {
+		*cause = xstrdup(o->pipepart ? "--pipepart cuts by size: -N goes with --pipe" :
+		    "--pipe: -N0 gives no records to a block");
+		return PFAN_E_INPUT;
+	}
+	pc.part = o->pipepart;
+	pc.block = o->block > 0 ? (size_t)o->block : 1024 * 1024;
+	pc.nrec = o->max_args_given ? ic->max_args : 0;
+	if (h != NULL) {
+		unsigned long n = strcmp(h, ":") == 0 ? 1 : strtoul(h, &end, 10);
+		if ((end != NULL && (*end != '\0' || end == h)) || n > 1000000) {
+			*cause = xasprintf("--header %s: with --pipe, a number of lines", h);
+			return PFAN_E_INPUT;
+		}
+		pc.header_lines = (unsigned)n;
+	}
+	pc.recstart = o->recstart != NULL ? o->recstart : "";
+	pc.recstart_len = o->recstart_len;
+	/* GNU parallel's defaults: a newline ends a record, unless only
+	 * --recstart is given. */
+	pc.recend = o->recend != NULL ? o->recend : o->recstart != NULL ? "" : "\n";
+	pc.recend_len = o->recend != NULL ? o->recend_len : o->recstart != NULL ? 0 : 1;
+	return pipein_open(&r->pipe, &pc, cause);
 }
 
 static int
@@ -287,7 +349,8 @@ setup(struct run *r, int argc, char **argv)
 		o->load_kind = JOBS_ABS;
 	}
 	/* No command: each value (or line) is a command, as GNU parallel. */
-	if (input_open(&r->input, &o->input, &cause) != PFAN_OK)
+	if (o->pipe ? open_pipe(r, &cause) != PFAN_OK :
+	    input_open(&r->input, &o->input, &cause) != PFAN_OK)
 		return fail(cause);
 	if (open_template(r, &cause) != PFAN_OK)
 		return fail(cause);
@@ -459,6 +522,7 @@ teardown(struct run *r)
 	joblog_close(r->joblog);
 	output_free(r->output);
 	input_free(r->input);
+	pipein_free(r->pipe);    /* after the jobs: they borrow its header */
 	template_free(r->tmpl);
 	template_free(r->tagstring);
 	stage_free(r->stage);
@@ -523,6 +587,7 @@ main(int argc, char **argv)
 	deps.tmpl = r.tmpl;
 	deps.stage = r.stage;
 	deps.input = r.input;
+	deps.pipe = r.pipe;
 	deps.output = r.output;
 	deps.resume = r.resume;
 	deps.onall = r.onall;
@@ -560,7 +625,7 @@ main(int argc, char **argv)
 	if (r.resume != NULL && status == 0 &&
 	    replay_check_input(&r.opts, r.resume, r.given_resume, &cause) != PFAN_OK)
 		status = fail(cause);
-	else if (!r.opts.nonall && input_was_empty_stdin_file(r.input))   /* not read */
+	else if (r.input != NULL && !r.opts.nonall && input_was_empty_stdin_file(r.input))   /* not read */
 		log_warn("no input: stdin is an empty file (an unquoted <> in the command "
 		    "is a shell redirection; quote it: '<>')");
 	/* 141: the reader of our output left on purpose (`| head -1`); it

@@ -8,9 +8,6 @@
 static const struct { const char *name; const char *instead; } gnu_only[] = {
 	{ "total-jobs", NULL }, { "total", NULL },
 	{ "transfer", NULL },
-	{ "pipe", NULL },
-	{ "pipepart", NULL }, { "pipe-part", NULL }, { "block", NULL },
-	{ "block-size", NULL }, { "recstart", NULL }, { "recend", NULL },
 	{ "regexp", NULL }, { "remove-rec-sep", NULL }, { "removerecsep", NULL },
 	{ "rrs", NULL }, { "cat", NULL }, { "fifo", NULL },
 	{ "round-robin", NULL }, { "round", NULL }, { "block-timeout", NULL },

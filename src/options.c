@@ -167,9 +167,26 @@ parse_delim(struct pfan_opts *o, const char *s, char **cause)
 	if (optvalue_delim(s, &d, &n, cause) != PFAN_OK)
 		return PFAN_E_INPUT;
 	free(o->delim_buf);
+	free(o->recstart);
+	free(o->recend);
 	o->delim_buf = d;
 	o->input.delim = d;
 	o->input.delim_len = n;
+	return PFAN_OK;
+}
+
+/* --recstart, --recend: escapes as -d's; "" is allowed (any byte). */
+static int
+parse_rec(const char *s, char **buf, size_t *len, char **cause)
+{
+	char *d = NULL;
+	size_t n = 0;
+
+	if (*s != '\0' && optvalue_delim(s, &d, &n, cause) != PFAN_OK)
+		return PFAN_E_INPUT;
+	free(*buf);
+	*buf = d != NULL ? d : xstrdup("");
+	*len = n;
 	return PFAN_OK;
 }
 
@@ -252,6 +269,11 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_LINK: o->input.link = true; break;
 	case OPT_MAX_ARGS: return parse_uint("max-args", arg, 1, UINT_MAX, &o->input.max_args, cause);
 	case OPT_DRY_RUN: o->dry_run = true; break;
+	case OPT_PIPE: o->pipe = true; break;
+	case OPT_PIPEPART: o->pipe = o->pipepart = true; break;
+	case OPT_BLOCK: return parse_size("block", arg, &o->block, cause);
+	case OPT_RECSTART: return parse_rec(arg, &o->recstart, &o->recstart_len, cause);
+	case OPT_RECEND: return parse_rec(arg, &o->recend, &o->recend_len, cause);
 	case OPT_BAR: o->bar = true; break;
 	case OPT_ETA: o->eta = true; break;
 	case OPT_PROGRESS: o->progress = true; break;

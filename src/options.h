@@ -43,6 +43,13 @@ struct pfan_opts {
 	enum jobs_kind load_kind; /* --load +N, -N, N%: load is N or a fraction */
 	double kill_grace;        /* TERM -> KILL, seconds */
 
+	/* --pipe, --pipepart: stdin (or -a FILE) cut into blocks, each one
+	 * job's stdin; -N and --header N count records and lines then. */
+	bool pipe, pipepart;
+	unsigned long long block;   /* --block (0: the default, 1M) */
+	char *recstart, *recend;    /* after their escapes; NULL: not given */
+	size_t recstart_len, recend_len;
+
 	bool keep_order, line_buffer, tag;
 	const char *tagstring;    /* --tagstring: a template, expanded unquoted */
 	bool ungroup, files;      /* -u, --files */

@@ -232,6 +232,22 @@ resume_take_done(struct resume *r, const char *cmd)
 	return true;
 }
 
+bool
+resume_seq_done(struct resume *r, const char *cmd, unsigned long long seq)
+{
+	uint64_t hj;
+	struct entry *e;
+
+	if (r == NULL)
+		return false;
+	r->asked++;
+	if (r->t.cap == 0 || seq == 0)
+		return false;
+	hj = hash_job(hash_str(cmd), seq);
+	e = table_find(&r->t, hj, cmd, seq);
+	return e->cmd != NULL;
+}
+
 const struct joblog_header *
 resume_header(const struct resume *r)
 {

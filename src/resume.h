@@ -23,6 +23,10 @@ int resume_load_fd(struct resume **out, int fd, const char *path, char **cause);
 /* True (and consumes one match) when a job with this canonical command is
  * already done and must be skipped. */
 bool resume_take_done(struct resume *r, const char *cmd);
+/* --pipe: true when the joblog records job seq with this command ok
+ * (every block has the same command; the seq is the block's place in the
+ * same input). */
+bool resume_seq_done(struct resume *r, const char *cmd, unsigned long long seq);
 /* The first header in the file, or NULL when there is none. The strings
  * belong to r. */
 const struct joblog_header *resume_header(const struct resume *r);

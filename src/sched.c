@@ -55,6 +55,7 @@ struct job {
 	unsigned long long seq;
 	struct args args;
 	char *cmd;                 /* canonical: the joblog's cmd */
+	struct pipein_block *block;   /* --pipe: its stdin, kept until it is final */
 	enum job_state state;
 	unsigned attempt;          /* attempts so far, all kinds */
 	struct sched_host *host;
@@ -132,6 +133,7 @@ job_free(struct job *j)
 	args_free(&j->args);
 	free(j->cmd);
 	free(j->cause);
+	pipein_block_free(j->block);
 	host_set_free(&j->retry.failed_on);
 	host_set_free(&j->retry.only);
 	free(j);
@@ -413,6 +415,7 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 	req.nice = s->o->nice;
 	req.job = j;
 	req.ops = &job_ops;
+	req.in = j->block != NULL ? pipein_block_stdin(j->block) : NULL;
 	if (h->ex.ops->start(h->ex.impl, &req, &j->task, &cause) == PFAN_OK)
 		return;
 failed:;
@@ -445,6 +448,7 @@ next_fresh_job(struct sched *s)
 	j->seq = it.seq;
 	j->args = it.args;
 	j->cmd = it.cmd;
+	j->block = it.block;
 	j->state = JOB_QUEUED;
 	j->retry.only = only;
 	return j;
@@ -566,7 +570,7 @@ sched_new(const struct sched_deps *d)
 	s->report = d->report;
 	s->report_arg = d->report_arg;
 	s->onall = d->onall;   /* which numbers the jobs: not the records' seqs */
-	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input,
+	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input, d->pipe,
 	    d->onall != NULL ? NULL : d->output, d->resume);
 	s->thr = throttle_new(d->opts, d->loop);
 	s->timeouts = timeouts_new(d->loop, d->opts->timeout, d->opts->timeout_pct);

@@ -11,6 +11,7 @@
 #include "loop.h"
 #include "options.h"
 #include "output.h"
+#include "pipein.h"
 #include "resume.h"
 #include "template.h"
 
@@ -55,6 +56,7 @@ struct sched_deps {
 	struct template *tmpl;
 	struct stage *stage;        /* remote jobs' files and --env (stage.h); NULL: none */
 	struct input *input;
+	struct pipein *pipe;        /* --pipe: blocks instead of input's records */
 	struct output *output;
 	struct resume *resume;      /* NULL: not resuming */
 	struct onall *onall;        /* NULL: not --onall nor --nonall */

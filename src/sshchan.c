@@ -14,7 +14,11 @@
  * the command (again with the same arguments after EAGAIN, the buffer kept
  * alive in the task). RUNNING reads stdout and stderr until both say EAGAIN
  * or EOF, and keeps the channel's stdin open: the remote wrapper kills the
- * job when it closes, so cancel() just sends EOF. CLOSING waits for the
+ * job when it closes, so cancel() just sends EOF. With --pipe it first
+ * writes the job's block down that stdin as the channel's window allows
+ * (again with the same pointer and length after EAGAIN, as libssh2
+ * wants), and sends no EOF after it: the wrapper counts the block's bytes
+ * (sshwrap.c). CLOSING waits for the
  * server's CHANNEL_CLOSE, which follows the exit status; FREEING sends our
  * close and frees the channel, releasing the server's session slot. Then
  * the task is FINISHED and its connection calls sshchan_finish, which
@@ -48,6 +52,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "execin.h"
 #include "fsm.h"
 #include "log.h"
 #include "loop.h"
@@ -86,6 +91,10 @@ struct exec_task {
 	bool eof[3];               /* [1] stdout, [2] stderr reached EOF */
 	bool cancelled;
 	bool eof_sent;             /* our EOF on the job's stdin */
+	const struct exec_stdin *in;   /* --pipe: the block to write, or NULL */
+	uint64_t in_pos;           /* bytes of it written */
+	bool write_pending;        /* libssh2 holds a part-sent packet of ours */
+	char *scratch;             /* a --pipepart block's bytes, read from its file */
 	bool started;
 	struct exec_result result;
 	char *cause;               /* result.cause points here */
@@ -138,6 +147,7 @@ sshchan_new(const struct exec_request *req)
 	t->wrapped = true;
 	t->workdir = req->workdir != NULL ? xstrdup(req->workdir) : NULL;
 	t->seq = req->seq;
+	t->in = req->in;
 	if (req->stage != NULL)
 		t->stage = sshstage_new(req->stage, req->workdir, req->workdir_create,
 		    req->seq, false);
@@ -174,6 +184,7 @@ sshchan_free(struct exec_task *t)
 	free(t->cause);
 	free(t->refusal);
 	sshstage_free(t->stage);
+	free(t->scratch);
 	free(t);
 }
 
@@ -330,8 +341,8 @@ step_opening(struct exec_task *t, LIBSSH2_SESSION *s)
 	t->ch = libssh2_channel_open_session(s);
 	if (t->ch == NULL) {
 		int rc = libssh2_session_last_errno(s);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return SSHCHAN_WAIT;
+		if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
+			return SSHCHAN_WAIT;   /* BAD_USE: behind a part-sent packet */
 		if (rc == LIBSSH2_ERROR_CHANNEL_FAILURE) {
 			free(t->refusal);
 			t->refusal = session_message(s, "channel open refused");
@@ -359,7 +370,7 @@ step_exec(struct exec_task *t, LIBSSH2_SESSION *s)
 	int rc = libssh2_channel_process_startup(t->ch, "exec", 4, t->cmd,
 	    (unsigned)t->cmdlen);
 
-	if (rc == LIBSSH2_ERROR_EAGAIN)
+	if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
 		return SSHCHAN_WAIT;
 	if (rc != 0) {
 		if (session_error(rc))
@@ -397,7 +408,9 @@ read_stream(struct exec_task *t, int stream, bool *progress)
 				t->ops->output(t->job, stream, data, (size_t)n);
 			continue;
 		}
-		if (n == LIBSSH2_ERROR_EAGAIN)
+		/* BAD_USE: a window adjust waits behind another channel's
+		 * part-sent packet (--pipe); it is sent once that is. */
+		if (n == LIBSSH2_ERROR_EAGAIN || n == LIBSSH2_ERROR_BAD_USE)
 			return 0;
 		if (n == 0) {
 			/* libssh2 also returns 0 when the transport failed
@@ -417,14 +430,59 @@ read_stream(struct exec_task *t, int stream, bool *progress)
 	return 0;
 }
 
+#define SCRATCH 32768   /* what one write gives libssh2: a packet's worth */
+
+/* --pipe: the block down the channel's stdin, as far as its window
+ * allows. -1: the session failed. */
+static int
+write_stdin(struct exec_task *t, bool *progress)
+{
+	uint64_t total = execin_total(t->in);
+
+	/* A packet libssh2 sent in part blocks every other send on the
+	 * session (they get LIBSSH2_ERROR_BAD_USE) until the same call
+	 * completes it: finish it even after a cancel. */
+	while ((!t->cancelled || t->write_pending) && t->in_pos < total) {
+		size_t n;
+		if (t->scratch == NULL)
+			t->scratch = xmalloc(SCRATCH);
+		const char *p = execin_at(t->in, t->in_pos, t->scratch, SCRATCH, &n);
+		if (p == NULL) {
+			log_error("job %llu: its block could not be read: %s", t->seq,
+			    strerror(errno));
+			t->in_pos = total;
+			break;
+		}
+		ssize_t k = libssh2_channel_write(t->ch, p, n);
+		t->write_pending = k == LIBSSH2_ERROR_EAGAIN;
+		if (k == LIBSSH2_ERROR_EAGAIN || k == LIBSSH2_ERROR_BAD_USE)
+			return 0;   /* ours, or another channel's packet, to finish first */
+		if (k < 0) {
+			if (session_error((int)k))
+				return -1;
+			t->in_pos = total;   /* the job's end closed its stdin */
+			break;
+		}
+		t->in_pos += (uint64_t)k;
+		*progress = true;
+		if (t->cancelled)
+			break;
+	}
+	return 0;
+}
+
 static enum sshchan_step
 step_running(struct exec_task *t)
 {
 	bool progress = false;
 
-	if (t->cancelled && !t->eof_sent) {
+	if (t->in != NULL && write_stdin(t, &progress) < 0)
+		return SSHCHAN_BROKEN;
+	if (t->cancelled && !t->eof_sent && !t->write_pending) {
 		int rc = libssh2_channel_send_eof(t->ch);
-		if (rc == 0 || (rc != LIBSSH2_ERROR_EAGAIN && !session_error(rc))) {
+		if (rc == LIBSSH2_ERROR_BAD_USE)
+			;   /* another channel's part-sent packet first */
+		else if (rc == 0 || (rc != LIBSSH2_ERROR_EAGAIN && !session_error(rc))) {
 			t->eof_sent = true;
 			progress = true;
 		} else if (rc != LIBSSH2_ERROR_EAGAIN)
@@ -504,7 +562,7 @@ step_closing(struct exec_task *t, LIBSSH2_SESSION *s)
 {
 	int rc = libssh2_channel_wait_closed(t->ch);
 
-	if (rc == LIBSSH2_ERROR_EAGAIN)
+	if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
 		return SSHCHAN_WAIT;
 	if (rc != 0 && session_error(rc))
 		return SSHCHAN_BROKEN;
@@ -518,7 +576,7 @@ step_freeing(struct exec_task *t)
 {
 	int rc = libssh2_channel_free(t->ch);
 
-	if (rc == LIBSSH2_ERROR_EAGAIN)
+	if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
 		return SSHCHAN_WAIT;
 	t->ch = NULL;
 	if (rc != 0 && session_error(rc))

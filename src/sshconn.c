@@ -480,7 +480,9 @@ on_keepalive(void *arg)
 		return;
 	} else {
 		int rc = libssh2_keepalive_send(c->s, &next);
-		if (rc != 0 && rc != LIBSSH2_ERROR_EAGAIN) {
+		/* BAD_USE: a channel's part-sent packet (--pipe) goes first;
+		 * the next keepalive will do. */
+		if (rc != 0 && rc != LIBSSH2_ERROR_EAGAIN && rc != LIBSSH2_ERROR_BAD_USE) {
 			conn_fail_ssh(c, "keepalive");
 			return;
 		}

@@ -82,6 +82,21 @@
  * made first, mode 700. If the session ignores USR2 the wrapper exits 0
  * with no signal: "no status", never success.
  *
+ * --pipe. The job's block comes down the channel's stdin, and the channel
+ * must stay open after it (its EOF is the watcher's signal), so pfan sends
+ * no EOF after the block: the wrapper knows its size N and gives the job
+ * exactly N bytes, then EOF, through a pipe:
+ *
+ *   { (head -c N <&3; exec >/dev/null; cat <&3 >/dev/null; trap '' TERM;
+ *      kill -TERM 0; sleep GRACE; kill -KILL 0) 2>/dev/null & } | JOB 3<&-
+ *
+ * The feeder turns watcher once the block is through (a job that stops
+ * reading early makes head fail; cat then swallows the rest pfan sends).
+ * Its pid is not the wrapper's to kill (it was started inside the
+ * pipeline's subshell): at the job's end it lives on until the channel
+ * closes, then kills what is left of the group, itself last, as it would
+ * after a cancel. `head -c` is not POSIX but GNU, BSD and busybox have it.
+ *
  * A job killed by a signal looks to sh like exit 128+N, so remote jobs
  * report such exits as EXEC_EXITED 128+N; EXEC_SIGNALED means the wrapper
  * itself was killed (TERM from the watcher after cancel).
@@ -91,6 +106,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "execin.h"
 #include "quote.h"
 #include "sshwrap.h"
 
@@ -236,16 +252,22 @@ sshwrap_command(struct buf *out, const struct exec_request *req)
 	buf_addf(out, "export PFAN_SEQ=%llu PFAN_SLOT=%u PARALLEL_SEQ=%llu PARALLEL_JOBSLOT=%u PFAN_HOST=",
 	    req->seq, req->slot, req->seq, req->slot);
 	quote_shell(out, host, strlen(host));
-	buf_addf(out, "\ntrap : " SSHWRAP_OK_SIGNAL " " SSHWRAP_NO_DIR_SIGNAL "\n"
-	    "(while read -r _ <&3; do :; done; trap '' TERM; kill -TERM 0; "
-	    "sleep %d; kill -KILL 0) >/dev/null 2>&1 &\n"
-	    "__pfan_w=$!\n", SSHWRAP_KILL_GRACE);
+	buf_adds(out, "\ntrap : " SSHWRAP_OK_SIGNAL " " SSHWRAP_NO_DIR_SIGNAL "\n");
+	if (req->in != NULL)
+		buf_addf(out, "{ (head -c %llu <&3; exec >/dev/null; cat <&3 >/dev/null; "
+		    "trap '' TERM; kill -TERM 0; sleep %d; kill -KILL 0) 2>/dev/null & } | ",
+		    (unsigned long long)execin_total(req->in), SSHWRAP_KILL_GRACE);
+	else
+		buf_addf(out, "(while read -r _ <&3; do :; done; trap '' TERM; kill -TERM 0; "
+		    "sleep %d; kill -KILL 0) >/dev/null 2>&1 &\n"
+		    "__pfan_w=$!\n", SSHWRAP_KILL_GRACE);
 	buf_adds(out, inl ? "eval " : "\"${SHELL:-/bin/sh}\" -c ");
 	quote_shell(out, cmd, strlen(cmd));
 	buf_adds(out, inl ? " 3<&-\n" : " sh 3<&-\n");
-	buf_adds(out, "__pfan_s=$?\n"
-	    "kill \"$__pfan_w\" 2>/dev/null\n"
-	    "[ \"$__pfan_s\" -ne 0 ] && exit \"$__pfan_s\"\n"
+	buf_adds(out, "__pfan_s=$?\n");
+	if (req->in == NULL)
+		buf_adds(out, "kill \"$__pfan_w\" 2>/dev/null\n");
+	buf_adds(out, "[ \"$__pfan_s\" -ne 0 ] && exit \"$__pfan_s\"\n"
 	    "trap - " SSHWRAP_OK_SIGNAL "\n"
 	    "kill -s " SSHWRAP_OK_SIGNAL " $$\n"
 	    "exit 0\n");

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "execin.h"
 #include "sshwrap.h"
 #include "xalloc.h"
 
@@ -32,10 +33,11 @@ struct run {
 /* Starts the wrapper around cmd or, plain, cmd alone as a local job runs
  * (/bin/sh -c, PFAN_* in its environment). */
 static struct run
-start_in(const char *cmd, bool plain, const char *workdir, int nice)
+start_fed(const char *cmd, bool plain, const char *workdir, int nice,
+    const struct exec_stdin *in)
 {
 	struct exec_request req = { .cmd = cmd, .seq = 7, .slot = 3, .host = "node 1",
-	    .nice = nice, .workdir = workdir };
+	    .nice = nice, .workdir = workdir, .in = in };
 	struct buf text = BUF_INIT;
 	int p[2];
 	struct run r;
@@ -82,6 +84,12 @@ start_in(const char *cmd, bool plain, const char *workdir, int nice)
 	r.stdin_wr = p[1];
 	buf_free(&text);
 	return r;
+}
+
+static struct run
+start_in(const char *cmd, bool plain, const char *workdir, int nice)
+{
+	return start_fed(cmd, plain, workdir, nice, NULL);
 }
 
 static struct run
@@ -175,6 +183,34 @@ test_cases(void **state)
 	free(path);
 	assert_true(ncases >= 20);
 	assert_int_equal(nfail, 0);
+}
+
+/* --pipe: the job gets exactly the block's bytes and then EOF, though
+ * the channel's stdin stays open and more follows (a job that read to the
+ * channel's EOF would wait for pfan, which waits for the job). */
+static void
+test_pipe_block(void **state)
+{
+	struct exec_stdin in = { "h\n", 2, "abc\n", -1, 0, 4 };
+	const char *cmds[] = {
+		"test \"$(cat)\" = \"$(printf 'h\\nabc')\"",   /* in a child shell */
+		"wc -c | grep -qx 6",                          /* inline */
+	};
+	char got[64];
+	int status;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		struct run r = start_fed(cmds[i], false, NULL, 0, &in);
+		assert_int_equal(write(r.stdin_wr, "h\nabc\nMORE", 10), 10);
+		assert_int_equal(waitpid(r.pid, &status, 0), r.pid);
+		close(r.stdin_wr);
+		describe(status, got, sizeof got);
+		if (strcmp(got, "ok") != 0) {
+			print_error("%s: want ok, got %s\n", cmds[i], got);
+			fail();
+		}
+	}
 }
 
 /* A live (not zombie) process in group pgid. Orphans are reaped by init,
@@ -309,6 +345,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_pipe_block),
 		cmocka_unit_test(test_workdir),
 		cmocka_unit_test(test_nice),
 		cmocka_unit_test(test_cancel_inline),
