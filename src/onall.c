@@ -113,7 +113,7 @@ static void
 nonall_job(struct onall *a)
 {
 	struct template_ctx ctx = { 1, 0, NULL };
-	struct jobfeed_item it = { 1, { 0, NULL }, NULL };
+	struct jobfeed_item it = { .seq = 1 };
 	struct buf b = BUF_INIT;
 	char *cause = NULL;
 
