@@ -34,6 +34,7 @@
 #include "loop.h"
 #include "resolve.h"
 #include "sshchan.h"
+#include "sshtaskq.h"
 #include "sshconfig.h"   /* sshconfig_home */
 #include "sshconn.h"
 #include "sshjump.h"

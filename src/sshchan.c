@@ -47,7 +47,6 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -497,28 +496,6 @@ step_running(struct exec_task *t)
 	return progress ? SSHCHAN_PROGRESS : SSHCHAN_WAIT;
 }
 
-static int
-signal_number(const char *name)
-{
-	static const struct { const char *name; int signo; } table[] = {
-		{ "ABRT", SIGABRT }, { "ALRM", SIGALRM }, { "BUS", SIGBUS },
-		{ "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "FPE", SIGFPE },
-		{ "HUP", SIGHUP }, { "ILL", SIGILL }, { "INT", SIGINT },
-		{ "KILL", SIGKILL }, { "PIPE", SIGPIPE }, { "QUIT", SIGQUIT },
-		{ "SEGV", SIGSEGV }, { "STOP", SIGSTOP }, { "TERM", SIGTERM },
-		{ "TSTP", SIGTSTP }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
-		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "SYS", SIGSYS },
-		{ "TRAP", SIGTRAP }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
-	};
-
-	if (strncmp(name, "SIG", 3) == 0)
-		name += 3;
-	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-		if (strcmp(name, table[i].name) == 0)
-			return table[i].signo;
-	return 0;   /* sshd's "SIG@openssh.com": a signal it has no name for */
-}
-
 /* The channel is closed by the server: its exit-status or exit-signal, if
  * any, came before. See sshwrap.c for why exit-status 0 is not trusted. */
 static void
@@ -542,7 +519,7 @@ collect_exit(struct exec_task *t, LIBSSH2_SESSION *s)
 			t->result.cause = t->cause;
 		} else {
 			t->result.end = EXEC_SIGNALED;
-			t->result.signal = signal_number(sig);
+			t->result.signal = sshwrap_signal_number(sig);
 		}
 	} else if (status != 0 || !t->wrapped) {
 		t->result.end = EXEC_EXITED;
@@ -698,50 +675,4 @@ sshchan_fail(struct exec_task *t, enum exec_end end, const char *cause)
 	t->ch = NULL;
 	t->ops->done(t->job, &r);
 	sshchan_free(t);
-}
-
-void
-sshchan_list_push(struct sshchan_list *l, struct exec_task *t)
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 16;
-		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
-	}
-	l->v[l->n++] = t;
-}
-
-void
-sshchan_list_remove(struct sshchan_list *l, size_t i)
-{
-	memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof *l->v);
-	l->n--;
-}
-
-void
-sshchan_list_move(struct sshchan_list *to, struct sshchan_list *from)
-{
-	for (size_t i = 0; i < from->n; i++)
-		sshchan_list_push(to, from->v[i]);
-	from->n = 0;
-}
-
-void
-sshchan_list_fail(struct sshchan_list *l, enum exec_end end, const char *cause)
-{
-	struct sshchan_list v = *l;
-
-	/* done callbacks may start new tasks: fail a detached copy */
-	memset(l, 0, sizeof *l);
-	for (size_t i = 0; i < v.n; i++)
-		sshchan_fail(v.v[i], end, cause);
-	free(v.v);
-}
-
-void
-sshchan_list_free(struct sshchan_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		sshchan_free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof *l);
 }

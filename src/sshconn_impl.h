@@ -12,6 +12,7 @@ struct sshfwd;
 #include "loop.h"
 #include "sshauth.h"
 #include "sshchan.h"
+#include "sshtaskq.h"
 #include "sshsess.h"
 
 /* Of sshconn.h's types only pointers are held here: forward declarations,

@@ -64,6 +64,7 @@
 #include "log.h"
 #include "resolve.h"
 #include "sshchan.h"
+#include "sshtaskq.h"
 #include "sshconn.h"
 #include "sshhost.h"
 #include "sshjump.h"

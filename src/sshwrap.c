@@ -104,6 +104,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "execin.h"
@@ -272,4 +273,26 @@ sshwrap_command(struct buf *out, const struct exec_request *req)
 	    "kill -s " SSHWRAP_OK_SIGNAL " $$\n"
 	    "exit 0\n");
 	buf_free(&niced);
+}
+
+int
+sshwrap_signal_number(const char *name)
+{
+	static const struct { const char *name; int signo; } table[] = {
+		{ "ABRT", SIGABRT }, { "ALRM", SIGALRM }, { "BUS", SIGBUS },
+		{ "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "FPE", SIGFPE },
+		{ "HUP", SIGHUP }, { "ILL", SIGILL }, { "INT", SIGINT },
+		{ "KILL", SIGKILL }, { "PIPE", SIGPIPE }, { "QUIT", SIGQUIT },
+		{ "SEGV", SIGSEGV }, { "STOP", SIGSTOP }, { "TERM", SIGTERM },
+		{ "TSTP", SIGTSTP }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
+		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "SYS", SIGSYS },
+		{ "TRAP", SIGTRAP }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
+	};
+
+	if (strncmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (strcmp(name, table[i].name) == 0)
+			return table[i].signo;
+	return 0;   /* sshd's "SIG@openssh.com": a signal it has no name for */
 }

@@ -26,4 +26,8 @@ bool sshwrap_inline_ok(const char *cmd);
  * nice) to out. */
 void sshwrap_command(struct buf *out, const struct exec_request *req);
 
+/* The number of an SSH exit-signal name ("TERM", "SIGTERM"); 0 for one
+ * without a number here (sshd's "SIG@openssh.com"). */
+int sshwrap_signal_number(const char *name);
+
 #endif

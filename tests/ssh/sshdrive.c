@@ -29,6 +29,7 @@
 #include "log.h"
 #include "loop.h"
 #include "sshchan.h"
+#include "sshtaskq.h"
 #include "sshconn.h"
 #include "xalloc.h"
 
