@@ -1,15 +1,15 @@
 /* sched.c: the job lifecycle.
  *
  * Theory of operation: jobs are made lazily. Each loop iteration the idle
- * hook fills free slots: first from the pending queue (retries and jobs
- * whose host was lost), then by pulling the next record from the input,
- * so at most one record is read ahead of a free slot and `seq 1e7 | pfan`
- * runs in bounded memory. A job goes to the ready host with the most free
- * slots that it has not failed on (any host when all of them have failed
- * it), never round-robin: a slow host never holds work a free slot could
- * run. Its slot is the lowest free one on that host ({%}). A job may be
- * pinned to hosts (retry.only: --onall's to one): it waits for them, and
- * when none can come back it is recorded skipped, never run elsewhere.
+ * hook fills free slots: first from the pending queue (retries and jobs whose
+ * host was lost), then by pulling the next record from the input, so at most
+ * one record is read ahead of a free slot and `seq 1e7 | pfan` runs in
+ * bounded memory. A job goes to the ready host with the most free slots that
+ * it has not failed on (any host when all of them have failed it), never
+ * round-robin: a slow host never holds work a free slot could run. Its slot
+ * is the lowest free one on that host ({%}). A job may be pinned to hosts
+ * (retry.only: --onall's to one): it waits for them, and when none can come
+ * back it is recorded skipped, never run elsewhere.
  *
  * Job states: QUEUED (made, waiting for a slot) -> STARTING (given to an
  * executor, which may still be opening a channel) -> RUNNING -> DONE (the
@@ -37,6 +37,7 @@
 #include "retry.h"
 #include "jobfeed.h"
 #include "onall.h"
+#include "ptrset.h"
 #include "runfail.h"
 #include "sched.h"
 #include "schedhost.h"
@@ -85,8 +86,7 @@ struct sched {
 	struct sched_host **hosts;
 	size_t nhosts;
 	struct job *pending, *pending_tail;
-	struct job **running;      /* for cancel-all */
-	size_t nrunning, caprunning;
+	struct ptrset running;     /* struct job *: for cancel-all */
 
 	unsigned long long nok, nfailed;
 	bool input_eof;
@@ -137,27 +137,6 @@ job_free(struct job *j)
 	host_set_free(&j->retry.failed_on);
 	host_set_free(&j->retry.only);
 	free(j);
-}
-
-static void
-running_add(struct sched *s, struct job *j)
-{
-	if (s->nrunning == s->caprunning) {
-		s->caprunning = s->caprunning ? 2 * s->caprunning : 64;
-		s->running = xreallocarray(s->running, s->caprunning, sizeof *s->running);
-	}
-	s->running[s->nrunning++] = j;
-}
-
-static void
-running_del(struct sched *s, struct job *j)
-{
-	for (size_t i = 0; i < s->nrunning; i++) {
-		if (s->running[i] == j) {
-			s->running[i] = s->running[--s->nrunning];
-			return;
-		}
-	}
 }
 
 static void
@@ -236,8 +215,8 @@ report_record(struct sched *s, const struct joblog_record *rec, bool output_lost
 static void
 kill_all(struct sched *s)
 {
-	for (size_t i = 0; i < s->nrunning; i++) {
-		struct job *j = s->running[i];
+	for (size_t i = 0; i < s->running.n; i++) {
+		struct job *j = s->running.v[i];
 		if (j->killed || j->task == NULL)
 			continue;
 		j->killed = true;
@@ -322,7 +301,7 @@ on_job_done(void *arg, const struct exec_result *r)
 	if (step != RETRY_FINAL)
 		report_record(s, &j->rec, false);
 	schedhost_release_slot(h, j->slot);
-	running_del(s, j);
+	ptrset_del(&s->running, j);
 	OBSERVE(s, ended, h->name, runtime);
 	job_settle(s, j, st, step);
 }
@@ -386,7 +365,7 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 	j->slot = slot;
 	j->attempt++;
 	j->start_wall = j->start_mono = 0;
-	running_add(s, j);
+	ptrset_add(&s->running, j);
 	job_set_state(j, JOB_STARTING);
 	OBSERVE(s, started, h->name, slot, h->slots);
 	if (template_per_slot(s->tmpl)) {
@@ -400,14 +379,9 @@ start_job(struct sched *s, struct job *j, struct sched_host *h)
 	j->out = output_job_start(s->out, &od);
 	if (cause != NULL)
 		goto failed;
-	req.stage = NULL;
-	if (s->stage != NULL && !h->local) {
-		buf_reset(&s->envbuf);
-		stage_env_command(s->stage, cmd, &s->envbuf);
-		cmd = buf_cstr(&s->envbuf);
-		if ((req.stage = stage_plan(s->stage, &j->args, &ctx, &cause)) == NULL && cause != NULL)
-			goto failed;
-	}
+	if (s->stage != NULL && !h->local && stage_remote(s->stage, &cmd, &s->envbuf,
+	    &j->args, &ctx, &req.stage, &cause) != PFAN_OK)
+		goto failed;
 	req.cmd = cmd;
 	req.seq = j->seq;
 	req.slot = slot;
@@ -482,7 +456,7 @@ strand_pending(struct sched *s)
 static void
 check_finished(struct sched *s)
 {
-	if (s->nrunning > 0)
+	if (s->running.n > 0)
 		return;
 	if (s->stopping || (s->input_eof && s->pending == NULL))
 		loop_stop(s->loop);
@@ -500,8 +474,8 @@ throttle_hosts(struct sched *s)
 		s->hosts[i]->held = s->hosts[i]->local && !local_ok;
 	if (s->stopping || !throttle_memory_critical(s->thr))
 		return;
-	for (size_t i = 0; i < s->nrunning; i++) {
-		struct job *j = s->running[i];
+	for (size_t i = 0; i < s->running.n; i++) {
+		struct job *j = s->running.v[i];
 		if (j->task != NULL && !j->killed &&
 		    (youngest == NULL || j->start_mono > youngest->start_mono))
 			youngest = j;
@@ -635,7 +609,7 @@ sched_stop(struct sched *s, bool kill)
 size_t
 sched_running(const struct sched *s)
 {
-	return s->nrunning;
+	return s->running.n;
 }
 
 /* Hosts only down (reconnecting) may come back; when none can, there is
@@ -660,7 +634,7 @@ sched_hosts(const struct sched *s)
 void
 sched_give_up(struct sched *s, struct sched_left *l)
 {
-	l->left = s->nrunning;
+	l->left = s->running.n;
 	l->unread = 0;
 	l->input_all = true;
 	for (struct job *j = s->pending; j != NULL; j = j->next)
@@ -714,12 +688,12 @@ sched_free(struct sched *s)
 		job_free(j);
 	}
 	timeouts_free(s->timeouts);    /* before the jobs it points into */
-	for (size_t i = 0; i < s->nrunning; i++)
-		job_free(s->running[i]);
+	for (size_t i = 0; i < s->running.n; i++)
+		job_free(s->running.v[i]);
 	jobfeed_free(s->feed);
 	throttle_free(s->thr);
 	runfail_free(s->rf);
-	free(s->running);
+	ptrset_free(&s->running);
 	free(s->hosts);
 	buf_free(&s->cmdbuf);
 	buf_free(&s->envbuf);

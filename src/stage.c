@@ -250,3 +250,15 @@ stage_free(struct stage *st)
 	free(st->strs);
 	free(st);
 }
+
+int
+stage_remote(struct stage *st, const char **cmd, struct buf *buf,
+    const struct args *a, const struct template_ctx *ctx,
+    const struct exec_stage **plan, char **cause)
+{
+	buf_reset(buf);
+	stage_env_command(st, *cmd, buf);
+	*cmd = buf_cstr(buf);
+	*plan = stage_plan(st, a, ctx, cause);
+	return *plan == NULL && *cause != NULL ? PFAN_E_INPUT : PFAN_OK;
+}

@@ -25,6 +25,12 @@ const struct exec_stage *stage_plan(struct stage *st, const struct args *a,
     const struct template_ctx *ctx, char **cause);
 /* Appends cmd to out, after the --env variables' assignments (quoted). */
 void stage_env_command(const struct stage *st, const char *cmd, struct buf *out);
+/* Both for one remote attempt: *cmd becomes the command in buf (reset
+ * first), *plan its files. PFAN_E_INPUT with cause when a template of a
+ * file cannot be expanded. */
+int stage_remote(struct stage *st, const char **cmd, struct buf *buf,
+    const struct args *a, const struct template_ctx *ctx,
+    const struct exec_stage **plan, char **cause);
 /* GNU's rule for a path given to --transferfile or --return: with "/./",
  * the part after it is relative to the job's directory there and the path
  * here is the whole without "/./"; else both are the path. Both malloc'd. */
