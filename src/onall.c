@@ -166,6 +166,7 @@ onall_next(struct onall *a, struct jobfeed *f, size_t nhosts, struct jobfeed_ite
 	it->seq = (unsigned long long)h * a->nitems + k + 1;
 	args_copy(&it->args, &a->items[k].args);
 	it->cmd = xstrdup(a->items[k].cmd);
+	it->block = NULL;
 	host_set_add(only, h);
 	return PFAN_OK;
 }

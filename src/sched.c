@@ -405,7 +405,7 @@ failed:;
 static struct job *
 next_fresh_job(struct sched *s)
 {
-	struct jobfeed_item it;
+	struct jobfeed_item it = { 0 };
 	struct job *j;
 	struct host_set only = { NULL, 0 };
 	int rc = s->onall != NULL ? onall_next(s->onall, s->feed, s->nhosts, &it, &only) :
