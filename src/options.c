@@ -167,8 +167,6 @@ parse_delim(struct pfan_opts *o, const char *s, char **cause)
 	if (optvalue_delim(s, &d, &n, cause) != PFAN_OK)
 		return PFAN_E_INPUT;
 	free(o->delim_buf);
-	free(o->recstart);
-	free(o->recend);
 	o->delim_buf = d;
 	o->input.delim = d;
 	o->input.delim_len = n;
@@ -564,6 +562,8 @@ options_free(struct pfan_opts *o)
 {
 	free(o->input.sources);
 	free(o->delim_buf);
+	free(o->recstart);
+	free(o->recend);
 	free(o->hostfiles);
 	free(o->sshlogins);
 	free(o->sshloginfiles);
