@@ -147,12 +147,6 @@ jsonl_valid() {
 }
 
 # Sanitizer builds use several times the memory: RSS bounds mean nothing.
-skip_if_sanitized() {
-	if command -v ldd >/dev/null 2>&1 && ldd "$PFAN" 2>/dev/null | grep -qE 'lib(a|ub)san'; then
-		skip "pfan is built with sanitizers: its RSS is not pfan's"
-	fi
-}
-
 # Starts pfan in the background with its own output files; sets PFAN_PID.
 # Its stdin is /dev/null (bash gives background commands that).
 pfan_bg() {

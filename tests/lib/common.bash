@@ -81,3 +81,14 @@ wait_for() {
 		sleep 0.05
 	done
 }
+
+# Whether pfan is built with ASan/UBSan: its RSS is then the sanitizers'.
+pfan_sanitized() {
+	command -v ldd >/dev/null 2>&1 && ldd "$PFAN" 2>/dev/null | grep -qE 'lib(a|ub)san'
+}
+
+skip_if_sanitized() {
+	if pfan_sanitized; then
+		skip "pfan is built with sanitizers: its RSS is not pfan's"
+	fi
+}
