@@ -249,6 +249,7 @@ op_start(struct sshsftp *x)
 			return;
 		}
 		x->dirpos = o->keep;
+		x->remade = 0;
 		sftp_op_phase(x, (o->flags & SSHSFTP_SKIP_SAME) ? PH_STAT : PH_MKDIR);
 		return;
 	}

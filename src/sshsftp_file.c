@@ -104,6 +104,17 @@ sftp_put_step(struct sshsftp *x, LIBSSH2_SESSION *s)
 				return -1;
 			free(x->tmp);
 			x->tmp = NULL;   /* not made */
+			/* Another job's --cleanup may have removed a parent it
+			 * found empty between our mkdir and this open: make the
+			 * parents again, a few times. */
+			if (rc == LIBSSH2_ERROR_SFTP_PROTOCOL && x->remade < 3 &&
+			    libssh2_sftp_last_error(x->sftp) == LIBSSH2_FX_NO_SUCH_FILE &&
+			    strchr(o->remote + o->keep, '/') != NULL) {
+				x->remade++;
+				x->dirpos = o->keep;
+				sftp_op_phase(x, PH_MKDIR);
+				return 1;
+			}
 			sftp_op_fail(x, sftp_remote_error(x, s, rc, "cannot send to", o->remote));
 			return 1;
 		}

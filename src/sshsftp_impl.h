@@ -55,6 +55,7 @@ struct sshsftp {
 	char *tmp;                /* remote (put) or local (get) temporary name */
 	bool undoing;             /* a failed put: closing and unlinking tmp */
 	size_t dirpos;            /* PH_MKDIR/PH_RMDIR: how far along the path */
+	unsigned remade;          /* put: parents made again after a lost race */
 	struct stat st;           /* put: the local file */
 	char *buf;
 	size_t off, len;          /* the buffer's bytes not yet written */
