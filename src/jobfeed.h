@@ -9,6 +9,7 @@
 #include "loop.h"
 #include "options.h"
 #include "output.h"
+#include "pin.h"
 #include "pipein.h"
 #include "resume.h"
 #include "template.h"
@@ -20,6 +21,7 @@ struct jobfeed_item {
 	struct args args;
 	char *cmd;          /* canonical command, malloc'd */
 	struct pipein_block *block;   /* --pipe: its stdin (the caller's); else NULL */
+	struct pin pin;     /* hosts it may run on (the caller's); zero: any */
 };
 
 /* pipe: --pipe's blocks, each a job of the template without values, in
