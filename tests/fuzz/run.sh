@@ -5,11 +5,14 @@
 # inputs, logs and crash files go to fuzz-out/ in the build directory,
 # never into the sources. Prints "PASS: NAME" or "FAIL: NAME" with the
 # fuzzer's report and a hexdump of the input that failed; exits with the
-# number of failed fuzzers.
+# number of failed fuzzers. NAME defaults to every directory of
+# tests/fuzz/corpus.
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-names=${*:-template hostfile resume sshconfig hostrange input}
 src=$(cd "$(dirname "$0")/../.." && pwd)
+# Every target keeps its seeds in tests/fuzz/corpus/NAME: that list is the
+# list of targets.
+names=${*:-$(cd "$src/tests/fuzz/corpus" && ls)}
 out=$PWD/fuzz-out
 
 run_one() {   # name
