@@ -129,7 +129,7 @@ print_jobs(FILE *fp, const struct totals *t)
 		{ JOB_TIMEOUT, "timed out", true }, { JOB_KILLED, "killed", false },
 		{ JOB_HOST_LOST, "host lost", false }, { JOB_SKIPPED, "skipped", false },
 		{ JOB_OUTPUT_LOST, "output lost", false },
-		{ JOB_NO_STATUS, "without status", false }, { JOB_NO_HOST, "no host", false },
+		{ JOB_NO_STATUS, "no status", false }, { JOB_NO_HOST, "no host", false },
 	};
 
 	fprintf(fp, "jobs      %llu:", t->jobs);
