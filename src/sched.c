@@ -498,11 +498,15 @@ throttle_hosts(struct sched *s)
 	youngest->host->ex.ops->cancel(youngest->host->ex.impl, youngest->task);
 }
 
-/* The idle hook: fill every free slot we can. */
+/* The idle hook: fill every free slot we can. Once a walk of the pending
+ * queue found no job to start, it is not walked again in this round while
+ * its head is the same and every start succeeds (slots are only taken):
+ * else reading N jobs pinned to a busy host walked the queue N times. */
 static void
 dispatch(void *arg)
 {
 	struct sched *s = arg;
+	struct job *stuck = NULL;   /* the head of a queue found stuck */
 
 	/* Here, not in sched_stop: that may run inside an executor's
 	 * callback (a closed stdout is found writing a job's output), where
@@ -514,18 +518,21 @@ dispatch(void *arg)
 	strand_pending(s);
 	while (!s->stopping && schedhost_any_free(s->hosts, s->nhosts) &&
 	    (s->pending != NULL || !s->input_eof) && throttle_may_start(s->thr)) {
-		struct job *prev = NULL, *j;
+		struct job *prev = NULL, *j = stuck != s->pending ? s->pending : NULL;
 		struct sched_host *h = NULL;
+		size_t running = s->running.n;
 
-		for (j = s->pending; j != NULL; prev = j, j = j->next)
+		for (; j != NULL; prev = j, j = j->next)
 			if ((h = schedhost_pick(s->hosts, s->nhosts, &j->retry.failed_on,
 			    &j->retry.only)) != NULL)
 				break;
 		if (j != NULL) {
 			pending_unlink(s, prev, j);
 			start_job(s, j, h);
+			stuck = s->running.n > running ? stuck : NULL;   /* a slot came back */
 			continue;
 		}
+		stuck = s->pending;
 		if (s->input_eof || (j = next_fresh_job(s)) == NULL)
 			break;
 		if ((h = schedhost_pick(s->hosts, s->nhosts, &j->retry.failed_on,
@@ -536,6 +543,7 @@ dispatch(void *arg)
 			break;
 		}
 		start_job(s, j, h);
+		stuck = s->running.n > running ? stuck : NULL;
 	}
 	s->report->hosts(s->report_arg, sched_hosts(s));
 	check_finished(s);
