@@ -9,6 +9,8 @@ load harness
 setup_file() { ssh_setup_file 4; }
 setup() {
 	ssh_setup
+	# the last test kills an sshd
+	ssh_harness_revive
 	# jobs are pinned only through --json-jobs' "host" and "tags"
 	"$PFAN" --help | grep -q -- '--json-jobs' ||
 		skip "this pfan has no --json-jobs: no way to pin a job"
@@ -163,4 +165,27 @@ misplaced() {
 	[ "$status" -eq 0 ]
 	[ "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" = "lost 1 lost 2 " ]
 	[ "$(jq -r 'select(has("seq")) | "\(.seq) \(.status) \(.host)"' jl.jsonl | tail -2 | sort | tr '\n' ' ')" = "1 ok refusing 2 ok refusing " ]
+}
+
+@test "affinity: a pinned job whose host is lost for good while it runs is not run elsewhere: host_lost, then no_host" {
+	write_tagged hosts.yaml 2
+	{
+		job 'sleep 30; echo never' '{host: ["node3"]}'
+		for i in 2 3 4 5; do job "echo free $i"; done
+	} >jobs.jsonl
+	"$PFAN" -H hosts.yaml --json-jobs jobs.jsonl --joblog jl.jsonl >out 2>err &
+	local pid=$! rc=0
+	PFAN_PID=$pid
+	ssh_wait_procs 30 1 'sleep 30' node3
+	ssh_sshd_signal 3 KILL
+	wait "$pid" || rc=$?
+	cat out
+	cat err
+	[ "$rc" -eq 1 ]
+	[ "$(jl_statuses jl.jsonl 1)" = "host_lost no_host " ]
+	[ "$(jl_count jl.jsonl '.seq == 1 and .host != "node3"')" -eq 0 ]
+	[ "$(jl_count jl.jsonl '.seq == 1 and .status == "host_lost" and .final == false')" -eq 1 ]
+	[ "$(jl_count jl.jsonl '.seq == 1 and .status == "no_host" and .final')" -eq 1 ]
+	[ "$(jl_ok_seqs jl.jsonl | tr '\n' ' ')" = "2 3 4 5 " ]
+	ssh_wait_no_user_procs 15
 }
