@@ -26,6 +26,14 @@ hosts_split_hostfile_arg(const char *arg, char **path, char **tags)
 	*tags = xstrdup(at + 1);
 }
 
+static void
+free_tags(char **tags, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(tags[i]);
+	free(tags);
+}
+
 /* The tags of list, one by one, each checked. */
 static int
 split_tags(const char *list, const char *what, char ***tags, size_t *n, char **cause)
@@ -42,6 +50,8 @@ split_tags(const char *list, const char *what, char ***tags, size_t *n, char **c
 			    xasprintf("%s: bad tag \"%s\" (only letters, digits, '.', '_' and '-')",
 			    what, t);
 			free(t);
+			free_tags(*tags, *n);
+			*tags = NULL;
 			return PFAN_E_INPUT;
 		}
 		*tags = xreallocarray(*tags, *n + 1, sizeof **tags);
@@ -50,14 +60,6 @@ split_tags(const char *list, const char *what, char ***tags, size_t *n, char **c
 			return PFAN_OK;
 		p += len + 1;
 	}
-}
-
-static void
-free_tags(char **tags, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(tags[i]);
-	free(tags);
 }
 
 static bool
