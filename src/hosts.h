@@ -69,6 +69,16 @@ int hosts_add_slurm_env(struct host_list *hl, char **cause);
 int hosts_apply_ssh_config(struct host_list *hl, const char *config_path, char **cause);
 void host_list_free(struct host_list *hl);
 
+/* hosttags.c. -H's value: the hostfile's path (malloc'd) and, after its
+ * last '@', a tag list (malloc'd; NULL: none). A value that names an
+ * existing file is that file, '@' and all. */
+void hosts_split_hostfile_arg(const char *arg, char **path, char **tags);
+/* Keeps, of the hosts from index first on, those that carry one of the
+ * comma-separated tags of list. A tag none of them carries, an empty or a
+ * bad one is an error: "WHAT: no host carries the tag "x"". */
+int hosts_keep_tagged(struct host_list *hl, size_t first, const char *list,
+    const char *what, char **cause);
+
 /* The index of the host called name, or -1. Host names ignore case, here
  * and in the duplicate check, as DNS does. */
 long hosts_find(const struct host_list *hl, const char *name);

@@ -44,6 +44,7 @@ static const char *const status_names[] = {
 	[JOB_SKIPPED] = "skipped",
 	[JOB_OUTPUT_LOST] = "output_lost",
 	[JOB_NO_STATUS] = "no_status",
+	[JOB_NO_HOST] = "no_host",
 };
 #define NSTATUS (sizeof status_names / sizeof status_names[0])
 

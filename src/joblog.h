@@ -15,7 +15,9 @@ enum job_status {
 	JOB_SKIPPED,     /* never started: --onall/--nonall, its one host given up */
 	JOB_OUTPUT_LOST, /* exited 0, but its output could not be kept whole */
 	JOB_NO_STATUS,   /* ended without an exit status too often: given up */
+	JOB_NO_HOST,     /* never started: every host it is pinned to was given up */
 };
+#define JOB_NSTATUS (JOB_NO_HOST + 1)
 
 const char *job_status_name(enum job_status s);
 /* PFAN_OK and *s, or PFAN_E_INPUT for an unknown name. */

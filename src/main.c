@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "buf.h"
 #include "config.h"
 #include "errors.h"
 #include "header.h"
@@ -156,6 +157,43 @@ write_header(struct run *r, int argc, char **argv, char **cause)
 	return joblog_write_header(r->joblog, &h, cause);
 }
 
+/* -H FILE, or FILE@TAG,...: only its hosts with one of those tags. */
+static int
+load_hostfile(struct run *r, const char *arg, char **cause)
+{
+	char *path, *tags, *what;
+	size_t first = r->hosts.n;
+	int rc;
+
+	hosts_split_hostfile_arg(arg, &path, &tags);
+	rc = hosts_load_file(&r->hosts, path, cause);
+	if (rc == PFAN_OK && tags != NULL) {
+		what = xasprintf("-H %s", arg);
+		rc = hosts_keep_tagged(&r->hosts, first, tags, what, cause);
+		free(what);
+	}
+	free(path);
+	free(tags);
+	return rc;
+}
+
+/* --hosts: every host of the run, however given, limited to the tagged. */
+static int
+keep_tagged_hosts(struct run *r, char **cause)
+{
+	const struct pfan_opts *o = &r->opts;
+	struct buf list = BUF_INIT;
+	int rc;
+
+	if (o->nhost_tags == 0)
+		return PFAN_OK;
+	for (size_t i = 0; i < o->nhost_tags; i++)
+		buf_addf(&list, "%s%s", i > 0 ? "," : "", o->host_tags[i]);
+	rc = hosts_keep_tagged(&r->hosts, 0, buf_cstr(&list), "--hosts", cause);
+	buf_free(&list);
+	return rc;
+}
+
 static int
 load_hosts(struct run *r, char **cause)
 {
@@ -165,7 +203,7 @@ load_hosts(struct run *r, char **cause)
 		if (strcmp(o->hostfiles[i], "slurm") == 0) {
 			if (hosts_add_slurm_env(&r->hosts, cause) != PFAN_OK)
 				return PFAN_E_INPUT;
-		} else if (hosts_load_file(&r->hosts, o->hostfiles[i], cause) != PFAN_OK)
+		} else if (load_hostfile(r, o->hostfiles[i], cause) != PFAN_OK)
 			return PFAN_E_INPUT;
 	}
 	for (size_t i = 0; i < o->nsshlogins; i++)
@@ -174,6 +212,8 @@ load_hosts(struct run *r, char **cause)
 	for (size_t i = 0; i < o->nsshloginfiles; i++)
 		if (hosts_add_sshloginfile(&r->hosts, o->sshloginfiles[i], cause) != PFAN_OK)
 			return PFAN_E_INPUT;
+	if (keep_tagged_hosts(r, cause) != PFAN_OK)
+		return PFAN_E_INPUT;
 	if (r->hosts.n > 0 && hosts_apply_ssh_config(&r->hosts, NULL, cause) != PFAN_OK)
 		return PFAN_E_INPUT;
 	/* -j is per host, as GNU parallel's, and a host's own slot count
@@ -396,7 +436,7 @@ setup(struct run *r, int argc, char **argv)
 	return PFAN_OK;
 }
 
-static void
+static struct sched_host *
 add_local_host(struct run *r, const char *name, unsigned slots)
 {
 	struct sched_host *h;
@@ -415,9 +455,10 @@ add_local_host(struct run *r, const char *name, unsigned slots)
 	h = sched_add_host(r->sched, name, slots, true);
 	sched_host_set_executor(h, local_executor(r->local));
 	sched_host_set_dir(h, r->wd.local);
+	return h;
 }
 
-static void
+static struct sched_host *
 add_remote_host(struct run *r, struct host_spec *spec)
 {
 	struct ssh_options so;
@@ -467,6 +508,7 @@ add_remote_host(struct run *r, struct host_spec *spec)
 	r->remote[r->nremote++] = sshhost_executor(sh);
 	sched_host_set_executor(h, sshhost_executor(sh));
 	sshhost_start(sh);
+	return h;
 }
 
 static void
@@ -487,10 +529,9 @@ add_hosts(struct run *r)
 	for (size_t i = 0; i < r->hosts.n; i++) {
 		struct host_spec *spec = &r->hosts.v[i];
 		/* A dry run connects nowhere: it only names the hosts. */
-		if (spec->local || r->opts.dry_run)
-			add_local_host(r, spec->name, spec->slots);
-		else
-			add_remote_host(r, spec);
+		struct sched_host *h = spec->local || r->opts.dry_run ?
+		    add_local_host(r, spec->name, spec->slots) : add_remote_host(r, spec);
+		sched_host_set_tags(h, spec->tags, spec->ntags);
 	}
 }
 

@@ -308,6 +308,7 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_SVG: o->report_svg = arg; break;
 	case OPT_HTML: o->report_html = arg; break;
 	case OPT_HOSTFILE: push_str(&o->hostfiles, &o->nhostfiles, arg); break;
+	case OPT_HOSTS: push_str(&o->host_tags, &o->nhost_tags, arg); break;
 	case OPT_SSHLOGIN: push_str(&o->sshlogins, &o->nsshlogins, arg); break;
 	case OPT_ACCEPT_NEW: o->accept_new_hostkeys = true; break;
 	case OPT_KEEPALIVE: return parse_secs("keepalive", arg, true, &o->keepalive, cause);
@@ -565,6 +566,7 @@ options_free(struct pfan_opts *o)
 	free(o->recstart);
 	free(o->recend);
 	free(o->hostfiles);
+	free(o->host_tags);
 	free(o->sshlogins);
 	free(o->sshloginfiles);
 	free(o->transferfiles);

@@ -77,6 +77,8 @@ struct pfan_opts {
 	size_t nsshlogins;
 	char **sshloginfiles;     /* --sshloginfile, in order ("..": the default) */
 	size_t nsshloginfiles;
+	char **host_tags;         /* --hosts TAG[,TAG...], in order */
+	size_t nhost_tags;
 	bool accept_new_hostkeys;
 	double keepalive;
 	double host_wait;

@@ -59,6 +59,7 @@ const struct opt_def opt_table[] = {
 	{ "hostfile", OPT_HOSTFILE, 1, "FILE", "run on the hosts in the YAML FILE (\"slurm\": the SLURM allocation)" },
 	{ "sshlogin", OPT_SSHLOGIN, 1, "SPEC", "run on [N/][user@]host[:port][,...] (\":\" is this machine)" },
 	{ "sshloginfile", OPT_SSHLOGINFILE, 1, "FILE", "run on the -S logins in FILE, one a line (# comments; \"..\": ~/.parallel/sshloginfile)" },
+	{ "hosts", OPT_HOSTS, 1, "TAGS", "run only on the hosts that carry one of the comma-separated TAGS (the hostfile's tags:); for one hostfile: -H FILE@TAGS" },
 	{ "onall", OPT_ONALL, 0, NULL, "run every job on every host, one at a time per host unless -j N; each host's output together, tagged with its name; exit status: the hosts where it failed" },
 	{ "nonall", OPT_NONALL, 0, NULL, "run the command once on every host (--onall without arguments)" },
 	{ "fold", OPT_FOLD, 0, NULL, "with --onall or --nonall: print output several hosts share once, under their names folded (node[1-3] (3)), as clush -b" },

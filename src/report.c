@@ -30,7 +30,7 @@ struct hstat {
 };
 
 struct totals {
-	unsigned long long jobs, by_status[JOB_OUTPUT_LOST + 1];
+	unsigned long long jobs, by_status[JOB_NSTATUS];
 	unsigned long long attempts, lost_rerun, retried;
 	double busy, makespan;
 };
@@ -129,6 +129,7 @@ print_jobs(FILE *fp, const struct totals *t)
 		{ JOB_TIMEOUT, "timed out", true }, { JOB_KILLED, "killed", false },
 		{ JOB_HOST_LOST, "host lost", false }, { JOB_SKIPPED, "skipped", false },
 		{ JOB_OUTPUT_LOST, "output lost", false },
+		{ JOB_NO_STATUS, "no status", false }, { JOB_NO_HOST, "no host", false },
 	};
 
 	fprintf(fp, "jobs      %llu:", t->jobs);

@@ -8,8 +8,10 @@
  * it has not failed on (any host when all of them have failed it), never
  * round-robin: a slow host never holds work a free slot could run. Its slot
  * is the lowest free one on that host ({%}). A job may be pinned to hosts
- * (retry.only: --onall's to one): it waits for them, and when none can come
- * back it is recorded skipped, never run elsewhere.
+ * (retry.only: --onall's to one, a JSONL job's by its pin): it waits for
+ * them, never run elsewhere, and when none can come back it is recorded
+ * skipped (--onall) or no_host. A pinned job that cannot start waits in
+ * the pending queue while the jobs behind it go to the free hosts.
  *
  * Job states: QUEUED (made, waiting for a slot) -> STARTING (given to an
  * executor, which may still be opening a channel) -> RUNNING -> DONE (the
@@ -259,8 +261,8 @@ job_settle(struct sched *s, struct job *j, enum job_status st, enum retry_step s
 		s->nok++;
 	else {
 		s->nfailed++;
-		struct runfail_job rj = { j->seq, j->host->name, j->host->dir, j->cmd,
-		    st, j->rec.exit_code, j->rec.signal };
+		struct runfail_job rj = { j->seq, j->rec.host != NULL ? j->rec.host :
+		    "no host", j->host->dir, j->cmd, st, j->rec.exit_code, j->rec.signal };
 		if (runfail_add(s->rf, &rj, s->nok > 0 || s->onall != NULL))
 			s->stopping = true;
 	}
@@ -425,11 +427,15 @@ next_fresh_job(struct sched *s)
 	j->block = it.block;
 	j->state = JOB_QUEUED;
 	j->retry.only = only;
+	schedhost_pin(s->hosts, s->nhosts, &it.pin, &j->retry.only);
+	pin_free(&it.pin);
 	return j;
 }
 
-/* Jobs only given-up hosts could run (--onall's) are final, recorded
- * skipped, never run elsewhere; with no host left, those not made yet too. */
+/* Jobs only given-up hosts could run are final, never run elsewhere:
+ * --onall's skipped (with no host left, those not made yet too), pinned
+ * ones no_host, under the first host they waited for (none: the pin
+ * matched no host of the run). */
 static void
 strand_pending(struct sched *s)
 {
@@ -442,12 +448,16 @@ strand_pending(struct sched *s)
 		next = j->next;
 		if (j->retry.only.n > 0 &&
 		    !schedhost_any_usable_in(s->hosts, s->nhosts, &j->retry.only)) {
+			enum job_status st = s->onall != NULL ? JOB_SKIPPED : JOB_NO_HOST;
+			size_t first = j->retry.only.v[0];
 			pending_unlink(s, prev, j);
-			j->host = s->hosts[j->retry.only.v[0]];
+			j->host = s->hosts[first < s->nhosts ? first : 0];
 			j->attempt++;
 			output_seq_skip(s->out, j->seq);
-			fill_record(j, JOB_SKIPPED, NULL, 0, false);
-			job_settle(s, j, JOB_SKIPPED, RETRY_FINAL);
+			fill_record(j, st, NULL, 0, false);
+			if (first >= s->nhosts)
+				j->rec.host = NULL;
+			job_settle(s, j, st, RETRY_FINAL);
 		} else
 			prev = j;
 	}
@@ -488,11 +498,15 @@ throttle_hosts(struct sched *s)
 	youngest->host->ex.ops->cancel(youngest->host->ex.impl, youngest->task);
 }
 
-/* The idle hook: fill every free slot we can. */
+/* The idle hook: fill every free slot we can. Once a walk of the pending
+ * queue found no job to start, it is not walked again in this round while
+ * its head is the same and every start succeeds (slots are only taken):
+ * else reading N jobs pinned to a busy host walked the queue N times. */
 static void
 dispatch(void *arg)
 {
 	struct sched *s = arg;
+	struct job *stuck = NULL;   /* the head of a queue found stuck */
 
 	/* Here, not in sched_stop: that may run inside an executor's
 	 * callback (a closed stdout is found writing a job's output), where
@@ -504,18 +518,21 @@ dispatch(void *arg)
 	strand_pending(s);
 	while (!s->stopping && schedhost_any_free(s->hosts, s->nhosts) &&
 	    (s->pending != NULL || !s->input_eof) && throttle_may_start(s->thr)) {
-		struct job *prev = NULL, *j;
+		struct job *prev = NULL, *j = stuck != s->pending ? s->pending : NULL;
 		struct sched_host *h = NULL;
+		size_t running = s->running.n;
 
-		for (j = s->pending; j != NULL; prev = j, j = j->next)
+		for (; j != NULL; prev = j, j = j->next)
 			if ((h = schedhost_pick(s->hosts, s->nhosts, &j->retry.failed_on,
 			    &j->retry.only)) != NULL)
 				break;
 		if (j != NULL) {
 			pending_unlink(s, prev, j);
 			start_job(s, j, h);
+			stuck = s->running.n > running ? stuck : NULL;   /* a slot came back */
 			continue;
 		}
+		stuck = s->pending;
 		if (s->input_eof || (j = next_fresh_job(s)) == NULL)
 			break;
 		if ((h = schedhost_pick(s->hosts, s->nhosts, &j->retry.failed_on,
@@ -526,6 +543,7 @@ dispatch(void *arg)
 			break;
 		}
 		start_job(s, j, h);
+		stuck = s->running.n > running ? stuck : NULL;
 	}
 	s->report->hosts(s->report_arg, sched_hosts(s));
 	check_finished(s);
@@ -584,6 +602,12 @@ sched_host_set_dir(struct sched_host *h, const char *dir)
 {
 	free(h->dir);
 	h->dir = dir != NULL ? xstrdup(dir) : NULL;
+}
+
+void
+sched_host_set_tags(struct sched_host *h, char *const *tags, size_t ntags)
+{
+	schedhost_set_tags(h, tags, ntags);
 }
 
 void

@@ -79,6 +79,9 @@ struct sched_host *sched_add_host(struct sched *s, const char *name, unsigned sl
 void sched_host_set_executor(struct sched_host *h, struct executor ex);
 /* Where h's jobs run, for messages (copied; NULL: not known). */
 void sched_host_set_dir(struct sched_host *h, const char *dir);
+/* h's tags, from the hostfile (copied): a job pinned to a tag h carries
+ * may run on h. */
+void sched_host_set_tags(struct sched_host *h, char *const *tags, size_t ntags);
 /* Who watches the run (progress.c): told of each start, each attempt's
  * end, each record as the joblog gets it, and the number of jobs once the
  * input is read. Calls come from inside the loop; a watcher must not

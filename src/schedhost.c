@@ -71,6 +71,9 @@ schedhost_free(struct sched_host *h)
 	free(h->name);
 	free(h->dir);
 	free(h->freed);
+	for (size_t i = 0; i < h->ntags; i++)
+		free(h->tags[i]);
+	free(h->tags);
 	free(h);
 }
 
@@ -375,6 +378,32 @@ schedhost_why_none(struct sched_host *const *hosts, size_t n)
 	return "no host has the working directory: run pfan from a directory on a "
 	    "filesystem the hosts share, give --workdir DIR with a directory they "
 	    "have (--workdir ... makes one), or copy the files the jobs need there first";
+}
+
+void
+schedhost_pin(struct sched_host *const *hosts, size_t n, const struct pin *p,
+    struct host_set *only)
+{
+	if (pin_empty(p))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (pin_allows(p, hosts[i]->name, hosts[i]->tags, hosts[i]->ntags))
+			host_set_add(only, hosts[i]->index);
+	/* an empty set would allow every host: this one allows none */
+	if (only->n == 0)
+		host_set_add(only, HOST_SET_NONE);
+}
+
+void
+schedhost_set_tags(struct sched_host *h, char *const *tags, size_t ntags)
+{
+	for (size_t i = 0; i < h->ntags; i++)
+		free(h->tags[i]);
+	free(h->tags);
+	h->tags = ntags > 0 ? xcalloc(ntags, sizeof *h->tags) : NULL;
+	for (size_t i = 0; i < ntags; i++)
+		h->tags[i] = xstrdup(tags[i]);
+	h->ntags = ntags;
 }
 
 void

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "exec.h"
+#include "pin.h"
 
 enum host_state {
 	HOST_CONNECTING,   /* not ready yet */
@@ -40,10 +41,13 @@ struct sched_host {
 	unsigned long long oks, fails;
 	char *dir;                  /* where its jobs run (messages); NULL: unknown */
 	bool no_workdir;            /* suspended: it has no such directory */
+	char **tags;                /* the hostfile's, for pinned jobs (pin.h) */
+	size_t ntags;
 };
 
 /* A set of host indexes: those a job failed on, or those it may run on
- * (--onall pins each job to one host; an empty set allows any). */
+ * (--onall pins each job to one host, a JSONL job's pin to those it names
+ * or tags; an empty set allows any, HOST_SET_NONE alone none). */
 struct host_set {
 	size_t *v;
 	size_t n;
@@ -52,6 +56,8 @@ struct host_set {
 struct sched_host *schedhost_new(struct sched *s, const char *name, unsigned slots,
     bool ready, size_t index);
 void schedhost_free(struct sched_host *h);
+/* h's tags (copied), replacing any it had. */
+void schedhost_set_tags(struct sched_host *h, char *const *tags, size_t ntags);
 unsigned schedhost_free_slots(const struct sched_host *h);
 bool schedhost_any_free(struct sched_host *const *hosts, size_t n);
 /* The lowest free slot (1-based), marked busy. */
@@ -92,6 +98,14 @@ void schedhost_no_workdir(struct sched_host *h);
 /* Why no host can take jobs, for the give-up message: what to do when no
  * host had the working directory, else generic. */
 const char *schedhost_why_none(struct sched_host *const *hosts, size_t n);
+
+/* In a set of hosts a job may run on: no host of the run. */
+#define HOST_SET_NONE ((size_t)-1)
+
+/* The hosts p allows, added to *only; when p allows none of the run's,
+ * HOST_SET_NONE (the job can never run). p empty: nothing added. */
+void schedhost_pin(struct sched_host *const *hosts, size_t n, const struct pin *p,
+    struct host_set *only);
 
 void host_set_add(struct host_set *set, size_t index);
 bool host_set_has(const struct host_set *set, size_t index);

@@ -93,6 +93,25 @@ real_run() {
 	assert_pfan_error "$output" 'jl: no run 3 \(it has 2\)$'
 }
 
+@test "report: jobs given up as no_status or no_host are counted, each attempt once" {
+	cat >jl <<-'EOT'
+	{"pfan":"0.1.0","argv":["pfan","x",":::","1","2","3"],"cwd":"/tmp","start":1795969987.684}
+	{"seq":1,"attempt":1,"host":"h1","slot":1,"cmd":"x 1","args":["1"],"start":1795969987.686,"runtime":1.0,"exit":0,"signal":null,"status":"ok","final":true,"stdout_bytes":0,"stderr_bytes":0}
+	{"seq":2,"attempt":1,"host":"h1","slot":1,"cmd":"x 2","args":["2"],"start":1795969988.686,"runtime":1.0,"exit":null,"signal":null,"status":"no_status","final":true,"stdout_bytes":0,"stderr_bytes":0}
+	EOT
+	# a no_status job was counted past the end of the table of statuses,
+	# into the attempts: "attempts 3" for these 2
+	run -0 "$PFAN" --report jl
+	assert_match "$output" '^attempts  2: 0 lost and rerun, 0 retried$'
+	assert_match "$output" '^jobs      2: 1 ok, 0 failed, 0 timed out, 1 no status$'
+	cat >>jl <<-'EOT'
+	{"seq":3,"attempt":1,"host":"h2","slot":0,"cmd":"x 3","args":["3"],"start":null,"runtime":null,"exit":null,"signal":null,"status":"no_host","final":true,"stdout_bytes":0,"stderr_bytes":0}
+	EOT
+	run -0 "$PFAN" --report jl
+	assert_match "$output" '^jobs      3: 1 ok, 0 failed, 0 timed out, 1 no status, 1 no host$'
+	assert_match "$output" '^attempts  3: 0 lost and rerun, 0 retried$'
+}
+
 @test "report: mistakes are pfan's own errors" {
 	run -255 "$PFAN" --report nonexistent
 	assert_pfan_error "$output" 'nonexistent: No such file or directory$'
