@@ -39,6 +39,11 @@
  * the host's copies of both. A lost connection drops the transfer: the
  * local side of a fetch is a temporary file, removed then.
  *
+ * A job may instead take a warm channel (sshwarm.h) its connection opened
+ * ahead: QUEUED -> EXEC directly (sshchan_adopt), where EXEC writes the
+ * same wrapper text and SSHWARM_GO down the channel's stdin instead of
+ * sending an exec request; from RUNNING on nothing differs.
+ *
  * Every libssh2 call here may pull any channel's packets off the socket, so
  * a step returns PROGRESS when it did anything and the connection steps all
  * its tasks again until a whole pass makes no progress. Errors are sorted
