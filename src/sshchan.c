@@ -39,6 +39,11 @@
  * the host's copies of both. A lost connection drops the transfer: the
  * local side of a fetch is a temporary file, removed then.
  *
+ * A job may instead take a warm channel (sshwarm.h) its connection opened
+ * ahead: QUEUED -> EXEC directly (sshchan_adopt), where EXEC writes the
+ * same wrapper text and SSHWARM_GO down the channel's stdin instead of
+ * sending an exec request; from RUNNING on nothing differs.
+ *
  * Every libssh2 call here may pull any channel's packets off the socket, so
  * a step returns PROGRESS when it did anything and the connection steps all
  * its tasks again until a whole pass makes no progress. Errors are sorted
@@ -56,7 +61,9 @@
 #include "log.h"
 #include "loop.h"
 #include "sshchan.h"
+#include "sshsess.h"
 #include "sshstage.h"
+#include "sshwarm.h"
 #include "sshwrap.h"
 #include "xalloc.h"
 
@@ -83,6 +90,9 @@ struct exec_task {
 	char *cmd;                 /* what is exec'd: pinned across EAGAIN */
 	size_t cmdlen;
 	bool wrapped;              /* cmd is sshwrap's: decode its exit */
+	bool warm_ok;              /* cmd may go down a warm channel */
+	bool adopted;              /* on a warm channel: cmd is written, not exec'd */
+	size_t cmd_pos;            /* bytes of cmd written (adopted) */
 	char *workdir;             /* where the wrapper cd's, for the cause */
 	unsigned long long seq;
 	void *job;
@@ -104,7 +114,8 @@ struct exec_task {
 #define B(s) FSM_TO(s)
 /* Which states each state may move to. */
 static const unsigned chan_next[] = {
-	[CHAN_QUEUED] = B(CHAN_SEND) | B(CHAN_OPENING) | B(CHAN_FETCH) | B(CHAN_DONE),
+	[CHAN_QUEUED] = B(CHAN_SEND) | B(CHAN_OPENING) | B(CHAN_EXEC) | B(CHAN_FETCH) |
+	    B(CHAN_DONE),   /* EXEC: a warm channel adopted */
 	[CHAN_SEND] = B(CHAN_QUEUED) | B(CHAN_DONE),   /* DONE: failed, or files only */
 	[CHAN_OPENING] = B(CHAN_QUEUED) | B(CHAN_EXEC) | B(CHAN_FREEING) | B(CHAN_DONE),
 	[CHAN_EXEC] = B(CHAN_RUNNING) | B(CHAN_FREEING),
@@ -144,6 +155,7 @@ sshchan_new(const struct exec_request *req)
 	t->cmdlen = b.len;
 	t->cmd = buf_steal(&b);
 	t->wrapped = true;
+	t->warm_ok = t->cmdlen <= 32768 && sshwarm_can_carry(t->cmd, t->cmdlen);
 	t->workdir = req->workdir != NULL ? xstrdup(req->workdir) : NULL;
 	t->seq = req->seq;
 	t->in = req->in;
@@ -187,27 +199,7 @@ sshchan_free(struct exec_task *t)
 	free(t);
 }
 
-/* Errors after which the session is unusable, as opposed to one channel's
- * request being refused. */
-static bool
-session_error(int rc)
-{
-	switch (rc) {
-	case LIBSSH2_ERROR_CHANNEL_FAILURE:
-	case LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED:
-	case LIBSSH2_ERROR_CHANNEL_UNKNOWN:
-	case LIBSSH2_ERROR_CHANNEL_CLOSED:
-	case LIBSSH2_ERROR_CHANNEL_EOF_SENT:
-	case LIBSSH2_ERROR_CHANNEL_OUTOFORDER:
-	case LIBSSH2_ERROR_CHANNEL_WINDOW_EXCEEDED:
-	case LIBSSH2_ERROR_CHANNEL_PACKET_EXCEEDED:
-	case LIBSSH2_ERROR_INVAL:
-	case LIBSSH2_ERROR_BAD_USE:
-		return false;
-	default:
-		return true;
-	}
-}
+#define session_error sshsess_channel_error   /* the session's, not the channel's */
 
 static char *
 session_message(LIBSSH2_SESSION *s, const char *what)
@@ -363,11 +355,14 @@ step_opening(struct exec_task *t, LIBSSH2_SESSION *s)
 	return SSHCHAN_PROGRESS;
 }
 
+/* EXEC: the exec request, or on an adopted warm channel the wrapper text
+ * written down its stdin (sshwarm_write): a refusal is the same either way. */
 static enum sshchan_step
 step_exec(struct exec_task *t, LIBSSH2_SESSION *s)
 {
-	int rc = libssh2_channel_process_startup(t->ch, "exec", 4, t->cmd,
-	    (unsigned)t->cmdlen);
+	int rc = t->adopted ? sshwarm_write(t->ch, t->cmd, t->cmdlen, &t->cmd_pos,
+	    &t->write_pending) : libssh2_channel_process_startup(t->ch, "exec", 4,
+	    t->cmd, (unsigned)t->cmdlen);
 
 	if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
 		return SSHCHAN_WAIT;
@@ -380,7 +375,8 @@ step_exec(struct exec_task *t, LIBSSH2_SESSION *s)
 			    "wrapper, more than one SSH request can carry (about 32 kB)",
 			    t->cmdlen);
 		else
-			t->cause = session_message(s, "exec refused");
+			t->cause = session_message(s, t->adopted ? "warm channel closed "
+			    "before its command (which did not run)" : "exec refused");
 		t->result.cause = t->cause;
 		chan_set_state(t, CHAN_FREEING);
 		return SSHCHAN_PROGRESS;
@@ -497,7 +493,7 @@ step_running(struct exec_task *t)
 }
 
 /* The channel is closed by the server: its exit-status or exit-signal, if
- * any, came before. See sshwrap.c for why exit-status 0 is not trusted. */
+ * any, came before; sshwrap_result reads them. */
 static void
 collect_exit(struct exec_task *t, LIBSSH2_SESSION *s)
 {
@@ -506,30 +502,9 @@ collect_exit(struct exec_task *t, LIBSSH2_SESSION *s)
 	int status = libssh2_channel_get_exit_status(t->ch);
 
 	libssh2_channel_get_exit_signal(t->ch, &sig, &siglen, NULL, NULL, NULL, NULL);
-	memset(&t->result, 0, sizeof t->result);
-	if (sig != NULL && siglen > 0) {
-		if (t->wrapped && strcmp(sig, SSHWRAP_OK_SIGNAL) == 0) {
-			t->result.end = EXEC_EXITED;
-			t->result.exit_code = 0;
-		} else if (t->wrapped && t->workdir != NULL &&
-		    strcmp(sig, SSHWRAP_NO_DIR_SIGNAL) == 0) {
-			t->result.end = EXEC_NO_WORKDIR;
-			t->cause = xasprintf("cannot enter the directory %s (missing, "
-			    "or not readable by the login)", t->workdir);
-			t->result.cause = t->cause;
-		} else {
-			t->result.end = EXEC_SIGNALED;
-			t->result.signal = sshwrap_signal_number(sig);
-		}
-	} else if (status != 0 || !t->wrapped) {
-		t->result.end = EXEC_EXITED;
-		t->result.exit_code = status;
-	} else {
-		t->result.end = EXEC_NO_STATUS;
-		t->cause = xstrdup("the channel closed without the job's exit status "
-		    "(sshd ChannelTimeout, or a remote shell that ignores SIGUSR1?)");
-		t->result.cause = t->cause;
-	}
+	free(t->cause);
+	t->cause = sshwrap_result(&t->result, status, sig != NULL && siglen > 0 ? sig : NULL,
+	    t->wrapped, t->workdir);
 	if (sig != NULL)
 		libssh2_free(s, sig);
 }
@@ -617,6 +592,31 @@ sshchan_requeue(struct exec_task *t)
 		fatal("job %llu: requeued after it started", t->seq);
 	t->ch = NULL;
 	chan_set_state(t, CHAN_QUEUED);
+}
+
+bool
+sshchan_warm_kind(const struct exec_task *t)
+{
+	return t->warm_ok && t->stage == NULL;
+}
+
+bool
+sshchan_adoptable(const struct exec_task *t)
+{
+	return t->state == CHAN_QUEUED && t->warm_ok && !t->cancelled && t->stage == NULL;
+}
+
+void
+sshchan_adopt(struct exec_task *t, LIBSSH2_CHANNEL *ch)
+{
+	char *framed = xasprintf("%s%s", t->cmd, SSHWARM_GO);
+
+	free(t->cmd);
+	t->cmd = framed;
+	t->cmdlen = strlen(framed);
+	t->ch = ch;
+	t->adopted = true;
+	chan_set_state(t, CHAN_EXEC);
 }
 
 bool

@@ -44,6 +44,16 @@ const char *sshchan_refusal(const struct exec_task *t);
  * just refused (nothing of it reached the server). */
 void sshchan_requeue(struct exec_task *t);
 
+/* True when t is a job that may run on a warm channel (sshwarm.h): not
+ * the slot probe, no staged files. */
+bool sshchan_warm_kind(const struct exec_task *t);
+/* True when t (a job, not yet opened, with no staged files) may take a
+ * warm channel (sshwarm.h) instead of opening its own. */
+bool sshchan_adoptable(const struct exec_task *t);
+/* t takes ch, a warm channel's: its next steps write its wrapper text
+ * down ch's stdin, then it runs as on its own channel. */
+void sshchan_adopt(struct exec_task *t, LIBSSH2_CHANNEL *ch);
+
 /* Asks the task to end: a running job's channel gets EOF on its stdin, so
  * the remote wrapper kills its process group; a task that has not started
  * finishes as EXEC_START_FAILED. The next step acts on it. */

@@ -110,6 +110,7 @@ conn_teardown(struct sshconn *c, bool graceful)
 	if (c->fd >= 0)
 		loop_io_del(c->loop, c->fd);
 	fwd_drop_all(c);   /* the connections behind see EOF */
+	warm_drop_all(c);  /* their shells read EOF and exit */
 	if (c->s != NULL) {
 		unsigned left;
 		if (graceful)
@@ -311,7 +312,7 @@ begin_session(struct sshconn *c)
 bool
 conn_busy(const struct sshconn *c)
 {
-	return c->tasks.n > 0 || c->nfwd > 0;
+	return c->tasks.n > 0 || c->nwarm > 0 || c->nfwd > 0;
 }
 
 /* No addresses: the owner hands us a connected socket (ProxyJump). */
@@ -542,6 +543,8 @@ sshconn_free(struct sshconn *c, bool graceful)
 	sshchan_list_free(&c->tasks);
 	conn_teardown(c, graceful && c->state == CONN_READY);
 	free(c->login);
+	free(c->warm_failure);
+	free(c->warm);
 	free(c);
 }
 

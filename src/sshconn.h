@@ -83,6 +83,15 @@ unsigned sshconn_room(const struct sshconn *c);
 void sshconn_set_limit(struct sshconn *c, unsigned limit);
 void sshconn_add_task(struct sshconn *c, struct exec_task *t);
 size_t sshconn_ntasks(const struct sshconn *c);
+/* Warm channels (sshwarm.h): c keeps up to cap of them (0: none) while
+ * jobs run on it, one per running job at most, only in sessions no task
+ * of c may need, and never while a task that cannot take one (the slot
+ * probe, staged files) is on c; a queued job takes a warm channel rather
+ * than open its own. */
+void sshconn_set_warm(struct sshconn *c, unsigned cap);
+/* Why the remote shell cannot run the warm start (its handshake failed
+ * on c), or NULL. */
+const char *sshconn_warm_failure(const struct sshconn *c);
 /* Steps every task: after a wake-up, a new task, or a cancel. */
 void sshconn_service(struct sshconn *c);
 /* A direct-tcpip channel to host:port through c, pumped to and from fd

@@ -62,6 +62,12 @@ struct sshconn {
 	unsigned zero_refusals;        /* refusals in a row with none open */
 	struct loop_timer *hold;       /* no open until it fires */
 	bool in_service, again;
+	struct sshwarm **warm;         /* warm channels (sshwarm.h), none taken yet */
+	size_t nwarm;
+	unsigned warm_cap;             /* the owner's most, 0: none (sshconn_set_warm) */
+	unsigned warm_refusals;        /* warm opens refused in a row */
+	double warm_after;             /* no warm open before (after a refusal) */
+	char *warm_failure;            /* why the shell cannot run the warm start */
 	struct sshfwd **fwd;           /* tunnels (sshfwd.c), for connections behind */
 	size_t nfwd;
 	/* What the last attempt learned (sshconn_facts). */
@@ -75,7 +81,9 @@ struct sshconn {
 void conn_update_io(struct sshconn *c);     /* poll for what libssh2 waits on */
 void conn_lost(struct sshconn *c, const char *why, bool permanent);
 void conn_fail_ssh(struct sshconn *c, const char *what);
-/* sshconn.c: has tasks or tunnels (keepalives, POLLIN). */
+/* sshmux.c: drops every warm channel (the session is being freed). */
+void warm_drop_all(struct sshconn *c);
+/* sshconn.c: has tasks, warm channels or tunnels (keepalives, POLLIN). */
 bool conn_busy(const struct sshconn *c);
 
 /* sshfwd.c. Steps every tunnel: true on progress; *broken when the

@@ -124,6 +124,7 @@ struct sshhost {
 	struct exec_file *base;       /* --basefile: sent before the first job */
 	size_t nbase;
 	bool base_sending, base_done;
+	bool cold;                    /* its shell failed the warm start: no warm channels */
 };
 
 static void host_announce(struct sshhost *h);
@@ -421,12 +422,30 @@ host_dispatch(struct sshhost *h)
 	sshchan_list_fail(&cancelled, EXEC_START_FAILED, "cancelled before it started");
 }
 
+/* Warm channels (sshconn_set_warm): one per slot at most, none for good
+ * once a connection found the shell cannot run them. */
+static void
+host_warm(struct sshhost *h)
+{
+	for (size_t i = 0; i < h->nconns && !h->cold; i++) {
+		const char *why = sshconn_warm_failure(h->conns[i]);
+		if (why != NULL) {
+			h->cold = true;
+			log_debug("%s: the login shell cannot run pfan's warm start (%s); "
+			    "one channel per job from now on", h->spec.name, why);
+		}
+	}
+	for (size_t i = 0; i < h->nconns; i++)
+		sshconn_set_warm(h->conns[i], h->cold ? 0 : h->slots);
+}
+
 static void
 on_kick(void *arg)
 {
 	struct sshhost *h = arg;
 
 	h->kick = NULL;
+	host_warm(h);
 	host_announce(h);
 	host_dispatch(h);
 	for (size_t i = 0; i < h->nconns; i++)

@@ -12,6 +12,18 @@
  * limit: a refusal is believed only when it comes again at the same count
  * after a pause (HOLD_SECS); meanwhile the task waits on its connection.
  * Believing the first one made a 100-slot host use 12 connections, not 10.
+ *
+ * Warm channels (sshwarm.h). While jobs run, the connection opens up to
+ * one warm channel per running job (at most the owner's cap), so that the
+ * job that next comes takes one and starts with a write. A warm channel
+ * is a session, so it is opened only when the sessions every task of the
+ * connection may hold still leave room under the learned limit, and only
+ * when no task is queued (a queued job takes a warm channel, or waits for
+ * one still opening, rather than open its own: so a job's own open is
+ * never refused for sessions warm channels hold). Tasks that cannot take
+ * one (the slot probe, run_once's commands, staged files) retire them
+ * all: their opens find the sessions free. A refused warm open is no
+ * limit learned (jobs decide that), only a pause before the next, doubling.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +31,44 @@
 #include "log.h"
 #include "sshconn.h"
 #include "sshconn_impl.h"
+#include "sshwarm.h"
+#include "xalloc.h"
 
 #define MAX_PASSES 64
 #define HOLD_SECS 0.02
 /* Refusals with no channel open before the job is told: 20 ms doubling,
  * 2.5 s in all. */
 #define ZERO_REFUSALS_MAX 7
+#define WARM_PAUSE 0.05   /* after a refused warm open, doubling */
+
+/* Sessions of c's warm channels (those whose open was sent). */
+static unsigned
+warm_open(const struct sshconn *c)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < c->nwarm; i++)
+		if (!sshwarm_queued(c->warm[i]))
+			n++;
+	return n;
+}
+
+static void
+warm_remove(struct sshconn *c, size_t i)
+{
+	sshwarm_free(c->warm[i]);
+	c->warm[i] = c->warm[--c->nwarm];
+}
+
+void
+warm_drop_all(struct sshconn *c)
+{
+	for (size_t i = 0; i < c->nwarm; i++)
+		sshwarm_free(c->warm[i]);
+	free(c->warm);
+	c->warm = NULL;
+	c->nwarm = 0;
+}
 
 static void
 on_hold_end(void *arg)
@@ -48,6 +92,7 @@ conn_refused(struct sshconn *c, size_t i)
 	for (size_t j = 0; j < c->tasks.n; j++)
 		if (!sshchan_queued(c->tasks.v[j]))
 			open++;
+	open += warm_open(c);
 	if (open == 0) {
 		/* Nothing open here: sshd refuses the job itself, or it has not
 		 * yet freed the sessions we just closed (the lag above, seen on a
@@ -89,6 +134,107 @@ conn_refused(struct sshconn *c, size_t i)
 	free(back.v);
 }
 
+/* Queued jobs take ready warm channels; true when one still waits for a
+ * warm channel on its way (it must not open its own). Retires them all
+ * when a task that cannot take one is on c. */
+static bool
+warm_adopt(struct sshconn *c, bool *progress)
+{
+	size_t coming = 0;
+
+	for (size_t i = 0; i < c->tasks.n; i++)
+		if (!sshchan_warm_kind(c->tasks.v[i])) {
+			for (size_t j = 0; j < c->nwarm; j++)
+				sshwarm_retire(c->warm[j]);
+			return false;
+		}
+	for (size_t j = 0; j < c->nwarm; j++)
+		if (!sshwarm_closing(c->warm[j]))
+			coming++;
+	for (size_t i = 0; i < c->tasks.n && coming > 0; i++) {
+		struct exec_task *t = c->tasks.v[i];
+		if (!sshchan_adoptable(t))
+			continue;
+		for (size_t j = 0; j < c->nwarm; j++) {
+			if (!sshwarm_ready(c->warm[j]))
+				continue;
+			LIBSSH2_CHANNEL *ch = sshwarm_take(c->warm[j]);
+			c->warm[j] = c->warm[--c->nwarm];
+			sshchan_adopt(t, ch);
+			c->warm_refusals = 0;
+			coming--;
+			*progress = true;
+			break;
+		}
+	}
+	for (size_t i = 0; i < c->tasks.n; i++)
+		if (sshchan_adoptable(c->tasks.v[i]))
+			return coming > 0;
+	return false;
+}
+
+/* Steps the warm channels; false when the session failed. */
+static bool
+warm_step(struct sshconn *c, bool *opening, bool *progress)
+{
+	for (size_t i = 0; i < c->nwarm; i++) {
+		struct sshwarm *w = c->warm[i];
+		enum sshwarm_step r = sshwarm_step(w, c->s, !*opening && c->hold == NULL);
+
+		if (sshwarm_opening(w))
+			*opening = true;
+		switch (r) {
+		case SSHWARM_WAIT:
+			break;
+		case SSHWARM_PROGRESS:
+			*progress = true;
+			break;
+		case SSHWARM_REFUSED:
+			c->warm_after = mono_now() + WARM_PAUSE *
+			    (double)(1u << (c->warm_refusals < 6 ? c->warm_refusals : 6));
+			c->warm_refusals++;
+			warm_remove(c, i--);
+			*progress = true;
+			break;
+		case SSHWARM_CLOSED:
+			if (sshwarm_failure(w) != NULL && c->warm_failure == NULL) {
+				c->warm_failure = xstrdup(sshwarm_failure(w));
+				c->warm_cap = 0;
+			}
+			warm_remove(c, i--);
+			*progress = true;
+			break;
+		case SSHWARM_BROKEN:
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Adds one more warm channel when c wants one (see the top): true if. */
+static bool
+warm_top_up(struct sshconn *c)
+{
+	unsigned running = 0, live = 0;
+
+	for (size_t i = 0; i < c->tasks.n; i++) {
+		if (!sshchan_warm_kind(c->tasks.v[i]) || sshchan_queued(c->tasks.v[i]))
+			return false;
+		if (sshchan_started(c->tasks.v[i]))
+			running++;
+	}
+	for (size_t j = 0; j < c->nwarm; j++)
+		if (!sshwarm_closing(c->warm[j]))
+			live++;
+	if (live >= running || live >= c->warm_cap || c->hold != NULL ||
+	    (c->limit != 0 && c->tasks.n + c->nwarm + 1 > c->limit) ||
+	    (c->warm_refusals > 0 && mono_now() < c->warm_after))
+		return false;
+	c->warm = xreallocarray(c->warm, c->nwarm + 1, sizeof *c->warm);
+	c->warm[c->nwarm++] = sshwarm_new();
+	return true;
+}
+
 /* Steps every task until a whole pass makes no progress (see the top). */
 void
 sshconn_service(struct sshconn *c)
@@ -107,10 +253,14 @@ sshconn_service(struct sshconn *c)
 		for (size_t i = 0; i < c->tasks.n; i++)
 			if (sshchan_opening(c->tasks.v[i]))
 				opening = true;
+		for (size_t j = 0; j < c->nwarm; j++)
+			if (sshwarm_opening(c->warm[j]))
+				opening = true;
+		bool await_warm = warm_adopt(c, &progress);
 		for (size_t i = 0; i < c->tasks.n; i++) {
 			struct exec_task *t = c->tasks.v[i];
-			enum sshchan_step r = sshchan_step(t, c->s,
-			    !opening && c->hold == NULL);
+			enum sshchan_step r = sshchan_step(t, c->s, !opening &&
+			    c->hold == NULL && !(await_warm && sshchan_adoptable(t)));
 
 			if (sshchan_opening(t))
 				opening = true;
@@ -136,6 +286,13 @@ sshconn_service(struct sshconn *c)
 				conn_fail_ssh(c, "connection lost");
 				return;
 			}
+		}
+		if (warm_top_up(c))
+			progress = true;
+		if (c->state == CONN_READY && !warm_step(c, &opening, &progress)) {
+			c->in_service = false;
+			conn_fail_ssh(c, "connection lost");
+			return;
 		}
 		if (c->nfwd > 0) {
 			bool broken;
@@ -180,6 +337,18 @@ sshconn_add_task(struct sshconn *c, struct exec_task *t)
 		c->ka_sent = 0;
 	}
 	sshchan_list_push(&c->tasks, t);
+}
+
+void
+sshconn_set_warm(struct sshconn *c, unsigned cap)
+{
+	c->warm_cap = c->warm_failure != NULL ? 0 : cap;
+}
+
+const char *
+sshconn_warm_failure(const struct sshconn *c)
+{
+	return c->warm_failure;
 }
 
 size_t

@@ -210,3 +210,23 @@ sshsess_broken(const struct sshsess_io *io)
 {
 	return io->rx_error != 0 || io->tx_error != 0 || io->disconnected;
 }
+
+bool
+sshsess_channel_error(int rc)
+{
+	switch (rc) {
+	case LIBSSH2_ERROR_CHANNEL_FAILURE:
+	case LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED:
+	case LIBSSH2_ERROR_CHANNEL_UNKNOWN:
+	case LIBSSH2_ERROR_CHANNEL_CLOSED:
+	case LIBSSH2_ERROR_CHANNEL_EOF_SENT:
+	case LIBSSH2_ERROR_CHANNEL_OUTOFORDER:
+	case LIBSSH2_ERROR_CHANNEL_WINDOW_EXCEEDED:
+	case LIBSSH2_ERROR_CHANNEL_PACKET_EXCEEDED:
+	case LIBSSH2_ERROR_INVAL:
+	case LIBSSH2_ERROR_BAD_USE:
+		return false;
+	default:
+		return true;
+	}
+}

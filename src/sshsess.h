@@ -38,5 +38,8 @@ unsigned sshsess_free(LIBSSH2_SESSION *s, int fd, struct sshsess_io *io);
 /* Did the connection itself fail (EOF, a socket error, the server's
  * DISCONNECT), whatever libssh2 made of it? */
 bool sshsess_broken(const struct sshsess_io *io);
+/* Is rc (a libssh2 channel call's error) one after which the session is
+ * unusable, as opposed to one channel's request refused or closed? */
+bool sshsess_channel_error(int rc);
 
 #endif

@@ -110,6 +110,7 @@
 #include "execin.h"
 #include "quote.h"
 #include "sshwrap.h"
+#include "xalloc.h"
 
 /* Words that may not start a simple command run in the wrapper's shell:
  * the reserved words and the builtins (and ksh's predefined aliases) of
@@ -273,6 +274,37 @@ sshwrap_command(struct buf *out, const struct exec_request *req)
 	    "kill -s " SSHWRAP_OK_SIGNAL " $$\n"
 	    "exit 0\n");
 	buf_free(&niced);
+}
+
+char *
+sshwrap_result(struct exec_result *r, int status, const char *sig, bool wrapped,
+    const char *workdir)
+{
+	char *cause = NULL;
+
+	memset(r, 0, sizeof *r);
+	if (sig != NULL) {
+		if (wrapped && strcmp(sig, SSHWRAP_OK_SIGNAL) == 0) {
+			r->end = EXEC_EXITED;
+			r->exit_code = 0;
+		} else if (wrapped && workdir != NULL && strcmp(sig, SSHWRAP_NO_DIR_SIGNAL) == 0) {
+			r->end = EXEC_NO_WORKDIR;
+			cause = xasprintf("cannot enter the directory %s (missing, "
+			    "or not readable by the login)", workdir);
+		} else {
+			r->end = EXEC_SIGNALED;
+			r->signal = sshwrap_signal_number(sig);
+		}
+	} else if (status != 0 || !wrapped) {
+		r->end = EXEC_EXITED;
+		r->exit_code = status;
+	} else {
+		r->end = EXEC_NO_STATUS;
+		cause = xstrdup("the channel closed without the job's exit status "
+		    "(sshd ChannelTimeout, or a remote shell that ignores SIGUSR1?)");
+	}
+	r->cause = cause;
+	return cause;
 }
 
 int

@@ -26,6 +26,14 @@ bool sshwrap_inline_ok(const char *cmd);
  * nice) to out. */
 void sshwrap_command(struct buf *out, const struct exec_request *req);
 
+/* A closed channel's result (r, cleared first) from its exit status and
+ * exit-signal name (NULL: none came); wrapped: the command was
+ * sshwrap_command's, whose exit-signals USR1 and USR2 (with a workdir)
+ * mean exit 0 and a missing directory, and whose exit-status 0 means no
+ * status. Returns r->cause, allocated (the caller frees it), or NULL. */
+char *sshwrap_result(struct exec_result *r, int status, const char *sig, bool wrapped,
+    const char *workdir);
+
 /* The number of an SSH exit-signal name ("TERM", "SIGTERM"); 0 for one
  * without a number here (sshd's "SIG@openssh.com"). */
 int sshwrap_signal_number(const char *name);

@@ -227,11 +227,13 @@ ssh_sshd_signal() {
 # SSH_CONNECTION names one of our ports: another suite running at the same
 # time has its own), one "PID PGID ARGS" per line; "" when none. With -a,
 # also the wrapper's own shells (its text exports PFAN_SEQ: in their
-# environment it is not) and its watcher. With a host name, only the jobs
-# on that host (PFAN_HOST).
+# environment it is not) and its watcher, and the shells of warm channels
+# (sshwarm.c: their text reads the wrapper's; waiting, or running a job's
+# wrapper), whose host is the node of the sshd they came through. With a
+# host name, only the jobs on that host (PFAN_HOST).
 ssh_harness_procs() {
 	local ours=" " i
-	for i in "${!SSH_PORT[@]}"; do ours="$ours${SSH_ADDR[$i]}:${SSH_PORT[$i]} "; done
+	for i in "${!SSH_PORT[@]}"; do ours="$ours${SSH_ADDR[$i]}:${SSH_PORT[$i]}=node$i "; done
 	# A bash of its own: bats' DEBUG trap on every command of a loop made
 	# one listing take most of a second.
 	"$BASH" -c "$(declare -f ssh_harness_procs_scan); ssh_harness_procs_scan \"\$@\"" \
@@ -265,9 +267,14 @@ ssh_harness_procs_scan() {
 				host=${host%%[[:space:]]*}
 				host=${host//\'/}
 				;;
+			*__pfan_go*)
+				seq=1
+				host=${ours#* "$conn"=}
+				host=${host%% *}
+				;;
 			esac
 		fi
-		[ -n "$seq" ] && [[ $ours == *" $conn "* ]] || continue
+		[ -n "$seq" ] && [[ $ours == *" $conn="* ]] || continue
 		[ -z "$want" ] || [ "$host" = "$want" ] || continue
 		pids="$pids${pids:+,}$pid"
 	done
