@@ -135,7 +135,10 @@ find_cut(const struct pipein *p)
 		return p->eof ? p->len : 0;
 	if ((cut = last_boundary(c, p->buf, p->len, c->block)) > 0)
 		return cut;
-	return pipein_find_boundary(c, p->buf, p->len, c->block, p->eof);
+	/* At the end, what is left is the last block even when it is
+	 * --block bytes exactly (nothing after `from` to find). */
+	cut = pipein_find_boundary(c, p->buf, p->len, c->block, p->eof);
+	return cut == 0 && p->eof ? p->len : cut;
 }
 
 /* Reads what is there. PFAN_OK (something read, or the end seen),

@@ -187,3 +187,14 @@ gen_lines() {
 	[ "${#lines[@]}" -ge 3 ]
 	[ -z "$stderr" ]
 }
+
+@test "pipe: a last block of --block bytes exactly with no record end is fed, not dropped" {
+	# Found by tests/fuzz/fuzz_pipe: what was left at the input's end
+	# when it was --block bytes long and held no boundary made no block.
+	printf abcd >in
+	run -0 "$PFAN" --pipe --block 4 'wc -c' <in
+	[ "$output" = 4 ]
+	printf 'ab\ncdef' >in
+	run -0 "$PFAN" --pipe --block 4 -k cat <in
+	[ "$output" = "$(cat in)" ]
+}
