@@ -198,3 +198,44 @@ gen_lines() {
 	run -0 "$PFAN" --pipe --block 4 -k cat <in
 	[ "$output" = "$(cat in)" ]
 }
+
+@test "pipe: -k does not keep a finished block while an earlier one runs (RSS under 64 MB)" {
+	skip_if_sanitized
+	[ -x /usr/bin/time ] || skip "needs /usr/bin/time"
+	# Block 1's job waits until the input is read through (~200 MB): the
+	# other blocks all finish meanwhile, and -k holds their outputs. Their
+	# blocks were kept with them: an RSS of the input's size.
+	{ awk 'BEGIN { s = sprintf("%0199d", 0); for (i = 0; i < 1000000; i++) print s }'
+		touch gen.done; } |
+		/usr/bin/time -v -o time.txt "$PFAN" --pipe -k -j4 \
+		'if [ $PFAN_SEQ = 1 ]; then i=0; while [ ! -e gen.done ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done; fi; wc -l' >out
+	[ -e gen.done ]
+	[ "$(awk '{ s += $1 } END { print s }' out)" = 1000000 ]
+	rss=$(awk -F: '/Maximum resident/ { print $2 + 0 }' time.txt)
+	echo "max RSS ${rss} kB" >&2
+	[ "$rss" -lt 65536 ]
+}
+
+@test "pipe: failed blocks held for --retries past 4 blocks' worth wait in a temp file under --tmpdir, fed again whole" {
+	gen_lines 3000 21 >in
+	mkdir t
+	# Each block's first attempt fails; its second waits until 6 blocks
+	# have failed (so 6 are held at once: more than 4 x --block), notes
+	# whether pfan (its parent) has the spill file open, and echoes the
+	# block back.
+	cmd='if [ -e tried.$PFAN_SEQ ]; then
+		i=0; while [ "$(ls tried.* | wc -l)" -lt 6 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
+		ls -l /proc/$PPID/fd >fds.$PFAN_SEQ 2>/dev/null; cat
+	else touch tried.$PFAN_SEQ; exit 3; fi'
+	"$PFAN" --pipe --block 1k -j8 -k --retries 2 --tmpdir t --joblog jl "$cmd" <in >out
+	cmp in out
+	n=$(ls tried.* | wc -l)
+	[ "$n" -gt 20 ]
+	[ "$(jl_count jl '.status == "failed"')" = "$n" ]
+	[ "$(jl_count jl '.status == "ok"')" = "$n" ]
+	# Some retries were fed from the file (unlinked at once: t stays empty).
+	grep -l "$PWD/t/pfan-pipe.* (deleted)" fds.* >spilled
+	echo "$(wc -l <spilled) of $n retries saw the spill file" >&2
+	[ -s spilled ]
+	[ -z "$(ls -A t)" ]
+}
