@@ -142,9 +142,10 @@ find_cut(const struct pipein *p)
 			size_t next = pipein_find_boundary(c, p->buf, p->len, cut, p->eof);
 			if (next == 0)
 				return p->eof ? p->len : 0;
+			/* A boundary at the end of what is read is one, but the
+			 * next record may be on its way: read on (at the end,
+			 * the next search gives p->len). */
 			cut = next;
-			if (cut == p->len)
-				break;
 		}
 		return cut;
 	}

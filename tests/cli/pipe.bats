@@ -239,3 +239,12 @@ gen_lines() {
 	[ -s spilled ]
 	[ -z "$(ls -A t)" ]
 }
+
+@test "pipe: -N N waits for N records when a read ends at a record's end" {
+	# Found by tests/fuzz/fuzz_pipe: a block ended at the end of what was
+	# read so far when that was a boundary, so -N 3 gave [a] then [b c]
+	# when "a" came before the rest (a writer that flushes each line).
+	(echo a; sleep 1; echo b; echo c; sleep 1; echo d) |
+		"$PFAN" --pipe -N 3 -k 'echo "[$(tr "\n" " ")]"' >out
+	[ "$(cat out)" = "$(printf '[a b c ]\n[d ]')" ]
+}
