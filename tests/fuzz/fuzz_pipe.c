@@ -7,13 +7,16 @@
  *   byte 0: bits 0-1 --recend, 2-3 --recstart, 4-5 --header 0-3,
  *           6-7 how: file, pipe, --pipepart, pipe
  *   byte 1: bits 0-5 --block 1-64, 6-7 -N 0-3 (--pipe only)
- *   byte 2: bytes written to the pipe at a time, 1-256
+ *   byte 2: bits 0-6 bytes written to the pipe at a time, 1-128; bit 7
+ *           --retries: every block is held (pipein_block_hold) and kept
+ *           to the end, so that past a few the rest spill to a file
  *
  * Checked against the whole input: the header is its first lines; the
  * blocks join into the rest byte for byte, none empty; a block other
  * than the last ends at a record boundary; with -N a block holds N
  * records (the last at most N); by size a block longer than --block has
- * no boundary within --block bytes and ends at the first one after. */
+ * no boundary within --block bytes and ends at the first one after. Each
+ * block is read back as a job is fed, before and after it is held. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -62,22 +65,18 @@ struct run {
 	size_t pos;                 /* where the next block must start */
 	const uint8_t *whole;       /* the whole input, for the header */
 	size_t head_len;
+	bool hold;                  /* hold every block, free them at the end */
+	struct held { struct pipein_block *b; size_t start; } *held;
+	size_t nheld;
 };
 
+/* The block's bytes as a job's feeder reads them: the header, then
+ * in[start, start + len). */
 static void
-take(struct run *r, struct pipein_block *b)
+read_back(const struct run *r, const struct exec_stdin *in, size_t start)
 {
-	const struct exec_stdin *in = pipein_block_stdin(b);
-	const struct pipein_config *c = r->c;
 	char scratch[97];
-	size_t start = r->pos, end;
 
-	check(in->head_len == r->head_len);
-	check(in->head_len == 0 || memcmp(in->head, r->whole, in->head_len) == 0);
-	check(in->len > 0);
-	check(in->len <= r->len - start);
-	end = start + in->len;
-	/* Byte for byte, read back as a job's feeder reads it. */
 	for (uint64_t pos = 0, total = execin_total(in); pos < total;) {
 		size_t n;
 		const char *p = execin_at(in, pos, scratch, sizeof scratch, &n);
@@ -88,6 +87,21 @@ take(struct run *r, struct pipein_block *b)
 			check(memcmp(p, r->in + start + (pos - in->head_len), n) == 0);
 		pos += n;
 	}
+}
+
+static void
+take(struct run *r, struct pipein_block *b)
+{
+	const struct exec_stdin *in = pipein_block_stdin(b);
+	const struct pipein_config *c = r->c;
+	size_t start = r->pos, end;
+
+	check(in->head_len == r->head_len);
+	check(in->head_len == 0 || memcmp(in->head, r->whole, in->head_len) == 0);
+	check(in->len > 0);
+	check(in->len <= r->len - start);
+	end = start + in->len;
+	read_back(r, in, start);
 	if (end < r->len) {
 		check(boundary(c, r->in, r->len, end));
 		if (c->nrec > 0)
@@ -103,6 +117,16 @@ take(struct run *r, struct pipein_block *b)
 	} else if (c->nrec > 0)
 		check(count_between(c, r->in, r->len, start, end) < c->nrec);
 	r->pos = end;
+	if (r->hold) {
+		pipein_block_hold(b);
+		pipein_block_hold(b);   /* failed again: counted once */
+		read_back(r, pipein_block_stdin(b), start);
+		r->held = realloc(r->held, (r->nheld + 1) * sizeof *r->held);
+		if (r->held == NULL)
+			abort();
+		r->held[r->nheld++] = (struct held){ b, start };
+	} else
+		pipein_block_free(b);
 }
 
 /* Blocks until PFAN_AGAIN or the end: true at the end. */
@@ -116,7 +140,6 @@ drain(struct pipein *p, struct run *r)
 
 		if (rc == PFAN_OK) {
 			take(r, b);
-			pipein_block_free(b);
 			continue;
 		}
 		check(cause == NULL);
@@ -146,7 +169,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.header_lines = (data[0] >> 4) & 3;
 	how = data[0] >> 6;
 	c.block = 1 + (data[1] & 63);
-	chunk = 1 + data[2];
+	chunk = 1 + (data[2] & 127);
+	r.hold = data[2] >> 7;
 	r.whole = data + 3;
 	whole_len = size - 3;
 	/* The header: the first N lines, or the whole input when it has fewer. */
@@ -186,6 +210,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check(drain(p, &r));
 	check(r.pos == r.len);   /* every byte given out, in order */
+	/* Still whole; freed odd ones first (holes in the spill file),
+	 * then the rest, read back again between. */
+	for (int pass = 1; pass >= 0; pass--)
+		for (size_t i = 0; i < r.nheld; i++) {
+			if (r.held[i].b == NULL)
+				continue;
+			read_back(&r, pipein_block_stdin(r.held[i].b), r.held[i].start);
+			if (i % 2 == (size_t)pass) {
+				pipein_block_free(r.held[i].b);
+				r.held[i] = (struct held){ NULL, 0 };
+			}
+		}
+	free(r.held);
 	pipein_free(p);
 	if (fds[0] >= 0)
 		close(fds[0]);
