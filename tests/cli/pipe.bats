@@ -248,3 +248,33 @@ gen_lines() {
 		"$PFAN" --pipe -N 3 -k 'echo "[$(tr "\n" " ")]"' >out
 	[ "$(cat out)" = "$(printf '[a b c ]\n[d ]')" ]
 }
+
+@test "pipe: SIGKILL mid --pipe run, then --resume with the same input: every block ok once, wc -l adds up" {
+	need jq
+	seq 1 20000 >in
+	# Blocks 6 and after hang while the file hang exists (the first run) and
+	# end failed once it is gone; the others note their seq and count.
+	cmd='n=$(wc -l); if [ -e hang ] && [ $PFAN_SEQ -ge 6 ]; then touch hung.$PFAN_SEQ
+		while [ -e hang ]; do sleep 0.05; done; rm hung.$PFAN_SEQ; exit 1; fi
+		echo "$PFAN_SEQ $n" >>counts; echo $n; : '$MARK
+	touch hang
+	pfan_bg -j4 --pipe --block 4k -a in --joblog jl "$cmd"
+	wait_for '[ "$(ls hung.* 2>/dev/null | wc -l)" -ge 4 ]' 60
+	kill -KILL "$PFAN_PID"
+	wait "$PFAN_PID" || true
+	# Its jobs die with it or end failed: none is left to write counts.
+	rm hang
+	wait_for '[ -z "$(pgrep -f "$MARK")" ]' 30
+	[ "$(jl_ok_seqs jl | tr '\n' ' ')" = "1 2 3 4 5 " ]
+
+	run -0 --separate-stderr "$PFAN" -j4 --pipe --block 4k -a in --resume jl "$cmd"
+	# Only the blocks not recorded ok ran again.
+	[ "$(printf '%s\n' "$output" | wc -l)" = $(($(wc -l <counts) - 5)) ]
+	n=$(wc -l <counts)
+	[ "$n" -gt 20 ]
+	[ "$(cut -d' ' -f1 counts | sort -n | tr '\n' ' ')" = "$(seq "$n" | tr '\n' ' ')" ]
+	[ "$(awk '{ s += $2 } END { print s }' counts)" = 20000 ]
+	[ "$(jl_ok_seqs jl | tr '\n' ' ')" = "$(seq "$n" | tr '\n' ' ')" ]
+	jl_ok_dups jl >dups
+	[ ! -s dups ]
+}
