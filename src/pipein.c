@@ -57,6 +57,7 @@ struct pipein {
 	/* --retries: failed blocks in memory, and those in the spill file */
 	size_t held;
 	int spill_fd;           /* -1: not made yet */
+	bool spill_failed;      /* it could not be made: keep them in memory */
 	uint64_t spill_end;     /* where the next spilled block goes */
 	size_t nspilled;
 };
@@ -430,7 +431,7 @@ spill_file(const char *tmpdir)
 	if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
 		unlink(path);
 	else
-		log_error("--pipe: cannot make a temp file in %s for blocks to retry "
+		log_warn("--pipe: cannot make a temp file in %s for blocks to retry "
 		    "(kept in memory): %s", dir, strerror(errno));
 	free(path);
 	return fd;
@@ -441,8 +442,12 @@ spill(struct pipein *p, struct pipein_block *b)
 {
 	size_t done = 0;
 
-	if (p->spill_fd < 0 && (p->spill_fd = spill_file(p->c.tmpdir)) < 0)
+	if (p->spill_failed)
 		return false;
+	if (p->spill_fd < 0 && (p->spill_fd = spill_file(p->c.tmpdir)) < 0) {
+		p->spill_failed = true;
+		return false;
+	}
 	while (done < b->in.len) {
 		ssize_t k = pwrite(p->spill_fd, b->mem + done, b->in.len - done,
 		    (off_t)(p->spill_end + done));
