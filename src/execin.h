@@ -6,6 +6,7 @@
 #define PFAN_EXECIN_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct exec_stdin {
 	const char *head;         /* --header lines repeated to every block */
@@ -23,5 +24,12 @@ uint64_t execin_total(const struct exec_stdin *in);
  * read from its file. NULL with *n 0 when the file cannot be read. */
 const char *execin_at(const struct exec_stdin *in, uint64_t pos, char *scratch,
     size_t cap, size_t *n);
+/* Writes some of the bytes at pos (pos < execin_total) to fd, a local
+ * job's non-blocking pipe: a range of a file moves with splice(2), page
+ * cache to pipe with no copy through pfan; the rest as execin_at gives it,
+ * through scratch (cap bytes). The bytes written, or -1 with errno (EAGAIN:
+ * fd is full; *unreadable set: the file could not be read). */
+ssize_t execin_write(const struct exec_stdin *in, uint64_t pos, int fd,
+    char *scratch, size_t cap, int *unreadable);
 
 #endif

@@ -345,6 +345,7 @@ open_pipe(struct run *r, char **cause)
 	}
 	pc.part = o->pipepart;
 	pc.block = o->block > 0 ? (size_t)o->block : 1024 * 1024;
+	pc.tmpdir = o->tmpdir;
 	pc.nrec = o->max_args_given ? ic->max_args : 0;
 	if (h != NULL) {
 		unsigned long n = strcmp(h, ":") == 0 ? 1 : strtoul(h, &end, 10);

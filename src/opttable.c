@@ -46,7 +46,7 @@ const struct opt_def opt_table[] = {
 	{ "group", OPT_GROUP, 0, NULL, "print each job's output whole when it ends (the default)" },
 	{ "ungroup", OPT_UNGROUP, 0, NULL, "print output as it comes: lines of jobs may mix (no --tag, no -k)" },
 	{ "files", OPT_FILES, 0, NULL, "save each job's stdout to a file in the temp directory; print its name" },
-	{ "tmpdir", OPT_TMPDIR, 1, "DIR", "temp directory for spilled output and --files (default $TMPDIR, /tmp)" },
+	{ "tmpdir", OPT_TMPDIR, 1, "DIR", "temp directory for spilled output, --files and --pipe's held blocks (default $TMPDIR, /tmp)" },
 	{ "results", OPT_RESULTS, 1, "DIR", "also write each job's output to DIR/SEQ/stdout and DIR/SEQ/stderr; DIR ending .csv .tsv .json: one file, a record per job (GNU's format)" },
 	{ "joblog", OPT_JOBLOG, 1, "FILE", "append a JSON line per finished attempt to FILE" },
 	{ "resume", OPT_RESUME, 1, "FILE", "skip the jobs FILE records ok, run the rest; append to FILE" },

@@ -15,6 +15,13 @@
  * --pipepart never reads a block: it reads windows of the file near each
  * cut (from --block bytes on) until it finds a boundary, and hands out
  * the range; the executors pread it as they feed the job (execin.c).
+ *
+ * --retries keeps a failed --pipe block to feed it again. Such blocks
+ * could pile up (a block that failed on one host waits for another while
+ * the first takes fresh blocks), so past HOLD_BLOCKS blocks' worth of
+ * them in memory, a held block moves to one unlinked temp file and is fed
+ * from there as a range, like --pipepart's. A freed range is given back
+ * to the file system (a hole), and the file is emptied when none is left.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,10 +32,12 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "log.h"
 #include "pipein.h"
 #include "xalloc.h"
 
 #define READ_MIN 65536          /* the least read; the window of --pipepart */
+#define HOLD_BLOCKS 4           /* --block bytes of failed blocks kept in memory */
 
 struct pipein {
 	struct pipein_config c;
@@ -45,11 +54,20 @@ struct pipein {
 	size_t head_len;
 	/* --pipepart: where the next block starts, and the file's size */
 	uint64_t pos, size;
+	/* --retries: failed blocks in memory, and those in the spill file */
+	size_t held;
+	int spill_fd;           /* -1: not made yet */
+	bool spill_failed;      /* it could not be made: keep them in memory */
+	uint64_t spill_end;     /* where the next spilled block goes */
+	size_t nspilled;
 };
 
 struct pipein_block {
+	struct pipein *p;
 	struct exec_stdin in;
 	char *mem;
+	bool held;              /* in memory, counted in p->held */
+	bool spilled;           /* in p->spill_fd */
 };
 
 static bool
@@ -125,9 +143,10 @@ find_cut(const struct pipein *p)
 			size_t next = pipein_find_boundary(c, p->buf, p->len, cut, p->eof);
 			if (next == 0)
 				return p->eof ? p->len : 0;
+			/* A boundary at the end of what is read is one, but the
+			 * next record may be on its way: read on (at the end,
+			 * the next search gives p->len). */
 			cut = next;
-			if (cut == p->len)
-				break;
 		}
 		return cut;
 	}
@@ -135,7 +154,10 @@ find_cut(const struct pipein *p)
 		return p->eof ? p->len : 0;
 	if ((cut = last_boundary(c, p->buf, p->len, c->block)) > 0)
 		return cut;
-	return pipein_find_boundary(c, p->buf, p->len, c->block, p->eof);
+	/* At the end, what is left is the last block even when it is
+	 * --block bytes exactly (nothing after `from` to find). */
+	cut = pipein_find_boundary(c, p->buf, p->len, c->block, p->eof);
+	return cut == 0 && p->eof ? p->len : cut;
 }
 
 /* Reads what is there. PFAN_OK (something read, or the end seen),
@@ -200,6 +222,7 @@ block_new(const struct pipein *p)
 {
 	struct pipein_block *b = xcalloc(1, sizeof *b);
 
+	b->p = (struct pipein *)p;
 	b->in.head = p->head;
 	b->in.head_len = p->head_len;
 	b->in.fd = -1;
@@ -348,6 +371,7 @@ pipein_open(struct pipein **out, const struct pipein_config *cfg, char **cause)
 	p->name = cfg->path != NULL ? cfg->path : "stdin";
 	p->head_done = cfg->header_lines == 0;
 	p->fd = cfg->fd;
+	p->spill_fd = -1;
 	if (cfg->path != NULL && strcmp(cfg->path, "-") == 0) {
 		p->c.path = NULL;
 		p->name = "stdin";
@@ -394,11 +418,86 @@ pipein_block_stdin(const struct pipein_block *b)
 	return &b->in;
 }
 
+static int
+spill_file(const char *tmpdir)
+{
+	const char *dir = tmpdir != NULL && tmpdir[0] != '\0' ? tmpdir : getenv("TMPDIR");
+	char *path;
+	int fd;
+
+	if (dir == NULL || dir[0] == '\0')
+		dir = "/tmp";
+	path = xasprintf("%s/pfan-pipe.XXXXXX", dir);
+	if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
+		unlink(path);
+	else
+		log_warn("--pipe: cannot make a temp file in %s for blocks to retry "
+		    "(kept in memory): %s", dir, strerror(errno));
+	free(path);
+	return fd;
+}
+
+static bool
+spill(struct pipein *p, struct pipein_block *b)
+{
+	size_t done = 0;
+
+	if (p->spill_failed)
+		return false;
+	if (p->spill_fd < 0 && (p->spill_fd = spill_file(p->c.tmpdir)) < 0) {
+		p->spill_failed = true;
+		return false;
+	}
+	while (done < b->in.len) {
+		ssize_t k = pwrite(p->spill_fd, b->mem + done, b->in.len - done,
+		    (off_t)(p->spill_end + done));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			log_debug("--pipe: block kept in memory: spill: %s", strerror(errno));
+			return false;
+		}
+		done += (size_t)k;
+	}
+	b->in.fd = p->spill_fd;
+	b->in.off = p->spill_end;
+	b->in.data = NULL;
+	p->spill_end += b->in.len;
+	p->nspilled++;
+	free(b->mem);
+	b->mem = NULL;
+	b->spilled = true;
+	return true;
+}
+
+void
+pipein_block_hold(struct pipein_block *b)
+{
+	struct pipein *p = b->p;
+
+	if (b->mem == NULL || b->held)
+		return;   /* a range of a file already, or counted */
+	if (p->held + b->in.len > HOLD_BLOCKS * p->c.block && spill(p, b))
+		return;
+	b->held = true;
+	p->held += b->in.len;
+}
+
 void
 pipein_block_free(struct pipein_block *b)
 {
 	if (b == NULL)
 		return;
+	struct pipein *p = b->p;
+	if (b->held)
+		p->held -= b->in.len;
+	if (b->spilled && --p->nspilled == 0) {
+		if (ftruncate(p->spill_fd, 0) == 0)
+			p->spill_end = 0;
+	} else if (b->spilled)
+		/* Best effort: the file's size stays, its blocks go. */
+		(void)fallocate(p->spill_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		    (off_t)b->in.off, (off_t)b->in.len);
 	free(b->mem);
 	free(b);
 }
@@ -410,6 +509,8 @@ pipein_free(struct pipein *p)
 		return;
 	if (p->own_fd)
 		close(p->fd);
+	if (p->spill_fd >= 0)
+		close(p->spill_fd);
 	free(p->buf);
 	free(p->head);
 	free(p);

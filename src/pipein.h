@@ -4,7 +4,8 @@
  * --pipe reads a stream (stdin, or -a FILE) without blocking: a block is
  * made only when the scheduler asks for one (a slot is free), so pfan
  * holds the block being read plus one per job that has one (running, or
- * waiting to run again); reading pauses while no slot is free.
+ * waiting to run again: past a bound, those wait in a temp file);
+ * reading pauses while no slot is free.
  * --pipepart cuts a seekable file by offsets, reading only near each cut
  * to find the record's end: a block is a range of the file. */
 #ifndef PFAN_PIPEIN_H
@@ -24,6 +25,7 @@ struct pipein_config {
 	size_t recend_len;
 	unsigned nrec;            /* -N: records per block (0: by size) */
 	unsigned header_lines;    /* --header N: lines given to every block */
+	const char *tmpdir;       /* --tmpdir: where held blocks spill (NULL: $TMPDIR, /tmp) */
 };
 
 struct pipein;
@@ -39,6 +41,9 @@ int pipein_next(struct pipein *p, struct pipein_block **b, char **cause);
 int pipein_fd(const struct pipein *p);
 /* What a job is fed; valid until the block is freed. */
 const struct exec_stdin *pipein_block_stdin(const struct pipein_block *b);
+/* b failed and waits to be fed again (--retries): kept whole until it is
+ * freed, in memory or, past a few blocks' worth held, in a temp file. */
+void pipein_block_hold(struct pipein_block *b);
 /* NULL-safe. Blocks borrow the header from p: free them before p. */
 void pipein_block_free(struct pipein_block *b);
 void pipein_free(struct pipein *p);

@@ -251,6 +251,8 @@ job_settle(struct sched *s, struct job *j, enum job_status st, enum retry_step s
 		j->out = NULL;
 		j->timed_out = j->killed = j->requeue = false;
 		j->host = NULL;
+		if (j->block != NULL)
+			pipein_block_hold(j->block);
 		job_set_state(j, JOB_QUEUED);
 		pending_push(s, j, true);
 		return;
@@ -266,6 +268,10 @@ job_settle(struct sched *s, struct job *j, enum job_status st, enum retry_step s
 		if (runfail_add(s->rf, &rj, s->nok > 0 || s->onall != NULL))
 			s->stopping = true;
 	}
+	/* Its block is fed no more: not kept while -k holds its output back
+	 * (a slow first block would keep every later one in memory). */
+	pipein_block_free(j->block);
+	j->block = NULL;
 	/* Records and frees j, now or once its output's turn comes. */
 	struct output_job_end e = { j->rec.start, j->rec.runtime,
 	    j->rec.exit_code, j->rec.signal };

@@ -187,3 +187,94 @@ gen_lines() {
 	[ "${#lines[@]}" -ge 3 ]
 	[ -z "$stderr" ]
 }
+
+@test "pipe: a last block of --block bytes exactly with no record end is fed, not dropped" {
+	# Found by tests/fuzz/fuzz_pipe: what was left at the input's end
+	# when it was --block bytes long and held no boundary made no block.
+	printf abcd >in
+	run -0 "$PFAN" --pipe --block 4 'wc -c' <in
+	[ "$output" = 4 ]
+	printf 'ab\ncdef' >in
+	run -0 "$PFAN" --pipe --block 4 -k cat <in
+	[ "$output" = "$(cat in)" ]
+}
+
+@test "pipe: -k does not keep a finished block while an earlier one runs (RSS under 64 MB)" {
+	skip_if_sanitized
+	[ -x /usr/bin/time ] || skip "needs /usr/bin/time"
+	# Block 1's job waits until the input is read through (~200 MB): the
+	# other blocks all finish meanwhile, and -k holds their outputs. Their
+	# blocks were kept with them: an RSS of the input's size.
+	{ awk 'BEGIN { s = sprintf("%0199d", 0); for (i = 0; i < 1000000; i++) print s }'
+		touch gen.done; } |
+		/usr/bin/time -v -o time.txt "$PFAN" --pipe -k -j4 \
+		'if [ $PFAN_SEQ = 1 ]; then i=0; while [ ! -e gen.done ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done; fi; wc -l' >out
+	[ -e gen.done ]
+	[ "$(awk '{ s += $1 } END { print s }' out)" = 1000000 ]
+	rss=$(awk -F: '/Maximum resident/ { print $2 + 0 }' time.txt)
+	echo "max RSS ${rss} kB" >&2
+	[ "$rss" -lt 65536 ]
+}
+
+@test "pipe: failed blocks held for --retries past 4 blocks' worth wait in a temp file under --tmpdir, fed again whole" {
+	gen_lines 3000 21 >in
+	mkdir t
+	# Each block's first attempt fails; its second waits until 6 blocks
+	# have failed (so 6 are held at once: more than 4 x --block), notes
+	# whether pfan (its parent) has the spill file open, and echoes the
+	# block back.
+	cmd='if [ -e tried.$PFAN_SEQ ]; then
+		i=0; while [ "$(ls tried.* | wc -l)" -lt 6 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
+		ls -l /proc/$PPID/fd >fds.$PFAN_SEQ 2>/dev/null; cat
+	else touch tried.$PFAN_SEQ; exit 3; fi'
+	"$PFAN" --pipe --block 1k -j8 -k --retries 2 --tmpdir t --joblog jl "$cmd" <in >out
+	cmp in out
+	n=$(ls tried.* | wc -l)
+	[ "$n" -gt 20 ]
+	[ "$(jl_count jl '.status == "failed"')" = "$n" ]
+	[ "$(jl_count jl '.status == "ok"')" = "$n" ]
+	# Some retries were fed from the file (unlinked at once: t stays empty).
+	grep -l "$PWD/t/pfan-pipe.* (deleted)" fds.* >spilled
+	echo "$(wc -l <spilled) of $n retries saw the spill file" >&2
+	[ -s spilled ]
+	[ -z "$(ls -A t)" ]
+}
+
+@test "pipe: -N N waits for N records when a read ends at a record's end" {
+	# Found by tests/fuzz/fuzz_pipe: a block ended at the end of what was
+	# read so far when that was a boundary, so -N 3 gave [a] then [b c]
+	# when "a" came before the rest (a writer that flushes each line).
+	(echo a; sleep 1; echo b; echo c; sleep 1; echo d) |
+		"$PFAN" --pipe -N 3 -k 'echo "[$(tr "\n" " ")]"' >out
+	[ "$(cat out)" = "$(printf '[a b c ]\n[d ]')" ]
+}
+
+@test "pipe: SIGKILL mid --pipe run, then --resume with the same input: every block ok once, wc -l adds up" {
+	need jq
+	seq 1 20000 >in
+	# Blocks 6 and after hang while the file hang exists (the first run) and
+	# end failed once it is gone; the others note their seq and count.
+	cmd='n=$(wc -l); if [ -e hang ] && [ $PFAN_SEQ -ge 6 ]; then touch hung.$PFAN_SEQ
+		while [ -e hang ]; do sleep 0.05; done; rm hung.$PFAN_SEQ; exit 1; fi
+		echo "$PFAN_SEQ $n" >>counts; echo $n; : '$MARK
+	touch hang
+	pfan_bg -j4 --pipe --block 4k -a in --joblog jl "$cmd"
+	wait_for '[ "$(ls hung.* 2>/dev/null | wc -l)" -ge 4 ]' 60
+	kill -KILL "$PFAN_PID"
+	wait "$PFAN_PID" || true
+	# Its jobs die with it or end failed: none is left to write counts.
+	rm hang
+	wait_for '[ -z "$(pgrep -f "$MARK")" ]' 30
+	[ "$(jl_ok_seqs jl | tr '\n' ' ')" = "1 2 3 4 5 " ]
+
+	run -0 --separate-stderr "$PFAN" -j4 --pipe --block 4k -a in --resume jl "$cmd"
+	# Only the blocks not recorded ok ran again.
+	[ "$(printf '%s\n' "$output" | wc -l)" = $(($(wc -l <counts) - 5)) ]
+	n=$(wc -l <counts)
+	[ "$n" -gt 20 ]
+	[ "$(cut -d' ' -f1 counts | sort -n | tr '\n' ' ')" = "$(seq "$n" | tr '\n' ' ')" ]
+	[ "$(awk '{ s += $2 } END { print s }' counts)" = 20000 ]
+	[ "$(jl_ok_seqs jl | tr '\n' ' ')" = "$(seq "$n" | tr '\n' ' ')" ]
+	jl_ok_dups jl >dups
+	[ ! -s dups ]
+}
