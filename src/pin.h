@@ -12,4 +12,7 @@ struct pin {
 	size_t ntags;
 };
 
+/* Frees what p holds; p is empty after. NULL is a no-op. */
+void pin_free(struct pin *p);
+
 #endif

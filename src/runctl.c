@@ -30,6 +30,7 @@ struct runctl {
 	bool fatal;                /* pfan's own error: exit 255 */
 	struct loop_timer *host_wait_timer;
 	struct onall *onall;       /* NULL: not --onall nor --nonall */
+	struct jsonres *jres;      /* --json-results; NULL: none */
 };
 
 /* A write to a pipe whose reader is gone: no one will read the rest. */
@@ -79,6 +80,11 @@ on_record(void *arg, const struct joblog_record *rec, bool output_lost)
 		free(cause);
 		rc->fatal = true;
 		sched_stop(rc->s, false);
+	}
+	if (jsonres_write(rc->jres, rec, &cause) != PFAN_OK) {
+		log_error("%s", cause);
+		free(cause);
+		rc->fatal = true;
 	}
 }
 
@@ -234,6 +240,12 @@ void
 runctl_set_onall(struct runctl *rc, struct onall *a)
 {
 	rc->onall = a;
+}
+
+void
+runctl_set_json_results(struct runctl *rc, struct jsonres *jr)
+{
+	rc->jres = jr;
 }
 
 bool
