@@ -258,7 +258,7 @@ static int
 parse_line(struct jsonjobs *jj, const char *s, size_t n, struct line_ctx *c)
 {
 	json_error_t e;
-	json_t *o = json_loadb(s, n, JSON_REJECT_DUPLICATES, &e);
+	json_t *o = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
 	int rc;
 
 	if (o == NULL) {
