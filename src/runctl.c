@@ -73,6 +73,14 @@ on_record(void *arg, const struct joblog_record *rec, bool output_lost)
 	if (output_lost && !rc->out_closed)
 		rc->fatal = true;
 	onall_record(rc->onall, rec);
+	/* The result before the record: a job the joblog says is done has
+	 * its line (a kill between the two runs it again, with a second). */
+	if (jsonres_write(rc->jres, rec, &cause) != PFAN_OK) {
+		log_error("%s", cause);
+		free(cause);
+		cause = NULL;
+		rc->fatal = true;
+	}
 	if (recsink_write(rc->sink, rec, &cause) != PFAN_OK) {
 		/* The joblog is the run's durable state: without it a resume
 		 * could run finished jobs again. Stop starting new ones. */
@@ -80,11 +88,6 @@ on_record(void *arg, const struct joblog_record *rec, bool output_lost)
 		free(cause);
 		rc->fatal = true;
 		sched_stop(rc->s, false);
-	}
-	if (jsonres_write(rc->jres, rec, &cause) != PFAN_OK) {
-		log_error("%s", cause);
-		free(cause);
-		rc->fatal = true;
 	}
 }
 
