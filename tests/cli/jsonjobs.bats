@@ -199,3 +199,14 @@ three" ]
 	assert_status 0
 	[ -z "$output" ]
 }
+
+@test "json-jobs: pfan --resume FILE alone replays the --json-jobs run" {
+	printf '{"cmd": "echo a"}\n{"cmd": "exit 1", "id": "x"}\n' >jobs.jsonl
+	run --separate-stderr "$PFAN" --json-jobs jobs.jsonl --joblog jl
+	assert_status 1
+	printf '{"cmd": "echo a"}\n{"cmd": "echo fixed", "id": "x"}\n' >jobs.jsonl
+	run --separate-stderr "$PFAN" --resume jl
+	assert_status 0
+	[ "$output" = fixed ]
+	jl_ok_once jl 2
+}
