@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -53,11 +54,25 @@ opt_string(const json_t *o, const char *key, struct line_ctx *c, int *rc)
 	return json_string_value(v);
 }
 
+/* As hosts_find and host_has_tag match (names ignore case, tags do not),
+ * without linking the hostfile's loaders into every user of this file. */
 static bool
 known_tag(const struct host_list *hl, const char *tag)
 {
 	for (size_t i = 0; i < hl->n; i++)
-		if (host_has_tag(&hl->v[i], tag))
+		for (size_t k = 0; k < hl->v[i].ntags; k++)
+			if (strcmp(hl->v[i].tags[k], tag) == 0)
+				return true;
+	return false;
+}
+
+static bool
+known_host(const struct host_list *hl, const char *name)
+{
+	if (hl->n == 0)
+		return strcmp(name, "local") == 0;
+	for (size_t i = 0; i < hl->n; i++)
+		if (strcasecmp(hl->v[i].name, name) == 0)
 			return true;
 	return false;
 }
@@ -84,8 +99,7 @@ names(const json_t *o, const char *key, struct line_ctx *c,
 			what = xstrdup("not a list of strings");
 		else if (tag && !known_tag(c->hosts, s))
 			what = xasprintf("no host tagged \"%s\" in %s", s, c->hosts_name);
-		else if (!tag && (c->hosts->n > 0 ? hosts_find(c->hosts, s) < 0 :
-		    strcmp(s, "local") != 0))
+		else if (!tag && !known_host(c->hosts, s))
 			what = xasprintf("no host named \"%s\" in %s", s, c->hosts_name);
 		if (what != NULL) {
 			bad(c, key, what);
