@@ -164,6 +164,37 @@ home_files() {
 	rm -f "$W/big.out"
 }
 
+@test "stage: a host lost in the middle of a send: the job runs again elsewhere, once; no partial file under the final name" {
+	local size=200000000 lost= n1
+	n1=$(grep -c "subsystem 'sftp'" "$SSH_DIR/sshd1/sshd.log" || true)
+	# sparse but for its first MB: cheap to make, the same to send
+	truncate -s "$size" big.in
+	head -c 1048576 /dev/urandom | dd of=big.in conv=notrunc status=none
+	"$PFAN" -H "$SSH_HOSTFILE" --workdir "$WREL" --keepalive 2 --joblog jl.jsonl \
+		--tf big.in --return '{}.sum' 'cksum < {} > {}.sum' ::: big.in >out 2>err &
+	PFAN_PID=$!
+	# the temporary file on the host (both nodes share the directory)
+	wait_for '[ -n "$(find "$W" -name ".big.in.pfan-*" -size +100k)" ]' 60 || { ls -la "$W"; cat err; false; }
+	# the host sending is the one with a new SFTP session
+	if [ "$(grep -c "subsystem 'sftp'" "$SSH_DIR/sshd1/sshd.log")" -gt "$n1" ]; then lost=1; else lost=2; fi
+	ssh_sshd_signal "$lost" STOP
+	status=0
+	wait "$PFAN_PID" || status=$?
+	PFAN_PID=
+	ssh_sshd_signal "$lost" CONT
+	cat err
+	[ "$status" -eq 0 ]
+	# lost on the first host, ok on the other, once
+	jq -se --arg h "node$lost" '[.[] | select(.seq == 1)] | (.[0].host == $h and .[0].status == "host_lost" and .[-1].status == "ok" and .[-1].host != $h and ([.[] | select(.status == "ok")] | length) == 1)' jl.jsonl
+	# the job read the whole file; its output came back whole
+	[ "$(cat big.in.sum)" = "$(cksum < big.in)" ]
+	[ -z "$(find . -name '*.pfan-*')" ]
+	# on the host, the final name holds the whole file; the lost host's
+	# part is under its temporary name only
+	cmp big.in "$W/big.in"
+	[ -z "$(find "$W" -mindepth 1 ! -name big.in ! -name big.in.sum ! -name '.big.in.pfan-*')" ]
+}
+
 @test "stage: a full disk on the host fails the attempt with a clear cause, leaves no partial file, and is retried" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a small filesystem"
 	mkdir -p "$W/full"
