@@ -626,9 +626,19 @@ sshhost_start(struct sshhost *h)
 }
 
 struct once {
+	void (*output)(void *arg, const char *data, size_t len);
 	void (*done)(void *arg, bool ok);
 	void *arg;
 };
+
+static void
+once_output(void *job, int stream, const char *data, size_t len)
+{
+	struct once *o = job;
+
+	if (stream == 1 && o->output != NULL)
+		o->output(o->arg, data, len);
+}
 
 static void
 once_done(void *job, const struct exec_result *r)
@@ -639,10 +649,11 @@ once_done(void *job, const struct exec_result *r)
 	free(o);
 }
 
-static const struct exec_job_ops once_ops = { NULL, NULL, once_done };
+static const struct exec_job_ops once_ops = { NULL, once_output, once_done };
 
 bool
-sshhost_run_once(struct sshhost *h, const char *cmd,
+sshhost_run_capture(struct sshhost *h, const char *cmd,
+    void (*output)(void *arg, const char *data, size_t len),
     void (*done)(void *arg, bool ok), void *arg)
 {
 	struct once *o;
@@ -650,11 +661,19 @@ sshhost_run_once(struct sshhost *h, const char *cmd,
 	if (h->state != HOST_READY)
 		return false;
 	o = xcalloc(1, sizeof *o);
+	o->output = output;
 	o->done = done;
 	o->arg = arg;
 	sshchan_list_push(&h->pending, sshchan_new_raw(cmd, &once_ops, o));
 	host_kick(h);
 	return true;
+}
+
+bool
+sshhost_run_once(struct sshhost *h, const char *cmd,
+    void (*done)(void *arg, bool ok), void *arg)
+{
+	return sshhost_run_capture(h, cmd, NULL, done, arg);
 }
 
 void

@@ -40,6 +40,11 @@ void sshhost_set_workdir(struct sshhost *h, const char *dir, bool create);
  * task still queued when h is freed is freed without its done call. */
 bool sshhost_run_once(struct sshhost *h, const char *cmd,
     void (*done)(void *arg, bool ok), void *arg);
+/* The same, and output(arg, data, len) with what cmd writes on stdout,
+ * as it comes (stderr is dropped). */
+bool sshhost_run_capture(struct sshhost *h, const char *cmd,
+    void (*output)(void *arg, const char *data, size_t len),
+    void (*done)(void *arg, bool ok), void *arg);
 /* --basefile: files sent to h once, before its first job (not when its
  * copy has the same size and mtime; the mtime kept), remote paths as
  * exec_file's. Copied. */

@@ -121,15 +121,22 @@ sftp_put_step(struct sshsftp *x, LIBSSH2_SESSION *s)
 		sftp_op_phase(x, PH_DATA);
 		return 1;
 	case PH_DATA:
-		if (x->off == x->len && !x->eof) {
-			ssize_t n = read(x->fd, x->buf, SFTP_BUF);
+		/* libssh2 has copied into packets in flight all it was given
+		 * but not yet acknowledged (buf[off, len)), and takes the same
+		 * bytes again, followed by more: top the buffer up when half
+		 * of it is acknowledged, so the pipeline never runs dry at the
+		 * buffer's end waiting for the last acknowledgements. */
+		if (!x->eof && x->len - x->off <= SFTP_BUF / 2) {
+			memmove(x->buf, x->buf + x->off, x->len - x->off);
+			x->len -= x->off;
+			x->off = 0;
+			ssize_t n = read(x->fd, x->buf + x->len, SFTP_BUF - x->len);
 			if (n < 0) {
 				x->local_fault = true;
 				sftp_op_fail(x, xasprintf("input '%s': %s", o->local, strerror(errno)));
 				return 1;
 			}
-			x->off = 0;
-			x->len = (size_t)n;
+			x->len += (size_t)n;
 			x->eof = n == 0;
 		}
 		if (x->off == x->len) {

@@ -8,6 +8,10 @@
 
 /* --workdir's value that asks for a private directory per host. */
 #define WORKDIR_PRIVATE "..."
+/* Where its directories are, relative to the home, and their names'
+ * start: WORKDIR_PREFIX RUNID _ RAND _ HOST. */
+#define WORKDIR_PARENT ".parallel/tmp"
+#define WORKDIR_PREFIX "pfan_"
 
 struct workdir {
 	char *dir;         /* absolute or home-relative; NULL: the home */
@@ -28,7 +32,9 @@ void workdir_free(struct workdir *wd);
 struct loop;
 struct sshhost;
 /* --workdir ...: removes each host's directory (dirs[i] on hosts[i]) over
- * its connection, running the loop until all are done or secs passed. */
+ * its connection, and there the directories of this machine's runs that
+ * are dead (killed before their end), running the loop until all are done
+ * or secs passed. A directory not removed is said, with where it is. */
 void workdir_remove(struct loop *loop, struct sshhost *const *hosts,
     char *const *dirs, size_t n, double secs);
 

@@ -106,10 +106,80 @@ teardown_file() {
 	run -0 --separate-stderr "$PFAN" -H "$SSH_HOSTFILE" --workdir ... --tagstring '{host}' \
 		'pwd; ls -ld . | cut -c1-10; touch left.{}' ::: $(seq 8)
 	echo "$output"
-	grep -Eq "^node1	$WD_ROOT/a/\\.parallel/tmp/pfan-[0-9]+-[0-9a-f]+-node1\$" <<<"$output"
-	grep -Eq "^node2	$WD_ROOT/b/\\.parallel/tmp/pfan-[0-9]+-[0-9a-f]+-node2\$" <<<"$output"
+	# this machine, pfan's pid and start time, a random number, the host
+	grep -Eq "^node1	$WD_ROOT/a/\\.parallel/tmp/pfan_[A-Za-z0-9.-]+_[0-9]+_[0-9]+_[0-9a-f]+_node1\$" <<<"$output"
+	grep -Eq "^node2	$WD_ROOT/b/\\.parallel/tmp/pfan_[A-Za-z0-9.-]+_[0-9]+_[0-9]+_[0-9a-f]+_node2\$" <<<"$output"
 	[ "$(grep -v /tmp/ <<<"$output" | cut -f2 | sort -u)" = drwx------ ]
 	# gone, with what the jobs left there
 	[ -d "$WD_ROOT/a/.parallel/tmp" ] && [ -d "$WD_ROOT/b/.parallel/tmp" ]
 	[ -z "$(find "$WD_ROOT/a/.parallel/tmp" "$WD_ROOT/b/.parallel/tmp" -mindepth 1)" ]
+}
+
+# The private directories of --workdir ... on both nodes, one a line.
+private_dirs() {
+	find "$WD_ROOT/a/.parallel/tmp" "$WD_ROOT/b/.parallel/tmp" -mindepth 1 -maxdepth 1 2>/dev/null | sort
+}
+
+@test "workdir: --workdir ...: Ctrl-C twice kills the jobs and still removes the private directories" {
+	chmod 777 "$WD_ROOT/a" "$WD_ROOT/b"
+	rm -rf "$WD_ROOT/a/.parallel" "$WD_ROOT/b/.parallel"
+	"$PFAN" -H "$SSH_HOSTFILE" --joblog jl.jsonl --workdir ... 'touch mine.{}; sleep 30' ::: $(seq 4) >out 2>err &
+	PFAN_PID=$!
+	ssh_wait_procs 30 4 'sleep 30'
+	[ "$(private_dirs | grep -c .)" -ge 1 ]
+	kill -INT "$PFAN_PID"
+	ssh_wait_line 20 err 'interrupted'
+	kill -INT "$PFAN_PID"
+	rc=0
+	wait "$PFAN_PID" || rc=$?
+	PFAN_PID=
+	cat err
+	[ "$rc" -eq 130 ]
+	[ "$(jq -s '[.[] | select(.seq != null and .status == "killed")] | length' jl.jsonl)" -eq 4 ]
+	[ -z "$(private_dirs)" ] || { private_dirs; false; }
+}
+
+# The id runid.c gives process $1 of this machine: its name, the pid, its
+# start in clock ticks since the epoch (the boot time's ticks + /proc's).
+run_id() {
+	local m bt st
+	m=$(uname -n | tr -c 'A-Za-z0-9.\n-' .)
+	bt=$(awk '$1 == "btime" { print $2 }' /proc/stat)
+	st=$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20)
+	echo "${m}_$1_$((bt * $(getconf CLK_TCK) + st))"
+}
+
+@test "workdir: --workdir ...: a SIGKILLed pfan's directories are removed by the next run; a live run's and another machine's are kept" {
+	[ -r /proc/self/stat ] || skip "no /proc: a process's start time is unknown"
+	chmod 777 "$WD_ROOT/a" "$WD_ROOT/b"
+	rm -rf "$WD_ROOT/a/.parallel" "$WD_ROOT/b/.parallel"
+	ssh_write_hostfile hosts.yaml 2 2
+	"$PFAN" -H hosts.yaml --workdir ... 'touch mine.{}; sleep 30' ::: $(seq 4) >out 2>err &
+	PFAN_PID=$!
+	ssh_wait_procs 30 4 'sleep 30'
+	kill -KILL "$PFAN_PID"
+	wait "$PFAN_PID" || true
+	PFAN_PID=
+	killed=$(private_dirs)
+	[ "$(grep -c . <<<"$killed")" -eq 2 ]
+	ssh_wait_no_user_procs 15
+	# a live run (this shell), one whose pid was reused (this shell's pid,
+	# another start), and another machine's run, each on node1
+	live=$(run_id $$)
+	reused="${live%_*}_$((${live##*_} + 1))"
+	for d in "pfan_${live}_0000abcd_node1" "pfan_${reused}_0000abcd_node1" \
+		"pfan_other-machine_$$_${live##*_}_0000abcd_node1"; do
+		mkdir -p "$WD_ROOT/a/.parallel/tmp/$d" && touch "$WD_ROOT/a/.parallel/tmp/$d/f"
+		chown -R "$SSH_USER" "$WD_ROOT/a/.parallel/tmp/$d"
+	done
+	run -0 --separate-stderr "$PFAN" -H hosts.yaml --workdir ... 'true' ::: 1 2
+	echo "$stderr"
+	[ "$(private_dirs)" = "$(printf '%s\n' "$WD_ROOT/a/.parallel/tmp/pfan_${live}_0000abcd_node1" \
+		"$WD_ROOT/a/.parallel/tmp/pfan_other-machine_$$_${live##*_}_0000abcd_node1" | sort)" ] ||
+		{ private_dirs; false; }
+	# each removal said, with where
+	for d in $killed "$WD_ROOT/a/.parallel/tmp/pfan_${reused}_0000abcd_node1"; do
+		grep -qF "removing ~/.parallel/tmp/${d##*/}, left by a pfan" <<<"$stderr"
+	done
+	[ "$(grep -c removing <<<"$stderr")" -eq 3 ]
 }
