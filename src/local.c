@@ -82,7 +82,8 @@ struct local {
 	char **env;                  /* environ without ours, then NENV_OWN free entries */
 	size_t nenv;
 	int devnull;
-	struct guard *guard;
+	struct guard *guard;         /* started with the first job */
+	bool guard_started;
 	bool direct_ok;              /* env is as sh would pass it on */
 	char *pwd;                   /* "PWD=..." as sh sets it, or NULL */
 };
@@ -355,6 +356,11 @@ local_start(void *impl, const struct exec_request *req, struct exec_task **out,
 		    "for one argument is %d", len, ARG_STRLEN_MAX - 1);
 		return PFAN_E_INPUT;
 	}
+	/* Not before: a run whose local slots get no job forks no guard. */
+	if (!lo->guard_started) {
+		lo->guard = guard_new(lo->loop, lo->kill_grace);
+		lo->guard_started = true;
+	}
 	if (req->in != NULL && pipe2(inp, O_CLOEXEC) != 0)
 		goto syserr;
 	if (pipe2(outp, O_CLOEXEC) != 0) {
@@ -523,7 +529,6 @@ local_new(struct loop *loop, double kill_grace)
 		lo->direct_ok &= env_name_ok(*e);
 	}
 	loop_signal(loop, SIGCHLD, on_sigchld, lo);
-	lo->guard = guard_new(loop, kill_grace);
 	return lo;
 }
 
