@@ -19,9 +19,10 @@
  * literal words (shsimple.c) is started as sh would start it, by
  * posix_spawnp with its words, without the sh in between (an exec fewer
  * per job). Nothing the job can see changes: the same argv, PATH search,
- * environment (sh's PWD is set for both ways alike; an environment sh
- * would edit, with names sh drops or bash's exported functions, keeps
- * every job in sh), descriptors, signals and process group. When the
+ * environment (set for both ways as sh would pass it on: PWD right; with
+ * dash as /bin/sh, no variable whose name is not a shell name, such as
+ * bash's exported functions; with another sh, such a variable keeps every
+ * job in sh), descriptors, signals and process group. When the
  * spawn fails (not found, not executable, a script without #!, which sh
  * runs itself) nothing ran: the job is started again through sh, whose
  * message and status (127, 126) it then gets. What sh adds after its
@@ -467,8 +468,8 @@ static const struct executor_ops local_ops = {
 	.free = local_free,
 };
 
-/* A name sh passes on: dash drops the others, bash imports some as
- * functions (BASH_FUNC_f%%=). */
+/* A name every sh passes on. dash drops the others (bats' and bash's
+ * exported functions, BASH_FUNC_f%%=); bash imports those as functions. */
 static bool
 env_name_ok(const char *e)
 {
@@ -501,6 +502,19 @@ sh_pwd(bool *ok)
 	return s;
 }
 
+/* Whether /bin/sh is dash, which drops the variables env_name_ok
+ * refuses: then jobs get none of them whichever way they start. */
+static bool
+sh_is_dash(void)
+{
+	char *sh = realpath("/bin/sh", NULL);
+	const char *base = sh != NULL ? strrchr(sh, '/') : NULL;
+	bool dash = base != NULL && strcmp(base, "/dash") == 0;
+
+	free(sh);
+	return dash;
+}
+
 struct local *
 local_new(struct loop *loop, double kill_grace)
 {
@@ -518,15 +532,21 @@ local_new(struct loop *loop, double kill_grace)
 	/* Without PATH, sh and posix_spawnp search different defaults. */
 	lo->direct_ok = getenv("PATH") != NULL;
 	lo->pwd = sh_pwd(&lo->direct_ok);
+	bool dash = sh_is_dash();
 	if (lo->pwd != NULL)
 		lo->env[lo->nenv++] = lo->pwd;
 	for (char **e = environ; *e != NULL; e++) {
 		bool own = lo->pwd != NULL && strncmp(*e, "PWD=", 4) == 0;
 		for (size_t i = 0; i < NENV_OWN; i++)
 			own |= strncmp(*e, env_own[i], strlen(env_own[i])) == 0;
+		if (!env_name_ok(*e)) {
+			/* dash would drop it; another sh may use it (bash:
+			 * as a function, which may stand for a command) */
+			own |= dash;
+			lo->direct_ok &= dash;
+		}
 		if (!own)
 			lo->env[lo->nenv++] = *e;
-		lo->direct_ok &= env_name_ok(*e);
 	}
 	loop_signal(loop, SIGCHLD, on_sigchld, lo);
 	return lo;
