@@ -26,10 +26,13 @@
  * spawn fails (not found, not executable, a script without #!, which sh
  * runs itself) nothing ran: the job is started again through sh, whose
  * message and status (127, 126) it then gets. What sh adds after its
- * child ends is added here: a child killed by a signal pfan did not send
- * is reported as sh reports it, exit 128+N and dash's line on stderr
- * ("Terminated"; none for INT and PIPE); a job pfan cancelled ends with
- * SIGTERM, as its sh would have. --nice keeps sh (its fork is our own).
+ * child ends is added here. dash forks even for a lone command and waits:
+ * a child killed by a signal pfan did not send is reported as dash
+ * reports it, exit 128+N and its line on stderr ("Terminated"; none for
+ * INT and PIPE); bash, busybox and ksh exec a lone command in place of
+ * themselves, so with them the signal is the job's. A job pfan cancelled
+ * ends with SIGTERM, as its sh would have. --nice keeps sh (its fork is
+ * our own).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -86,6 +89,7 @@ struct local {
 	struct guard *guard;         /* started with the first job */
 	bool guard_started;
 	bool direct_ok;              /* env is as sh would pass it on */
+	bool sh_dash;                /* /bin/sh is dash */
 	char *pwd;                   /* "PWD=..." as sh sets it, or NULL */
 };
 
@@ -199,7 +203,7 @@ task_maybe_done(struct exec_task *t)
 	if (t->direct && t->cancelled) {
 		r.end = EXEC_SIGNALED;    /* the TERM that ended its sh */
 		r.signal = SIGTERM;
-	} else if (t->direct && WIFSIGNALED(t->status)) {
+	} else if (t->direct && t->lo->sh_dash && WIFSIGNALED(t->status)) {
 		int sig = WTERMSIG(t->status);
 		if (sig != SIGINT && sig != SIGPIPE) {
 			char line[64];
@@ -532,7 +536,7 @@ local_new(struct loop *loop, double kill_grace)
 	/* Without PATH, sh and posix_spawnp search different defaults. */
 	lo->direct_ok = getenv("PATH") != NULL;
 	lo->pwd = sh_pwd(&lo->direct_ok);
-	bool dash = sh_is_dash();
+	bool dash = lo->sh_dash = sh_is_dash();
 	if (lo->pwd != NULL)
 		lo->env[lo->nenv++] = lo->pwd;
 	for (char **e = environ; *e != NULL; e++) {
