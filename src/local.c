@@ -14,6 +14,25 @@
  * (a job's background child may hold stdout open after sh exits: we wait
  * for it, as GNU parallel does). Each job's group is named to the guard
  * (guard.c) while it runs, so that it dies with pfan however pfan dies.
+ *
+ * No shell where none is needed. A command that is one simple command of
+ * literal words (shsimple.c) is started as sh would start it, by
+ * posix_spawnp with its words, without the sh in between (an exec fewer
+ * per job). Nothing the job can see changes: the same argv, PATH search,
+ * environment (set for both ways as sh would pass it on: PWD right; with
+ * dash as /bin/sh, no variable whose name is not a shell name, such as
+ * bash's exported functions; with another sh, such a variable keeps every
+ * job in sh), descriptors, signals and process group. When the
+ * spawn fails (not found, not executable, a script without #!, which sh
+ * runs itself) nothing ran: the job is started again through sh, whose
+ * message and status (127, 126) it then gets. What sh adds after its
+ * child ends is added here. dash forks even for a lone command and waits:
+ * a child killed by a signal pfan did not send is reported as dash
+ * reports it, exit 128+N and its line on stderr ("Terminated"; none for
+ * INT and PIPE); bash, busybox and ksh exec a lone command in place of
+ * themselves, so with them the signal is the job's. A job pfan cancelled
+ * ends with SIGTERM, as its sh would have. --nice keeps sh (its fork is
+ * our own).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +53,7 @@
 #include "guard.h"
 #include "local.h"
 #include "log.h"
+#include "shsimple.h"
 #include "xalloc.h"
 
 extern char **environ;
@@ -49,6 +70,8 @@ struct exec_task {
 	const struct exec_stdin *in;   /* --pipe: what fd[0] is fed */
 	uint64_t in_pos;        /* bytes of it written */
 	bool exited;
+	bool direct;            /* started without sh (see the top) */
+	bool cancelled;         /* cancel() came before the exit */
 	int status;             /* from waitpid */
 	struct loop_timer *kill_timer;
 	void *job;
@@ -64,7 +87,11 @@ struct local {
 	char **env;                  /* environ without ours, then NENV_OWN free entries */
 	size_t nenv;
 	int devnull;
-	struct guard *guard;
+	struct guard *guard;         /* started with the first job */
+	bool guard_started;
+	bool direct_ok;              /* env is as sh would pass it on */
+	bool sh_dash;                /* /bin/sh is dash */
+	char *pwd;                   /* "PWD=..." as sh sets it, or NULL */
 };
 
 /* PFAN_SEQ PFAN_SLOT PFAN_HOST PARALLEL_SEQ PARALLEL_JOBSLOT */
@@ -174,7 +201,20 @@ task_maybe_done(struct exec_task *t)
 	if (!t->exited || t->fd[1] >= 0 || t->fd[2] >= 0)
 		return;
 	memset(&r, 0, sizeof r);
-	if (WIFSIGNALED(t->status)) {
+	if (t->direct && t->cancelled) {
+		r.end = EXEC_SIGNALED;    /* the TERM that ended its sh */
+		r.signal = SIGTERM;
+	} else if (t->direct && t->lo->sh_dash && WIFSIGNALED(t->status)) {
+		int sig = WTERMSIG(t->status);
+		if (sig != SIGINT && sig != SIGPIPE) {
+			char line[64];
+			int n = snprintf(line, sizeof line, "%s%s\n", strsignal(sig),
+			    WCOREDUMP(t->status) ? " (core dumped)" : "");
+			t->ops->output(t->job, 2, line, (size_t)n);
+		}
+		r.end = EXEC_EXITED;
+		r.exit_code = 128 + sig;
+	} else if (WIFSIGNALED(t->status)) {
 		r.end = EXEC_SIGNALED;
 		r.signal = WTERMSIG(t->status);
 	} else {
@@ -251,15 +291,16 @@ spawn_niced(struct local *lo, int nice, char **argv, int in_r, int out_w, int er
 
 static int
 spawn(struct local *lo, const struct exec_request *req, int in_r, int out_w, int err_w,
-    pid_t *pid, char **cause)
+    pid_t *pid, bool *direct, char **cause)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, defaults;
 	char seq[40], slot[40], host[512], pseq[48], pslot[48];
 	char *argv[] = { "sh", "-c", (char *)req->cmd, NULL };
-	int rc;
+	int rc = 0;
 
+	*direct = false;
 	snprintf(seq, sizeof seq, "PFAN_SEQ=%llu", req->seq);
 	snprintf(slot, sizeof slot, "PFAN_SLOT=%u", req->slot);
 	snprintf(host, sizeof host, "PFAN_HOST=%s", req->host);
@@ -288,7 +329,16 @@ spawn(struct local *lo, const struct exec_request *req, int in_r, int out_w, int
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
 	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawn(pid, "/bin/sh", &fa, &attr, argv, lo->env);
+	char **words = lo->direct_ok ? shsimple_argv(req->cmd) : NULL;
+	if (words != NULL) {
+		rc = posix_spawnp(pid, words[0], &fa, &attr, words, lo->env);
+		*direct = rc == 0;
+		if (rc != 0)
+			log_debug("job %llu: %s: %s; through sh", req->seq, words[0], strerror(rc));
+		free(words);
+	}
+	if (!*direct)
+		rc = posix_spawn(pid, "/bin/sh", &fa, &attr, argv, lo->env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (rc != 0) {
@@ -311,6 +361,11 @@ local_start(void *impl, const struct exec_request *req, struct exec_task **out,
 		*cause = xasprintf("the command is %zu bytes; this system's limit "
 		    "for one argument is %d", len, ARG_STRLEN_MAX - 1);
 		return PFAN_E_INPUT;
+	}
+	/* Not before: a run whose local slots get no job forks no guard. */
+	if (!lo->guard_started) {
+		lo->guard = guard_new(lo->loop, lo->kill_grace);
+		lo->guard_started = true;
 	}
 	if (req->in != NULL && pipe2(inp, O_CLOEXEC) != 0)
 		goto syserr;
@@ -340,7 +395,7 @@ local_start(void *impl, const struct exec_request *req, struct exec_task **out,
 	t->seq = req->seq;
 	t->in = req->in;
 	int rc = spawn(lo, req, req->in != NULL ? inp[0] : lo->devnull, outp[1], errp[1],
-	    &t->pid, cause);
+	    &t->pid, &t->direct, cause);
 	if (inp[0] >= 0)
 		close(inp[0]);
 	close(outp[1]);
@@ -390,6 +445,7 @@ static void
 local_cancel(void *impl, struct exec_task *t)
 {
 	(void)impl;
+	t->cancelled |= !t->exited;
 	/* The group outlives its leader while a member lives: signal it even
 	 * when sh has exited but a child still holds the pipes. */
 	kill(-t->pid, SIGTERM);
@@ -411,6 +467,7 @@ local_free(void *impl)
 	guard_free(lo->guard);
 	close(lo->devnull);
 	free(lo->env);
+	free(lo->pwd);
 	free(lo);
 }
 
@@ -419,6 +476,53 @@ static const struct executor_ops local_ops = {
 	.cancel = local_cancel,
 	.free = local_free,
 };
+
+/* A name every sh passes on. dash drops the others (bats' and bash's
+ * exported functions, BASH_FUNC_f%%=); bash imports those as functions. */
+static bool
+env_name_ok(const char *e)
+{
+	if (!((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z') || *e == '_'))
+		return false;
+	while ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z') || *e == '_' ||
+	    (*e >= '0' && *e <= '9'))
+		e++;
+	return *e == '=';
+}
+
+/* sh keeps an absolute $PWD naming the working directory, else sets it
+ * to getcwd()'s: "PWD=..." when it would set it, NULL when it keeps it. */
+static char *
+sh_pwd(bool *ok)
+{
+	const char *pwd = getenv("PWD");
+	struct stat a, b;
+	char *cwd, *s;
+
+	if (pwd != NULL && pwd[0] == '/' && stat(pwd, &a) == 0 && stat(".", &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return NULL;
+	if ((cwd = getcwd(NULL, 0)) == NULL) {
+		*ok = false;
+		return NULL;
+	}
+	s = xasprintf("PWD=%s", cwd);
+	free(cwd);
+	return s;
+}
+
+/* Whether /bin/sh is dash, which drops the variables env_name_ok
+ * refuses: then jobs get none of them whichever way they start. */
+static bool
+sh_is_dash(void)
+{
+	char *sh = realpath("/bin/sh", NULL);
+	const char *base = sh != NULL ? strrchr(sh, '/') : NULL;
+	bool dash = base != NULL && strcmp(base, "/dash") == 0;
+
+	free(sh);
+	return dash;
+}
 
 struct local *
 local_new(struct loop *loop, double kill_grace)
@@ -433,16 +537,27 @@ local_new(struct loop *loop, double kill_grace)
 		fatal("/dev/null: %s", strerror(errno));
 	for (char **e = environ; *e != NULL; e++)
 		n++;
-	lo->env = xcalloc(n + NENV_OWN + 1, sizeof *lo->env);
+	lo->env = xcalloc(n + 1 + NENV_OWN + 1, sizeof *lo->env);
+	/* Without PATH, sh and posix_spawnp search different defaults. */
+	lo->direct_ok = getenv("PATH") != NULL;
+	lo->pwd = sh_pwd(&lo->direct_ok);
+	bool dash = lo->sh_dash = sh_is_dash();
+	if (lo->pwd != NULL)
+		lo->env[lo->nenv++] = lo->pwd;
 	for (char **e = environ; *e != NULL; e++) {
-		bool own = false;
+		bool own = lo->pwd != NULL && strncmp(*e, "PWD=", 4) == 0;
 		for (size_t i = 0; i < NENV_OWN; i++)
 			own |= strncmp(*e, env_own[i], strlen(env_own[i])) == 0;
+		if (!env_name_ok(*e)) {
+			/* dash would drop it; another sh may use it (bash:
+			 * as a function, which may stand for a command) */
+			own |= dash;
+			lo->direct_ok &= dash;
+		}
 		if (!own)
 			lo->env[lo->nenv++] = *e;
 	}
 	loop_signal(loop, SIGCHLD, on_sigchld, lo);
-	lo->guard = guard_new(loop, kill_grace);
 	return lo;
 }
 
