@@ -449,7 +449,6 @@ next_fresh_job(struct sched *s)
 	j->cmd = it.cmd;
 	j->block = it.block;
 	j->json = it.json;
-	pin_free(&it.pin);   /* the scheduler does not honour pins yet */
 	j->state = JOB_QUEUED;
 	j->retry.only = only;
 	schedhost_pin(s->hosts, s->nhosts, &it.pin, &j->retry.only);
