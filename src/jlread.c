@@ -263,6 +263,8 @@ give_record(const json_t *o, enum job_status st, const struct jlread_ops *ops,
 		r.stdout_bytes = (unsigned long long)json_integer_value(v);
 	if ((v = json_object_get(o, "stderr_bytes")) != NULL)
 		r.stderr_bytes = (unsigned long long)json_integer_value(v);
+	if ((v = json_object_get(o, "job")) != NULL && json_is_object(v))
+		r.job = v;
 	if (ops->record != NULL)
 		ops->record(arg, &r);
 	if (args != NULL)

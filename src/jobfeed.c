@@ -8,7 +8,11 @@
  * to shuffle, the total to take a percentage of), as GNU parallel reads
  * all its input for them: the records are gathered until the input ends,
  * shuffled for --shuf, and only then numbered, so {#} is the run order
- * as in GNU parallel. */
+ * as in GNU parallel.
+ *
+ * --json-jobs's objects were all read and checked before the run: each is
+ * one job, its seq its place in the file, its identity for --resume its
+ * "id" when it has one, else its command. */
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -30,6 +34,8 @@ struct jobfeed {
 	const struct template *tmpl;
 	struct input *input;
 	struct pipein *pipe;
+	const struct jsonjobs *json;
+	size_t next_json;
 	struct output *out;
 	struct resume *resume;
 	unsigned long long last_seq, nfailed, nskipped;
@@ -50,7 +56,8 @@ struct jobfeed {
 
 struct jobfeed *
 jobfeed_new(const struct pfan_opts *o, struct loop *loop, const struct template *tmpl,
-    struct input *input, struct pipein *pipe, struct output *out, struct resume *resume)
+    struct input *input, struct pipein *pipe, const struct jsonjobs *json,
+    struct output *out, struct resume *resume)
 {
 	struct jobfeed *f = xcalloc(1, sizeof *f);
 
@@ -59,10 +66,11 @@ jobfeed_new(const struct pfan_opts *o, struct loop *loop, const struct template 
 	f->tmpl = tmpl;
 	f->input = input;
 	f->pipe = pipe;
+	f->json = json;
 	f->out = out;
 	f->resume = resume;
 	buf_init(&f->cmd);
-	f->gather = pipe == NULL && (o->shuf || o->halt_pct > 0);
+	f->gather = pipe == NULL && json == NULL && (o->shuf || o->halt_pct > 0);
 	return f;
 }
 
@@ -138,6 +146,8 @@ next_record(struct jobfeed *f, struct args *a, char **cause)
 unsigned long long
 jobfeed_total(const struct jobfeed *f)
 {
+	if (f->json != NULL)
+		return jsonjobs_count(f->json);
 	return f->gathered ? f->nheld : 0;
 }
 
@@ -204,6 +214,8 @@ on_input_readable(void *arg, int fd, short revents)
 	f->watching = false;
 }
 
+static void write_cmd(struct jobfeed *f);
+
 static void
 dry_run_print(struct jobfeed *f, unsigned long long seq, const struct args *a)
 {
@@ -219,6 +231,13 @@ dry_run_print(struct jobfeed *f, unsigned long long seq, const struct args *a)
 		f->nfailed++;
 		return;
 	}
+	write_cmd(f);
+}
+
+/* f->cmd and a newline to stdout, as the dry run's line. */
+static void
+write_cmd(struct jobfeed *f)
+{
 	buf_addc(&f->cmd, '\n');
 	for (size_t off = 0; off < f->cmd.len;) {
 		ssize_t n = write(STDOUT_FILENO, f->cmd.data + off, f->cmd.len - off);
@@ -298,12 +317,59 @@ next_block(struct jobfeed *f, struct jobfeed_item *item)
 	}
 }
 
+static char **
+copy_strs(const char *const *v, size_t n)
+{
+	char **c = n > 0 ? xcalloc(n, sizeof *c) : NULL;
+
+	for (size_t i = 0; i < n; i++)
+		c[i] = xstrdup(v[i]);
+	return c;
+}
+
+/* --json-jobs: the next object not done (--resume) nor printed (--dry-run). */
+static int
+next_json(struct jobfeed *f, struct jobfeed_item *item)
+{
+	const struct jsonjob *jj;
+
+	while ((jj = jsonjobs_get(f->json, f->next_json)) != NULL) {
+		unsigned long long seq = ++f->last_seq;
+		f->next_json++;
+		if (f->resume != NULL && (jj->id != NULL ?
+		    resume_take_done_id(f->resume, jj->id) :
+		    resume_take_done(f->resume, jj->command)))
+			f->nskipped++;
+		else if (f->o->dry_run) {
+			buf_reset(&f->cmd);
+			buf_adds(&f->cmd, jj->command);
+			write_cmd(f);
+		} else {
+			item->seq = seq;
+			args_init(&item->args);
+			args_push(&item->args, jj->cmd, strlen(jj->cmd));
+			item->cmd = xstrdup(jj->command);
+			item->block = NULL;
+			item->json = jj;
+			item->pin.hosts = copy_strs(jj->hosts, jj->nhosts);
+			item->pin.nhosts = jj->nhosts;
+			item->pin.tags = copy_strs(jj->tags, jj->ntags);
+			item->pin.ntags = jj->ntags;
+			return PFAN_OK;
+		}
+		output_seq_skip(f->out, seq);
+	}
+	return PFAN_EOF;
+}
+
 int
 jobfeed_next(struct jobfeed *f, struct jobfeed_item *item)
 {
 	char *cause = NULL;
 	int rc;
 
+	if (f->json != NULL)
+		return next_json(f, item);
 	if (f->pipe != NULL)
 		return next_block(f, item);
 	item->block = NULL;
@@ -348,6 +414,13 @@ jobfeed_count_rest(struct jobfeed *f, unsigned long long limit, bool *all)
 	struct args a;
 	int rc = PFAN_OK;
 
+	if (f->json != NULL) {
+		n = jsonjobs_count(f->json) - f->next_json;
+		n = n < limit ? n : limit;
+		f->next_json += (size_t)n;
+		*all = f->next_json == jsonjobs_count(f->json);
+		return n;
+	}
 	if (f->pipe != NULL) {
 		/* Blocks are not counted: that would read the input through. */
 		*all = false;
@@ -395,7 +468,7 @@ jobfeed_free(struct jobfeed *f)
 {
 	if (f == NULL)
 		return;
-	if (f->watching)
+	if (f->watching && f->json == NULL)
 		loop_io_del(f->loop, f->pipe != NULL ? pipein_fd(f->pipe) : input_fd(f->input));
 	for (size_t i = f->next_held; i < f->nheld; i++) {
 		args_free(&f->held[i].a);

@@ -6,6 +6,7 @@
 #define PFAN_JOBFEED_H
 #include "args.h"
 #include "input.h"
+#include "jsonjobs.h"
 #include "loop.h"
 #include "options.h"
 #include "output.h"
@@ -22,13 +23,15 @@ struct jobfeed_item {
 	char *cmd;          /* canonical command, malloc'd */
 	struct pipein_block *block;   /* --pipe: its stdin (the caller's); else NULL */
 	struct pin pin;     /* hosts it may run on (the caller's); zero: any */
+	const struct jsonjob *json;   /* --json-jobs: its object (the run's); else NULL */
 };
 
 /* pipe: --pipe's blocks, each a job of the template without values, in
- * place of input's records (input is then NULL). */
+ * place of input's records (input is then NULL); json: --json-jobs's
+ * objects, each a job, in place of both (the template is then unused). */
 struct jobfeed *jobfeed_new(const struct pfan_opts *o, struct loop *loop,
     const struct template *tmpl, struct input *input, struct pipein *pipe,
-    struct output *out, struct resume *resume);
+    const struct jsonjobs *json, struct output *out, struct resume *resume);
 /* For --dry-run's {%} and {host}: the run's hosts, in order, each with
  * its slots (name is borrowed: it must outlive f). */
 void jobfeed_dry_run_host(struct jobfeed *f, const char *name, unsigned slots);

@@ -218,6 +218,8 @@ encode_record(struct buf *out, const struct joblog_record *r)
 	}
 	if (r->cause != NULL)
 		set(o, "cause", jstr(r->cause));
+	if (r->job != NULL)
+		set(o, "job", json_deep_copy((const json_t *)r->job));
 	dump_line(o, out);
 }
 

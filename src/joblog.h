@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct json_t;
+
 enum job_status {
 	JOB_OK,          /* exited 0 */
 	JOB_FAILED,      /* exited non-zero, or killed by a signal it got elsewhere */
@@ -46,7 +48,16 @@ struct joblog_record {
 	bool staged;
 	unsigned long long sent_bytes, received_bytes;
 	double stage_secs;
+	/* --json-jobs: the job's object, written as "job" (NULL: none). */
+	const struct json_t *job;
+	/* Its stdout's first bytes, up to JOBLOG_STDOUT_HEAD + 1, for
+	 * --json-results (never written to the joblog). */
+	const char *stdout_head;
+	size_t stdout_head_len;
 };
+
+/* --json-results keeps a job's stdout up to this many bytes. */
+#define JOBLOG_STDOUT_HEAD 4096
 
 struct joblog_header {
 	const char *version;

@@ -16,6 +16,8 @@
 #include "hosts.h"
 #include "input.h"
 #include "joblog.h"
+#include "jsonjobs.h"
+#include "jsonres.h"
 #include "local.h"
 #include "log.h"
 #include "loop.h"
@@ -47,6 +49,8 @@ struct run {
 	struct stage *stage;         /* --transferfile, --return, --env */
 	struct input *input;
 	struct pipein *pipe;         /* --pipe: in place of input */
+	struct jsonjobs *json;       /* --json-jobs: in place of both */
+	struct jsonres *jres;        /* --json-results */
 	struct output *output;
 	struct joblog *joblog;
 	struct loop *loop;
@@ -373,7 +377,8 @@ setup(struct run *r, int argc, char **argv)
 	r->given_resume = o->resume;
 	/* No command and no ::: / :::: / -a: replay FILE's run (which may
 	 * itself have had no command: then its values are the commands). */
-	if (o->ntemplate == 0 && o->resume != NULL && o->input.nsources == 0) {
+	if (o->ntemplate == 0 && o->resume != NULL && o->input.nsources == 0 &&
+	    o->json_jobs == NULL) {
 		if (replay_header(r, &cause) != PFAN_OK)
 			return fail(cause);
 		argc = o->argc;
@@ -389,7 +394,7 @@ setup(struct run *r, int argc, char **argv)
 		o->load_kind = JOBS_ABS;
 	}
 	/* No command: each value (or line) is a command, as GNU parallel. */
-	if (o->pipe ? open_pipe(r, &cause) != PFAN_OK :
+	if (o->pipe ? open_pipe(r, &cause) != PFAN_OK : o->json_jobs == NULL &&
 	    input_open(&r->input, &o->input, &cause) != PFAN_OK)
 		return fail(cause);
 	if (open_template(r, &cause) != PFAN_OK)
@@ -406,7 +411,9 @@ setup(struct run *r, int argc, char **argv)
 		return fail(cause);
 	if (stage_new(&r->stage, o, &cause) != PFAN_OK)
 		return fail(cause);
-	if (load_hosts(r, &cause) != PFAN_OK)
+	if (load_hosts(r, &cause) != PFAN_OK || (o->json_jobs != NULL &&
+	    jsonjobs_load(&r->json, o, &r->hosts, &cause) != PFAN_OK) ||
+	    jsonres_open(&r->jres, o, &cause) != PFAN_OK)
 		return fail(cause);
 	memset(&oc, 0, sizeof oc);
 	oc.keep_order = o->keep_order;
@@ -564,6 +571,8 @@ teardown(struct run *r)
 	output_free(r->output);
 	input_free(r->input);
 	pipein_free(r->pipe);    /* after the jobs: they borrow its header */
+	jsonjobs_free(r->json);  /* and their objects */
+	jsonres_close(r->jres);
 	template_free(r->tmpl);
 	template_free(r->tagstring);
 	stage_free(r->stage);
@@ -629,11 +638,13 @@ main(int argc, char **argv)
 	deps.stage = r.stage;
 	deps.input = r.input;
 	deps.pipe = r.pipe;
+	deps.json = r.json;
 	deps.output = r.output;
 	deps.resume = r.resume;
 	deps.onall = r.onall;
 	r.runctl = runctl_new(&r.opts, r.loop, r.output, r.joblog);
 	runctl_set_onall(r.runctl, r.onall);
+	runctl_set_json_results(r.runctl, r.jres);
 	deps.report = &runctl_report_ops;
 	deps.report_arg = r.runctl;
 	r.sched = sched_new(&deps);

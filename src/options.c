@@ -295,6 +295,8 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_LINE_BUFFER: o->line_buffer = true; break;
 	case OPT_TAG: o->tag = true; break;
 	case OPT_RESULTS: o->results = arg; break;
+	case OPT_JSON_JOBS: o->json_jobs = arg; break;
+	case OPT_JSON_RESULTS: o->json_results = arg; break;
 	case OPT_JOBLOG: o->joblog = arg; break;
 	case OPT_RESUME:
 	case OPT_RESUME_FAILED:

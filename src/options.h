@@ -56,6 +56,8 @@ struct pfan_opts {
 	const char *tmpdir;       /* --tmpdir; NULL: $TMPDIR */
 	bool print_cmd;           /* -v: each command before its output */
 	const char *results;
+	const char *json_jobs;    /* --json-jobs FILE ("-": stdin) */
+	const char *json_results; /* --json-results FILE */
 	const char *joblog;
 	const char *resume;       /* --resume / --resume-failed FILE */
 	bool resume_flag;         /* GNU's --joblog FILE --resume: resume is FILE */

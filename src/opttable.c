@@ -30,6 +30,8 @@ const struct opt_def opt_table[] = {
 	{ "block", OPT_BLOCK, 1, "SIZE", "with --pipe: bytes per block, about (default 1M; K M G: of 1024, k m g: of 1000)" },
 	{ "recstart", OPT_RECSTART, 1, "STR", "with --pipe: a record starts with STR (\\n \\t \\0 escapes)" },
 	{ "recend", OPT_RECEND, 1, "STR", "with --pipe: a record ends with STR (default \\n; \"\" when --recstart alone is given)" },
+	{ "json-jobs", OPT_JSON_JOBS, 1, "FILE", "the jobs are FILE's JSON objects, one a line (- for stdin): cmd, and cd out err host tags env timeout retries id (see pfan(1)); no command, no other input" },
+	{ "json-results", OPT_JSON_RESULTS, 1, "FILE", "with --json-jobs: write each finished job to FILE as its object plus a \"result\" (exit, status, host, slot, times, small stdout), one a line, as it finishes" },
 	{ "dry-run", OPT_DRY_RUN, 0, NULL, "print the commands, run nothing" },
 	{ "retries", OPT_RETRIES, 1, "N", "run a failing job up to N times in all, on another host when there is one" },
 	{ "halt", OPT_HALT, 1, "WHEN", "now|soon,fail=N|success=N|done=N (or N%), or 0 1 2 -1 -2: stop when it holds" },

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "errors.h"
 #include "jlread.h"
 #include "log.h"
@@ -148,14 +150,31 @@ on_header(void *arg, const struct joblog_header *h)
 	r->have_header = true;
 }
 
+/* A --json-jobs id's key in the table, kept apart from the commands by
+ * a control byte no command starts with unless made to. */
+static char *
+id_key(const char *id)
+{
+	return xasprintf("\x1fid:%s", id);
+}
+
 static void
 on_record(void *arg, const struct joblog_record *rec)
 {
 	struct resume *r = arg;
+	const char *id = rec->job != NULL ?
+	    json_string_value(json_object_get((const json_t *)rec->job, "id")) : NULL;
 
 	r->records++;
-	if (rec->status == JOB_OK)
+	if (rec->status != JOB_OK)
+		return;
+	if (id == NULL) {
 		note_done(r, rec->cmd, rec->seq);
+		return;
+	}
+	char *key = id_key(id);
+	note_done(r, key, rec->seq);
+	free(key);
 }
 
 static const struct jlread_ops resume_ops = { on_header, on_record };
@@ -230,6 +249,16 @@ resume_take_done(struct resume *r, const char *cmd)
 		return false;
 	e->n--;
 	return true;
+}
+
+bool
+resume_take_done_id(struct resume *r, const char *id)
+{
+	char *key = id_key(id);
+	bool done = resume_take_done(r, key);
+
+	free(key);
+	return done;
 }
 
 bool

@@ -1,6 +1,7 @@
 /* resume.h: reads a joblog back for --resume / --resume-failed.
  *
- * A job's identity is its canonical command (template.h). The k-th job with
+ * A job's identity is its canonical command (template.h), or a --json-jobs
+ * job's "id". The k-th job with
  * a given command in the new input matches the k-th distinct job (by seq)
  * with that command in the joblog. A job is done when one of its records
  * says ok; every other job runs again (--resume and --resume-failed alike:
@@ -23,6 +24,9 @@ int resume_load_fd(struct resume **out, int fd, const char *path, char **cause);
 /* True (and consumes one match) when a job with this canonical command is
  * already done and must be skipped. */
 bool resume_take_done(struct resume *r, const char *cmd);
+/* The same for a --json-jobs job with an "id": the joblog's records of
+ * jobs with that id count, whatever their command. */
+bool resume_take_done_id(struct resume *r, const char *id);
 /* --pipe: true when the joblog records job seq with this command ok
  * (every block has the same command; the seq is the block's place in the
  * same input). */

@@ -30,6 +30,7 @@ struct runctl {
 	bool fatal;                /* pfan's own error: exit 255 */
 	struct loop_timer *host_wait_timer;
 	struct onall *onall;       /* NULL: not --onall nor --nonall */
+	struct jsonres *jres;      /* --json-results; NULL: none */
 };
 
 /* A write to a pipe whose reader is gone: no one will read the rest. */
@@ -72,6 +73,14 @@ on_record(void *arg, const struct joblog_record *rec, bool output_lost)
 	if (output_lost && !rc->out_closed)
 		rc->fatal = true;
 	onall_record(rc->onall, rec);
+	/* The result before the record: a job the joblog says is done has
+	 * its line (a kill between the two runs it again, with a second). */
+	if (jsonres_write(rc->jres, rec, &cause) != PFAN_OK) {
+		log_error("%s", cause);
+		free(cause);
+		cause = NULL;
+		rc->fatal = true;
+	}
 	if (recsink_write(rc->sink, rec, &cause) != PFAN_OK) {
 		/* The joblog is the run's durable state: without it a resume
 		 * could run finished jobs again. Stop starting new ones. */
@@ -234,6 +243,12 @@ void
 runctl_set_onall(struct runctl *rc, struct onall *a)
 {
 	rc->onall = a;
+}
+
+void
+runctl_set_json_results(struct runctl *rc, struct jsonres *jr)
+{
+	rc->jres = jr;
 }
 
 bool

@@ -12,6 +12,7 @@
 #include "options.h"
 #include "output.h"
 #include "onall.h"
+#include "jsonres.h"
 #include "sched.h"
 
 struct runctl;
@@ -22,6 +23,8 @@ struct runctl *runctl_new(const struct pfan_opts *o, struct loop *loop,
 /* --onall, --nonall: each record goes to a too, and the exit status of
  * a run that ends normally is a's (the hosts where it failed). */
 void runctl_set_onall(struct runctl *rc, struct onall *a);
+/* --json-results: each final record goes to jr too (jr stays the caller's). */
+void runctl_set_json_results(struct runctl *rc, struct jsonres *jr);
 /* The sched_deps.report for a scheduler reporting to rc (report_arg rc). */
 extern const struct sched_report_ops runctl_report_ops;
 /* Runs s (made with runctl_report_ops and rc) to its end, with the

@@ -59,6 +59,8 @@ struct job {
 	struct args args;
 	char *cmd;                 /* canonical: the joblog's cmd */
 	struct pipein_block *block;   /* --pipe: its stdin, kept until it is final */
+	const struct jsonjob *json;   /* --json-jobs: its object; else NULL */
+	struct buf head;           /* with --json-results: its stdout's first bytes */
 	enum job_state state;
 	unsigned attempt;          /* attempts so far, all kinds */
 	struct sched_host *host;
@@ -136,6 +138,7 @@ job_free(struct job *j)
 	free(j->cmd);
 	free(j->cause);
 	pipein_block_free(j->block);
+	buf_free(&j->head);
 	host_set_free(&j->retry.failed_on);
 	host_set_free(&j->retry.only);
 	free(j);
@@ -194,6 +197,9 @@ fill_record(struct job *j, enum job_status st, const struct exec_result *r,
 	rec->will_retry = will_retry;
 	rec->stdout_bytes = j->out != NULL ? output_job_bytes(j->out, 1) : 0;
 	rec->stderr_bytes = j->out != NULL ? output_job_bytes(j->out, 2) : 0;
+	rec->job = j->json != NULL ? j->json->obj : NULL;
+	rec->stdout_head = j->head.data;
+	rec->stdout_head_len = j->head.len;
 	if (r != NULL) {
 		free(j->cause);
 		j->cause = r->cause != NULL ? xstrdup(r->cause) : NULL;
@@ -250,6 +256,7 @@ job_settle(struct sched *s, struct job *j, enum job_status st, enum retry_step s
 		output_job_discard(j->out);
 		j->out = NULL;
 		j->timed_out = j->killed = j->requeue = false;
+		buf_reset(&j->head);
 		j->host = NULL;
 		job_set_state(j, JOB_QUEUED);
 		pending_push(s, j, true);
@@ -298,6 +305,7 @@ on_job_done(void *arg, const struct exec_result *r)
 	if (st == JOB_OK)
 		timeouts_success(s->timeouts, runtime);
 	step = retry_next(&j->retry, s->hosts, s->nhosts, h, st, &e, s->stopping,
+	    j->json != NULL && j->json->retries >= 0 ? (unsigned)j->json->retries :
 	    s->o->retries);
 	fill_record(j, st, r, runtime, step != RETRY_FINAL);
 	if (step != RETRY_FINAL)
@@ -332,6 +340,10 @@ on_job_started(void *arg)
 	 * however busy the machine is. */
 	throttle_started(s->thr);
 	job_set_state(j, JOB_RUNNING);
+	if (j->json != NULL && j->json->timeout >= 0) {
+		j->timeout.own = true;
+		j->timeout.own_limit = j->json->timeout;
+	}
 	timeouts_arm(s->timeouts, &j->timeout, j->start_mono, on_job_timeout, j);
 }
 
@@ -343,6 +355,11 @@ on_job_output(void *arg, int stream, const char *data, size_t len)
 	/* output.c reports a failing spill or results file itself, once per
 	 * stream; the job goes on either way. */
 	(void)output_job_data(j->out, stream, data, len);
+	/* One byte past the limit: enough to know it was passed. */
+	if (stream == 1 && j->json != NULL && j->host->s->o->json_results != NULL &&
+	    j->head.len <= JOBLOG_STDOUT_HEAD)
+		buf_add(&j->head, data, len < JOBLOG_STDOUT_HEAD + 1 - j->head.len ?
+		    len : JOBLOG_STDOUT_HEAD + 1 - j->head.len);
 }
 
 static const struct exec_job_ops job_ops = {
@@ -425,6 +442,7 @@ next_fresh_job(struct sched *s)
 	j->args = it.args;
 	j->cmd = it.cmd;
 	j->block = it.block;
+	j->json = it.json;
 	j->state = JOB_QUEUED;
 	j->retry.only = only;
 	schedhost_pin(s->hosts, s->nhosts, &it.pin, &j->retry.only);
@@ -562,7 +580,7 @@ sched_new(const struct sched_deps *d)
 	s->report = d->report;
 	s->report_arg = d->report_arg;
 	s->onall = d->onall;   /* which numbers the jobs: not the records' seqs */
-	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input, d->pipe,
+	s->feed = jobfeed_new(d->opts, d->loop, d->tmpl, d->input, d->pipe, d->json,
 	    d->onall != NULL ? NULL : d->output, d->resume);
 	s->thr = throttle_new(d->opts, d->loop);
 	s->timeouts = timeouts_new(d->loop, d->opts->timeout, d->opts->timeout_pct);

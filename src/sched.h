@@ -57,6 +57,7 @@ struct sched_deps {
 	struct stage *stage;        /* remote jobs' files and --env (stage.h); NULL: none */
 	struct input *input;
 	struct pipein *pipe;        /* --pipe: blocks instead of input's records */
+	const struct jsonjobs *json;   /* --json-jobs: objects instead of both */
 	struct output *output;
 	struct resume *resume;      /* NULL: not resuming */
 	struct onall *onall;        /* NULL: not --onall nor --nonall */

@@ -55,7 +55,9 @@ set_timer(struct timeouts *t, struct timeout_entry *e)
 
 	loop_timer_del(t->loop, e->timer);
 	e->timer = NULL;
-	if (t->pct > 0 && median_get(&t->runtimes, &median))
+	if (e->own)
+		limit = e->own_limit;
+	else if (t->pct > 0 && median_get(&t->runtimes, &median))
 		limit = t->pct * median;
 	if (limit <= 0)
 		return;

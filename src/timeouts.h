@@ -19,6 +19,8 @@ struct timeout_entry {
 	void *arg;
 	size_t index;          /* in the armed list */
 	bool armed;
+	bool own;              /* the job's own limit (0: none), not the run's */
+	double own_limit;
 };
 
 /* limit: seconds (0: none); pct: the fraction of the median (0: fixed). */

@@ -8,7 +8,7 @@
 # number of failed fuzzers.
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-names=${*:-template hostfile resume sshconfig hostrange input}
+names=${*:-template hostfile resume sshconfig hostrange input jsonjobs}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=$PWD/fuzz-out
 
