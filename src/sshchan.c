@@ -199,11 +199,7 @@ sshchan_free(struct exec_task *t)
 	free(t);
 }
 
-static bool
-session_error(int rc)
-{
-	return sshsess_channel_error(rc);
-}
+#define session_error sshsess_channel_error   /* the session's, not the channel's */
 
 static char *
 session_message(LIBSSH2_SESSION *s, const char *what)
