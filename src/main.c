@@ -486,6 +486,7 @@ add_remote_host(struct run *r, struct host_spec *spec)
 	so.accept_new_hostkeys = r->opts.accept_new_hostkeys;
 	so.keepalive = r->opts.keepalive;
 	so.connect_timeout = r->opts.connect_timeout;
+	so.verbose = r->opts.print_cmd;
 	if (spec->jump != NULL && r->jumps == NULL)
 		r->jumps = sshjumps_new(r->loop, &so);
 	so.jumps = r->jumps;

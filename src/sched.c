@@ -36,46 +36,17 @@
 #include "errors.h"
 #include "fsm.h"
 #include "log.h"
-#include "retry.h"
 #include "jobfeed.h"
 #include "onall.h"
 #include "ptrset.h"
 #include "runfail.h"
 #include "sched.h"
 #include "schedhost.h"
+#include "schedjob.h"
 #include "stage.h"
 #include "throttle.h"
 #include "timeouts.h"
 #include "xalloc.h"
-
-enum job_state { JOB_QUEUED, JOB_STARTING, JOB_RUNNING, JOB_DONE };
-
-static const char *const job_state_names[] = {
-	"queued", "starting", "running", "done",
-};
-
-struct job {
-	unsigned long long seq;
-	struct args args;
-	char *cmd;                 /* canonical: the joblog's cmd */
-	struct pipein_block *block;   /* --pipe: its stdin, kept until it is final */
-	const struct jsonjob *json;   /* --json-jobs: its object; else NULL */
-	struct buf head;           /* with --json-results: its stdout's first bytes */
-	enum job_state state;
-	unsigned attempt;          /* attempts so far, all kinds */
-	struct sched_host *host;
-	unsigned slot;
-	struct exec_task *task;
-	struct output_job *out;
-	double start_wall, start_mono;
-	struct timeout_entry timeout;
-	bool timed_out, killed;
-	bool requeue;              /* killed for --memfree: run it again */
-	struct retry_state retry;
-	struct joblog_record rec;  /* a final attempt's, until its output is out */
-	char *cause;               /* rec.cause's copy */
-	struct job *next;
-};
 
 struct sched {
 	const struct pfan_opts *o;
@@ -114,36 +85,6 @@ struct sched {
 
 static const struct exec_job_ops job_ops;
 
-/* Which states each state may move to; done -> queued is a retry. */
-static const unsigned job_next[] = {
-	[JOB_QUEUED] = FSM_TO(JOB_STARTING) | FSM_TO(JOB_DONE),
-	[JOB_STARTING] = FSM_TO(JOB_RUNNING) | FSM_TO(JOB_DONE),
-	[JOB_RUNNING] = FSM_TO(JOB_DONE),
-	[JOB_DONE] = FSM_TO(JOB_QUEUED),
-};
-static const struct fsm_def job_fsm = FSM_DEF(job_state_names, job_next);
-
-static void
-job_set_state(struct job *j, enum job_state to)
-{
-	j->state = fsm_move(&job_fsm, j->state, to, "job %llu", j->seq);
-}
-
-static void
-job_free(struct job *j)
-{
-	if (j == NULL)
-		return;
-	args_free(&j->args);
-	free(j->cmd);
-	free(j->cause);
-	pipein_block_free(j->block);
-	buf_free(&j->head);
-	host_set_free(&j->retry.failed_on);
-	host_set_free(&j->retry.only);
-	free(j);
-}
-
 static void
 pending_push(struct sched *s, struct job *j, bool front)
 {
@@ -172,43 +113,6 @@ pending_unlink(struct sched *s, struct job *prev, struct job *j)
 	if (s->pending_tail == j)
 		s->pending_tail = prev;
 	j->next = NULL;
-}
-
-/* The attempt's record, kept in j->rec until it is written. */
-static void
-fill_record(struct job *j, enum job_status st, const struct exec_result *r,
-    double runtime, bool will_retry)
-{
-	struct joblog_record *rec = &j->rec;
-
-	memset(rec, 0, sizeof *rec);
-	rec->seq = j->seq;
-	rec->attempt = j->attempt;
-	rec->host = j->host->name;
-	rec->slot = j->slot;
-	rec->cmd = j->cmd;
-	rec->nargs = j->args.n;
-	rec->args = j->args.v;
-	rec->start = j->start_wall;
-	rec->runtime = runtime;
-	rec->exit_code = r != NULL && r->end == EXEC_EXITED ? r->exit_code : -1;
-	rec->signal = r != NULL && r->end == EXEC_SIGNALED ? r->signal : 0;
-	rec->status = st;
-	rec->will_retry = will_retry;
-	rec->stdout_bytes = j->out != NULL ? output_job_bytes(j->out, 1) : 0;
-	rec->stderr_bytes = j->out != NULL ? output_job_bytes(j->out, 2) : 0;
-	rec->job = j->json != NULL ? j->json->obj : NULL;
-	rec->stdout_head = j->head.data;
-	rec->stdout_head_len = j->head.len;
-	if (r != NULL) {
-		free(j->cause);
-		j->cause = r->cause != NULL ? xstrdup(r->cause) : NULL;
-		rec->cause = j->cause;
-		rec->staged = r->staged;
-		rec->sent_bytes = r->sent;
-		rec->received_bytes = r->received;
-		rec->stage_secs = r->stage_secs;
-	}
 }
 
 /* Every record goes to the observer (with or without a joblog) and to
@@ -313,7 +217,7 @@ on_job_done(void *arg, const struct exec_result *r)
 	step = retry_next(&j->retry, s->hosts, s->nhosts, h, st, &e, s->stopping,
 	    j->json != NULL && j->json->retries >= 0 ? (unsigned)j->json->retries :
 	    s->o->retries);
-	fill_record(j, st, r, runtime, step != RETRY_FINAL);
+	job_fill_record(j, st, r, runtime, step != RETRY_FINAL);
 	if (step != RETRY_FINAL)
 		report_record(s, &j->rec, false);
 	schedhost_release_slot(h, j->slot);
@@ -443,14 +347,7 @@ next_fresh_job(struct sched *s)
 	if (rc != PFAN_OK)
 		return NULL;
 	s->nmade++;
-	j = xcalloc(1, sizeof *j);
-	j->seq = it.seq;
-	j->args = it.args;
-	j->cmd = it.cmd;
-	j->block = it.block;
-	j->json = it.json;
-	j->state = JOB_QUEUED;
-	j->retry.only = only;
+	j = job_new(&it, only);
 	schedhost_pin(s->hosts, s->nhosts, &it.pin, &j->retry.only);
 	pin_free(&it.pin);
 	return j;
@@ -478,7 +375,7 @@ strand_pending(struct sched *s)
 			j->host = s->hosts[first < s->nhosts ? first : 0];
 			j->attempt++;
 			output_seq_skip(s->out, j->seq);
-			fill_record(j, st, NULL, 0, false);
+			job_fill_record(j, st, NULL, 0, false);
 			if (first >= s->nhosts)
 				j->rec.host = NULL;
 			job_settle(s, j, st, RETRY_FINAL);

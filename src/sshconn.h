@@ -24,6 +24,7 @@ struct ssh_options {
 	double keepalive;          /* seconds between keepalives (> 0) */
 	double connect_timeout;    /* seconds for connect+handshake+auth (> 0) */
 	struct sshjumps *jumps;    /* the jump connections (sshjump.h), shared */
+	bool verbose;              /* -v: say when a host falls back to a channel per job */
 };
 
 struct sshconn;

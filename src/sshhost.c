@@ -67,20 +67,11 @@
 #include "sshtaskq.h"
 #include "sshconn.h"
 #include "sshhost.h"
+#include "sshhost_impl.h"
 #include "sshjump.h"
 #include "xalloc.h"
 
 #define LOSSES_TO_GIVE_UP 3
-#define PROBE_CMD "getconf _NPROCESSORS_ONLN 2>/dev/null || nproc"
-
-enum host_state {
-	HOST_NEW,         /* before sshhost_start */
-	HOST_RESOLVING,   /* the first lookup of the address */
-	HOST_CONNECTING,  /* addresses known; no connection READY yet, or the slot probe runs */
-	HOST_READY,       /* hops->ready said: jobs may start */
-	HOST_DOWN,        /* hops->lost said; trying again */
-	HOST_GIVEN_UP,    /* for the rest of the run */
-};
 
 static const char *const host_state_names[] = {
 	"new", "resolving", "connecting", "ready", "down", "given up",
@@ -98,44 +89,12 @@ static const unsigned host_next[] = {
 #undef B
 static const struct fsm_def host_fsm = FSM_DEF(host_state_names, host_next);
 
-struct sshhost {
-	enum host_state state;
-	struct loop *loop;
-	struct host_spec spec;
-	struct ssh_options o;
-	const struct exec_host_ops *hops;
-	void *host_arg;
-	struct addrinfo *ai;          /* from resolve.c, NULL until known */
-	struct resolve *resolving;
-	struct loop_timer *resolve_deadline;
-	struct loop_timer *resolve_retry;
-	struct sshconn **conns;
-	size_t nconns;
-	struct sshchan_list pending;
-	unsigned slots;               /* 0 until known */
-	unsigned limit;               /* channels per connection, 0 unknown */
-	unsigned losses;              /* in a row */
-	unsigned extra_retries;       /* failed extra connections since one worked */
-	bool probing;
-	struct buf probe_out;
-	struct loop_timer *kick;
-	char *workdir;                /* where jobs run; NULL: the home */
-	bool workdir_create;
-	struct exec_file *base;       /* --basefile: sent before the first job */
-	size_t nbase;
-	bool base_sending, base_done;
-	bool cold;                    /* its shell failed the warm start: no warm channels */
-};
-
-static void host_announce(struct sshhost *h);
-
-static void
-host_set_state(struct sshhost *h, enum host_state s)
+void
+sshhost_set_state(struct sshhost *h, enum host_state s)
 {
 	h->state = fsm_move(&host_fsm, h->state, s, "%s: host", h->spec.name);
 }
 
-static void host_kick(void *arg);
 static const struct sshconn_events conn_events;
 
 /* Seconds before trying again after the nth loss in a row. */
@@ -173,8 +132,8 @@ conn_ready(void *arg, struct sshconn *c)
 	if (h->limit > 0)
 		sshconn_set_limit(c, h->limit);
 	h->extra_retries = 0;
-	host_announce(h);
-	host_kick(h);
+	sshhost_announce(h);
+	sshhost_kick(h);
 }
 
 static void
@@ -217,7 +176,7 @@ conn_lost(void *arg, struct sshconn *c, struct sshchan_list *tasks,
 		h->extra_retries++;
 		sshconn_backoff(c, delay);
 		sshchan_list_fail(&lost, EXEC_LOST, why);
-		host_kick(h);
+		sshhost_kick(h);
 		return;
 	}
 
@@ -225,7 +184,7 @@ conn_lost(void *arg, struct sshconn *c, struct sshchan_list *tasks,
 	h->losses++;
 	bool give_up = permanent || h->losses >= LOSSES_TO_GIVE_UP;
 	bool tell = h->state != HOST_DOWN || give_up;
-	host_set_state(h, give_up ? HOST_GIVEN_UP : HOST_DOWN);
+	sshhost_set_state(h, give_up ? HOST_GIVEN_UP : HOST_DOWN);
 	if (give_up) {
 		for (size_t i = 0; i < h->nconns; i++)
 			sshconn_close(h->conns[i]);   /* none has tasks: none is READY */
@@ -255,7 +214,7 @@ conn_full(void *arg, struct sshconn *c, unsigned open,
 	sshchan_list_move(&q, &h->pending);
 	free(h->pending.v);
 	h->pending = q;
-	host_kick(h);
+	sshhost_kick(h);
 }
 
 static void
@@ -268,7 +227,7 @@ conn_task_done(void *arg, struct sshconn *c, struct exec_task *t)
 		h->losses = 0;
 	(void)c;
 	sshchan_finish(t);
-	host_kick(h);
+	sshhost_kick(h);
 }
 
 /* Behind a jump host: the jump host connects to the address (and looks
@@ -284,100 +243,9 @@ conn_dial(void *arg, struct sshconn *c, char **cause, bool *permanent)
 }
 
 static const struct sshconn_events conn_events = {
-	conn_ready, conn_lost, conn_retry, conn_full, conn_task_done, host_kick,
+	conn_ready, conn_lost, conn_retry, conn_full, conn_task_done, sshhost_kick,
 	conn_dial,
 };
-
-static void
-probe_output(void *job, int stream, const char *data, size_t len)
-{
-	struct sshhost *h = job;
-
-	if (stream == 1 && h->probe_out.len < 4096)
-		buf_add(&h->probe_out, data, len);
-}
-
-static void
-probe_done(void *job, const struct exec_result *r)
-{
-	struct sshhost *h = job;
-	char *end = NULL;
-	unsigned long n = 0;
-
-	h->probing = false;
-	if (r->end == EXEC_LOST) {
-		buf_reset(&h->probe_out);
-		return;   /* the connection went; the next one asks again */
-	}
-	if (r->end == EXEC_EXITED && r->exit_code == 0 && h->probe_out.len > 0)
-		n = strtoul(buf_cstr(&h->probe_out), &end, 10);
-	if (n == 0 || n > HOSTS_MAX_SLOTS || end == NULL ||
-	    end[strspn(end, " \t\r\n")] != '\0') {
-		log_warn("%s: cannot learn the number of CPUs (%s said \"%.40s\"); "
-		    "using 1 slot", h->spec.name, PROBE_CMD, buf_cstr(&h->probe_out));
-		n = 1;
-	}
-	buf_reset(&h->probe_out);
-	h->slots = (unsigned)n;
-	log_debug("%s: %u slots", h->spec.name, h->slots);
-	host_announce(h);
-}
-
-static const struct exec_job_ops probe_ops = { NULL, probe_output, probe_done };
-
-static void
-base_done(void *job, const struct exec_result *r)
-{
-	struct sshhost *h = job;
-
-	h->base_sending = false;
-	if (r->end == EXEC_LOST)
-		return;   /* the connection went; the next one sends them */
-	if (r->cause != NULL)
-		log_error("%s: --basefile: %s", h->spec.name, r->cause);
-	log_debug("%s: --basefile: %llu bytes sent in %.3f s", h->spec.name,
-	    r->sent, r->stage_secs);
-	h->base_done = true;
-	host_announce(h);
-}
-
-static const struct exec_job_ops base_ops = { NULL, NULL, base_done };
-
-/* Tells the scheduler the host is ready, once a connection is and the
- * slot count is known (asking the host for it first if need be). */
-static void
-host_announce(struct sshhost *h)
-{
-	struct sshconn *ready = NULL;
-
-	if (h->state == HOST_READY || h->state == HOST_GIVEN_UP)
-		return;
-	for (size_t i = 0; i < h->nconns && ready == NULL; i++)
-		if (sshconn_ready(h->conns[i]))
-			ready = h->conns[i];
-	if (ready == NULL)
-		return;
-	if (h->slots == 0) {
-		if (!h->probing) {
-			h->probing = true;
-			sshconn_add_task(ready, sshchan_new_raw(PROBE_CMD, &probe_ops, h));
-			sshconn_service(ready);
-		}
-		return;
-	}
-	if (h->nbase > 0 && !h->base_done) {
-		if (!h->base_sending) {
-			struct exec_stage st = { h->base, h->nbase, NULL, 0, false };
-			h->base_sending = true;
-			sshconn_add_task(ready, sshchan_new_files(&st, h->workdir,
-			    h->workdir_create, &base_ops, h));
-			sshconn_service(ready);
-		}
-		return;
-	}
-	host_set_state(h, HOST_READY);
-	h->hops->ready(h->host_arg, h->slots);
-}
 
 /* Moves queued tasks to connections with room; opens one more connection
  * when none has room and none is on its way. */
@@ -431,8 +299,10 @@ host_warm(struct sshhost *h)
 		const char *why = sshconn_warm_failure(h->conns[i]);
 		if (why != NULL) {
 			h->cold = true;
-			log_debug("%s: the login shell cannot run pfan's warm start (%s); "
-			    "one channel per job from now on", h->spec.name, why);
+			/* -v (GNU's: the commands) asks to see how jobs start. */
+			(h->o.verbose ? log_info : log_debug)("%s: the login shell cannot "
+			    "run pfan's warm start (%s); one channel per job from now on",
+			    h->spec.name, why);
 		}
 	}
 	for (size_t i = 0; i < h->nconns; i++)
@@ -446,16 +316,15 @@ on_kick(void *arg)
 
 	h->kick = NULL;
 	host_warm(h);
-	host_announce(h);
+	sshhost_announce(h);
 	host_dispatch(h);
 	for (size_t i = 0; i < h->nconns; i++)
 		if (sshconn_ntasks(h->conns[i]) > 0)
 			sshconn_service(h->conns[i]);
 }
 
-/* Work for the host at the next turn of the loop. */
-static void
-host_kick(void *arg)
+void
+sshhost_kick(void *arg)
 {
 	struct sshhost *h = arg;
 
@@ -479,7 +348,7 @@ host_start(void *impl, const struct exec_request *req, struct exec_task **task,
 	r.workdir_create = h->workdir_create;
 	t = sshchan_new(&r);
 	sshchan_list_push(&h->pending, t);
-	host_kick(h);
+	sshhost_kick(h);
 	*task = t;
 	return PFAN_OK;
 }
@@ -488,7 +357,7 @@ static void
 host_cancel(void *impl, struct exec_task *t)
 {
 	sshchan_cancel(t);
-	host_kick(impl);
+	sshhost_kick(impl);
 }
 
 static void
@@ -563,7 +432,7 @@ resolve_failed(struct sshhost *h, const char *error, bool temporary)
 	bool give_up = !temporary || ++h->losses >= LOSSES_TO_GIVE_UP;
 	bool tell = h->state != HOST_DOWN || give_up;
 
-	host_set_state(h, give_up ? HOST_GIVEN_UP : HOST_DOWN);
+	sshhost_set_state(h, give_up ? HOST_GIVEN_UP : HOST_DOWN);
 	if (!give_up) {
 		double delay = loss_backoff(h->losses);
 		log_debug("%s; looking it up again in %g s", why, delay);
@@ -588,7 +457,7 @@ on_resolved(void *arg, struct addrinfo *ai, const char *error, bool temporary)
 	}
 	h->ai = ai;
 	if (h->state == HOST_RESOLVING)
-		host_set_state(h, HOST_CONNECTING);   /* after a loss it stays DOWN */
+		sshhost_set_state(h, HOST_CONNECTING);   /* after a loss it stays DOWN */
 	sshconn_connect(add_conn(h));
 }
 
@@ -612,10 +481,10 @@ sshhost_start(struct sshhost *h)
 	    h->state == HOST_GIVEN_UP)
 		return;
 	if (h->state == HOST_NEW)
-		host_set_state(h, HOST_RESOLVING);   /* after a loss it stays DOWN */
+		sshhost_set_state(h, HOST_RESOLVING);   /* after a loss it stays DOWN */
 	if (h->spec.jump != NULL && h->o.jumps != NULL) {
 		if (h->state == HOST_RESOLVING)
-			host_set_state(h, HOST_CONNECTING);
+			sshhost_set_state(h, HOST_CONNECTING);
 		sshconn_connect(add_conn(h));   /* no addresses: conn_dial */
 		return;
 	}
@@ -623,57 +492,6 @@ sshhost_start(struct sshhost *h)
 	    on_resolved, h);
 	h->resolve_deadline = loop_timer_add(h->loop, h->o.connect_timeout,
 	    on_resolve_deadline, h);
-}
-
-struct once {
-	void (*output)(void *arg, const char *data, size_t len);
-	void (*done)(void *arg, bool ok);
-	void *arg;
-};
-
-static void
-once_output(void *job, int stream, const char *data, size_t len)
-{
-	struct once *o = job;
-
-	if (stream == 1 && o->output != NULL)
-		o->output(o->arg, data, len);
-}
-
-static void
-once_done(void *job, const struct exec_result *r)
-{
-	struct once *o = job;
-
-	o->done(o->arg, r->end == EXEC_EXITED && r->exit_code == 0);
-	free(o);
-}
-
-static const struct exec_job_ops once_ops = { NULL, once_output, once_done };
-
-bool
-sshhost_run_capture(struct sshhost *h, const char *cmd,
-    void (*output)(void *arg, const char *data, size_t len),
-    void (*done)(void *arg, bool ok), void *arg)
-{
-	struct once *o;
-
-	if (h->state != HOST_READY)
-		return false;
-	o = xcalloc(1, sizeof *o);
-	o->output = output;
-	o->done = done;
-	o->arg = arg;
-	sshchan_list_push(&h->pending, sshchan_new_raw(cmd, &once_ops, o));
-	host_kick(h);
-	return true;
-}
-
-bool
-sshhost_run_once(struct sshhost *h, const char *cmd,
-    void (*done)(void *arg, bool ok), void *arg)
-{
-	return sshhost_run_capture(h, cmd, NULL, done, arg);
 }
 
 void
