@@ -218,7 +218,7 @@ int
 main(int argc, char **argv)
 {
 	struct host_spec spec = { 0 };
-	struct ssh_options o = { false, 5, 10, NULL };
+	struct ssh_options o = { .accept_new_hostkeys = false, .keepalive = 5, .connect_timeout = 10 };
 	struct drive d = { 0 };
 	struct addrinfo hints = { 0 }, *ai = NULL;
 	const char *port = NULL;
