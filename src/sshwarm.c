@@ -193,7 +193,7 @@ read_greeting(struct sshwarm *w, bool *progress)
 			warm_fail(w, xasprintf("the shell said on stderr: %.*s",
 			    (int)(n > 80 ? 80 : n), data));
 		} else if (w->seen + (size_t)n > glen ||
-		    memcmp(data, GREETING + w->seen, (size_t)n) != 0) {
+		    memcmp(data, &GREETING[w->seen], (size_t)n) != 0) {
 			warm_fail(w, xasprintf("the shell said: %.*s",
 			    (int)(n > 80 ? 80 : n), data));
 		} else {
