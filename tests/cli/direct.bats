@@ -46,7 +46,11 @@ jl_exit() {
 		grep -v '^pfan: ' p.all >p.err || true
 		got_rc=$(jl_exit jl)
 		want_rc=0
+		# A job gets the default action of the signals pfan catches or
+		# ignores (local.c), whatever pfan was given: so does sh here,
+		# also when this suite runs under nohup or in the background.
 		PFAN_SEQ=1 PFAN_SLOT=1 PFAN_HOST=local PARALLEL_SEQ=1 PARALLEL_JOBSLOT=1 \
+			env --default-signal=INT,TERM,CHLD,PIPE,HUP \
 			sh -c "$cmd" >s.out 2>s.err </dev/null || want_rc=$?
 		if ! cmp -s p.out s.out || ! cmp -s p.err s.err || [ "$got_rc" != "$want_rc" ]; then
 			bad=$((bad + 1))
