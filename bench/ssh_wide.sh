@@ -85,12 +85,12 @@ ok=$(grep -c '"status":"ok"' "$work/jl")
 conns=$(cat "$SSH_DIR"/sshd*/sshd.log | grep -c 'Accepted publickey')
 awk -v t0="$t0" -v n="$n" -v tck="$TCK" -v rc="$rc" -v ok="$ok" -v conns="$conns" -v hosts="$HOSTS" '
 	{ t[NR] = $1; c[NR] = $2; r[NR] = $5; if ($4 > hwm) hwm = $4
-	  if ($5 > peak) peak = $5
+	  if ($5 > peak) { peak = $5; tpeak = NR }
 	  if ($5 >= n && full == "") full = NR
 	  if ($5 >= n) last = NR }
 	END {
 		printf "pfan exit %d, %d of %d jobs ok, %.1f connections per host\n", rc, ok, n, conns / hosts
-		printf "most jobs running at once: %d of %d\n", peak, n
+		printf "most jobs running at once: %d of %d, %.1f s after the start\n", peak, n, t[tpeak] - t0
 		if (full != "") {
 			printf "all %d running %.1f s after the start, for %.1f s\n", n, t[full] - t0, t[last] - t[full]
 			if (last > full)
