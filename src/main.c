@@ -484,6 +484,7 @@ add_remote_host(struct run *r, struct host_spec *spec)
 		spec->slots = r->opts.jobs;
 	memset(&so, 0, sizeof so);
 	so.accept_new_hostkeys = r->opts.accept_new_hostkeys;
+	so.no_agent = r->opts.no_remote_agent;
 	so.keepalive = r->opts.keepalive;
 	so.connect_timeout = r->opts.connect_timeout;
 	so.verbose = r->opts.print_cmd;

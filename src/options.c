@@ -313,6 +313,7 @@ apply(struct pfan_opts *o, int id, char *arg, char **cause)
 	case OPT_HOSTS: push_str(&o->host_tags, &o->nhost_tags, arg); break;
 	case OPT_SSHLOGIN: push_str(&o->sshlogins, &o->nsshlogins, arg); break;
 	case OPT_ACCEPT_NEW: o->accept_new_hostkeys = true; break;
+	case OPT_NO_REMOTE_AGENT: o->no_remote_agent = true; break;
 	case OPT_KEEPALIVE: return parse_secs("keepalive", arg, true, &o->keepalive, cause);
 	case OPT_HOST_WAIT: return parse_secs("host-wait", arg, false, &o->host_wait, cause);
 	case OPT_CONNECT_TIMEOUT:

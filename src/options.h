@@ -82,6 +82,7 @@ struct pfan_opts {
 	char **host_tags;         /* --hosts TAG[,TAG...], in order */
 	size_t nhost_tags;
 	bool accept_new_hostkeys;
+	bool no_remote_agent;     /* --no-remote-agent */
 	double keepalive;
 	double host_wait;
 	double connect_timeout;   /* lookup + connect + handshake + auth */

@@ -19,7 +19,7 @@ replay_may_change(const char *name)
 	static const char *const ok[] = {
 		"jobs", "dry-run", "retries", "halt", "timeout",
 		"keep-order", "line-buffer", "tag", "results", "hostfile",
-		"sshlogin", "hosts", "accept-new-hostkeys", "keepalive", "connect-timeout",
+		"sshlogin", "hosts", "accept-new-hostkeys", "no-remote-agent", "keepalive", "connect-timeout",
 		"host-wait", "verbose", "quiet", "will-cite", "debug",
 		"tagstring", "ungroup", "group", "files", "tmpdir", "workdir",
 		"bar", "eta", "progress", "summary",

@@ -73,6 +73,7 @@ const struct opt_def opt_table[] = {
 	{ "basefile", OPT_BASEFILE, 1, "FILE", "send FILE to each host once, before its first job (not when its copy has the same size and mtime; repeatable)" },
 	{ "env", OPT_ENV, 1, "VAR", "pass the variable VAR to remote jobs, in their command (repeatable; \"_\": every variable but the host's own)" },
 	{ "accept-new-hostkeys", OPT_ACCEPT_NEW, 0, NULL, "record the keys of hosts not yet in known_hosts" },
+	{ "no-remote-agent", OPT_NO_REMOTE_AGENT, 0, NULL, "run each remote job on an SSH channel of its own, not through pfan's agent" },
 	{ "keepalive", OPT_KEEPALIVE, 1, "SECS", "SSH keepalive interval; a host is lost after 3 unanswered (default 5)" },
 	{ "connect-timeout", OPT_CONNECT_TIMEOUT, 1, "SECS", "give up on a host not connected and logged in within SECS (default 10)" },
 	{ "host-wait", OPT_HOST_WAIT, 1, "SECS", "with no host left, wait this long for one to come back (default 60)" },

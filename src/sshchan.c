@@ -61,61 +61,23 @@
 #include "log.h"
 #include "loop.h"
 #include "sshchan.h"
+#include "sshchan_impl.h"
 #include "sshsess.h"
 #include "sshstage.h"
 #include "sshwarm.h"
 #include "sshwrap.h"
 #include "xalloc.h"
 
-enum chan_state {
-	CHAN_QUEUED,
-	CHAN_SEND,
-	CHAN_OPENING,
-	CHAN_EXEC,
-	CHAN_RUNNING,
-	CHAN_CLOSING,
-	CHAN_FREEING,
-	CHAN_FETCH,
-	CHAN_DONE,
-};
-
 static const char *const chan_state_names[] = {
 	"queued", "send", "opening", "exec", "running", "closing", "freeing",
-	"fetch", "done",
-};
-
-struct exec_task {
-	enum chan_state state;
-	LIBSSH2_CHANNEL *ch;
-	char *cmd;                 /* what is exec'd: pinned across EAGAIN */
-	size_t cmdlen;
-	bool wrapped;              /* cmd is sshwrap's: decode its exit */
-	bool warm_ok;              /* cmd may go down a warm channel */
-	bool adopted;              /* on a warm channel: cmd is written, not exec'd */
-	size_t cmd_pos;            /* bytes of cmd written (adopted) */
-	char *workdir;             /* where the wrapper cd's, for the cause */
-	unsigned long long seq;
-	void *job;
-	const struct exec_job_ops *ops;
-	bool eof[3];               /* [1] stdout, [2] stderr reached EOF */
-	bool cancelled;
-	bool eof_sent;             /* our EOF on the job's stdin */
-	const struct exec_stdin *in;   /* --pipe: the block to write, or NULL */
-	uint64_t in_pos;           /* bytes of it written */
-	bool write_pending;        /* libssh2 holds a part-sent packet of ours */
-	char *scratch;             /* a --pipepart block's bytes, read from its file */
-	bool started;
-	struct exec_result result;
-	char *cause;               /* result.cause points here */
-	char *refusal;
-	struct sshstage *stage;    /* its staged files, or NULL */
+	"fetch", "agent", "done",
 };
 
 #define B(s) FSM_TO(s)
 /* Which states each state may move to. */
 static const unsigned chan_next[] = {
 	[CHAN_QUEUED] = B(CHAN_SEND) | B(CHAN_OPENING) | B(CHAN_EXEC) | B(CHAN_FETCH) |
-	    B(CHAN_DONE),   /* EXEC: a warm channel adopted */
+	    B(CHAN_AGENT) | B(CHAN_DONE),   /* EXEC: a warm channel adopted */
 	[CHAN_SEND] = B(CHAN_QUEUED) | B(CHAN_DONE),   /* DONE: failed, or files only */
 	[CHAN_OPENING] = B(CHAN_QUEUED) | B(CHAN_EXEC) | B(CHAN_FREEING) | B(CHAN_DONE),
 	[CHAN_EXEC] = B(CHAN_RUNNING) | B(CHAN_FREEING),
@@ -123,12 +85,13 @@ static const unsigned chan_next[] = {
 	[CHAN_CLOSING] = B(CHAN_FREEING),
 	[CHAN_FREEING] = B(CHAN_FETCH) | B(CHAN_DONE),
 	[CHAN_FETCH] = B(CHAN_DONE),
+	[CHAN_AGENT] = B(CHAN_DONE),
 	[CHAN_DONE] = 0,
 };
 #undef B
 static const struct fsm_def chan_fsm = FSM_DEF(chan_state_names, chan_next);
 
-static void
+void
 chan_set_state(struct exec_task *t, enum chan_state s)
 {
 	t->state = fsm_move(&chan_fsm, t->state, s, "job %llu: channel", t->seq);
@@ -158,6 +121,7 @@ sshchan_new(const struct exec_request *req)
 	t->warm_ok = t->cmdlen <= 32768 && sshwarm_can_carry(t->cmd, t->cmdlen);
 	t->workdir = req->workdir != NULL ? xstrdup(req->workdir) : NULL;
 	t->seq = req->seq;
+	sshchan_agent_init(t, req);
 	t->in = req->in;
 	if (req->stage != NULL)
 		t->stage = sshstage_new(req->stage, req->workdir, req->workdir_create,
@@ -192,6 +156,8 @@ sshchan_free(struct exec_task *t)
 		return;
 	free(t->cmd);
 	free(t->workdir);
+	free(t->agent_cmd);
+	free(t->host);
 	free(t->cause);
 	free(t->refusal);
 	sshstage_free(t->stage);
@@ -561,6 +527,11 @@ sshchan_step(struct exec_task *t, LIBSSH2_SESSION *s, bool may_open)
 		return step_closing(t, s);
 	case CHAN_FREEING:
 		return step_freeing(t);
+	case CHAN_AGENT:
+		if (!t->agent_done)
+			return SSHCHAN_WAIT;
+		chan_set_state(t, CHAN_DONE);
+		return SSHCHAN_FINISHED;
 	case CHAN_DONE:
 		return SSHCHAN_FINISHED;
 	}

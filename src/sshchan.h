@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <libssh2.h>
 
+#include "agentproto.h"
 #include "exec.h"
 
 enum sshchan_step {
@@ -53,6 +54,28 @@ bool sshchan_adoptable(const struct exec_task *t);
 /* t takes ch, a warm channel's: its next steps write its wrapper text
  * down ch's stdin, then it runs as on its own channel. */
 void sshchan_adopt(struct exec_task *t, LIBSSH2_CHANNEL *ch);
+
+/* The connection's remote agent (sshagent.h), through the connection
+ * (sshmux.c). A job that may run there is a plain job (not the probe, no
+ * staged files, no --pipe block). */
+/* t is queued and may go to the agent. */
+bool sshchan_agent_waiting(const struct exec_task *t);
+/* What the agent is to run for t (valid while t lives). */
+void sshchan_agent_job(const struct exec_task *t, struct agentproto_job *j);
+/* t was given to the agent as id: it runs (started is reported). */
+void sshchan_agent_begin(struct exec_task *t, unsigned id);
+/* t's id on the agent, or 0 when it is not there. */
+unsigned sshchan_agent_id(const struct exec_task *t);
+/* True once for a job on the agent that was cancelled: send its K now. */
+bool sshchan_agent_cancel_due(struct exec_task *t);
+/* The agent's frames for t: output, and its end (the next step then
+ * finishes t). */
+void sshchan_agent_output(struct exec_task *t, int stream, const char *data, size_t len);
+void sshchan_agent_end(struct exec_task *t, enum agentproto_end end, int num);
+/* The agent died under t: it ends EXEC_LOST (requeued), with cause. */
+void sshchan_agent_lost(struct exec_task *t, const char *cause);
+/* t holds a session on the server (a channel of its own). */
+bool sshchan_holds_session(const struct exec_task *t);
 
 /* Asks the task to end: a running job's channel gets EOF on its stdin, so
  * the remote wrapper kills its process group; a task that has not started

@@ -312,7 +312,7 @@ begin_session(struct sshconn *c)
 bool
 conn_busy(const struct sshconn *c)
 {
-	return c->tasks.n > 0 || c->nwarm > 0 || c->nfwd > 0;
+	return c->tasks.n > 0 || c->nwarm > 0 || c->nfwd > 0 || c->agent != NULL;
 }
 
 /* No addresses: the owner hands us a connected socket (ProxyJump). */
@@ -544,6 +544,7 @@ sshconn_free(struct sshconn *c, bool graceful)
 	conn_teardown(c, graceful && c->state == CONN_READY);
 	free(c->login);
 	free(c->warm_failure);
+	free(c->agent_failure);
 	free(c->warm);
 	free(c);
 }

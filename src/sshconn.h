@@ -25,6 +25,7 @@ struct ssh_options {
 	double connect_timeout;    /* seconds for connect+handshake+auth (> 0) */
 	struct sshjumps *jumps;    /* the jump connections (sshjump.h), shared */
 	bool verbose;              /* -v: say when a host falls back to a channel per job */
+	bool no_agent;             /* --no-remote-agent: a channel per job */
 };
 
 struct sshconn;
@@ -90,6 +91,12 @@ size_t sshconn_ntasks(const struct sshconn *c);
  * probe, staged files) is on c; a queued job takes a warm channel rather
  * than open its own. */
 void sshconn_set_warm(struct sshconn *c, unsigned cap);
+/* The remote agent (sshagent.h): while on, c's plain jobs run through
+ * one agent per connection, started with the first of them, and no warm
+ * channels are kept; off for good on c once the agent failed there. */
+void sshconn_set_agent(struct sshconn *c, bool on);
+/* Why the agent cannot run (or ended) on c, or NULL. */
+const char *sshconn_agent_failure(const struct sshconn *c);
 /* Why the remote shell cannot run the warm start (its handshake failed
  * on c), or NULL. */
 const char *sshconn_warm_failure(const struct sshconn *c);

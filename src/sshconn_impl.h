@@ -68,6 +68,9 @@ struct sshconn {
 	unsigned warm_refusals;        /* warm opens refused in a row */
 	double warm_after;             /* no warm open before (after a refusal) */
 	char *warm_failure;            /* why the shell cannot run the warm start */
+	struct sshagent *agent;        /* the remote agent (sshagent.h), or NULL */
+	bool agent_on;                 /* jobs go to the agent (sshconn_set_agent) */
+	char *agent_failure;           /* why the agent could not run, or ended */
 	struct sshfwd **fwd;           /* tunnels (sshfwd.c), for connections behind */
 	size_t nfwd;
 	/* What the last attempt learned (sshconn_facts). */
@@ -81,7 +84,8 @@ struct sshconn {
 void conn_update_io(struct sshconn *c);     /* poll for what libssh2 waits on */
 void conn_lost(struct sshconn *c, const char *why, bool permanent);
 void conn_fail_ssh(struct sshconn *c, const char *what);
-/* sshmux.c: drops every warm channel (the session is being freed). */
+/* sshmux.c: drops every warm channel, and the agent (the session is
+ * being freed). */
 void warm_drop_all(struct sshconn *c);
 /* sshconn.c: has tasks, warm channels or tunnels (keepalives, POLLIN). */
 bool conn_busy(const struct sshconn *c);

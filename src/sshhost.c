@@ -121,6 +121,7 @@ add_conn(struct sshhost *h)
 
 	h->conns = xreallocarray(h->conns, h->nconns + 1, sizeof *h->conns);
 	h->conns[h->nconns++] = c;
+	sshconn_set_agent(c, !h->o.no_agent && !h->no_agent);
 	return c;
 }
 
@@ -290,8 +291,10 @@ host_dispatch(struct sshhost *h)
 	sshchan_list_fail(&cancelled, EXEC_START_FAILED, "cancelled before it started");
 }
 
-/* Warm channels (sshconn_set_warm): one per slot at most, none for good
- * once a connection found the shell cannot run them. */
+/* The remote agent (sshconn_set_agent) unless --no-remote-agent, off
+ * for good once it failed on a connection; warm channels
+ * (sshconn_set_warm, used when the agent is off): one per slot at most,
+ * none for good once a connection found the shell cannot run them. */
 static void
 host_warm(struct sshhost *h)
 {
@@ -305,8 +308,19 @@ host_warm(struct sshhost *h)
 			    h->spec.name, why);
 		}
 	}
-	for (size_t i = 0; i < h->nconns; i++)
+	for (size_t i = 0; i < h->nconns && !h->no_agent; i++) {
+		const char *why = sshconn_agent_failure(h->conns[i]);
+		if (why != NULL) {
+			h->no_agent = true;
+			(h->o.verbose ? log_info : log_debug)("%s: pfan's remote agent "
+			    "failed (%s); one channel per job from now on",
+			    h->spec.name, why);
+		}
+	}
+	for (size_t i = 0; i < h->nconns; i++) {
+		sshconn_set_agent(h->conns[i], !h->o.no_agent && !h->no_agent);
 		sshconn_set_warm(h->conns[i], h->cold ? 0 : h->slots);
+	}
 }
 
 static void

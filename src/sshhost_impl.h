@@ -51,6 +51,7 @@ struct sshhost {
 	size_t nbase;
 	bool base_sending, base_done;
 	bool cold;                    /* its shell failed the warm start: no warm channels */
+	bool no_agent;                /* the remote agent failed here: none */
 };
 
 /* The one setter of the host's state (sshhost.c). */

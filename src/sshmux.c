@@ -31,6 +31,7 @@
 #include "log.h"
 #include "sshconn.h"
 #include "sshconn_impl.h"
+#include "sshagent.h"
 #include "sshwarm.h"
 #include "xalloc.h"
 
@@ -68,6 +69,8 @@ warm_drop_all(struct sshconn *c)
 	free(c->warm);
 	c->warm = NULL;
 	c->nwarm = 0;
+	sshagent_free(c->agent);   /* it reads EOF and kills what it runs */
+	c->agent = NULL;
 }
 
 static void
@@ -90,9 +93,11 @@ conn_refused(struct sshconn *c, size_t i)
 	unsigned open = 0;
 
 	for (size_t j = 0; j < c->tasks.n; j++)
-		if (!sshchan_queued(c->tasks.v[j]))
+		if (sshchan_holds_session(c->tasks.v[j]))
 			open++;
 	open += warm_open(c);
+	if (c->agent != NULL && sshagent_holds_session(c->agent))
+		open++;
 	if (open == 0) {
 		/* Nothing open here: sshd refuses the job itself, or it has not
 		 * yet freed the sessions we just closed (the lag above, seen on a
@@ -217,6 +222,8 @@ warm_top_up(struct sshconn *c)
 {
 	unsigned running = 0, live = 0;
 
+	if (c->agent_on)
+		return false;   /* jobs start on the agent: nothing to warm */
 	for (size_t i = 0; i < c->tasks.n; i++) {
 		if (!sshchan_warm_kind(c->tasks.v[i]) || sshchan_queued(c->tasks.v[i]))
 			return false;
@@ -232,6 +239,103 @@ warm_top_up(struct sshconn *c)
 		return false;
 	c->warm = xreallocarray(c->warm, c->nwarm + 1, sizeof *c->warm);
 	c->warm[c->nwarm++] = sshwarm_new();
+	return true;
+}
+
+/* c's task on the agent as id, or NULL (a task already failed). */
+static struct exec_task *
+agent_task(struct sshconn *c, unsigned id)
+{
+	for (size_t i = 0; i < c->tasks.n; i++)
+		if (sshchan_agent_id(c->tasks.v[i]) == id)
+			return c->tasks.v[i];
+	return NULL;
+}
+
+static void
+agent_output(void *arg, unsigned id, int stream, const char *data, size_t len)
+{
+	struct exec_task *t = agent_task(arg, id);
+
+	if (t != NULL)
+		sshchan_agent_output(t, stream, data, len);
+}
+
+static void
+agent_end(void *arg, unsigned id, enum agentproto_end end, int num)
+{
+	struct exec_task *t = agent_task(arg, id);
+
+	if (t != NULL)
+		sshchan_agent_end(t, end, num);
+}
+
+static const struct sshagent_sink agent_sink = { agent_output, agent_end };
+
+/* The agent ended: its jobs are lost (requeued), and if it failed, c
+ * runs its jobs on channels from now on. */
+static void
+agent_closed(struct sshconn *c)
+{
+	const char *why = sshagent_failure(c->agent);
+
+	if (why != NULL) {
+		char *cause = xasprintf("the remote agent failed: %s", why);
+		for (size_t i = 0; i < c->tasks.n; i++)
+			if (sshchan_agent_id(c->tasks.v[i]) != 0)
+				sshchan_agent_lost(c->tasks.v[i], cause);
+		free(cause);
+		if (c->agent_failure == NULL)
+			c->agent_failure = xstrdup(why);
+		log_debug("%s: conn %u: remote agent: %s", c->spec->name, c->id, why);
+		c->agent_on = false;
+	}
+	sshagent_free(c->agent);
+	c->agent = NULL;
+}
+
+/* Starts the agent when a job wants it, steps it, gives it the queued
+ * jobs and the cancels; false when the session failed. */
+static bool
+agent_service(struct sshconn *c, bool *opening, bool *progress)
+{
+	if (c->agent == NULL) {
+		bool want = false;
+		for (size_t i = 0; i < c->tasks.n && c->agent_on && !want; i++)
+			want = sshchan_agent_waiting(c->tasks.v[i]);
+		if (!want)
+			return true;
+		c->agent = sshagent_new();
+	}
+	switch (sshagent_step(c->agent, c->s, !*opening && c->hold == NULL, &agent_sink, c)) {
+	case SSHAGENT_WAIT:
+		break;
+	case SSHAGENT_PROGRESS:
+		*progress = true;
+		break;
+	case SSHAGENT_CLOSED:
+		agent_closed(c);
+		*progress = true;
+		return true;
+	case SSHAGENT_BROKEN:
+		return false;
+	}
+	if (sshagent_opening(c->agent))
+		*opening = true;
+	if (!sshagent_ready(c->agent))
+		return true;
+	for (size_t i = 0; i < c->tasks.n; i++) {
+		struct exec_task *t = c->tasks.v[i];
+		if (c->agent_on && sshchan_agent_waiting(t)) {
+			struct agentproto_job j;
+			sshchan_agent_job(t, &j);
+			sshchan_agent_begin(t, sshagent_submit(c->agent, &j));
+			*progress = true;
+		} else if (sshchan_agent_cancel_due(t)) {
+			sshagent_cancel(c->agent, sshchan_agent_id(t));
+			*progress = true;
+		}
+	}
 	return true;
 }
 
@@ -256,11 +360,19 @@ sshconn_service(struct sshconn *c)
 		for (size_t j = 0; j < c->nwarm; j++)
 			if (sshwarm_opening(c->warm[j]))
 				opening = true;
+		if (c->agent != NULL && sshagent_opening(c->agent))
+			opening = true;
 		bool await_warm = warm_adopt(c, &progress);
+		if (!agent_service(c, &opening, &progress)) {
+			c->in_service = false;
+			conn_fail_ssh(c, "connection lost");
+			return;
+		}
 		for (size_t i = 0; i < c->tasks.n; i++) {
 			struct exec_task *t = c->tasks.v[i];
 			enum sshchan_step r = sshchan_step(t, c->s, !opening &&
-			    c->hold == NULL && !(await_warm && sshchan_adoptable(t)));
+			    c->hold == NULL && !(await_warm && sshchan_adoptable(t)) &&
+			    !(c->agent_on && sshchan_agent_waiting(t)));
 
 			if (sshchan_opening(t))
 				opening = true;
@@ -316,11 +428,18 @@ sshconn_service(struct sshconn *c)
 unsigned
 sshconn_room(const struct sshconn *c)
 {
+	unsigned room;
+
 	if (c->state != CONN_READY)
 		return 0;
 	if (c->limit == 0)
-		return 1000000;
-	return c->limit > c->tasks.n ? c->limit - (unsigned)c->tasks.n : 0;
+		room = 1000000;
+	else
+		room = c->limit > c->tasks.n ? c->limit - (unsigned)c->tasks.n : 0;
+	if (c->agent_on && c->tasks.n + room > SSHAGENT_MAX_JOBS)
+		room = c->tasks.n < SSHAGENT_MAX_JOBS ?
+		    SSHAGENT_MAX_JOBS - (unsigned)c->tasks.n : 0;
+	return room;
 }
 
 void
@@ -343,6 +462,18 @@ void
 sshconn_set_warm(struct sshconn *c, unsigned cap)
 {
 	c->warm_cap = c->warm_failure != NULL ? 0 : cap;
+}
+
+void
+sshconn_set_agent(struct sshconn *c, bool on)
+{
+	c->agent_on = on && c->agent_failure == NULL;
+}
+
+const char *
+sshconn_agent_failure(const struct sshconn *c)
+{
+	return c->agent_failure;
 }
 
 const char *

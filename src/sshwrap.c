@@ -105,6 +105,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "execin.h"
@@ -232,20 +233,25 @@ add_cd(struct buf *out, const char *dir, bool create)
 	buf_free(&d);
 }
 
+char *
+sshwrap_job_cmd(const struct exec_request *req)
+{
+	struct buf niced = BUF_INIT;
+
+	if (req->nice == 0)
+		return xstrdup(req->cmd);
+	/* As GNU parallel: the job runs under nice(1), so that everything
+	 * it starts is niced too. */
+	buf_addf(&niced, "nice -n %d /bin/sh -c ", req->nice);
+	quote_shell(&niced, req->cmd, strlen(req->cmd));
+	return buf_steal(&niced);
+}
+
 void
 sshwrap_command(struct buf *out, const struct exec_request *req)
 {
 	const char *host = req->host != NULL ? req->host : "";
-	const char *cmd = req->cmd;
-	struct buf niced = BUF_INIT;
-
-	if (req->nice != 0) {
-		/* As GNU parallel: the job runs under nice(1), so that
-		 * everything it starts is niced too. */
-		buf_addf(&niced, "nice -n %d /bin/sh -c ", req->nice);
-		quote_shell(&niced, cmd, strlen(cmd));
-		cmd = buf_cstr(&niced);
-	}
+	char *cmd = sshwrap_job_cmd(req);
 	bool inl = sshwrap_inline_ok(cmd);
 
 	buf_adds(out, "exec 3<&0 </dev/null\n");
@@ -273,7 +279,7 @@ sshwrap_command(struct buf *out, const struct exec_request *req)
 	    "trap - " SSHWRAP_OK_SIGNAL "\n"
 	    "kill -s " SSHWRAP_OK_SIGNAL " $$\n"
 	    "exit 0\n");
-	buf_free(&niced);
+	free(cmd);
 }
 
 char *

@@ -25,6 +25,9 @@ bool sshwrap_inline_ok(const char *cmd);
 /* Appends the remote command for req (its cmd, seq, slot, host, workdir,
  * nice) to out. */
 void sshwrap_command(struct buf *out, const struct exec_request *req);
+/* The command the wrapper's shell runs for req: req->cmd, or under
+ * nice(1) with --nice. Malloc'd. */
+char *sshwrap_job_cmd(const struct exec_request *req);
 
 /* A closed channel's result (r, cleared first) from its exit status and
  * exit-signal name (NULL: none came); wrapped: the command was

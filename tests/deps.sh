@@ -15,9 +15,10 @@ trap 'rm -rf "$tmp"' EXIT
 
 # sshconn.c, sshmux.c and sshfwd.c are one module (sshconn_impl.h is its
 # private header), as are sshsftp.c and sshsftp_file.c (sshsftp_impl.h)
-# and sshhost.c and sshhost_task.c (sshhost_impl.h); record.c is input.c's.
+# and sshhost.c and sshhost_task.c (sshhost_impl.h), and sshchan.c and
+# sshchan_agent.c (sshchan_impl.h); record.c is input.c's.
 module() {
-	sed -e 's/^sshmux$/sshconn/' -e 's/^sshfwd$/sshconn/' -e 's/^sshconn_impl$/sshconn/' -e 's/^sshsftp_file$/sshsftp/' -e 's/^sshsftp_impl$/sshsftp/' -e 's/^sshhost_task$/sshhost/' -e 's/^sshhost_impl$/sshhost/' -e 's/^record$/input/'
+	sed -e 's/^sshmux$/sshconn/' -e 's/^sshfwd$/sshconn/' -e 's/^sshconn_impl$/sshconn/' -e 's/^sshsftp_file$/sshsftp/' -e 's/^sshsftp_impl$/sshsftp/' -e 's/^sshhost_task$/sshhost/' -e 's/^sshhost_impl$/sshhost/' -e 's/^sshchan_agent$/sshchan/' -e 's/^sshchan_impl$/sshchan/' -e 's/^record$/input/'
 }
 
 includes() {

@@ -141,9 +141,10 @@ wait_pfan() {
 
 @test "one of a host's two connections dies: its jobs are rerun, the host goes on with the other" {
 	ssh_share_dir
-	# 14 slots: 10 channels on the first connection (MaxSessions), 4 on a second
+	# 14 slots: 10 channels on the first connection (MaxSessions), 4 on a
+	# second (through the remote agent, one connection would carry all 14)
 	ssh_write_hostfile hosts.yaml 14
-	"$PFAN" -H hosts.yaml --joblog jl.jsonl "$(held_job 0.3)" ::: $(seq 28) >out 2>err &
+	"$PFAN" --no-remote-agent -H hosts.yaml --joblog jl.jsonl "$(held_job 0.3)" ::: $(seq 28) >out 2>err &
 	PFAN_PID=$!
 	ssh_wait_procs 30 14 'sleep 30' node1
 	# the per-connection sshds under the listener: kill the second one's

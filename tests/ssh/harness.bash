@@ -267,7 +267,7 @@ ssh_harness_procs_scan() {
 				host=${host%%[[:space:]]*}
 				host=${host//\'/}
 				;;
-			*__pfan_go*)
+			*__pfan_go* | *pfan-agent*)
 				seq=1
 				host=${ours#* "$conn"=}
 				host=${host%% *}

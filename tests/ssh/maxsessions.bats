@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # sshd allows 10 channels per connection (MaxSessions): a host with more
-# slots must get more connections, not failed jobs.
+# slots must get more connections, not failed jobs (a channel per job:
+# --no-remote-agent). Through the remote agent a job takes no session: one
+# connection carries a host's jobs, up to SSHAGENT_MAX_JOBS (128) each.
 bats_require_minimum_version 1.5.0
 load harness
 
@@ -30,7 +32,7 @@ teardown_file() { ssh_teardown_file; }
 	ssh_share_dir
 	ssh_write_hostfile hosts.yaml 25
 	before=$(ssh_logins 1)
-	run --separate-stderr "$PFAN" -H hosts.yaml --joblog jl.jsonl "$(ssh_barrier_job 25)" ::: $(seq 25)
+	run --separate-stderr "$PFAN" --no-remote-agent -H hosts.yaml --joblog jl.jsonl "$(ssh_barrier_job 25)" ::: $(seq 25)
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[ "$(ssh_peak jl.jsonl node1)" -le 25 ]
@@ -44,11 +46,33 @@ teardown_file() { ssh_teardown_file; }
 	ssh_share_dir
 	ssh_write_hostfile hosts.yaml 30
 	before=$(ssh_logins 1)
-	run --separate-stderr "$PFAN" -H hosts.yaml --joblog jl.jsonl "$(ssh_barrier_job 30)" ::: $(seq 300)
+	run --separate-stderr "$PFAN" --no-remote-agent -H hosts.yaml --joblog jl.jsonl "$(ssh_barrier_job 30)" ::: $(seq 300)
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[ "$(ssh_peak jl.jsonl node1)" -le 30 ]
 	conns=$(( $(ssh_logins 1) - before ))
 	echo "connections: $conns"
 	[ "$conns" -eq 3 ]
+}
+
+@test "through the remote agent, a host with 25 slots runs 25 jobs at once on one connection" {
+	ssh_share_dir
+	ssh_write_hostfile hosts.yaml 25
+	before=$(ssh_logins 1)
+	run --separate-stderr "$PFAN" -H hosts.yaml --joblog jl.jsonl "$(ssh_barrier_job 25)" ::: $(seq 25)
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(jl_count jl.jsonl '.status == "ok"')" -eq 25 ]
+	[ $(( $(ssh_logins 1) - before )) -eq 1 ]
+}
+
+@test "through the remote agent, a host with 140 slots runs 140 jobs at once on two connections (128 jobs at most per agent)" {
+	ssh_share_dir
+	ssh_write_hostfile hosts.yaml 140
+	before=$(ssh_logins 1)
+	run --separate-stderr "$PFAN" -H hosts.yaml --joblog jl.jsonl "$(ssh_barrier_job 140)" ::: $(seq 140)
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(jl_count jl.jsonl '.status == "ok"')" -eq 140 ]
+	[ $(( $(ssh_logins 1) - before )) -eq 2 ]
 }

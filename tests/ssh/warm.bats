@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# Warm channels (src/sshwarm.c): while a slot's job runs, its next channel
+# Warm channels (src/sshwarm.c), used when the remote agent is not
+# (--no-remote-agent here): while a slot's job runs, its next channel
 # is opened and its shell waits for the job's wrapper text on stdin. The
 # same results and environment as one channel per job; a host whose
 # shell cannot run the warm start falls back to that; a waiting shell
@@ -73,11 +74,11 @@ no_slots() {
 @test "{%}, {host} and the environment are the same on a warm channel and on one of its own (the fallback)" {
 	one_host 1 2
 	one_host 3 2
-	run --separate-stderr "$PFAN" --debug -k -H host1.yaml --joblog jl1.jsonl "$ENV_JOB" ::: $(seq 10)
+	run --separate-stderr "$PFAN" --no-remote-agent --debug -k -H host1.yaml --joblog jl1.jsonl "$ENV_JOB" ::: $(seq 10)
 	[ "$status" -eq 0 ]
 	warm_out=$output
 	echo "$stderr" >err1
-	run --separate-stderr "$PFAN" --debug -k -H host3.yaml --joblog jl3.jsonl "$ENV_JOB" ::: $(seq 10)
+	run --separate-stderr "$PFAN" --no-remote-agent --debug -k -H host3.yaml --joblog jl3.jsonl "$ENV_JOB" ::: $(seq 10)
 	[ "$status" -eq 0 ]
 	echo "$stderr" >err3
 	echo "# warm: $(adopted err1) jobs took a warm channel; fallback: $(adopted err3)"
@@ -112,7 +113,7 @@ no_slots() {
 		done
 	} >hosts.yaml
 	local job='echo {}; case {} in *3) exit 3;; *7) kill -TERM $$;; esac; sleep 0.1'
-	run --separate-stderr "$PFAN" --debug -k --tag -H hosts.yaml --joblog jl.jsonl "$job" ::: $(seq 30)
+	run --separate-stderr "$PFAN" --no-remote-agent --debug -k --tag -H hosts.yaml --joblog jl.jsonl "$job" ::: $(seq 30)
 	echo "$stderr" >err
 	# 3, 13, 23 exit 3; 7, 17, 27 are killed
 	[ "$status" -eq 6 ]
@@ -155,7 +156,7 @@ wait_warm() {
 @test "an sshd killed with warm channels open: nothing lost, nothing left on the host" {
 	ssh_share_dir
 	ssh_write_hostfile hosts.yaml 2 2
-	"$PFAN" -H hosts.yaml --joblog jl.jsonl "$(held_job)" ::: $(seq 20) >out 2>err &
+	"$PFAN" --no-remote-agent -H hosts.yaml --joblog jl.jsonl "$(held_job)" ::: $(seq 20) >out 2>err &
 	PFAN_PID=$!
 	ssh_wait_procs 30 2 'sleep 30' node1
 	wait_warm 1
@@ -174,7 +175,7 @@ wait_warm() {
 @test "an sshd stopped with warm channels open: lost, its jobs done elsewhere once; woken, its waiting shells exit having run nothing" {
 	ssh_share_dir
 	ssh_write_hostfile hosts.yaml 2 2
-	"$PFAN" -H hosts.yaml --keepalive 1 --joblog jl.jsonl "$(held_job)" ::: $(seq 16) >out 2>err &
+	"$PFAN" --no-remote-agent -H hosts.yaml --keepalive 1 --joblog jl.jsonl "$(held_job)" ::: $(seq 16) >out 2>err &
 	PFAN_PID=$!
 	ssh_wait_procs 30 2 'sleep 30' node1
 	wait_warm 1
@@ -196,7 +197,7 @@ wait_warm() {
 @test "pfan SIGKILLed with warm channels open: no shell left waiting on the host; resumed, every job ok once" {
 	ssh_share_dir
 	ssh_write_hostfile hosts.yaml 2
-	"$PFAN" -H hosts.yaml --joblog jl.jsonl "$(held_job)" ::: $(seq 6) >out 2>err &
+	"$PFAN" --no-remote-agent -H hosts.yaml --joblog jl.jsonl "$(held_job)" ::: $(seq 6) >out 2>err &
 	PFAN_PID=$!
 	ssh_wait_procs 30 2 'sleep 30' node1
 	wait_warm 1
@@ -208,7 +209,7 @@ wait_warm() {
 	ssh_wait_gone 15 $old
 	ssh_wait_no_user_procs 15
 	touch "$SSH_SHARE/short"
-	run --separate-stderr "$PFAN" -H hosts.yaml --resume jl.jsonl "$(held_job)" ::: $(seq 6)
+	run --separate-stderr "$PFAN" --no-remote-agent -H hosts.yaml --resume jl.jsonl "$(held_job)" ::: $(seq 6)
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	ssh_ok_once jl.jsonl 6
@@ -218,7 +219,7 @@ wait_warm() {
 @test "warm channels not used when the run ends are closed: their shells exit having run nothing" {
 	ssh_share_dir
 	ssh_write_hostfile hosts.yaml 4
-	run --separate-stderr "$PFAN" --debug -H hosts.yaml --joblog jl.jsonl \
+	run --separate-stderr "$PFAN" --no-remote-agent --debug -H hosts.yaml --joblog jl.jsonl \
 		"echo {} >>$SSH_SHARE/ran; sleep 0.3" ::: $(seq 4)
 	[ "$status" -eq 0 ]
 	echo "$stderr" >err
@@ -231,11 +232,11 @@ wait_warm() {
 @test "--pipe on warm channels: every block whole, once, in order" {
 	ssh_write_hostfile hosts.yaml 2
 	seq 20000 >in
-	run --separate-stderr "$PFAN" --debug -k --pipe --block 10k -H hosts.yaml --joblog jl.jsonl \
+	run --separate-stderr "$PFAN" --no-remote-agent --debug -k --pipe --block 10k -H hosts.yaml --joblog jl.jsonl \
 		'sleep 0.1; md5sum' <in
 	echo "$stderr" >err
 	[ "$status" -eq 0 ]
 	[ "$(adopted err)" -ge 1 ]
-	expected=$("$PFAN" -k --pipe --block 10k -j2 md5sum <in)
+	expected=$("$PFAN" --no-remote-agent -k --pipe --block 10k -j2 md5sum <in)
 	[ "$output" = "$expected" ]
 }
