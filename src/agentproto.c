@@ -95,7 +95,12 @@ agentproto_next(struct agentproto_reader *r, struct agentproto_event *ev,
 	const char *h = r->in.data + r->pos;
 	size_t avail = r->in.len - r->pos;
 
-	if (avail == 0)
+	while (avail >= 2 && h[0] == 'H' && h[1] == '\n') {
+		r->pos += 2;   /* a heartbeat: nothing to report */
+		h += 2;
+		avail -= 2;
+	}
+	if (avail == 0 || (avail == 1 && h[0] == 'H'))
 		return 0;
 	const char *nl = memchr(h, '\n', avail < MAX_HEADER ? avail : MAX_HEADER);
 	if (nl == NULL) {
@@ -105,7 +110,7 @@ agentproto_next(struct agentproto_reader *r, struct agentproto_event *ev,
 		}
 		/* A header's first byte is known at once: a stranger's byte
 		 * fails now, not after it filled MAX_HEADER bytes. */
-		if (strchr("OEX", h[0]) == NULL || (avail > 1 && h[1] != ' ')) {
+		if (strchr("OEXH", h[0]) == NULL || (avail > 1 && h[1] != ' ')) {
 			*why = "bytes that are not a frame";
 			return -1;
 		}

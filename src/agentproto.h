@@ -15,7 +15,10 @@
  *   X ID C N\n             the job ended, after all its O and E frames:
  *                          C e (exited N), s (killed by signal N),
  *                          k (ended after its K), d (no workdir),
- *                          f (could not fork) */
+ *                          f (could not fork)
+ *   H\n                    nothing else to say for AGENTPROTO_HEARTBEAT
+ *                          seconds (traffic for sshd's ChannelTimeout);
+ *                          the reader skips it */
 #ifndef PFAN_AGENTPROTO_H
 #define PFAN_AGENTPROTO_H
 #include <stdbool.h>
@@ -24,6 +27,7 @@
 #include "buf.h"
 
 #define AGENTPROTO_GREETING "pfan-agent 1\n"
+#define AGENTPROTO_HEARTBEAT 5   /* seconds */
 /* The most DATA one O or E frame may carry (the agent reads 64 KiB). */
 #define AGENTPROTO_MAX_DATA (1u << 20)
 

@@ -30,7 +30,13 @@
  * when that pipe reaches EOF (the agent is gone, whichever way) it sends
  * TERM and then KILL to every group still listed. It holds neither end
  * of the channel, so it never keeps the channel open.
+ *
+ * A connection may carry jobs that print nothing for hours, and sshd's
+ * ChannelTimeout closes a channel with no traffic: the agent's closing
+ * would kill every job on it. So after AGENTPROTO_HEARTBEAT seconds with
+ * nothing to send the agent sends an H frame.
  */
+#include "agentproto.h"
 #include "agentscript.h"
 #include "sshwrap.h"
 
@@ -42,6 +48,7 @@ static const char agent_script[] =
     "my $WNOHANG = $^O eq q{solaris} ? 64 : 1;\n"
     "$SIG{PIPE} = q{IGNORE};\n"
     "my $GRACE = " STR(SSHWRAP_KILL_GRACE) ";\n"
+    "my $HEARTBEAT = " STR(AGENTPROTO_HEARTBEAT) ";\n"
     "my $SH = $ENV{SHELL} || q{/bin/sh};\n"
     "my $HOME = $ENV{PWD} || $ENV{HOME};\n"
     "my (%job, %fds, @dying);\n"
@@ -65,6 +72,7 @@ static const char agent_script[] =
     "close $lr;\n"
     "sub tell_watcher { syswrite $lw, $_[0] }\n"
     "my $in = q{};\n"
+    "my $said = time;\n"
     "binmode STDIN; binmode STDOUT;\n"
     "sub put {\n"
     "\tmy $d = shift;\n"
@@ -73,6 +81,7 @@ static const char agent_script[] =
     "\t\tif (!defined $n) { next if $!{EINTR}; quit() }\n"
     "\t\tsubstr($d, 0, $n, q{});\n"
     "\t}\n"
+    "\t$said = time;\n"
     "}\n"
     "sub quit {\n"
     "\tmy @g = ((map { $_->{pid} } values %job), (map { $_->[0] } @dying));\n"
@@ -139,6 +148,8 @@ static const char agent_script[] =
     "\tmy $t;\n"
     "\tfor my $j (values %job) { $t = $j->{wait} if !$j->{open} && (!defined $t || $j->{wait} < $t) }\n"
     "\tif (@dying) { my $d = $dying[0][1] - time; $t = $d < 0 ? 0 : $d if !defined $t || $d < $t }\n"
+    "\tmy $hb = $said + $HEARTBEAT - time;\n"
+    "\t$t = $hb < 0 ? 0 : $hb if !defined $t || $hb < $t;\n"
     "\tmy $n = select my $rout = $rin, undef, undef, $t;\n"
     "\tif ($n < 0) { next if $!{EINTR}; quit() }\n"
     "\tif ($n > 0 && vec($rout, 0, 1)) {\n"
@@ -167,6 +178,7 @@ static const char agent_script[] =
     "\t\t$k = q{k} if $j->{kill};\n"
     "\t\tput(qq{X $j->{id} $k $v\\n});\n"
     "\t}\n"
+    "\tput(qq{H\\n}) if time - $said >= $HEARTBEAT;\n"
     "\twhile (@dying && $dying[0][1] <= time) {\n"
     "\t\tmy $g = shift @dying;\n"
     "\t\tkill KILL => -$g->[0] unless grep { $_->{pid} == $g->[0] && !$_->{kill} } values %job;\n"

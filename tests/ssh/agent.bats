@@ -5,7 +5,9 @@
 # one channel per job (--no-remote-agent); a host without perl falls back
 # to that; the agent's jobs die with it however it goes (its channel
 # closed, sshd killed or stopped, pfan killed, the agent itself killed);
-# a timeout kills one job's group and nothing else. node3's sshd stands
+# a timeout kills one job's group and nothing else. Every sshd here closes
+# a channel silent for 12 s (ChannelTimeout; in a Match block OpenSSH 9.2
+# does not apply it). node3's sshd stands
 # for a host without perl: it runs every command but the agent's, which
 # gets what sh says when there is no perl (ForceCommand), so only the
 # greeting can tell.
@@ -13,7 +15,7 @@ bats_require_minimum_version 1.5.0
 load harness
 
 setup_file() {
-	ssh_setup_file 3 "Match LocalAddress 127.0.0.4" \
+	ssh_setup_file 3 "ChannelTimeout session:*=12" "Match LocalAddress 127.0.0.4" \
 		"ForceCommand case \$SSH_ORIGINAL_COMMAND in 'exec perl -e '*) echo 'sh: 1: exec: perl: not found' >&2; exit 127;; esac; exec /bin/sh -c \"\$SSH_ORIGINAL_COMMAND\""
 }
 setup() {
@@ -281,5 +283,16 @@ agent_pid() {
 	run -0 --separate-stderr "$PFAN" --debug --pipe -N 50 -H hosts.yaml wc -l <in
 	[ "$(grep -c 'remote agent' <<<"$stderr")" -eq 0 ]
 	[ "$output" = "$(printf '50\n50')" ]
+	ssh_wait_no_user_procs 15
+}
+
+@test "agent: sshd's ChannelTimeout does not close the agent under jobs that print nothing for longer (its heartbeat)" {
+	one_host 2 2
+	run --separate-stderr "$PFAN" -H host2.yaml --joblog jl.jsonl 'sleep 20; echo {}' ::: 1 2
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	ssh_ok_once jl.jsonl 2
+	[ "$(jl_count jl.jsonl '.status == "host_lost"')" -eq 0 ]
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "1 2 " ]
 	ssh_wait_no_user_procs 15
 }
