@@ -24,10 +24,8 @@ agentproto_job(struct buf *out, unsigned id, const struct agentproto_job *j)
 	buf_addc(&p, '\0');
 	buf_addc(&p, j->workdir != NULL && j->workdir_create ? '1' : '0');
 	buf_addc(&p, '\0');
-	for (size_t i = 0; j->argv != NULL && j->argv[i] != NULL; i++) {
-		buf_adds(&p, j->argv[i]);
-		buf_addc(&p, '\0');
-	}
+	buf_addc(&p, j->inline_ok ? '1' : '0');
+	buf_addc(&p, '\0');
 	buf_adds(&p, j->cmd);
 	buf_addf(out, "J %u %zu\n", id, p.len);
 	buf_add(out, p.data, p.len);
@@ -125,7 +123,7 @@ agentproto_next(struct agentproto_reader *r, struct agentproto_event *ev,
 		return -1;
 	ev->id = (unsigned)id;
 	if (h[0] == 'X') {
-		const char *codes = "eskdf";
+		const char *codes = "eskdfn";
 		const char *c = p < end ? strchr(codes, *p) : NULL;
 		if (c == NULL || *p == '\0')
 			return -1;

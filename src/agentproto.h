@@ -4,10 +4,9 @@
  * pfan to the agent, down the channel's stdin:
  *   J ID LEN\n PAYLOAD     start job ID; PAYLOAD is LEN bytes, fields
  *                          joined by NUL: seq, slot, host, workdir ("":
- *                          none), 1 or 0 (make the workdir), then the
- *                          job's argv words when it is a simple command
- *                          (shsimple.h), then the command as the shell
- *                          would run it (always last)
+ *                          none), 1 or 0 (make the workdir), 1 or 0
+ *                          (the command is plain: sshwrap_inline_ok),
+ *                          the command
  *   K ID\n                 cancel job ID (its process group: TERM, KILL)
  * The agent to pfan, on the channel's stdout, after its greeting:
  *   O ID LEN\n DATA        LEN bytes the job wrote on stdout
@@ -15,7 +14,8 @@
  *   X ID C N\n             the job ended, after all its O and E frames:
  *                          C e (exited N), s (killed by signal N),
  *                          k (ended after its K), d (no workdir),
- *                          f (could not fork)
+ *                          f (could not start it), n (its shell died
+ *                          without its status)
  *   H\n                    nothing else to say for AGENTPROTO_HEARTBEAT
  *                          seconds (traffic for sshd's ChannelTimeout);
  *                          the reader skips it */
@@ -37,8 +37,8 @@ struct agentproto_job {
 	const char *host;
 	const char *workdir;       /* NULL: the login's home */
 	bool workdir_create;
-	char *const *argv;         /* a simple command's words, or NULL */
-	const char *cmd;           /* what the shell runs otherwise */
+	bool inline_ok;            /* plain: eval'd in the slot's shell */
+	const char *cmd;
 };
 
 /* Appends the J frame of job id to out (C strings: no field holds a NUL). */
@@ -53,6 +53,7 @@ enum agentproto_end {
 	AGENTPROTO_KILLED,     /* cancelled (K), then ended; num: as e or s */
 	AGENTPROTO_NO_DIR,     /* the workdir could not be entered */
 	AGENTPROTO_NO_FORK,    /* the agent could not start it */
+	AGENTPROTO_NO_STATUS,  /* its shell died without its status */
 };
 
 struct agentproto_event {

@@ -1,35 +1,50 @@
 /* agentscript.c: the remote agent's program (agentscript.h), sent down
  * its channel by sshagent.c as `exec perl -e 'TEXT'`.
  *
- * The agent is perl, not sh: a job must be in a process group of its own
- * (so that a cancel kills it and nothing else), the agent must wait for
- * whichever child ends first and read many pipes at once, and sh can do
- * none of these without a terminal. perl is on every host GNU parallel
- * runs jobs on (it needs perl there too). It loads no module: each job
- * is a fork of the agent, and a smaller perl forks faster.
+ * Two parts. The agent itself is perl: it must read many pipes at once,
+ * wait for whichever job ends first and put each job's processes where a
+ * cancel reaches them and nothing else, and sh can do none of these
+ * without a terminal. perl is on every host GNU parallel runs jobs on
+ * (it needs perl there too). The jobs run in slot shells: each a login
+ * shell (`$SHELL -c` with a short loop, its $0 the shell's name as sshd
+ * gives it, so that its messages read as the wrapper's) that the agent
+ * forks once, in a
+ * process group of its own, and reuses for job after job, so a job costs
+ * the host a fork of a small shell, not of perl and not an exec of a new
+ * shell. A slot shell reads a job's text up to a line only this agent
+ * knows, then evals it:
  *
- * For each job (J) the agent enters nothing itself: it checks the workdir
- * (made first, mode 700, with --workdir ...; one it cannot enter is X d,
- * the job never ran), then forks. The child makes its own process group,
- * takes /dev/null as stdin and two pipes as stdout and stderr, enters the
- * workdir (setting OLDPWD, as the wrapper's cd does), sets PFAN_SEQ, PFAN_SLOT, PARALLEL_SEQ, PARALLEL_JOBSLOT and
- * PFAN_HOST, restores SIGPIPE and execs `$SHELL -c CMD sh`, as the
- * wrapper's child shell runs a job. Output goes back in frames as it
- * comes; the end (X) only after both pipes reached EOF and the child was
- * reaped, so a job's output is whole before its status and a background
- * process that keeps a pipe open holds the job's end, as on a channel. A
- * cancel (K) sends TERM to the group and KILL after the wrapper's grace.
+ *   ([mkdir -p -m 700 -- DIR;] [cd -- DIR || { echo d >&3; exit 0; }]
+ *    exec 3>&-; export PFAN_SEQ=.. PFAN_SLOT=.. PARALLEL_SEQ=..
+ *    PARALLEL_JOBSLOT=.. PFAN_HOST=..
+ *    eval 'CMD'  |  exec "${SHELL:-/bin/sh}" -c 'CMD' sh
+ *   ) </dev/null >FIFO.o 2>FIFO.e
+ *   echo x $? >&3
+ *
+ * which is the wrapper's own (sshwrap.c) without what a channel needs: a
+ * plain job (pfan says which, sshwrap_inline_ok) is eval'd, any other
+ * runs in a child shell; the subshell keeps the slot shell as it was; a
+ * missing directory is said on fd 3, the status pipe, before the job
+ * could run; a job killed by signal N is the shell's exit 128+N. Its
+ * stdout and stderr are two FIFOs the agent made for it (in a private
+ * directory under $TMPDIR or /tmp) and opened both ways first, so that
+ * its read ends see EOF only after the job's status came and every
+ * process that holds them (a background child of the job) closed them:
+ * the job's output is whole before its status, as on a channel. A cancel
+ * (K) sends TERM to the slot's group (the slot shell dies with its job;
+ * the next job gets a new one) and KILL after the wrapper's grace.
  *
  * Kill on loss. When stdin ends or stdout fails (pfan closed the channel,
  * died, or the connection dropped) the agent does the same to every
- * group it still runs, then exits; SIGPIPE is ignored in the agent, so a
+ * slot's group, removes its directory, then exits; SIGPIPE is ignored in the agent, so a
  * write to a dead channel is an error it sees, not its death. And its
  * death, however it comes (SIGKILL, the OOM killer), must kill its jobs
  * too, which live in groups of their own: a watcher, forked first, reads
- * from the agent a line per group that starts (+PGID) and ends (-PGID);
- * when that pipe reaches EOF (the agent is gone, whichever way) it sends
- * TERM and then KILL to every group still listed. It holds neither end
- * of the channel, so it never keeps the channel open.
+ * from the agent a line per slot group that starts (+PGID) and ends
+ * (-PGID); when that pipe reaches EOF (the agent is gone, whichever way)
+ * it sends TERM and then KILL to every group still listed and removes the
+ * FIFOs' directory. It holds neither end of the channel, so it never
+ * keeps the channel open.
  *
  * A connection may carry jobs that print nothing for hours, and sshd's
  * ChannelTimeout closes a channel with no traffic: the agent's closing
@@ -43,15 +58,19 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-/* No single quote: the whole goes inside one. */
+/* No single quote (sq() makes them from chr 39): the whole goes inside one. */
 static const char agent_script[] =
-    "my $WNOHANG = $^O eq q{solaris} ? 64 : 1;\n"
+    "use POSIX ();\n"
     "$SIG{PIPE} = q{IGNORE};\n"
     "my $GRACE = " STR(SSHWRAP_KILL_GRACE) ";\n"
     "my $HEARTBEAT = " STR(AGENTPROTO_HEARTBEAT) ";\n"
     "my $SH = $ENV{SHELL} || q{/bin/sh};\n"
-    "my $HOME = $ENV{PWD} || $ENV{HOME};\n"
-    "my (%job, %fds, @dying);\n"
+    "my $Q = chr 39;\n"
+    "my $GO = q{__pfan_go_} . int(rand(1e9)) . $$;\n"
+    "my $DIR = ($ENV{TMPDIR} || q{/tmp}) . qq{/pfan-agent.$$};\n"
+    "mkdir $DIR, 0700 or die qq{cannot make $DIR: $!\\n};\n"
+    "sub sq { my $s = shift; $s =~ s/$Q/$Q\\\\$Q$Q/g; $Q . $s . $Q }\n"
+    "sub clean { unlink glob(qq{$DIR/*}); rmdir $DIR }\n"
     "pipe my $lr, my $lw or die qq{pipe: $!\\n};\n"
     "my $watcher = fork;\n"
     "die qq{fork: $!\\n} unless defined $watcher;\n"
@@ -63,14 +82,17 @@ static const char agent_script[] =
     "\twhile (sysread $lr, $wb, 4096, length $wb) {\n"
     "\t\twhile ($wb =~ s/\\A([-+])(\\d+)\\n//) { $g{$2} += $1 eq q{+} ? 1 : -1; delete $g{$2} unless $g{$2} }\n"
     "\t}\n"
-    "\texit 0 unless %g;\n"
-    "\tkill TERM => -$_ for keys %g;\n"
-    "\tselect undef, undef, undef, $GRACE;\n"
-    "\tkill KILL => -$_ for keys %g;\n"
-    "\texit 0;\n"
+    "\tif (%g) {\n"
+    "\t\tkill TERM => -$_ for keys %g;\n"
+    "\t\tselect undef, undef, undef, $GRACE;\n"
+    "\t\tkill KILL => -$_ for keys %g;\n"
+    "\t}\n"
+    "\tclean();\n"
+    "\tPOSIX::_exit(0);\n"
     "}\n"
     "close $lr;\n"
     "sub tell_watcher { syswrite $lw, $_[0] }\n"
+    "my (%job, %fds, @idle, %slots, @dying);\n"
     "my $in = q{};\n"
     "my $said = time;\n"
     "binmode STDIN; binmode STDOUT;\n"
@@ -84,43 +106,83 @@ static const char agent_script[] =
     "\t$said = time;\n"
     "}\n"
     "sub quit {\n"
-    "\tmy @g = ((map { $_->{pid} } values %job), (map { $_->[0] } @dying));\n"
+    "\tmy @g = keys %slots;\n"
     "\tif (@g) {\n"
     "\t\tkill TERM => -$_ for @g;\n"
     "\t\tselect undef, undef, undef, $GRACE;\n"
     "\t\tkill KILL => -$_ for @g;\n"
     "\t}\n"
+    "\tclean();\n"
     "\texit 0;\n"
+    "}\n"
+    "my $slot_script = q{while :; do __pfan_c=; while IFS= read -r __pfan_l || exit 0; [ \"$__pfan_l\" != } .\n"
+    "    $GO . qq{ ]; do __pfan_c=\"\\$__pfan_c\\$__pfan_l\\n\"; done; eval \"\\$__pfan_c\"; done};\n"
+    "sub new_slot {\n"
+    "\tpipe my $cr, my $cw or return;\n"
+    "\tpipe my $sr, my $sw or return;\n"
+    "\tmy $pid = fork;\n"
+    "\treturn unless defined $pid;\n"
+    "\tif (!$pid) {\n"
+    "\t\tPOSIX::setpgid(0, 0);\n"
+    "\t\t$SIG{PIPE} = q{DEFAULT};\n"
+    "\t\tPOSIX::dup2(fileno $cr, 0);\n"
+    "\t\tPOSIX::dup2(fileno $sw, 3);\n"
+    "\t\topen STDOUT, q{>}, q{/dev/null};\n"
+    "\t\topen STDERR, q{>}, q{/dev/null};\n"
+    "\t\t(my $zero = $SH) =~ s{.*/}{};\n"
+    "\t\texec { $SH } $zero, q{-c}, $slot_script;\n"
+    "\t\tPOSIX::_exit(127);\n"
+    "\t}\n"
+    "\tclose $cr; close $sw;\n"
+    "\tmy $old = select $cw; $| = 1; select $old;\n"
+    "\ttell_watcher(qq{+$pid\\n});\n"
+    "\tmy $s = { pid => $pid, cmd => $cw, st => $sr };\n"
+    "\t$slots{$pid} = $s;\n"
+    "\treturn $s;\n"
     "}\n"
     "sub start {\n"
     "\tmy ($id, $p) = @_;\n"
-    "\tmy ($seq, $slot, $host, $dir, $mk, $cmd) = split /\\0/, $p, 6;\n"
+    "\tmy ($seq, $slot, $host, $dir, $mk, $inl, $cmd) = split /\\0/, $p, 7;\n"
+    "\tmy $s = pop @idle || new_slot() or return put(qq{X $id f 0\\n});\n"
+    "\tmy $fo = qq{$DIR/$id.o};\n"
+    "\tmy $fe = qq{$DIR/$id.e};\n"
+    "\tmy (%h, $ok);\n"
+    "\t$ok = POSIX::mkfifo($fo, 0600) && POSIX::mkfifo($fe, 0600);\n"
+    "\tfor my $f ($fo, $fe) {\n"
+    "\t\tlast unless $ok;\n"
+    "\t\t$ok = sysopen($h{$f}{r}, $f, POSIX::O_RDONLY() | POSIX::O_NONBLOCK()) &&\n"
+    "\t\t    sysopen($h{$f}{w}, $f, POSIX::O_WRONLY() | POSIX::O_NONBLOCK());\n"
+    "\t}\n"
+    "\tif (!$ok) { unlink $fo, $fe; push @idle, $s; return put(qq{X $id f 0\\n}) }\n"
+    "\tmy $t = q{(};\n"
     "\tif (length $dir) {\n"
-    "\t\tif ($mk) { my $d = q{}; for (split m{/}, $dir, -1) { $d .= $_; mkdir $d, 0700 if length $d; $d .= q{/} } }\n"
-    "\t\treturn put(qq{X $id d 0\\n}) unless -d $dir && -x _;\n"
+    "\t\tmy $d = sq($dir =~ m{^/} ? $dir : qq{./$dir});\n"
+    "\t\t$t .= qq{mkdir -p -m 700 -- $d 2>/dev/null\\n} if $mk;\n"
+    "\t\t$t .= qq{cd -- $d 2>/dev/null || { echo d >&3; exit 0; }\\n};\n"
     "\t}\n"
-    "\tmy ($or, $ow, $er, $ew);\n"
-    "\tpipe $or, $ow and pipe $er, $ew or return put(qq{X $id f 0\\n});\n"
-    "\tmy $pid = fork;\n"
-    "\treturn put(qq{X $id f 0\\n}) unless defined $pid;\n"
-    "\tif ($pid == 0) {\n"
-    "\t\tsetpgrp 0, 0;\n"
-    "\t\t$SIG{PIPE} = q{DEFAULT};\n"
-    "\t\topen STDIN, q{<}, q{/dev/null};\n"
-    "\t\topen STDOUT, q{>&}, $ow;\n"
-    "\t\topen STDERR, q{>&}, $ew;\n"
-    "\t\tif (length $dir) { chdir $dir; $ENV{OLDPWD} = $HOME }\n"
-    "\t\t@ENV{qw(PFAN_SEQ PFAN_SLOT PARALLEL_SEQ PARALLEL_JOBSLOT PFAN_HOST)} =\n"
-    "\t\t    ($seq, $slot, $seq, $slot, $host);\n"
-    "\t\t{ no warnings; exec { $SH } $SH, q{-c}, $cmd, q{sh}; }\n"
-    "\t\texit 127;\n"
-    "\t}\n"
-    "\tclose $ow; close $ew;\n"
-    "\ttell_watcher(qq{+$pid\\n});\n"
-    "\tmy $j = { id => $id, pid => $pid, open => 2, wait => 0.001 };\n"
+    "\t$t .= qq{exec 3>&-\\nexport PFAN_SEQ=$seq PFAN_SLOT=$slot PARALLEL_SEQ=$seq PARALLEL_JOBSLOT=$slot PFAN_HOST=} . sq($host) . qq{\\n};\n"
+    "\t$t .= $inl ? q{eval } . sq($cmd) . qq{\\n} : q{exec \"${SHELL:-/bin/sh}\" -c } . sq($cmd) . qq{ sh\\n};\n"
+    "\t$t .= q{) </dev/null >} . sq($fo) . q{ 2>} . sq($fe) . qq{\\necho x \\$? >&3\\n$GO\\n};\n"
+    "\tmy $j = { id => $id, slot => $s, open => 3, w => [$h{$fo}{w}, $h{$fe}{w}], files => [$fo, $fe] };\n"
+    "\t$s->{job} = $j;\n"
     "\t$job{$id} = $j;\n"
-    "\t$fds{fileno $or} = [$j, q{O}, $or];\n"
-    "\t$fds{fileno $er} = [$j, q{E}, $er];\n"
+    "\t$fds{fileno $h{$fo}{r}} = [$j, q{O}, $h{$fo}{r}];\n"
+    "\t$fds{fileno $h{$fe}{r}} = [$j, q{E}, $h{$fe}{r}];\n"
+    "\t$fds{fileno $s->{st}} = [$j, q{S}, $s->{st}];\n"
+    "\treturn if defined syswrite $s->{cmd}, $t;\n"
+    "\tdelete $fds{fileno $s->{st}};\n"
+    "\t$j->{open}--;\n"
+    "\t$j->{lost} = 1;\n"
+    "\tstatus_done($j);\n"
+    "\tslot_gone($s);\n"
+    "\t$j->{slot} = undef;\n"
+    "}\n"
+    "sub slot_gone {\n"
+    "\tmy $s = shift;\n"
+    "\tdelete $slots{$s->{pid}};\n"
+    "\tclose $s->{cmd}; close $s->{st};\n"
+    "\twaitpid $s->{pid}, 0;\n"
+    "\ttell_watcher(qq{-$s->{pid}\\n});\n"
     "}\n"
     "sub parse {\n"
     "\twhile (1) {\n"
@@ -128,8 +190,8 @@ static const char agent_script[] =
     "\t\t\tmy $j = $job{$1};\n"
     "\t\t\tsubstr($in, 0, length $&, q{});\n"
     "\t\t\tnext if !$j || $j->{kill}++;\n"
-    "\t\t\tkill TERM => -$j->{pid};\n"
-    "\t\t\tpush @dying, [$j->{pid}, time + $GRACE + 1];\n"
+    "\t\t\tkill TERM => -$j->{slot}{pid};\n"
+    "\t\t\tpush @dying, [$j->{slot}, time + $GRACE + 1];\n"
     "\t\t\tnext;\n"
     "\t\t}\n"
     "\t\tlast unless $in =~ /\\AJ (\\d+) (\\d+)\\n/;\n"
@@ -140,16 +202,20 @@ static const char agent_script[] =
     "\t}\n"
     "\tquit() if length($in) > 64 && $in !~ /\\AJ \\d+ \\d+\\n/;\n"
     "}\n"
+    "sub status_done {\n"
+    "\tmy $j = shift;\n"
+    "\tunlink @{$j->{files}};\n"
+    "\tclose $_ for @{$j->{w}};\n"
+    "\t$j->{w} = [];\n"
+    "}\n"
     "put(qq{pfan-agent 1\\n});\n"
     "while (1) {\n"
     "\tmy $rin = q{};\n"
     "\tvec($rin, 0, 1) = 1;\n"
     "\tvec($rin, $_, 1) = 1 for keys %fds;\n"
-    "\tmy $t;\n"
-    "\tfor my $j (values %job) { $t = $j->{wait} if !$j->{open} && (!defined $t || $j->{wait} < $t) }\n"
-    "\tif (@dying) { my $d = $dying[0][1] - time; $t = $d < 0 ? 0 : $d if !defined $t || $d < $t }\n"
-    "\tmy $hb = $said + $HEARTBEAT - time;\n"
-    "\t$t = $hb < 0 ? 0 : $hb if !defined $t || $hb < $t;\n"
+    "\tmy $t = $said + $HEARTBEAT - time;\n"
+    "\tif (@dying) { my $d = $dying[0][1] - time; $t = $d if $d < $t }\n"
+    "\t$t = 0 if $t < 0;\n"
     "\tmy $n = select my $rout = $rin, undef, undef, $t;\n"
     "\tif ($n < 0) { next if $!{EINTR}; quit() }\n"
     "\tif ($n > 0 && vec($rout, 0, 1)) {\n"
@@ -161,28 +227,33 @@ static const char agent_script[] =
     "\t\tnext unless vec($rout, $fd, 1);\n"
     "\t\tmy ($j, $s, $h) = @{$fds{$fd}};\n"
     "\t\tmy $r = sysread $h, my $d, 65536;\n"
+    "\t\tnext if !defined $r && ($!{EINTR} || $!{EAGAIN});\n"
+    "\t\tif ($r && $s ne q{S}) { put(qq{$s $j->{id} $r\\n$d}); next }\n"
     "\t\tif ($r) {\n"
-    "\t\t\tput(qq{$s $j->{id} $r\\n$d});\n"
+    "\t\t\t$j->{st} .= $d;\n"
+    "\t\t\t$j->{nodir} = 1 if $j->{st} =~ /^d$/m;\n"
+    "\t\t\tnext unless $j->{st} =~ /^x (\\d+)$/m;\n"
+    "\t\t\t$j->{code} = $1;\n"
+    "\t\t\tdelete $fds{$fd}; $j->{open}--;\n"
+    "\t\t\tstatus_done($j);\n"
     "\t\t\tnext;\n"
     "\t\t}\n"
-    "\t\tnext if !defined $r && $!{EINTR};\n"
-    "\t\tclose $h; delete $fds{$fd}; $j->{open}--;\n"
+    "\t\tdelete $fds{$fd}; $j->{open}--;\n"
+    "\t\tif ($s eq q{S}) { $j->{lost} = 1; status_done($j); slot_gone($j->{slot}); $j->{slot} = undef }\n"
+    "\t\telse { close $h }\n"
     "\t}\n"
     "\tfor my $j (values %job) {\n"
     "\t\tnext if $j->{open};\n"
-    "\t\tif (waitpid($j->{pid}, $WNOHANG) <= 0) { $j->{wait} *= 2 if $j->{wait} < 0.1; next }\n"
-    "\t\tmy $st = $?;\n"
     "\t\tdelete $job{$j->{id}};\n"
-    "\t\ttell_watcher(qq{-$j->{pid}\\n}) unless $j->{kill};\n"
-    "\t\tmy ($k, $v) = $st & 127 ? (q{s}, $st & 127) : (q{e}, $st >> 8);\n"
-    "\t\t$k = q{k} if $j->{kill};\n"
+    "\t\tmy ($k, $v) = $j->{nodir} ? (q{d}, 0) : $j->{kill} ? (q{k}, 0) : $j->{lost} ? (q{n}, 0) : (q{e}, $j->{code});\n"
+    "\t\tif ($j->{slot}) { $j->{slot}{job} = undef; push @idle, $j->{slot} }\n"
     "\t\tput(qq{X $j->{id} $k $v\\n});\n"
     "\t}\n"
     "\tput(qq{H\\n}) if time - $said >= $HEARTBEAT;\n"
     "\twhile (@dying && $dying[0][1] <= time) {\n"
     "\t\tmy $g = shift @dying;\n"
-    "\t\tkill KILL => -$g->[0] unless grep { $_->{pid} == $g->[0] && !$_->{kill} } values %job;\n"
-    "\t\ttell_watcher(qq{-$g->[0]\\n});\n"
+    "\t\tmy $now = $slots{$g->[0]->{pid}};\n"
+    "\t\tkill KILL => -$g->[0]->{pid} unless $now && $now != $g->[0];\n"
     "\t}\n"
     "}\n"
     ;

@@ -46,6 +46,7 @@ sshchan_agent_job(const struct exec_task *t, struct agentproto_job *j)
 	j->host = t->host;
 	j->workdir = t->workdir;
 	j->workdir_create = t->workdir_create;
+	j->inline_ok = sshwrap_inline_ok(t->agent_cmd);
 	j->cmd = t->agent_cmd;
 }
 
@@ -107,7 +108,13 @@ sshchan_agent_end(struct exec_task *t, enum agentproto_end end, int num)
 	case AGENTPROTO_NO_FORK:
 		r->end = EXEC_START_FAILED;
 		free(t->cause);
-		t->cause = xstrdup("the remote agent could not start it (fork failed)");
+		t->cause = xstrdup("the remote agent could not start it (no fork or FIFO)");
+		r->cause = t->cause;
+		break;
+	case AGENTPROTO_NO_STATUS:
+		r->end = EXEC_NO_STATUS;   /* as a wrapper killed under its job */
+		free(t->cause);
+		t->cause = xstrdup("the agent's shell for it died without its exit status");
 		r->cause = t->cause;
 		break;
 	}

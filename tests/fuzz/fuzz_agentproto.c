@@ -31,7 +31,7 @@ decode(const uint8_t *data, size_t size, size_t step, struct buf *out)
 		while ((rc = agentproto_next(&r, &ev, &why)) > 0) {
 			if (ev.type == AGENTPROTO_END) {
 				check(ev.num >= 0 && ev.num <= 255);
-				buf_addf(out, "X %u %c %d\n", ev.id, "eskdf"[ev.end], ev.num);
+				buf_addf(out, "X %u %c %d\n", ev.id, "eskdfn"[ev.end], ev.num);
 			} else {
 				check(ev.len > 0 && ev.len <= AGENTPROTO_MAX_DATA);
 				buf_addf(out, "%c %u %zu\n", ev.type == AGENTPROTO_OUT ? 'O' : 'E',

@@ -260,17 +260,18 @@ ssh_harness_procs_scan() {
 		if [ -z "$seq" ] && [ -n "$all" ]; then
 			mapfile -d '' args 2>/dev/null <"/proc/$pid/cmdline" || continue
 			cmd="${args[*]}"
+			# (the agent's text has "export PFAN_SEQ=" too: first)
 			case $cmd in
+			*__pfan_go* | *pfan-agent*)
+				seq=1
+				host=${ours#* "$conn"=}
+				host=${host%% *}
+				;;
 			*"export PFAN_SEQ="*)
 				seq=1
 				host=${cmd#*PFAN_HOST=}
 				host=${host%%[[:space:]]*}
 				host=${host//\'/}
-				;;
-			*__pfan_go* | *pfan-agent*)
-				seq=1
-				host=${ours#* "$conn"=}
-				host=${host%% *}
 				;;
 			esac
 		fi

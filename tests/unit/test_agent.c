@@ -26,6 +26,7 @@
 #include "agentproto.h"
 #include "agentscript.h"
 #include "buf.h"
+#include "sshwrap.h"
 
 #define DEADLINE 60   /* seconds any one wait may take before it fails */
 #define MAXJOBS 64
@@ -97,7 +98,8 @@ agent_job(struct agent *a, unsigned id, const char *cmd, const char *dir, bool m
 {
 	struct buf b = BUF_INIT;
 	struct agentproto_job j = { .seq = 7, .slot = 3, .host = "node-x",
-	    .workdir = dir, .workdir_create = mk, .cmd = cmd };
+	    .workdir = dir, .workdir_create = mk, .inline_ok = sshwrap_inline_ok(cmd),
+	    .cmd = cmd };
 	agentproto_job(&b, id, &j);
 	agent_send(a, &b);
 	buf_free(&b);
@@ -128,7 +130,7 @@ agent_until(struct agent *a, bool (*done)(struct agent *, void *), void *arg)
 			assert_true(ev.id < MAXJOBS);
 			if (ev.type == AGENTPROTO_END) {
 				assert_int_equal(a->end[ev.id], 0);   /* once */
-				a->end[ev.id] = "eskdf"[ev.end];
+				a->end[ev.id] = "eskdfn"[ev.end];
 				a->num[ev.id] = ev.num;
 			} else {
 				assert_int_equal(a->end[ev.id], 0);   /* output before the end */
@@ -279,13 +281,16 @@ test_cancel(void **state)
 	struct buf k = BUF_INIT;
 
 	agent_start(a);
-	agent_job(a, victim, "echo $$; sleep 300 & wait", NULL, false);
-	agent_job(a, other, "echo $$; sleep 2; echo survived", NULL, false);
+	agent_job(a, victim, "ps -o pgid= -p $$; sleep 300 & wait", NULL, false);
+	agent_job(a, other, "ps -o pgid= -p $$; sleep 2; echo survived", NULL, false);
 	assert_true(agent_until(a, has_line, &victim));
 	assert_true(agent_until(a, has_line, &other));
 	pid_t pg = (pid_t)atoi(buf_cstr(&a->got[victim][1]));
+	pid_t pg_other = (pid_t)atoi(buf_cstr(&a->got[other][1]));
 	assert_true(pg > 1);
-	assert_int_equal(getpgid(pg), pg);   /* a group of its own */
+	/* groups of their own: not the agent's, not each other's */
+	assert_int_not_equal(pg, getpgid(a->pid));
+	assert_int_not_equal(pg, pg_other);
 	agentproto_kill(&k, victim);
 	agent_send(a, &k);
 	assert_true(agent_until(a, ended, &victim));
@@ -379,7 +384,7 @@ test_stdin_eof_kills(void **state)
 	unsigned id = 1;
 
 	agent_start(a);
-	agent_job(a, id, "echo $$; sleep 300 & sleep 300", NULL, false);
+	agent_job(a, id, "ps -o pgid= -p $$; sleep 300 & sleep 300", NULL, false);
 	assert_true(agent_until(a, has_line, &id));
 	pid_t pg = (pid_t)atoi(buf_cstr(&a->got[id][1]));
 	int st = agent_stop(a);
@@ -397,8 +402,8 @@ test_agent_killed(void **state)
 	unsigned id = 1, id2 = 2;
 
 	agent_start(a);
-	agent_job(a, id, "echo $$; sleep 300 & sleep 300", NULL, false);
-	agent_job(a, id2, "echo $$; sleep 300", NULL, false);
+	agent_job(a, id, "ps -o pgid= -p $$; sleep 300 & sleep 300", NULL, false);
+	agent_job(a, id2, "ps -o pgid= -p $$; sleep 300", NULL, false);
 	assert_true(agent_until(a, has_line, &id));
 	assert_true(agent_until(a, has_line, &id2));
 	pid_t pg = (pid_t)atoi(buf_cstr(&a->got[id][1]));

@@ -54,7 +54,7 @@ render(const struct buf *stream, size_t step, struct buf *out)
 		agentproto_feed(&r, stream->data + off, n);
 		while ((rc = agentproto_next(&r, &ev, &why)) > 0) {
 			if (ev.type == AGENTPROTO_END) {
-				buf_addf(out, "X%u%c%d|", ev.id, "eskdf"[ev.end], ev.num);
+				buf_addf(out, "X%u%c%d|", ev.id, "eskdfn"[ev.end], ev.num);
 				continue;
 			}
 			buf_addf(out, "%c%u:", ev.type == AGENTPROTO_OUT ? 'O' : 'E', ev.id);
@@ -116,9 +116,9 @@ test_write_job(void **state)
 	struct buf out = BUF_INIT;
 	struct agentproto_job j = {
 		.seq = 12, .slot = 3, .host = "node1", .workdir = "w d",
-		.workdir_create = true, .cmd = "echo 'a b'",
+		.workdir_create = true, .inline_ok = true, .cmd = "echo 'a b'",
 	};
-	static const char want[] = "J 5 27\n12\0" "3\0node1\0w d\0" "1\0echo 'a b'";
+	static const char want[] = "J 5 29\n12\0" "3\0node1\0w d\0" "1\0" "1\0echo 'a b'";
 
 	agentproto_job(&out, 5, &j);
 	assert_int_equal(out.len, sizeof want - 1);
@@ -126,8 +126,9 @@ test_write_job(void **state)
 	buf_reset(&out);
 	/* no workdir: an empty field, and never "make it" */
 	j.workdir = NULL;
+	j.inline_ok = false;
 	agentproto_job(&out, 6, &j);
-	static const char want2[] = "J 6 24\n12\0" "3\0node1\0\0" "0\0echo 'a b'";
+	static const char want2[] = "J 6 26\n12\0" "3\0node1\0\0" "0\0" "0\0echo 'a b'";
 	assert_int_equal(out.len, sizeof want2 - 1);
 	assert_memory_equal(out.data, want2, sizeof want2 - 1);
 	buf_reset(&out);
