@@ -33,6 +33,9 @@
  * the job's output is whole before its status, as on a channel. A cancel
  * (K) sends TERM to the slot's group (the slot shell dies with its job;
  * the next job gets a new one) and KILL after the wrapper's grace.
+ * Before its greeting the agent runs one line in its first slot shell:
+ * a login shell that cannot (not a POSIX sh) makes it exit with a
+ * message instead, so that the host falls back to a channel per job.
  *
  * Kill on loss. When stdin ends or stdout fails (pfan closed the channel,
  * died, or the connection dropped) the agent does the same to every
@@ -67,8 +70,12 @@ static const char agent_script[] =
     "my $SH = $ENV{SHELL} || q{/bin/sh};\n"
     "my $Q = chr 39;\n"
     "my $GO = q{__pfan_go_} . int(rand(1e9)) . $$;\n"
-    "my $DIR = ($ENV{TMPDIR} || q{/tmp}) . qq{/pfan-agent.$$};\n"
-    "mkdir $DIR, 0700 or die qq{cannot make $DIR: $!\\n};\n"
+    "my $DIR;\n"
+    "for my $i (0 .. 99) {\n"
+    "\t$DIR = ($ENV{TMPDIR} || q{/tmp}) . qq{/pfan-agent.$$.$i};\n"
+    "\tlast if mkdir $DIR, 0700;\n"
+    "\tdie qq{cannot make $DIR: $!\\n} if $i == 99 || !$!{EEXIST};\n"
+    "}\n"
     "sub sq { my $s = shift; $s =~ s/$Q/$Q\\\\$Q$Q/g; $Q . $s . $Q }\n"
     "sub clean { unlink glob(qq{$DIR/*}); rmdir $DIR }\n"
     "pipe my $lr, my $lw or die qq{pipe: $!\\n};\n"
@@ -207,6 +214,14 @@ static const char agent_script[] =
     "\tunlink @{$j->{files}};\n"
     "\tclose $_ for @{$j->{w}};\n"
     "\t$j->{w} = [];\n"
+    "}\n"
+    "{\n"
+    "\tmy $s = new_slot() or die qq{cannot start a shell: $!\\n};\n"
+    "\tsyswrite $s->{cmd}, qq{echo x 0 >&3\\n$GO\\n};\n"
+    "\tmy $r = q{};\n"
+    "\twhile (sysread $s->{st}, $r, 64, length $r) { last if $r =~ /^x 0$/m }\n"
+    "\tif ($r !~ /^x 0$/m) { clean(); die qq{the login shell $SH cannot run its slot shells\\n} }\n"
+    "\tpush @idle, $s;\n"
     "}\n"
     "put(qq{pfan-agent 1\\n});\n"
     "while (1) {\n"

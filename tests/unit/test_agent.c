@@ -2,8 +2,9 @@
  * as sshd would run it but on pipes: the cases of
  * tests/data/agent_cases.txt all at once, then what a table cannot say:
  * a cancel kills the job's whole group and only it; a workdir that is
- * missing, or made; 1 MiB of output whole; and kill on loss: the agent's
- * stdin closing, or the agent SIGKILLed, kills the groups it runs.
+ * missing, or made; 1 MiB of output whole; kill on loss: the agent's
+ * stdin closing, or the agent SIGKILLed, kills the groups it runs; a
+ * login shell that cannot run its slot shells makes it exit ungreeted.
  * Waits are for events, each bounded (a hang fails, slowness does not). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -416,6 +417,40 @@ test_agent_killed(void **state)
 	free(a);
 }
 
+/* A login shell that cannot run the slot shells (here /bin/false): no
+ * greeting, a message, an exit; pfan then falls back to channels. */
+static void
+test_bad_shell(void **state)
+{
+	(void)state;
+	int out[2], err[2], st;
+	assert_int_equal(pipe(out), 0);
+	assert_int_equal(pipe(err), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		close(out[0]), close(out[1]), close(err[0]), close(err[1]);
+		setenv("SHELL", "/bin/false", 1);
+		execlp("perl", "perl", "-e", agentscript_text(), (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	char buf[512];
+	ssize_t n = read(out[0], buf, sizeof buf);
+	assert_int_equal(n, 0);   /* EOF, never the greeting */
+	n = read(err[0], buf, sizeof buf - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "cannot run its slot shells"));
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+	close(out[0]);
+	close(err[0]);
+}
+
 int
 main(void)
 {
@@ -426,6 +461,7 @@ main(void)
 		cmocka_unit_test(test_big_output),
 		cmocka_unit_test(test_stdin_eof_kills),
 		cmocka_unit_test(test_agent_killed),
+		cmocka_unit_test(test_bad_shell),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
