@@ -283,9 +283,6 @@ write_frames(struct sshagent *a, bool *progress)
 static enum sshagent_step
 step_closing(struct sshagent *a)
 {
-	char data[4096];
-	bool progress = false;
-
 	if (a->ch == NULL) {
 		agent_set_state(a, AGENT_DONE);
 		return SSHAGENT_CLOSED;
@@ -298,37 +295,16 @@ step_closing(struct sshagent *a)
 		if (a->pending)
 			return SSHAGENT_WAIT;
 	}
-	if (!a->eof_sent) {
-		int rc = libssh2_channel_send_eof(a->ch);
-		if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
-			return SSHAGENT_WAIT;
-		if (rc != 0 && sshsess_channel_error(rc))
-			return SSHAGENT_BROKEN;
-		a->eof_sent = true;
-		progress = true;
-	}
-	for (int stream = 0; stream < 2; stream++) {
-		ssize_t n;
-		while ((n = libssh2_channel_read_ex(a->ch,
-		    stream == 1 ? SSH_EXTENDED_DATA_STDERR : 0, data, sizeof data)) > 0)
-			progress = true;
-		if (n < 0 && n != LIBSSH2_ERROR_EAGAIN && n != LIBSSH2_ERROR_BAD_USE &&
-		    sshsess_channel_error((int)n))
-			return SSHAGENT_BROKEN;
-	}
-	if (!libssh2_channel_eof(a->ch))
-		return progress ? SSHAGENT_PROGRESS : SSHAGENT_WAIT;
-	int rc = libssh2_channel_wait_closed(a->ch);
-	if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
-		return progress ? SSHAGENT_PROGRESS : SSHAGENT_WAIT;
-	if (rc != 0 && sshsess_channel_error(rc))
-		return SSHAGENT_BROKEN;
-	rc = libssh2_channel_free(a->ch);
-	if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
+	switch (sshsess_channel_close(&a->ch, &a->eof_sent)) {
+	case SSHSESS_CLOSE_WAIT:
 		return SSHAGENT_WAIT;
-	a->ch = NULL;
-	if (rc != 0 && sshsess_channel_error(rc))
+	case SSHSESS_CLOSE_PROGRESS:
+		return SSHAGENT_PROGRESS;
+	case SSHSESS_CLOSE_BROKEN:
 		return SSHAGENT_BROKEN;
+	case SSHSESS_CLOSE_DONE:
+		break;
+	}
 	agent_set_state(a, AGENT_DONE);
 	return SSHAGENT_CLOSED;
 }

@@ -230,3 +230,43 @@ sshsess_channel_error(int rc)
 		return true;
 	}
 }
+
+enum sshsess_close
+sshsess_channel_close(LIBSSH2_CHANNEL **ch, bool *eof_sent)
+{
+	char data[4096];
+	bool progress = false;
+
+	if (!*eof_sent) {
+		int rc = libssh2_channel_send_eof(*ch);
+		if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
+			return SSHSESS_CLOSE_WAIT;
+		if (rc != 0 && sshsess_channel_error(rc))
+			return SSHSESS_CLOSE_BROKEN;
+		*eof_sent = true;
+		progress = true;
+	}
+	for (int stream = 0; stream < 2; stream++) {
+		ssize_t n;
+		while ((n = libssh2_channel_read_ex(*ch,
+		    stream == 1 ? SSH_EXTENDED_DATA_STDERR : 0, data, sizeof data)) > 0)
+			progress = true;
+		if (n < 0 && n != LIBSSH2_ERROR_EAGAIN && n != LIBSSH2_ERROR_BAD_USE &&
+		    sshsess_channel_error((int)n))
+			return SSHSESS_CLOSE_BROKEN;
+	}
+	if (!libssh2_channel_eof(*ch))
+		return progress ? SSHSESS_CLOSE_PROGRESS : SSHSESS_CLOSE_WAIT;
+	int rc = libssh2_channel_wait_closed(*ch);
+	if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
+		return progress ? SSHSESS_CLOSE_PROGRESS : SSHSESS_CLOSE_WAIT;
+	if (rc != 0 && sshsess_channel_error(rc))
+		return SSHSESS_CLOSE_BROKEN;
+	rc = libssh2_channel_free(*ch);
+	if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
+		return SSHSESS_CLOSE_WAIT;
+	*ch = NULL;
+	if (rc != 0 && sshsess_channel_error(rc))
+		return SSHSESS_CLOSE_BROKEN;
+	return SSHSESS_CLOSE_DONE;
+}

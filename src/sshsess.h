@@ -42,4 +42,17 @@ bool sshsess_broken(const struct sshsess_io *io);
  * unusable, as opposed to one channel's request refused or closed? */
 bool sshsess_channel_error(int rc);
 
+/* Closes a channel pfan is done with (a warm channel, the agent's),
+ * without blocking: its EOF once (*eof_sent), what the far end still
+ * sends read and dropped, its EOF and close awaited, then *ch freed and
+ * set to NULL (DONE). WAIT, PROGRESS: call again; BROKEN: the session
+ * failed. */
+enum sshsess_close {
+	SSHSESS_CLOSE_WAIT,
+	SSHSESS_CLOSE_PROGRESS,
+	SSHSESS_CLOSE_DONE,
+	SSHSESS_CLOSE_BROKEN,
+};
+enum sshsess_close sshsess_channel_close(LIBSSH2_CHANNEL **ch, bool *eof_sent);
+
 #endif

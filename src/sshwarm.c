@@ -212,40 +212,16 @@ read_greeting(struct sshwarm *w, bool *progress)
 static enum sshwarm_step
 step_closing(struct sshwarm *w)
 {
-	char data[4096];
-	bool progress = false;
-
-	if (!w->eof_sent) {
-		int rc = libssh2_channel_send_eof(w->ch);
-		if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
-			return SSHWARM_WAIT;
-		if (rc != 0 && session_error(rc))
-			return SSHWARM_BROKEN;
-		w->eof_sent = true;
-		progress = true;
-	}
-	for (int stream = 0; stream < 2; stream++) {
-		ssize_t n;
-		while ((n = libssh2_channel_read_ex(w->ch,
-		    stream == 1 ? SSH_EXTENDED_DATA_STDERR : 0, data, sizeof data)) > 0)
-			progress = true;
-		if (n < 0 && n != LIBSSH2_ERROR_EAGAIN && n != LIBSSH2_ERROR_BAD_USE &&
-		    session_error((int)n))
-			return SSHWARM_BROKEN;
-	}
-	if (!libssh2_channel_eof(w->ch))
-		return progress ? SSHWARM_PROGRESS : SSHWARM_WAIT;
-	int rc = libssh2_channel_wait_closed(w->ch);
-	if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
-		return progress ? SSHWARM_PROGRESS : SSHWARM_WAIT;
-	if (rc != 0 && session_error(rc))
-		return SSHWARM_BROKEN;
-	rc = libssh2_channel_free(w->ch);
-	if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
+	switch (sshsess_channel_close(&w->ch, &w->eof_sent)) {
+	case SSHSESS_CLOSE_WAIT:
 		return SSHWARM_WAIT;
-	w->ch = NULL;
-	if (rc != 0 && session_error(rc))
+	case SSHSESS_CLOSE_PROGRESS:
+		return SSHWARM_PROGRESS;
+	case SSHSESS_CLOSE_BROKEN:
 		return SSHWARM_BROKEN;
+	case SSHSESS_CLOSE_DONE:
+		break;
+	}
 	warm_set_state(w, WARM_DONE);
 	return SSHWARM_CLOSED;
 }

@@ -13,6 +13,7 @@
 # greeting can tell.
 bats_require_minimum_version 1.5.0
 load harness
+load paths
 
 setup_file() {
 	ssh_setup_file 3 "ChannelTimeout session:*=12" "Match LocalAddress 127.0.0.4" \
@@ -25,50 +26,9 @@ setup() {
 teardown() { ssh_teardown; }
 teardown_file() { ssh_teardown_file; }
 
-wait_pfan() {
-	PFAN_RC=0
-	wait "$PFAN_PID" || PFAN_RC=$?
-	PFAN_PID=
-	echo "# pfan exited $PFAN_RC; its stderr:"
-	grep -v ': debug: ' err | sed 's/^/#   /'
-}
-
-# One host's hostfile, named node (whatever node it is), with $2 slots.
-one_host() {
-	local i=$1
-	{
-		echo "defaults:"
-		echo "  user: $SSH_USER"
-		echo "  identity: $SSH_KEY"
-		echo "  known_hosts: $SSH_KNOWN_HOSTS"
-		echo "hosts:"
-		echo "  - name: node"
-		echo "    address: ${SSH_ADDR[$i]}"
-		echo "    port: ${SSH_PORT[$i]}"
-		echo "    slots: $2"
-	} >"host$i.yaml"
-}
-
 # Jobs the agent ran, from --debug's lines.
 on_agent() {
 	grep -c 'channel: queued -> agent$' "$1" || true
-}
-
-# What a job sees (as in warm.bats): its values, slot and host, its
-# environment less what differs between sshds.
-ENV_JOB='echo "{} {%} {host} $PFAN_SEQ $PFAN_SLOT $PARALLEL_SEQ $PARALLEL_JOBSLOT $PFAN_HOST $(pwd)"; env -u SSH_CONNECTION -u SSH_CLIENT -u SSH_ORIGINAL_COMMAND -u _ | sort | tr "\n" " "; echo; sleep 0.2'
-
-consistent() {
-	awk 'NR % 2 == 1 { ok = $1 == $4 && $1 == $6 && $2 == $5 && $2 == $7 && $3 == $8; slot = $2; seq = $1 }
-	NR % 2 == 0 { ok = ok && index($0, "PFAN_SLOT=" slot " ") && index($0, "PARALLEL_JOBSLOT=" slot " ") &&
-		index($0, "PFAN_SEQ=" seq " ") && index($0, "PARALLEL_SEQ=" seq " ")
-		if (!ok) { print "inconsistent: " NR ": " $0; bad = 1 } }
-	END { exit bad }' <<<"$1"
-}
-
-no_slots() {
-	awk 'NR % 2 == 1 { $2 = $5 = $7 = "S" } { print }' <<<"$1" |
-		sed -e 's/PFAN_SLOT=[0-9]*/PFAN_SLOT=S/' -e 's/PARALLEL_JOBSLOT=[0-9]*/PARALLEL_JOBSLOT=S/'
 }
 
 @test "agent: {%}, {host}, the environment and the directory are the same through the agent and on a channel per job" {
@@ -133,11 +93,6 @@ no_slots() {
 	# each job's stderr whole, tagged with its argument
 	[ "$(grep -cP '^(\d+)\te\1$' err)" -eq 30 ]
 	ssh_wait_no_user_procs 15
-}
-
-# Jobs that hold node1's slots until released.
-held_job() {
-	echo "echo {}; if [ \"\$PFAN_HOST\" = node1 ] && [ ! -e $SSH_SHARE/short ]; then sleep 30 || :; fi; sleep 0.2"
 }
 
 # The pid of node1's agent: the perl under sshd (its watcher is a perl

@@ -49,8 +49,10 @@ write_hosts_with_refusing() {
 
 @test "--onall runs each argument on every host, in order, one at a time per host, each host's output together" {
 	ssh_write_hostfile hosts.yaml 4 4 4
+	# (a job of a few ms, as through the remote agent, is shorter than
+	# ssh_peak's 3 ms margin: it would read 0)
 	run --separate-stderr "$PFAN" -H hosts.yaml --onall --joblog jl.jsonl \
-		'echo {} $PFAN_HOST' ::: a b c
+		'sleep 0.05; echo {} $PFAN_HOST' ::: a b c
 	echo "$output"
 	echo "$stderr"
 	[ "$status" -eq 0 ]

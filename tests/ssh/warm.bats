@@ -10,6 +10,7 @@
 # the handshake can tell.
 bats_require_minimum_version 1.5.0
 load harness
+load paths
 
 setup_file() {
 	ssh_setup_file 3 "Match LocalAddress 127.0.0.4" \
@@ -22,53 +23,9 @@ setup() {
 teardown() { ssh_teardown; }
 teardown_file() { ssh_teardown_file; }
 
-wait_pfan() {
-	PFAN_RC=0
-	wait "$PFAN_PID" || PFAN_RC=$?
-	PFAN_PID=
-	echo "# pfan exited $PFAN_RC; its stderr:"
-	grep -v ': debug: ' err | sed 's/^/#   /'
-}
-
-# One host's hostfile, named node (whatever node it is), with $2 slots.
-one_host() {
-	local i=$1
-	{
-		echo "defaults:"
-		echo "  user: $SSH_USER"
-		echo "  identity: $SSH_KEY"
-		echo "  known_hosts: $SSH_KNOWN_HOSTS"
-		echo "hosts:"
-		echo "  - name: node"
-		echo "    address: ${SSH_ADDR[$i]}"
-		echo "    port: ${SSH_PORT[$i]}"
-		echo "    slots: $2"
-	} >"host$i.yaml"
-}
-
 # Jobs that took a warm channel, from --debug's lines.
 adopted() {
 	grep -c 'channel: queued -> exec$' "$1" || true
-}
-
-# What a job sees: its values, its slot and host, its environment (less
-# what differs between sshds: their address and port, and node3's
-# ForceCommand's SSH_ORIGINAL_COMMAND).
-ENV_JOB='echo "{} {%} {host} $PFAN_SEQ $PFAN_SLOT $PARALLEL_SEQ $PARALLEL_JOBSLOT $PFAN_HOST $(pwd)"; env -u SSH_CONNECTION -u SSH_CLIENT -u SSH_ORIGINAL_COMMAND -u _ | sort | tr "\n" " "; echo; sleep 0.2'
-
-# ENV_JOB's lines: {} = PFAN_SEQ = PARALLEL_SEQ, {%} = PFAN_SLOT =
-# PARALLEL_JOBSLOT (in both lines), {host} = PFAN_HOST.
-consistent() {
-	awk 'NR % 2 == 1 { ok = $1 == $4 && $1 == $6 && $2 == $5 && $2 == $7 && $3 == $8; slot = $2; seq = $1 }
-	NR % 2 == 0 { ok = ok && index($0, "PFAN_SLOT=" slot " ") && index($0, "PARALLEL_JOBSLOT=" slot " ") &&
-		index($0, "PFAN_SEQ=" seq " ") && index($0, "PARALLEL_SEQ=" seq " ")
-		if (!ok) { print "inconsistent: " NR ": " $0; bad = 1 } }
-	END { exit bad }' <<<"$1"
-}
-
-no_slots() {
-	awk 'NR % 2 == 1 { $2 = $5 = $7 = "S" } { print }' <<<"$1" |
-		sed -e 's/PFAN_SLOT=[0-9]*/PFAN_SLOT=S/' -e 's/PARALLEL_JOBSLOT=[0-9]*/PARALLEL_JOBSLOT=S/'
 }
 
 @test "{%}, {host} and the environment are the same on a warm channel and on one of its own (the fallback)" {
@@ -130,11 +87,6 @@ no_slots() {
 	! grep -q "node1: the login shell cannot run" err
 	[ "$(sed 's/^[^ \t]*[ \t]//' <<<"$output" | tr '\n' ' ')" = "$(seq 30 | tr '\n' ' ')" ]
 	ssh_wait_no_user_procs 15
-}
-
-# Jobs that hold node1's slots until released, while warm channels wait.
-held_job() {
-	echo "echo {}; if [ \"\$PFAN_HOST\" = node1 ] && [ ! -e $SSH_SHARE/short ]; then sleep 30 || :; fi; sleep 0.2"
 }
 
 # Waits until node1 has $1 warm shells waiting: their text, and no child.

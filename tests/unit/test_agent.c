@@ -27,6 +27,7 @@
 #include "agentproto.h"
 #include "agentscript.h"
 #include "buf.h"
+#include "cescape.h"
 #include "sshwrap.h"
 
 #define DEADLINE 60   /* seconds any one wait may take before it fails */
@@ -196,19 +197,6 @@ wait_group_gone(pid_t pgid)
 }
 
 static void
-unescape(const char *s, size_t n, struct buf *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '\\' || i + 1 == n) {
-			buf_addc(out, s[i]);
-			continue;
-		}
-		char c = s[++i];
-		buf_addc(out, c == 'n' ? '\n' : c == 't' ? '\t' : c == '0' ? '\0' : c);
-	}
-}
-
-static void
 test_table(void **state)
 {
 	(void)state;
@@ -251,7 +239,7 @@ test_table(void **state)
 	for (unsigned i = 1; i <= n; i++) {
 		for (int s = 1; s <= 2; s++) {
 			struct buf w = BUF_INIT;
-			unescape(want[i][s], strlen(want[i][s]), &w);
+			cescape_decode(want[i][s], strlen(want[i][s]), &w);
 			if (w.len != a->got[i][s].len ||
 			    (w.len > 0 && memcmp(w.data, a->got[i][s].data, w.len) != 0))
 				fail_msg("agent_cases.txt:%d: %s: got '%s' on %s, want '%s'",

@@ -13,31 +13,7 @@
 
 #include "agentproto.h"
 #include "buf.h"
-
-/* C escapes: \n \t \\ \0 \xHH. */
-static void
-unescape(const char *s, size_t n, struct buf *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '\\' || i + 1 == n) {
-			buf_addc(out, s[i]);
-			continue;
-		}
-		char c = s[++i];
-		if (c == 'n')
-			buf_addc(out, '\n');
-		else if (c == 't')
-			buf_addc(out, '\t');
-		else if (c == '0')
-			buf_addc(out, '\0');
-		else if (c == 'x' && i + 2 < n) {
-			char hex[3] = { s[i + 1], s[i + 2], '\0' };
-			buf_addc(out, (char)strtol(hex, NULL, 16));
-			i += 2;
-		} else
-			buf_addc(out, c);
-	}
-}
+#include "cescape.h"
 
 /* The events of stream fed step bytes at a time, rendered as the table
  * writes them. */
@@ -90,8 +66,8 @@ test_read_table(void **state)
 		if (tab == NULL)
 			fail_msg("agentproto_cases.txt:%d: no tab", lineno);
 		struct buf stream = BUF_INIT, want = BUF_INIT;
-		unescape(line, (size_t)(tab - line), &stream);
-		unescape(tab + 1, strlen(tab + 1), &want);
+		cescape_decode(line, (size_t)(tab - line), &stream);
+		cescape_decode(tab + 1, strlen(tab + 1), &want);
 		for (size_t step = 1; step <= 2; step++) {
 			struct buf got = BUF_INIT;
 			render(&stream, step == 1 ? 1 : (stream.len > 0 ? stream.len : 1), &got);
