@@ -12,7 +12,9 @@
  *   O ID LEN\n DATA        LEN bytes the job wrote on stdout
  *   E ID LEN\n DATA        ... on stderr
  *   X ID C N\n             the job ended, after all its O and E frames:
- *                          C e (exited N), s (killed by signal N),
+ *                          C e (exited N: a job killed by signal N is
+ *                          its shell's 128+N), s (killed by signal N:
+ *                          read, not sent by today's agent),
  *                          k (ended after its K), d (no workdir),
  *                          f (could not start it), n (its shell died
  *                          without its status)

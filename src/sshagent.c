@@ -288,12 +288,16 @@ step_closing(struct sshagent *a)
 		return SSHAGENT_CLOSED;
 	}
 	if (a->pending) {
-		/* libssh2 must finish the part-sent packet first */
-		bool p = false;
-		if (write_frames(a, &p) < 0)
-			return SSHAGENT_BROKEN;
-		if (a->pending)
+		/* libssh2 must finish its part-sent packet (the same call
+		 * again), and nothing after it goes: frames for jobs now
+		 * counted lost must not start them */
+		ssize_t k = libssh2_channel_write(a->ch, a->out.data + a->out_pos,
+		    a->out.len - a->out_pos);
+		if (k == LIBSSH2_ERROR_EAGAIN)
 			return SSHAGENT_WAIT;
+		if (k < 0 && sshsess_channel_error((int)k))
+			return SSHAGENT_BROKEN;
+		a->pending = false;
 	}
 	switch (sshsess_channel_close(&a->ch, &a->eof_sent)) {
 	case SSHSESS_CLOSE_WAIT:

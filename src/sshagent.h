@@ -1,9 +1,10 @@
 /* sshagent.h: a connection's remote agent: one exec channel running a
- * small perl program (sent down the channel, nothing installed) that
- * starts the connection's jobs as children, each in its own process
- * group, and sends their output and ends back in frames (agentproto.h).
- * A job then costs the host a fork instead of a session, an exec request
- * and a shell. When its stdin ends (pfan is gone, the connection or the
+ * small perl program (sent down the channel, nothing installed;
+ * agentscript.c) that runs the connection's jobs in slot shells it keeps
+ * (one per running job, each in a process group of its own, reused) and
+ * sends their output and ends back in frames (agentproto.h). A job then
+ * costs the host a fork of a shell instead of a session, an exec request
+ * and a login shell. When its stdin ends (pfan is gone, the connection or the
  * channel closed) the agent kills every job it still runs, TERM then
  * KILL, as a job's wrapper does (sshwrap.h). Only the connection module
  * (sshmux.c) steps one and hands it jobs. */
@@ -55,7 +56,8 @@ bool sshagent_greeted(const struct sshagent *a);
 unsigned sshagent_submit(struct sshagent *a, const struct agentproto_job *j);
 /* Asks the agent to kill job id's process group. */
 void sshagent_cancel(struct sshagent *a, unsigned id);
-/* Closes a's channel: the agent kills what it still runs and exits. */
+/* Closes a's channel: the agent kills what it still runs and exits
+ * (the connection retires an agent that runs nothing once it is off). */
 void sshagent_retire(struct sshagent *a);
 
 #endif

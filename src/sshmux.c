@@ -261,13 +261,25 @@ agent_output(void *arg, unsigned id, int stream, const char *data, size_t len)
 		sshchan_agent_output(t, stream, data, len);
 }
 
+/* A job's end is reported at once: a connection lost later in the same
+ * wake-up must not take a finished job for a lost one (and run it
+ * again). */
 static void
 agent_end(void *arg, unsigned id, enum agentproto_end end, int num)
 {
-	struct exec_task *t = agent_task(arg, id);
+	struct sshconn *c = arg;
 
-	if (t != NULL)
+	for (size_t i = 0; i < c->tasks.n; i++) {
+		struct exec_task *t = c->tasks.v[i];
+		if (sshchan_agent_id(t) != id)
+			continue;
 		sshchan_agent_end(t, end, num);
+		if (sshchan_step(t, c->s, false) != SSHCHAN_FINISHED)
+			fatal("job on the remote agent did not finish at its end");
+		sshchan_list_remove(&c->tasks, i);
+		c->ev->task_done(c->owner, c, t);
+		return;
+	}
 }
 
 static const struct sshagent_sink agent_sink = { agent_output, agent_end };
@@ -306,6 +318,15 @@ agent_service(struct sshconn *c, bool *opening, bool *progress)
 		if (!want)
 			return true;
 		c->agent = sshagent_new();
+	}
+	if (!c->agent_on) {
+		/* off (it failed on another of the host's connections): once it
+		 * runs nothing, its session goes back to jobs */
+		bool busy = false;
+		for (size_t i = 0; i < c->tasks.n && !busy; i++)
+			busy = sshchan_agent_id(c->tasks.v[i]) != 0;
+		if (!busy)
+			sshagent_retire(c->agent);
 	}
 	switch (sshagent_step(c->agent, c->s, !*opening && c->hold == NULL, &agent_sink, c)) {
 	case SSHAGENT_WAIT:
