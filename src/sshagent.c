@@ -164,7 +164,7 @@ take_greeting(struct sshagent *a, const char **data, size_t *len)
 	const size_t glen = sizeof AGENTPROTO_GREETING - 1;
 	size_t k = glen - a->seen < *len ? glen - a->seen : *len;
 
-	if (memcmp(*data, AGENTPROTO_GREETING + a->seen, k) != 0) {
+	if (memcmp(*data, &AGENTPROTO_GREETING[a->seen], k) != 0) {
 		agent_fail(a, xasprintf("it said: %.*s", (int)(*len > 80 ? 80 : *len), *data));
 		return false;
 	}
