@@ -212,7 +212,9 @@ read_agent(struct sshagent *a, const struct sshagent_sink *sink, void *arg,
 			if (n < 0) {
 				if (sshsess_channel_error((int)n))
 					return -1;
-				agent_fail(a, xasprintf("read error %d", (int)n));
+				/* its channel closed under us (libssh2 says so
+				 * with an error, or with EOF, by timing): it ended */
+				agent_fail(a, xasprintf("it ended (%s; libssh2 %d)", err_tail(a), (int)n));
 				break;
 			}
 			if (n == 0) {

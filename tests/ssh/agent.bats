@@ -181,6 +181,8 @@ agent_pid() {
 	agent=$(agent_pid)
 	[ -n "$agent" ]
 	sleeps=$(ssh_user_procs | awk '$3 == "sleep" { print $1 }')
+	echo "# agent $agent; held: $(echo $sleeps)"
+	ssh_harness_procs -a node1 | sed 's/^/#   /'
 	touch "$SSH_SHARE/short"
 	kill -KILL "$agent"
 	# the held jobs were killed (they would have run on to 30 s)
@@ -190,6 +192,8 @@ agent_pid() {
 	ssh_ok_once jl.jsonl 6
 	[ "$(sort -n out | tr '\n' ' ')" = "$(seq 6 | tr '\n' ' ')" ]
 	# the two it ran were lost and ran again, then every job on a channel
+	jq -c '{seq, status, host}' jl.jsonl | sed 's/^/#   /'
+	grep -e 'remote agent' -e 'channel: queued' err | sed 's/^/#   /'
 	[ "$(jl_count jl.jsonl '.status == "host_lost"')" -eq 2 ]
 	grep -q 'remote agent: it ended' err
 	[ "$(grep -c -e 'channel: queued -> opening$' -e 'channel: queued -> exec$' err)" -ge 2 ]
