@@ -98,11 +98,13 @@ on_agent() {
 # The pid of node1's agent: the perl under sshd (its watcher is a perl
 # under the agent).
 agent_pid() {
-	local i pid
+	local i pid ppid
 	for i in $(seq 300); do
 		for pid in $(ssh_procs_pids node1); do
 			[ "$(ps -o comm= -p "$pid")" = perl ] || continue
-			[ "$(ps -o comm= -p "$(ps -o ppid= -p "$pid")")" = sshd ] || continue
+			# (ps pads a short pid with blanks, which -p refuses)
+			ppid=$(ps -o ppid= -p "$pid" | tr -d ' ')
+			[ -n "$ppid" ] && [ "$(ps -o comm= -p "$ppid")" = sshd ] || continue
 			echo "$pid"
 			return 0
 		done
