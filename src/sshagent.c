@@ -123,17 +123,17 @@ err_tail(struct sshagent *a)
 static enum sshagent_step
 step_opening(struct sshagent *a, LIBSSH2_SESSION *s)
 {
-	a->ch = libssh2_channel_open_session(s);
-	if (a->ch == NULL) {
-		int rc = libssh2_session_last_errno(s);
-		if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
-			return SSHAGENT_WAIT;
-		if (rc == LIBSSH2_ERROR_CHANNEL_FAILURE || !sshsess_channel_error(rc)) {
-			a->failure = xstrdup("the server refused it a session");
-			agent_set_state(a, AGENT_DONE);
-			return SSHAGENT_CLOSED;
-		}
+	switch (sshsess_channel_open(s, &a->ch)) {
+	case SSHSESS_OPEN_WAIT:
+		return SSHAGENT_WAIT;
+	case SSHSESS_OPEN_REFUSED:
+		a->failure = xstrdup("the server refused it a session");
+		agent_set_state(a, AGENT_DONE);
+		return SSHAGENT_CLOSED;
+	case SSHSESS_OPEN_BROKEN:
 		return SSHAGENT_BROKEN;
+	case SSHSESS_OPEN_DONE:
+		break;
 	}
 	agent_set_state(a, a->retired ? AGENT_CLOSING : AGENT_EXEC);
 	return SSHAGENT_PROGRESS;
@@ -372,12 +372,6 @@ bool
 sshagent_ready(const struct sshagent *a)
 {
 	return a->state == AGENT_READY && !a->retired;
-}
-
-bool
-sshagent_greeted(const struct sshagent *a)
-{
-	return a->seen == sizeof AGENTPROTO_GREETING - 1;
 }
 
 const char *

@@ -50,8 +50,6 @@ bool sshagent_ready(const struct sshagent *a);     /* greeted: takes jobs */
 /* After SSHAGENT_CLOSED: why the agent could not run or ended (its
  * jobs are lost), or NULL when it was retired. */
 const char *sshagent_failure(const struct sshagent *a);
-/* True once a greeted: jobs were or could have been given to it. */
-bool sshagent_greeted(const struct sshagent *a);
 /* Starts job j on a ready agent; returns its id (never 0). */
 unsigned sshagent_submit(struct sshagent *a, const struct agentproto_job *j);
 /* Asks the agent to kill job id's process group. */

@@ -114,14 +114,14 @@ sshchan_new(const struct exec_request *req)
 	struct exec_task *t = task_alloc(req->ops, req->job);
 	struct buf b = BUF_INIT;
 
-	sshwrap_command(&b, req);
+	sshchan_agent_init(t, req);   /* the job command, and whether it is plain */
+	sshwrap_text(&b, req, t->agent_cmd, t->agent_inline);
 	t->cmdlen = b.len;
 	t->cmd = buf_steal(&b);
 	t->wrapped = true;
 	t->warm_ok = t->cmdlen <= 32768 && sshwarm_can_carry(t->cmd, t->cmdlen);
 	t->workdir = req->workdir != NULL ? xstrdup(req->workdir) : NULL;
 	t->seq = req->seq;
-	sshchan_agent_init(t, req);
 	t->in = req->in;
 	if (req->stage != NULL)
 		t->stage = sshstage_new(req->stage, req->workdir, req->workdir_create,

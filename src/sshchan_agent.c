@@ -24,6 +24,7 @@ void
 sshchan_agent_init(struct exec_task *t, const struct exec_request *req)
 {
 	t->agent_cmd = sshwrap_job_cmd(req);
+	t->agent_inline = sshwrap_inline_ok(t->agent_cmd);
 	t->host = xstrdup(req->host != NULL ? req->host : "");
 	t->slot = req->slot;
 	t->workdir_create = req->workdir_create;
@@ -46,7 +47,7 @@ sshchan_agent_job(const struct exec_task *t, struct agentproto_job *j)
 	j->host = t->host;
 	j->workdir = t->workdir;
 	j->workdir_create = t->workdir_create;
-	j->inline_ok = sshwrap_inline_ok(t->agent_cmd);
+	j->inline_ok = t->agent_inline;
 	j->cmd = t->agent_cmd;
 }
 

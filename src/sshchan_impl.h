@@ -52,7 +52,8 @@ struct exec_task {
 	/* For the remote agent (sshchan_agent.c): the job as the agent runs
 	 * it, its id there, and whether its cancel was sent. */
 	bool agent_ok;
-	char *agent_cmd;
+	char *agent_cmd;           /* sshwrap_job_cmd's */
+	bool agent_inline;         /* agent_cmd is plain (sshwrap_inline_ok) */
 	char *host;
 	unsigned slot;
 	bool workdir_create;

@@ -295,28 +295,29 @@ host_dispatch(struct sshhost *h)
  * for good once it failed on a connection; warm channels
  * (sshconn_set_warm, used when the agent is off): one per slot at most,
  * none for good once a connection found the shell cannot run them. */
+/* Sets *off once a connection says (failure) that a fast path failed,
+ * saying so: -v (GNU's: the commands) asks to see how jobs start. */
+static void
+host_fallback(struct sshhost *h, bool *off,
+    const char *(*failure)(const struct sshconn *), const char *what)
+{
+	for (size_t i = 0; i < h->nconns && !*off; i++) {
+		const char *why = failure(h->conns[i]);
+		if (why != NULL) {
+			*off = true;
+			(h->o.verbose ? log_info : log_debug)("%s: %s (%s); one channel "
+			    "per job from now on", h->spec.name, what, why);
+		}
+	}
+}
+
 static void
 host_warm(struct sshhost *h)
 {
-	for (size_t i = 0; i < h->nconns && !h->cold; i++) {
-		const char *why = sshconn_warm_failure(h->conns[i]);
-		if (why != NULL) {
-			h->cold = true;
-			/* -v (GNU's: the commands) asks to see how jobs start. */
-			(h->o.verbose ? log_info : log_debug)("%s: the login shell cannot "
-			    "run pfan's warm start (%s); one channel per job from now on",
-			    h->spec.name, why);
-		}
-	}
-	for (size_t i = 0; i < h->nconns && !h->no_agent; i++) {
-		const char *why = sshconn_agent_failure(h->conns[i]);
-		if (why != NULL) {
-			h->no_agent = true;
-			(h->o.verbose ? log_info : log_debug)("%s: pfan's remote agent "
-			    "failed (%s); one channel per job from now on",
-			    h->spec.name, why);
-		}
-	}
+	host_fallback(h, &h->cold, sshconn_warm_failure,
+	    "the login shell cannot run pfan's warm start");
+	host_fallback(h, &h->no_agent, sshconn_agent_failure,
+	    "pfan's remote agent failed");
 	for (size_t i = 0; i < h->nconns; i++) {
 		sshconn_set_agent(h->conns[i], !h->o.no_agent && !h->no_agent);
 		sshconn_set_warm(h->conns[i], h->cold ? 0 : h->slots);

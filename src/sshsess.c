@@ -270,3 +270,17 @@ sshsess_channel_close(LIBSSH2_CHANNEL **ch, bool *eof_sent)
 		return SSHSESS_CLOSE_BROKEN;
 	return SSHSESS_CLOSE_DONE;
 }
+
+enum sshsess_open
+sshsess_channel_open(LIBSSH2_SESSION *s, LIBSSH2_CHANNEL **ch)
+{
+	*ch = libssh2_channel_open_session(s);
+	if (*ch != NULL)
+		return SSHSESS_OPEN_DONE;
+	int rc = libssh2_session_last_errno(s);
+	if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
+		return SSHSESS_OPEN_WAIT;   /* BAD_USE: behind a part-sent packet */
+	if (rc == LIBSSH2_ERROR_CHANNEL_FAILURE || !sshsess_channel_error(rc))
+		return SSHSESS_OPEN_REFUSED;
+	return SSHSESS_OPEN_BROKEN;
+}

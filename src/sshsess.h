@@ -42,6 +42,18 @@ bool sshsess_broken(const struct sshsess_io *io);
  * unusable, as opposed to one channel's request refused or closed? */
 bool sshsess_channel_error(int rc);
 
+/* Opens a session channel on s without blocking, for a channel no job
+ * owns yet (a warm channel, the agent's): DONE and *ch, WAIT (call again),
+ * REFUSED (the server said no: MaxSessions, or its lag), BROKEN (the
+ * session failed). */
+enum sshsess_open {
+	SSHSESS_OPEN_WAIT,
+	SSHSESS_OPEN_DONE,
+	SSHSESS_OPEN_REFUSED,
+	SSHSESS_OPEN_BROKEN,
+};
+enum sshsess_open sshsess_channel_open(LIBSSH2_SESSION *s, LIBSSH2_CHANNEL **ch);
+
 /* Closes a channel pfan is done with (a warm channel, the agent's),
  * without blocking: its EOF once (*eof_sent), what the far end still
  * sends read and dropped, its EOF and close awaited, then *ch freed and

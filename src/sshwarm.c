@@ -133,16 +133,16 @@ warm_fail(struct sshwarm *w, char *why)
 static enum sshwarm_step
 step_opening(struct sshwarm *w, LIBSSH2_SESSION *s)
 {
-	w->ch = libssh2_channel_open_session(s);
-	if (w->ch == NULL) {
-		int rc = libssh2_session_last_errno(s);
-		if (rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE)
-			return SSHWARM_WAIT;
-		if (rc == LIBSSH2_ERROR_CHANNEL_FAILURE || !session_error(rc)) {
-			warm_set_state(w, WARM_DONE);
-			return SSHWARM_REFUSED;
-		}
+	switch (sshsess_channel_open(s, &w->ch)) {
+	case SSHSESS_OPEN_WAIT:
+		return SSHWARM_WAIT;
+	case SSHSESS_OPEN_REFUSED:
+		warm_set_state(w, WARM_DONE);
+		return SSHWARM_REFUSED;
+	case SSHSESS_OPEN_BROKEN:
 		return SSHWARM_BROKEN;
+	case SSHSESS_OPEN_DONE:
+		break;
 	}
 	if (w->retired) {
 		warm_set_state(w, WARM_CLOSING);

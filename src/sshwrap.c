@@ -250,9 +250,17 @@ sshwrap_job_cmd(const struct exec_request *req)
 void
 sshwrap_command(struct buf *out, const struct exec_request *req)
 {
-	const char *host = req->host != NULL ? req->host : "";
 	char *cmd = sshwrap_job_cmd(req);
-	bool inl = sshwrap_inline_ok(cmd);
+
+	sshwrap_text(out, req, cmd, sshwrap_inline_ok(cmd));
+	free(cmd);
+}
+
+void
+sshwrap_text(struct buf *out, const struct exec_request *req, const char *cmd,
+    bool inl)
+{
+	const char *host = req->host != NULL ? req->host : "";
 
 	buf_adds(out, "exec 3<&0 </dev/null\n");
 	if (req->workdir != NULL)
@@ -279,7 +287,6 @@ sshwrap_command(struct buf *out, const struct exec_request *req)
 	    "trap - " SSHWRAP_OK_SIGNAL "\n"
 	    "kill -s " SSHWRAP_OK_SIGNAL " $$\n"
 	    "exit 0\n");
-	free(cmd);
 }
 
 char *

@@ -28,6 +28,11 @@ void sshwrap_command(struct buf *out, const struct exec_request *req);
 /* The command the wrapper's shell runs for req: req->cmd, or under
  * nice(1) with --nice. Malloc'd. */
 char *sshwrap_job_cmd(const struct exec_request *req);
+/* sshwrap_command with req's job command (sshwrap_job_cmd) and whether it
+ * is plain (sshwrap_inline_ok) already known: a task that may also go to
+ * the remote agent works them out once. */
+void sshwrap_text(struct buf *out, const struct exec_request *req, const char *cmd,
+    bool inl);
 
 /* A closed channel's result (r, cleared first) from its exit status and
  * exit-signal name (NULL: none came); wrapped: the command was

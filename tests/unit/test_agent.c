@@ -21,13 +21,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agentproto.h"
 #include "agentscript.h"
 #include "buf.h"
 #include "cescape.h"
+#include "loop.h"
 #include "sshwrap.h"
 
 #define DEADLINE 60   /* seconds any one wait may take before it fails */
@@ -41,14 +41,6 @@ struct agent {
 	char end[MAXJOBS];        /* the X code, 0 until it came */
 	int num[MAXJOBS];
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 agent_start(struct agent *a)
@@ -111,12 +103,12 @@ agent_job(struct agent *a, unsigned id, const char *cmd, const char *dir, bool m
 static bool
 agent_until(struct agent *a, bool (*done)(struct agent *, void *), void *arg)
 {
-	double limit = now() + DEADLINE;
+	double limit = mono_now() + DEADLINE;
 	char data[65536];
 
 	while (!done(a, arg)) {
 		struct pollfd p = { a->out, POLLIN, 0 };
-		if (now() > limit)
+		if (mono_now() > limit)
 			fail_msg("the agent said nothing for %d s", DEADLINE);
 		if (poll(&p, 1, 1000) <= 0)
 			continue;
@@ -188,9 +180,9 @@ agent_stop(struct agent *a)
 static void
 wait_group_gone(pid_t pgid)
 {
-	double limit = now() + DEADLINE;
+	double limit = mono_now() + DEADLINE;
 	while (kill(-pgid, 0) == 0 || errno != ESRCH) {
-		if (now() > limit)
+		if (mono_now() > limit)
 			fail_msg("process group %d still there after %d s", (int)pgid, DEADLINE);
 		usleep(20000);
 	}
